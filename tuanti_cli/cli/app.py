@@ -1,0 +1,120 @@
+"""The root Typer app: global options, error handling, ``init`` and ``demo``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from tuanti_cli import __version__, clock, i18n
+from tuanti_cli.cli import roster
+from tuanti_cli.cli.output import echo, info
+from tuanti_cli.cli.state import AppState, ask_passphrase
+from tuanti_cli.errors import FieldError, InputError, StoreError, TuantiError
+from tuanti_cli.i18n import t
+from tuanti_cli.keys import create_key_file, read_key_file
+
+
+class TuantiGroup(TyperGroup):
+    """Turns every project error into one sentence on stderr and its exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TuantiError as exc:
+            typer.echo(str(exc), err=True)
+            raise typer.Exit(exc.exit_code) from None
+
+
+app = typer.Typer(
+    cls=TuantiGroup,
+    help=t("help.app"),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode=None,
+)
+app.add_typer(roster.app, name="roster")
+
+
+def _version(value: bool) -> None:
+    if value:
+        echo(f"tuanti {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    db: Path | None = typer.Option(None, "--db", envvar="TUANTI_DB", help="Store path."),
+    key_file: Path | None = typer.Option(
+        None, "--key-file", envvar="TUANTI_KEY_FILE", help="Key file (64 hex characters)."
+    ),
+    lang: str | None = typer.Option(
+        None, "--lang", envvar="TUANTI_LANG", help="Language of human text: zh or en."
+    ),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version."
+    ),
+) -> None:
+    """Global options."""
+    if lang is not None:
+        if lang not in i18n.LANGUAGES:
+            raise typer.BadParameter("use zh or en", param_hint="--lang")
+        i18n.set_language(lang)
+    # Everything tuanti writes (exports, reject reports, images) is for the admin's eyes only.
+    os.umask(0o077)
+    ctx.obj = AppState(db=db, key_file=key_file)
+
+
+_ADMIN_OPTIONS = {"name": "--admin-name", "phone": "--admin-phone", "id_number": "--admin-id"}
+
+
+@app.command("init", help=t("help.init"))
+def init(
+    ctx: typer.Context,
+    admin_name: str = typer.Option(..., "--admin-name", help="Admin's name."),
+    admin_phone: str = typer.Option(..., "--admin-phone", help="Admin's mobile number."),
+    admin_id: str = typer.Option(..., "--admin-id", help="Admin's ID number."),
+) -> None:
+    from tuanti_cli.rosters import init_store, validate_admin
+
+    state: AppState = ctx.obj
+    path = state.db_path()
+    if path.exists():
+        raise StoreError("store.exists", path=path)
+    now = clock.now()
+    try:
+        admin = validate_admin(admin_name, admin_phone, admin_id, clock.local_date(now))
+    except FieldError as exc:
+        raise InputError(
+            "field.invalid", option=_ADMIN_OPTIONS[exc.field], reason=str(exc)
+        ) from None
+    created_key: Path | None = None
+    if state.key_file is not None and not state.key_file.expanduser().exists():
+        created_key = state.key_file.expanduser()
+        key = create_key_file(created_key)
+    elif state.key_file is not None:
+        key = read_key_file(state.key_file.expanduser())
+    else:
+        key = ask_passphrase("TUANTI_PASSPHRASE", "cli.passphrase", confirm=True)
+    try:
+        init_store(path, key, admin, now)
+    except BaseException:
+        if created_key is not None:
+            created_key.unlink(missing_ok=True)
+        raise
+    if created_key is not None:
+        info(t("init.key_created", path=created_key))
+    info(t("init.done", path=path))
+
+
+@app.command("demo", help=t("help.demo"))
+def demo_command() -> None:
+    from tuanti_cli.cli.demo import run_demo
+
+    run_demo()

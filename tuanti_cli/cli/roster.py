@@ -1,0 +1,171 @@
+"""``tuanti roster …``: create, list, qr, verify, reissue, delete."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import typer
+
+from tuanti_cli import clock, rosters, view
+from tuanti_cli.cli.output import echo, info, print_table, to_json
+from tuanti_cli.codes import NEVER, CodeStatus
+from tuanti_cli.i18n import t
+from tuanti_cli.rosters import IssuedCode
+
+app = typer.Typer(help=t("help.roster"), no_args_is_help=True)
+
+TextOrJson = Literal["text", "json"]
+TableOrJson = Literal["table", "json"]
+
+
+def _format_date(expiry: str) -> str:
+    return f"{expiry[:4]}-{expiry[4:6]}-{expiry[6:]}"
+
+
+def _print_issued(issued: IssuedCode, expiry: str) -> None:
+    from tuanti_cli.qr import render_text
+
+    echo(t("roster.code", code=issued.code))
+    echo(t("roster.never_expires") if expiry == NEVER else t("roster.expires",
+                                                              date=_format_date(expiry)))
+    echo(t("roster.scan"))
+    echo(render_text(issued.payload))
+    echo(issued.payload)
+
+
+@app.command("create", help=t("help.roster_create"))
+def create(
+    ctx: typer.Context,
+    name: str = typer.Option(..., "--name", help="Institution name."),
+    address: str = typer.Option(..., "--address", help="Detailed address."),
+    roster_type: str | None = typer.Option(None, "--type", help="Institution type."),
+    max_nat_days: int = typer.Option(
+        rosters.DEFAULT_MAX_NAT_DAYS, "--max-nat-days", help="NAT days allowed before abnormal."
+    ),
+    expires_in: str | None = typer.Option(
+        None, "--expires-in", help="Code lifetime, e.g. 24h, 3d, 1w (default: no expiry)."
+    ),
+    form_url: str | None = typer.Option(
+        None, "--form-url", help="Your enrollment form; the QR carries it with the code."
+    ),
+    output_format: TextOrJson = typer.Option("text", "--format", help="text or json."),
+) -> None:
+    with ctx.obj.open_store() as store:
+        issued = rosters.create_roster(
+            store, name, address, clock.now(), roster_type, max_nat_days, expires_in, form_url
+        )
+        roster = rosters.get_roster(store, issued.roster_id)
+    if output_format == "json":
+        echo(to_json({"roster_id": issued.roster_id, "code": issued.code,
+                      "payload": issued.payload}))
+        return
+    info(t("roster.created", roster_id=roster.roster_id, name=roster.name))
+    _print_issued(issued, roster.code_expiry)
+
+
+@app.command("list", help=t("help.roster_list"))
+def list_rosters(
+    ctx: typer.Context,
+    output_format: TableOrJson = typer.Option("table", "--format", help="table or json."),
+) -> None:
+    with ctx.obj.open_store() as store:
+        summaries = view.roster_summaries(store, rosters.all_rosters(store), clock.now())
+    if output_format == "json":
+        echo(to_json(summaries))
+        return
+    if not summaries:
+        info(t("roster.none"))
+        return
+    columns = ("roster_id", "name", "address", "members", "abnormal", "last_refresh")
+    print_table(
+        None,
+        [t(f"col.{c}") for c in columns],
+        ([s[c] for c in columns] for s in summaries),
+    )
+
+
+@app.command("qr", help=t("help.roster_qr"))
+def qr_command(
+    ctx: typer.Context,
+    roster_ref: str = typer.Argument(..., metavar="ROSTER", help="Roster id or exact name."),
+    png: Path | None = typer.Option(None, "--png", help="Also write a PNG image."),
+    svg: Path | None = typer.Option(None, "--svg", help="Also write an SVG image."),
+    invert: bool = typer.Option(False, "--invert", help="For light-background terminals."),
+) -> None:
+    from tuanti_cli import qr
+
+    with ctx.obj.open_store() as store:
+        issued = rosters.issued_code(store, rosters.get_roster(store, roster_ref))
+    if png is not None:
+        qr.write_png(issued.payload, png)
+        info(t("roster.wrote", path=png))
+    if svg is not None:
+        qr.write_svg(issued.payload, svg)
+        info(t("roster.wrote", path=svg))
+    echo(qr.render_text(issued.payload, invert=invert))
+
+
+@app.command("verify", help=t("help.roster_verify"))
+def verify(
+    ctx: typer.Context,
+    code_or_payload: str = typer.Argument(..., metavar="CODE_OR_PAYLOAD"),
+    output_format: TextOrJson = typer.Option("text", "--format", help="text or json."),
+) -> None:
+    with ctx.obj.open_store() as store:
+        verdict = rosters.verify(store, code_or_payload, clock.local_date(clock.now()))
+    if output_format == "json":
+        echo(to_json({
+            "status": verdict.status.value,
+            "roster_id": verdict.roster_id,
+            "institution": verdict.institution,
+            "expiry": None if verdict.expiry == NEVER else _format_date(verdict.expiry),
+            "usable": verdict.usable,
+        }))
+    else:
+        message = t(
+            f"verify.{verdict.status.value}",
+            roster_id=verdict.roster_id,
+            institution=verdict.institution,
+            date=_format_date(verdict.expiry) if verdict.expiry != NEVER else "",
+        )
+        if verdict.status is CodeStatus.GENUINE:
+            echo(message)
+        else:
+            typer.echo(message, err=True)
+    if not verdict.usable:
+        raise typer.Exit(1)
+
+
+@app.command("reissue", help=t("help.roster_reissue"))
+def reissue(
+    ctx: typer.Context,
+    roster_ref: str = typer.Argument(..., metavar="ROSTER", help="Roster id or exact name."),
+) -> None:
+    with ctx.obj.open_store() as store:
+        roster = rosters.get_roster(store, roster_ref)
+        issued = rosters.reissue(store, roster, clock.now())
+        roster = rosters.get_roster(store, roster.roster_id)
+    info(t("roster.reissued", roster_id=roster.roster_id))
+    _print_issued(issued, roster.code_expiry)
+
+
+@app.command("delete", help=t("help.roster_delete"))
+def delete(
+    ctx: typer.Context,
+    roster_ref: str = typer.Argument(..., metavar="ROSTER", help="Roster id or exact name."),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+) -> None:
+    with ctx.obj.open_store() as store:
+        roster = rosters.get_roster(store, roster_ref)
+        if not yes:
+            (members,) = store.query(
+                "SELECT count(*) FROM member WHERE roster_id = ?", (roster.roster_id,)
+            )[0]
+            question = t("roster.confirm_delete", roster_id=roster.roster_id, name=roster.name,
+                         members=members)
+            if not typer.confirm(question, default=False):
+                info(t("cli.aborted"))
+                raise typer.Exit(1)
+        erased = rosters.delete(store, roster, clock.now())
+    info(t("roster.deleted", roster_id=roster.roster_id, members=erased))

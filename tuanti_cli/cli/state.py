@@ -1,0 +1,53 @@
+"""What the global options decide: which store, which key, which language."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import typer
+
+from tuanti_cli import paths
+from tuanti_cli.errors import StoreKeyError
+from tuanti_cli.i18n import t
+from tuanti_cli.keys import Key, passphrase_key, read_key_file
+from tuanti_cli.store import Store
+
+
+@dataclass
+class AppState:
+    """Global options, shared by every command through ``ctx.obj``."""
+
+    db: Path | None = None
+    key_file: Path | None = None
+
+    def db_path(self) -> Path:
+        """The store path: ``--db``, else ``TUANTI_DB``, else the platform data folder."""
+        return self.db.expanduser() if self.db else paths.default_db_path()
+
+    def key(self, confirm: bool = False) -> Key:
+        """The key: key file, else ``TUANTI_PASSPHRASE``, else a hidden prompt on a terminal."""
+        if self.key_file is not None:
+            return read_key_file(self.key_file.expanduser())
+        return ask_passphrase("TUANTI_PASSPHRASE", "cli.passphrase", confirm)
+
+    def open_store(self) -> Store:
+        """Open the store with the configured key."""
+        return Store.open(self.db_path(), self.key())
+
+
+def ask_passphrase(env_var: str, prompt_key: str, confirm: bool) -> Key:
+    """Read a passphrase from ``env_var`` or, on a terminal, a hidden prompt."""
+    from_env = os.environ.get(env_var)
+    if from_env is not None:
+        return passphrase_key(from_env)
+    if not sys.stdin.isatty():
+        raise StoreKeyError("key.none")
+    first = typer.prompt(t(prompt_key), hide_input=True)
+    if confirm:
+        again = typer.prompt(t(prompt_key + "_again"), hide_input=True)
+        if again != first:
+            raise StoreKeyError("key.passphrase_mismatch")
+    return passphrase_key(first)

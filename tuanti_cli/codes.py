@@ -1,0 +1,144 @@
+"""Registration codes (登记码): ``TB1.<roster_id>.<expiry YYYYMMDD|0>.<signature>``.
+
+The signature is HMAC-SHA256 under a secret kept in the store, covering the roster id, the
+expiry and the roster's code generation, truncated to 80 bits and written in base32. A code
+of an earlier generation still verifies, but as *revoked*; anything else is *forged*.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import hmac
+import re
+import secrets
+import urllib.parse
+from dataclasses import dataclass
+from enum import StrEnum
+
+from tuanti_cli.errors import InputError
+
+PREFIX = "TB1"
+ROSTER_ID_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
+ROSTER_ID_LENGTH = 8
+NEVER = "0"
+_SIGNATURE_BYTES = 10
+CODE_PATTERN = re.compile(r"TB1\.([A-Z0-9]{1,32})\.(0|[0-9]{8})\.([A-Z2-7]{16})")
+_DURATION = re.compile(r"\s*([0-9]{1,5})\s*([hdw])\s*", re.IGNORECASE)
+_HOURS_PER_UNIT = {"h": 1, "d": 24, "w": 24 * 7}
+
+
+class CodeStatus(StrEnum):
+    """What ``roster verify`` finds."""
+
+    GENUINE = "genuine"
+    FORGED = "forged"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
+@dataclass(frozen=True)
+class ParsedCode:
+    """The parts of a registration code."""
+
+    roster_id: str
+    expiry: str
+    signature: str
+
+    @property
+    def text(self) -> str:
+        """The code as printed."""
+        return f"{PREFIX}.{self.roster_id}.{self.expiry}.{self.signature}"
+
+
+def new_secret() -> str:
+    """A fresh 256-bit signing secret, hex."""
+    return secrets.token_hex(32)
+
+
+def new_roster_id() -> str:
+    """A short random roster id without look-alike characters, e.g. ``K7Q2M9XD``."""
+    return "".join(secrets.choice(ROSTER_ID_ALPHABET) for _ in range(ROSTER_ID_LENGTH))
+
+
+def signature(secret: str, roster_id: str, expiry: str, generation: int) -> str:
+    """The 16-character base32 signature of one code."""
+    message = f"{PREFIX}.{roster_id}.{expiry}.{generation}".encode("ascii")
+    digest = hmac.new(bytes.fromhex(secret), message, hashlib.sha256).digest()
+    return base64.b32encode(digest[:_SIGNATURE_BYTES]).decode("ascii")
+
+
+def make_code(secret: str, roster_id: str, expiry: str, generation: int) -> str:
+    """Issue the code of ``roster_id`` for ``generation``."""
+    return ParsedCode(roster_id, expiry, signature(secret, roster_id, expiry, generation)).text
+
+
+def parse_ttl_hours(text: str) -> int:
+    """``24h``, ``3d`` or ``1w`` as a number of hours."""
+    match = _DURATION.fullmatch(text)
+    if not match or int(match.group(1)) == 0:
+        raise InputError("code.bad_duration", value=text)
+    return int(match.group(1)) * _HOURS_PER_UNIT[match.group(2).lower()]
+
+
+def expiry_for(ttl_hours: int | None, now: dt.datetime) -> str:
+    """The expiry date written into a code: the day ``ttl_hours`` from ``now`` ends in."""
+    if ttl_hours is None:
+        return NEVER
+    return (now + dt.timedelta(hours=ttl_hours)).strftime("%Y%m%d")
+
+
+def find_code(text: str) -> ParsedCode:
+    """Pull the code out of a bare code, a QR text block or a form URL."""
+    candidate = urllib.parse.unquote(text.strip())
+    match = CODE_PATTERN.search(candidate)
+    if not match:
+        raise InputError("code.not_found")
+    return ParsedCode(*match.groups())
+
+
+def judge(
+    code: ParsedCode, secret: str, generation: int, today: dt.date
+) -> tuple[CodeStatus, str]:
+    """Decide the status of ``code`` for a roster at ``generation``; returns (status, expiry)."""
+    given = code.signature
+    if hmac.compare_digest(given, signature(secret, code.roster_id, code.expiry, generation)):
+        if code.expiry != NEVER and code.expiry < today.strftime("%Y%m%d"):
+            return CodeStatus.EXPIRED, code.expiry
+        return CodeStatus.GENUINE, code.expiry
+    for earlier in range(generation - 1, 0, -1):
+        if hmac.compare_digest(given, signature(secret, code.roster_id, code.expiry, earlier)):
+            return CodeStatus.REVOKED, code.expiry
+    return CodeStatus.FORGED, code.expiry
+
+
+def build_payload(
+    code: str, institution: str, address: str, admin_phone_masked: str, form_url: str | None
+) -> str:
+    """What the QR carries: the form URL with the code, or a short bilingual text block.
+
+    The labels are fixed (not translated) so the same roster always yields the same QR.
+    """
+    if form_url:
+        parts = urllib.parse.urlsplit(form_url)
+        query = urllib.parse.parse_qsl(parts.query, keep_blank_values=True)
+        query = [(k, v) for k, v in query if k != "code"] + [("code", code)]
+        return urllib.parse.urlunsplit(parts._replace(query=urllib.parse.urlencode(query)))
+    return "\n".join(
+        [
+            "团体登记 Group roster",
+            f"机构 Institution: {institution}",
+            f"地址 Address: {address}",
+            f"管理员 Admin: {admin_phone_masked}",
+            f"登记码 Code: {code}",
+        ]
+    )
+
+
+def check_form_url(url: str) -> str:
+    """Accept only an absolute http(s) URL."""
+    parts = urllib.parse.urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InputError("code.bad_url", value=url)
+    return url.strip()

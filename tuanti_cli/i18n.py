@@ -1,0 +1,45 @@
+"""zh/en message catalogue. Human text only: JSON keys and enum values stay English."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from tuanti_cli.messages import CATALOGUE
+
+LANGUAGES = ("zh", "en")
+_current = {"lang": ""}
+
+
+def detect_language(environ: dict[str, str] | None = None) -> str:
+    """Pick the language: ``TUANTI_LANG``, else ``zh`` for a Chinese locale, else ``en``."""
+    env = os.environ if environ is None else environ
+    chosen = env.get("TUANTI_LANG", "").strip().lower()
+    if chosen in LANGUAGES:
+        return chosen
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(var, "")
+        if value:
+            return "zh" if value.lower().startswith("zh") else "en"
+    return "en"
+
+
+def set_language(lang: str) -> None:
+    """Set the language used by :func:`t` for the rest of the process."""
+    if lang not in LANGUAGES:
+        raise ValueError(lang)
+    _current["lang"] = lang
+
+
+def language() -> str:
+    """The language in force, detecting it on first use."""
+    if not _current["lang"]:
+        _current["lang"] = detect_language()
+    return _current["lang"]
+
+
+def t(key: str, **params: Any) -> str:
+    """Translate ``key`` into the current language and fill in ``params``."""
+    table = CATALOGUE[language()]
+    template = table.get(key) or CATALOGUE["en"].get(key) or key
+    return template.format(**params) if params else template

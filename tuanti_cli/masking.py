@@ -1,0 +1,44 @@
+"""The only place that knows how to mask personal data (PRODUCT §6)."""
+
+from __future__ import annotations
+
+import re
+
+_LONG_DIGIT_RUN = re.compile(r"[0-9０-９]{7,}[0-9Xx]?")
+
+
+def mask_id(value: str) -> str:
+    """Hide characters 3–14 of an ID number: ``11************1234``.
+
+    Values of other lengths (rejected input) keep at most their first two and last four
+    characters, and only when at least half of the value stays hidden.
+    """
+    n = len(value)
+    if n >= 12:
+        return value[:2] + "*" * (n - 6) + value[-4:]
+    return "*" * n
+
+
+def mask_phone(value: str) -> str:
+    """Hide digits 4–7 of a mobile number: ``138****5678``.
+
+    Values of other lengths (rejected input) keep at most their first three and last four.
+    """
+    n = len(value)
+    if n >= 11:
+        return value[:3] + "*" * (n - 7) + value[-4:]
+    return "*" * n
+
+
+def scrub(text: str) -> str:
+    """Mask every run of seven or more digits in free text (a misplaced ID or phone)."""
+    return _LONG_DIGIT_RUN.sub(lambda m: mask_id(m.group()), text)
+
+
+def mask_field(field: str, value: str) -> str:
+    """Mask ``value`` as it would appear in field ``field`` of a reject report."""
+    if field == "id_number":
+        return mask_id(value)
+    if field == "phone":
+        return mask_phone(value)
+    return scrub(value)

@@ -1,0 +1,115 @@
+"""Messages for the store, keys, validation and the CLI frame."""
+
+EN: dict[str, str] = {
+    "key.none": (
+        "No key given. Pass --key-file PATH (or set TUANTI_KEY_FILE), "
+        "or set TUANTI_PASSPHRASE, or run in a terminal to be asked for the passphrase."
+    ),
+    "key.file_missing": "Key file {path} does not exist. Check --key-file or TUANTI_KEY_FILE.",
+    "key.file_unreadable": "Key file {path} cannot be read. Check its permissions.",
+    "key.file_bad": (
+        "Key file {path} does not hold a key (64 hexadecimal characters). "
+        "Check that --key-file names the file `tuanti init` created."
+    ),
+    "key.file_exists": "Key file {path} already exists; choose a new path for the new key.",
+    "key.passphrase_empty": "The passphrase is empty. Choose a passphrase that is not empty.",
+    "key.passphrase_mismatch": "The two passphrases differ. Run the command again.",
+    "key.wrong": (
+        "Cannot open the store at {path}: the key is wrong, or the file is not a tuanti store. "
+        "Check --key-file or the passphrase."
+    ),
+    "store.missing": (
+        "There is no store at {path}. Create one with `tuanti init`, or point --db or "
+        "TUANTI_DB at an existing store."
+    ),
+    "store.unreadable": "The store at {path} cannot be opened. Check the path and its permissions.",
+    "store.exists": (
+        "A store already exists at {path}; it was left untouched. "
+        "Use --db to create another store elsewhere."
+    ),
+    "store.busy": (
+        "The store is busy: another tuanti command has been writing to it for 15 seconds. "
+        "Try again in a minute."
+    ),
+    "store.no_admin": "The store has no admin. Create the store with `tuanti init`.",
+    "id.empty": "The ID number is empty.",
+    "id.fifteen": (
+        "This is an old 15-digit ID number; the 18-digit Resident Identity Card number is needed."
+    ),
+    "id.shape": "An ID number has 17 digits followed by a digit or X.",
+    "id.region": "The ID number's first two digits are not a province-level region code.",
+    "id.date": "The ID number's birth date (digits 7–14) is not a real calendar date.",
+    "id.too_old": "The ID number's birth date is before 1900-01-01.",
+    "id.future": "The ID number's birth date is in the future.",
+    "id.check": "The ID number's check character (the last one) is wrong; check for a typo.",
+    "phone.empty": "The phone number is empty.",
+    "phone.shape": "A mainland mobile number has 11 digits and starts with 13–19.",
+    "name.empty": "The name is empty.",
+    "name.long": "The name is longer than {max} characters.",
+    "name.control": "The name contains control characters.",
+    "consent.missing": "There is no explicit consent (yes, 是 or 同意); no consent, no data.",
+    "field.invalid": "{option}: {reason}",
+    "output.unwritable": "Cannot write {path}: {reason}. Choose another --output path.",
+    "cli.aborted": "Cancelled; nothing was changed.",
+    "cli.passphrase": "Passphrase",
+    "cli.passphrase_again": "Passphrase again",
+    "cli.new_passphrase": "New passphrase",
+    "cli.new_passphrase_again": "New passphrase again",
+    "init.done": "Created the encrypted store at {path}.",
+    "init.key_created": "Created the key file {path} (mode 0600). Back it up: without it the store cannot be opened.",
+    "demo.heading": "tuanti demo — a temporary store with sample data",
+    "demo.done": "The demo store was in a temporary folder and has been erased.",
+    "help.app": "tuanti — the group health roster (团体簿): encrypted, masked, offline.",
+    "help.init": "Create the encrypted store and register its admin.",
+    "help.demo": "Run the whole flow on built-in sample data in a temporary store.",
+}
+
+ZH: dict[str, str] = {
+    "key.none": (
+        "未提供密钥。请使用 --key-file PATH（或设置 TUANTI_KEY_FILE），"
+        "或设置 TUANTI_PASSPHRASE，或在终端中运行以输入口令。"
+    ),
+    "key.file_missing": "密钥文件 {path} 不存在。请检查 --key-file 或 TUANTI_KEY_FILE。",
+    "key.file_unreadable": "无法读取密钥文件 {path}。请检查文件权限。",
+    "key.file_bad": (
+        "密钥文件 {path} 中没有有效密钥（64 位十六进制字符）。"
+        "请确认 --key-file 指向 `tuanti init` 生成的文件。"
+    ),
+    "key.file_exists": "密钥文件 {path} 已存在；请为新密钥选择新的路径。",
+    "key.passphrase_empty": "口令为空。请设置非空口令。",
+    "key.passphrase_mismatch": "两次输入的口令不一致。请重新运行命令。",
+    "key.wrong": "无法打开 {path} 处的数据库：密钥错误，或该文件不是 tuanti 数据库。请检查 --key-file 或口令。",
+    "store.missing": "{path} 处没有数据库。请先运行 `tuanti init`，或用 --db / TUANTI_DB 指向已有数据库。",
+    "store.unreadable": "无法打开 {path} 处的数据库。请检查路径和权限。",
+    "store.exists": "{path} 处已有数据库，未做任何改动。如需另建数据库，请用 --db 指定其他位置。",
+    "store.busy": "数据库正忙：另一个 tuanti 命令已写入 15 秒。请稍后再试。",
+    "store.no_admin": "数据库中没有管理员。请用 `tuanti init` 创建数据库。",
+    "id.empty": "身份证号为空。",
+    "id.fifteen": "这是旧的 15 位身份证号；需要 18 位居民身份证号码。",
+    "id.shape": "身份证号应为 17 位数字加 1 位数字或 X。",
+    "id.region": "身份证号前两位不是省级行政区划代码。",
+    "id.date": "身份证号中的出生日期（第 7–14 位）不是真实日期。",
+    "id.too_old": "身份证号中的出生日期早于 1900-01-01。",
+    "id.future": "身份证号中的出生日期在未来。",
+    "id.check": "身份证号校验位（最后一位）不正确；请检查是否输错。",
+    "phone.empty": "手机号为空。",
+    "phone.shape": "大陆手机号为 11 位，以 13–19 开头。",
+    "name.empty": "姓名为空。",
+    "name.long": "姓名超过 {max} 个字符。",
+    "name.control": "姓名包含控制字符。",
+    "consent.missing": "没有明确同意（是、同意 或 yes）；未同意则不收集数据。",
+    "field.invalid": "{option}：{reason}",
+    "output.unwritable": "无法写入 {path}：{reason}。请换一个 --output 路径。",
+    "cli.aborted": "已取消；未做任何改动。",
+    "cli.passphrase": "口令",
+    "cli.passphrase_again": "再次输入口令",
+    "cli.new_passphrase": "新口令",
+    "cli.new_passphrase_again": "再次输入新口令",
+    "init.done": "已在 {path} 创建加密数据库。",
+    "init.key_created": "已创建密钥文件 {path}（权限 0600）。请备份：没有它将无法打开数据库。",
+    "demo.heading": "tuanti 演示 —— 使用示例数据的临时数据库",
+    "demo.done": "演示数据库位于临时目录，现已删除。",
+    "help.app": "tuanti —— 团体健康登记簿：加密、脱敏、离线。",
+    "help.init": "创建加密数据库并登记管理员。",
+    "help.demo": "在临时数据库中用内置示例数据演示完整流程。",
+}

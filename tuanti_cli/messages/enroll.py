@@ -1,0 +1,5 @@
+"""Messages for enroll."""
+
+EN: dict[str, str] = {}
+
+ZH: dict[str, str] = {}

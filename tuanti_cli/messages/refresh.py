@@ -1,0 +1,5 @@
+"""Messages for refresh."""
+
+EN: dict[str, str] = {}
+
+ZH: dict[str, str] = {}

@@ -1,0 +1,89 @@
+"""Messages for rosters, registration codes and QR codes."""
+
+EN: dict[str, str] = {
+    "code.bad_duration": "--expires-in {value!r} is not a duration; write it like 24h, 3d or 1w.",
+    "code.not_found": (
+        "No registration code found. A code looks like TB1.K7Q2M9XD.0.ABCDEFGHIJKLMNOP; "
+        "pass the code, the QR text or the form URL."
+    ),
+    "code.bad_url": "--form-url {value!r} is not an http(s) URL; give the full address of the form.",
+    "roster.empty_field": "{field} is empty; give a value.",
+    "roster.bad_field": "{field} must be at most {max} characters on one line.",
+    "roster.bad_nat_days": "--max-nat-days {value} is out of range; use 0 to 365.",
+    "roster.name_taken": (
+        "A roster named {name!r} already exists; choose another name or use the existing roster."
+    ),
+    "roster.not_found": (
+        "No roster {ref!r}. Give a roster id or the exact institution name; "
+        "`tuanti roster list` shows them."
+    ),
+    "qr.write_failed": "Cannot write {path}: {reason}.",
+    "roster.created": "Created roster {roster_id} for {name}.",
+    "roster.code": "Registration code: {code}",
+    "roster.expires": "Valid until {date} (Asia/Shanghai).",
+    "roster.never_expires": "The code does not expire.",
+    "roster.scan": "Scan to register:",
+    "roster.reissued": "New code for {roster_id}; every earlier code is now revoked.",
+    "roster.deleted": "Deleted roster {roster_id} and erased its {members} members.",
+    "roster.confirm_delete": "Delete roster {roster_id} ({name}) and erase its {members} members?",
+    "roster.none": "No rosters yet. Create one with `tuanti roster create --name … --address …`.",
+    "roster.wrote": "Wrote {path}.",
+    "verify.genuine": "Genuine: a current code of {institution} ({roster_id}).",
+    "verify.expired": "Expired: a code of {institution} ({roster_id}) that ran out on {date}.",
+    "verify.revoked": "Revoked: an earlier code of {institution} ({roster_id}); it was re-issued.",
+    "verify.forged": "Forged: this code was not issued by this store for roster {roster_id}.",
+    "col.roster_id": "Roster",
+    "col.name": "Institution",
+    "col.address": "Address",
+    "col.members": "Members",
+    "col.abnormal": "Abnormal",
+    "col.last_refresh": "Last refresh",
+    "help.roster": "Create, list, verify and re-issue rosters and their registration codes.",
+    "help.roster_create": "Create a roster and print its id, registration code and QR.",
+    "help.roster_list": "List rosters with member counts and the last refresh.",
+    "help.roster_qr": "Print the roster's QR code in the terminal, or write it as PNG/SVG.",
+    "help.roster_verify": "Check a registration code or QR payload: genuine, forged, expired or revoked.",
+    "help.roster_reissue": "Issue a new registration code; every earlier code becomes revoked.",
+    "help.roster_delete": "Delete a roster and erase its members and their health data.",
+}
+
+ZH: dict[str, str] = {
+    "code.bad_duration": "--expires-in {value!r} 不是有效时长；请写成 24h、3d 或 1w。",
+    "code.not_found": (
+        "未找到登记码。登记码形如 TB1.K7Q2M9XD.0.ABCDEFGHIJKLMNOP；请传入登记码、二维码文本或表单网址。"
+    ),
+    "code.bad_url": "--form-url {value!r} 不是 http(s) 网址；请给出表单的完整地址。",
+    "roster.empty_field": "{field} 为空；请填写。",
+    "roster.bad_field": "{field} 最多 {max} 个字符，且只能一行。",
+    "roster.bad_nat_days": "--max-nat-days {value} 超出范围；请使用 0 到 365。",
+    "roster.name_taken": "名为 {name!r} 的登记簿已存在；请换一个名称或使用已有登记簿。",
+    "roster.not_found": "没有登记簿 {ref!r}。请给出登记簿编号或完整的机构名称；`tuanti roster list` 可查看。",
+    "qr.write_failed": "无法写入 {path}：{reason}。",
+    "roster.created": "已为 {name} 创建登记簿 {roster_id}。",
+    "roster.code": "登记码：{code}",
+    "roster.expires": "有效期至 {date}（北京时间）。",
+    "roster.never_expires": "登记码长期有效。",
+    "roster.scan": "扫码登记：",
+    "roster.reissued": "已为 {roster_id} 生成新登记码；此前的登记码均已作废。",
+    "roster.deleted": "已删除登记簿 {roster_id}，并清除其 {members} 名成员的数据。",
+    "roster.confirm_delete": "删除登记簿 {roster_id}（{name}）并清除其 {members} 名成员的数据？",
+    "roster.none": "还没有登记簿。请用 `tuanti roster create --name … --address …` 创建。",
+    "roster.wrote": "已写入 {path}。",
+    "verify.genuine": "真实有效：{institution}（{roster_id}）的当前登记码。",
+    "verify.expired": "已过期：{institution}（{roster_id}）的登记码，已于 {date} 失效。",
+    "verify.revoked": "已作废：{institution}（{roster_id}）此前的登记码，已重新生成。",
+    "verify.forged": "伪造：此登记码并非本数据库为登记簿 {roster_id} 签发。",
+    "col.roster_id": "登记簿",
+    "col.name": "机构",
+    "col.address": "地址",
+    "col.members": "成员数",
+    "col.abnormal": "异常",
+    "col.last_refresh": "最近比对",
+    "help.roster": "创建、列出、核验登记簿并重新生成登记码。",
+    "help.roster_create": "创建登记簿，输出编号、登记码和二维码。",
+    "help.roster_list": "列出登记簿及成员数、最近比对时间。",
+    "help.roster_qr": "在终端显示登记簿二维码，或保存为 PNG/SVG。",
+    "help.roster_verify": "核验登记码或二维码内容：真实、伪造、过期或已作废。",
+    "help.roster_reissue": "生成新登记码；此前的登记码全部作废。",
+    "help.roster_delete": "删除登记簿，并清除其成员及健康数据。",
+}

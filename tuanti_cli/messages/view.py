@@ -1,0 +1,5 @@
+"""Messages for view."""
+
+EN: dict[str, str] = {}
+
+ZH: dict[str, str] = {}

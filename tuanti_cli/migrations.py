@@ -1,0 +1,103 @@
+"""Ordered, named schema migrations; each runs once and is recorded in ``migrations``."""
+
+from __future__ import annotations
+
+MIGRATIONS: list[tuple[str, str]] = [
+    (
+        "0001_initial",
+        """
+        CREATE TABLE meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        CREATE TABLE admin (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            name TEXT NOT NULL,
+            phone TEXT NOT NULL,
+            id_number TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE roster (
+            roster_id TEXT PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            address TEXT NOT NULL,
+            type TEXT,
+            max_nat_days INTEGER NOT NULL,
+            form_url TEXT,
+            code_generation INTEGER NOT NULL DEFAULT 1,
+            code_expiry TEXT NOT NULL DEFAULT '0',
+            code_ttl_hours INTEGER,
+            next_member_seq INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE member (
+            id INTEGER PRIMARY KEY,
+            roster_id TEXT NOT NULL REFERENCES roster(roster_id) ON DELETE CASCADE,
+            member_no TEXT NOT NULL,
+            name TEXT NOT NULL,
+            id_number TEXT NOT NULL,
+            phone TEXT NOT NULL,
+            enrolled_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (roster_id, id_number),
+            UNIQUE (roster_id, member_no)
+        );
+        CREATE INDEX member_by_id_number ON member(id_number);
+        CREATE TABLE consent (
+            member_id INTEGER PRIMARY KEY REFERENCES member(id) ON DELETE CASCADE,
+            given_at TEXT NOT NULL,
+            code TEXT,
+            channel TEXT NOT NULL
+        );
+        CREATE TABLE run (
+            run_id INTEGER PRIMARY KEY,
+            roster_id TEXT,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            feed_hash TEXT NOT NULL,
+            feed_rows INTEGER NOT NULL DEFAULT 0,
+            bad_rows INTEGER NOT NULL DEFAULT 0,
+            matched INTEGER NOT NULL DEFAULT 0,
+            not_found INTEGER NOT NULL DEFAULT 0,
+            name_mismatch INTEGER NOT NULL DEFAULT 0,
+            changed INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE health (
+            member_id INTEGER PRIMARY KEY REFERENCES member(id) ON DELETE CASCADE,
+            run_id INTEGER NOT NULL REFERENCES run(run_id),
+            health_code TEXT NOT NULL,
+            nat_sampled_at TEXT,
+            nat_result TEXT,
+            vaccination TEXT NOT NULL,
+            vaccine_doses INTEGER,
+            last_dose_date TEXT,
+            compared_at TEXT NOT NULL,
+            flags TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TABLE health_history (
+            id INTEGER PRIMARY KEY,
+            member_id INTEGER NOT NULL REFERENCES member(id) ON DELETE CASCADE,
+            run_id INTEGER NOT NULL REFERENCES run(run_id),
+            health_code TEXT NOT NULL,
+            nat_sampled_at TEXT,
+            nat_result TEXT,
+            vaccination TEXT NOT NULL,
+            vaccine_doses INTEGER,
+            last_dose_date TEXT,
+            compared_at TEXT NOT NULL,
+            flags TEXT NOT NULL DEFAULT '',
+            abnormal INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX history_by_member ON health_history(member_id, run_id);
+        CREATE INDEX history_by_run ON health_history(run_id);
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            user TEXT NOT NULL,
+            action TEXT NOT NULL,
+            roster_id TEXT,
+            detail TEXT NOT NULL DEFAULT ''
+        );
+        """,
+    ),
+]

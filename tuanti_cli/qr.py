@@ -1,0 +1,75 @@
+"""QR codes for a roster's payload: terminal text, PNG and SVG. Imports qrcode lazily."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from tuanti_cli.errors import InputError
+
+QUIET_ZONE = 4
+
+# Each text cell shows two modules stacked: (top lit, bottom lit) -> character.
+_HALF_BLOCKS = {
+    (True, True): "█",
+    (True, False): "▀",
+    (False, True): "▄",
+    (False, False): " ",
+}
+
+
+def _qr(payload: str, box_size: int = 10) -> Any:
+    import qrcode
+    from qrcode.constants import ERROR_CORRECT_M
+
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=QUIET_ZONE, box_size=box_size)
+    code.add_data(payload.encode("utf-8"))
+    code.make(fit=True)
+    return code
+
+
+def matrix(payload: str) -> list[list[bool]]:
+    """The module matrix including the quiet zone; ``True`` is a dark module."""
+    return [list(row) for row in _qr(payload).get_matrix()]
+
+
+def render_text(payload: str, invert: bool = False) -> str:
+    """The QR as half-block characters, two modules per line, one per column.
+
+    By default the characters draw the *light* modules, which suits a dark terminal where the
+    background is dark; ``invert`` draws the dark modules, for a light terminal.
+    """
+    rows = matrix(payload)
+    if len(rows) % 2:
+        rows.append([False] * len(rows[0]))
+    lines = []
+    for top, bottom in zip(rows[0::2], rows[1::2], strict=True):
+        cells = (
+            _HALF_BLOCKS[(t if invert else not t, b if invert else not b)]
+            for t, b in zip(top, bottom, strict=True)
+        )
+        lines.append("".join(cells).rstrip() if invert else "".join(cells))
+    return "\n".join(lines)
+
+
+def write_png(payload: str, path: Path, scale: int = 8) -> None:
+    """Write a black-on-white PNG of the QR."""
+    from qrcode.image.pure import PyPNGImage
+
+    image = _qr(payload, box_size=scale).make_image(image_factory=PyPNGImage)
+    _write(path, image.save)
+
+
+def write_svg(payload: str, path: Path) -> None:
+    """Write an SVG of the QR (one path, black on white)."""
+    from qrcode.image.svg import SvgPathFillImage
+
+    _write(path, _qr(payload).make_image(image_factory=SvgPathFillImage).save)
+
+
+def _write(path: Path, save: Any) -> None:
+    try:
+        with open(path, "wb") as stream:
+            save(stream)
+    except OSError as exc:
+        raise InputError("qr.write_failed", path=path, reason=exc.strerror or str(exc)) from None

@@ -1,0 +1,199 @@
+"""Creating the store's owner and its rosters, their codes and their QR payloads."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tuanti_cli import audit, clock, codes
+from tuanti_cli.errors import InputError, NotFound, StoreError
+from tuanti_cli.keys import Key
+from tuanti_cli.masking import mask_phone
+from tuanti_cli.models import ROSTER_COLUMNS, Admin, Roster
+from tuanti_cli.store import IntegrityError, Store
+from tuanti_cli.validate import validate_id, validate_name, validate_phone
+
+DEFAULT_MAX_NAT_DAYS = 3
+TEXT_MAX = 200
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    """A roster's current code and the payload its QR carries."""
+
+    roster_id: str
+    code: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The answer of ``roster verify``."""
+
+    status: codes.CodeStatus
+    roster_id: str
+    institution: str | None
+    expiry: str
+
+    @property
+    def usable(self) -> bool:
+        """Genuine and not expired: a member may enroll with it."""
+        return self.status is codes.CodeStatus.GENUINE
+
+
+def validate_admin(name: str, phone: str, id_number: str, today: dt.date) -> Admin:
+    """Check the admin's details with the §4 rules."""
+    return Admin(validate_name(name), validate_phone(phone), validate_id(id_number, today))
+
+
+def init_store(path: Path, key: Key, admin: Admin, now: dt.datetime) -> None:
+    """Create the store with its admin and the secret that signs registration codes."""
+    with Store.create(path, key) as store, store.transaction() as conn:
+        conn.execute(
+            "INSERT INTO admin (id, name, phone, id_number, created_at) VALUES (1, ?, ?, ?, ?)",
+            (admin.name, admin.phone, admin.id_number, clock.iso(now)),
+        )
+        conn.execute("INSERT INTO meta (key, value) VALUES ('code_secret', ?)", (codes.new_secret(),))
+        audit.record(conn, "init", None, now=now)
+
+
+def _secret(store: Store) -> str:
+    rows = store.query("SELECT value FROM meta WHERE key = 'code_secret'")
+    if not rows:
+        raise StoreError("store.no_admin")
+    return str(rows[0][0])
+
+
+def admin_phone(store: Store) -> str:
+    """The admin's phone number (mask it before showing it anywhere)."""
+    rows = store.query("SELECT phone FROM admin WHERE id = 1")
+    if not rows:
+        raise StoreError("store.no_admin")
+    return str(rows[0][0])
+
+
+def _clean_text(value: str, what: str) -> str:
+    text = value.strip()
+    if not text:
+        raise InputError("roster.empty_field", field=what)
+    if len(text) > TEXT_MAX or any(ord(ch) < 32 for ch in text):
+        raise InputError("roster.bad_field", field=what, max=TEXT_MAX)
+    return text
+
+
+def create_roster(
+    store: Store,
+    name: str,
+    address: str,
+    now: dt.datetime,
+    roster_type: str | None = None,
+    max_nat_days: int = DEFAULT_MAX_NAT_DAYS,
+    expires_in: str | None = None,
+    form_url: str | None = None,
+) -> IssuedCode:
+    """Open a new roster and issue its first registration code."""
+    name = _clean_text(name, "--name")
+    address = _clean_text(address, "--address")
+    roster_type = _clean_text(roster_type, "--type") if roster_type is not None else None
+    if not 0 <= max_nat_days <= 365:
+        raise InputError("roster.bad_nat_days", value=max_nat_days)
+    ttl = codes.parse_ttl_hours(expires_in) if expires_in else None
+    url = codes.check_form_url(form_url) if form_url else None
+    _secret(store)
+    with store.transaction() as conn:
+        if conn.execute("SELECT 1 FROM roster WHERE name = ?", (name,)).fetchone():
+            raise InputError("roster.name_taken", name=name)
+        for _ in range(20):
+            roster_id = codes.new_roster_id()
+            try:
+                conn.execute(
+                    "INSERT INTO roster (roster_id, name, address, type, max_nat_days, form_url,"
+                    " code_generation, code_expiry, code_ttl_hours, created_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+                    (
+                        roster_id,
+                        name,
+                        address,
+                        roster_type,
+                        max_nat_days,
+                        url,
+                        codes.expiry_for(ttl, now),
+                        ttl,
+                        clock.iso(now),
+                    ),
+                )
+                break
+            except IntegrityError:
+                continue
+        audit.record(conn, "roster.create", roster_id, now=now)
+    return issued_code(store, get_roster(store, roster_id))
+
+
+def _row_to_roster(row: Any) -> Roster:
+    return Roster(*row)
+
+
+def get_roster(store: Store, ref: str) -> Roster:
+    """Find a roster by its id or its exact institution name."""
+    rows = store.query(
+        f"SELECT {ROSTER_COLUMNS} FROM roster WHERE roster_id = ? OR name = ?",
+        (ref.strip().upper(), ref.strip()),
+    )
+    if not rows:
+        raise NotFound("roster.not_found", ref=ref)
+    return _row_to_roster(rows[0])
+
+
+def all_rosters(store: Store) -> list[Roster]:
+    """Every roster, oldest first."""
+    rows = store.query(f"SELECT {ROSTER_COLUMNS} FROM roster ORDER BY created_at, roster_id")
+    return [_row_to_roster(row) for row in rows]
+
+
+def issued_code(store: Store, roster: Roster) -> IssuedCode:
+    """The roster's current code and QR payload."""
+    code = codes.make_code(
+        _secret(store), roster.roster_id, roster.code_expiry, roster.code_generation
+    )
+    payload = codes.build_payload(
+        code, roster.name, roster.address, mask_phone(admin_phone(store)), roster.form_url
+    )
+    return IssuedCode(roster.roster_id, code, payload)
+
+
+def verify(store: Store, text: str, today: dt.date) -> Verification:
+    """Judge a code or a whole payload against this store's rosters."""
+    parsed = codes.find_code(text)
+    rows = store.query(
+        "SELECT name, code_generation FROM roster WHERE roster_id = ?", (parsed.roster_id,)
+    )
+    if not rows:
+        return Verification(codes.CodeStatus.FORGED, parsed.roster_id, None, parsed.expiry)
+    institution, generation = rows[0]
+    status, expiry = codes.judge(parsed, _secret(store), generation, today)
+    return Verification(status, parsed.roster_id, institution, expiry)
+
+
+def reissue(store: Store, roster: Roster, now: dt.datetime) -> IssuedCode:
+    """Move the roster to its next code generation: every earlier code becomes revoked."""
+    with store.transaction() as conn:
+        conn.execute(
+            "UPDATE roster SET code_generation = code_generation + 1, code_expiry = ?"
+            " WHERE roster_id = ?",
+            (codes.expiry_for(roster.code_ttl_hours, now), roster.roster_id),
+        )
+        audit.record(conn, "roster.reissue", roster.roster_id, now=now)
+    return issued_code(store, get_roster(store, roster.roster_id))
+
+
+def delete(store: Store, roster: Roster, now: dt.datetime) -> int:
+    """Delete the roster and erase its members and their health data; returns members erased."""
+    with store.transaction() as conn:
+        (members,) = conn.execute(
+            "SELECT count(*) FROM member WHERE roster_id = ?", (roster.roster_id,)
+        ).fetchone()
+        conn.execute("DELETE FROM roster WHERE roster_id = ?", (roster.roster_id,))
+        audit.record(conn, "roster.delete", roster.roster_id, {"members": members}, now=now)
+    return int(members)

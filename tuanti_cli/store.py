@@ -1,0 +1,155 @@
+"""The encrypted store: the only module that touches the SQLCipher driver."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import sqlcipher3
+
+from tuanti_cli import clock
+from tuanti_cli.errors import StoreError, StoreKeyError
+from tuanti_cli.keys import Key
+from tuanti_cli.migrations import MIGRATIONS
+from tuanti_cli.paths import make_private_dir
+
+BUSY_TIMEOUT_MS = 15_000
+STORE_FILE_SUFFIXES = ("", "-wal", "-shm", "-journal")
+
+DatabaseError = sqlcipher3.DatabaseError
+IntegrityError = sqlcipher3.IntegrityError
+
+
+def _connect(path: Path, key: Key) -> sqlcipher3.Connection:
+    conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
+    # Silence SQLCipher's own logging before the key is sent, or a wrong key prints
+    # "hmac check failed" lines on stderr.
+    conn.execute("PRAGMA cipher_log_level = NONE")
+    conn.execute(f"PRAGMA key = {key.pragma_value()}")
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except DatabaseError:
+        conn.close()
+        raise StoreKeyError("key.wrong", path=path) from None
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA secure_delete = ON")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def _tighten_permissions(path: Path) -> None:
+    for suffix in STORE_FILE_SUFFIXES:
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(f"{path}{suffix}", 0o600)
+
+
+class Store:
+    """An open, migrated store. Use :meth:`open` or :meth:`create`."""
+
+    def __init__(self, conn: sqlcipher3.Connection, path: Path) -> None:
+        self.conn = conn
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path, key: Key) -> Store:
+        """Open an existing store, migrating it if needed."""
+        if not path.is_file():
+            raise StoreError("store.missing", path=path)
+        try:
+            conn = _connect(path, key)
+        except sqlcipher3.OperationalError:
+            raise StoreError("store.unreadable", path=path) from None
+        store = cls(conn, path)
+        store._migrate()
+        _tighten_permissions(path)
+        return store
+
+    @classmethod
+    def create(cls, path: Path, key: Key) -> Store:
+        """Create a new, empty store (0600 files in a 0700 folder if it is new)."""
+        if path.exists():
+            raise StoreError("store.exists", path=path)
+        make_private_dir(path.parent)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+        try:
+            store = cls(_connect(path, key), path)
+            store._migrate()
+        except BaseException:
+            for suffix in STORE_FILE_SUFFIXES:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(f"{path}{suffix}")
+            raise
+        _tighten_permissions(path)
+        return store
+
+    def close(self) -> None:
+        """Close the connection (idempotent)."""
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlcipher3.Connection]:
+        """One write transaction: all of it lands, or none of it (also under kill -9)."""
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlcipher3.OperationalError:
+            raise StoreError("store.busy") from None
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        try:
+            self.conn.execute("COMMIT")
+        except sqlcipher3.OperationalError:
+            self.conn.execute("ROLLBACK")
+            raise StoreError("store.busy") from None
+
+    def query(self, sql: str, params: Any = ()) -> list[Any]:
+        """Run a read query and return every row."""
+        try:
+            return self.conn.execute(sql, params).fetchall()
+        except sqlcipher3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise StoreError("store.busy") from None
+            raise
+
+    def rekey(self, new_key: Key) -> None:
+        """Re-encrypt every page under ``new_key`` (atomic: old key or new, never half)."""
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.conn.execute("PRAGMA journal_mode = DELETE")
+        self.conn.execute(f"PRAGMA rekey = {new_key.pragma_value()}")
+        self.conn.execute("PRAGMA journal_mode = WAL")
+
+    def integrity_ok(self) -> bool:
+        """``PRAGMA integrity_check`` says ``ok``."""
+        return bool(self.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok")
+
+    def _migrate(self) -> None:
+        self.conn.execute(
+            "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+        )
+        done = {row[0] for row in self.conn.execute("SELECT name FROM migrations")}
+        pending = [(name, sql) for name, sql in MIGRATIONS if name not in done]
+        if not pending:
+            return
+        with self.transaction() as conn:
+            for name, sql in pending:
+                for statement in sql.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO migrations (name, applied_at) VALUES (?, ?)",
+                    (name, clock.iso(clock.now())),
+                )
