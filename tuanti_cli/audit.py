@@ -60,6 +60,12 @@ def entries(
         if since is not None and dt.datetime.fromisoformat(at) < since:
             continue
         result.append(
-            {"at": at, "user": user, "action": action, "roster": roster, "detail": json.loads(detail)}
+            {
+                "at": at,
+                "user": user,
+                "action": action,
+                "roster": roster,
+                "detail": json.loads(detail),
+            }
         )
     return result

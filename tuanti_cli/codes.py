@@ -98,9 +98,7 @@ def find_code(text: str) -> ParsedCode:
     return ParsedCode(*match.groups())
 
 
-def judge(
-    code: ParsedCode, secret: str, generation: int, today: dt.date
-) -> tuple[CodeStatus, str]:
+def judge(code: ParsedCode, secret: str, generation: int, today: dt.date) -> tuple[CodeStatus, str]:
     """Decide the status of ``code`` for a roster at ``generation``; returns (status, expiry)."""
     given = code.signature
     if hmac.compare_digest(given, signature(secret, code.roster_id, code.expiry, generation)):

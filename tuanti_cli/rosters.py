@@ -13,7 +13,6 @@ from tuanti_cli.keys import Key
 from tuanti_cli.masking import mask_phone
 from tuanti_cli.models import ROSTER_COLUMNS, Admin, Roster
 from tuanti_cli.store import IntegrityError, Store
-from tuanti_cli.validate import validate_id, validate_name, validate_phone
 
 DEFAULT_MAX_NAT_DAYS = 3
 TEXT_MAX = 200
@@ -45,6 +44,8 @@ class Verification:
 
 def validate_admin(name: str, phone: str, id_number: str, today: dt.date) -> Admin:
     """Check the admin's details with the §4 rules."""
+    from tuanti_cli.validate import validate_id, validate_name, validate_phone
+
     return Admin(validate_name(name), validate_phone(phone), validate_id(id_number, today))
 
 
@@ -55,7 +56,9 @@ def init_store(path: Path, key: Key, admin: Admin, now: dt.datetime) -> None:
             "INSERT INTO admin (id, name, phone, id_number, created_at) VALUES (1, ?, ?, ?, ?)",
             (admin.name, admin.phone, admin.id_number, clock.iso(now)),
         )
-        conn.execute("INSERT INTO meta (key, value) VALUES ('code_secret', ?)", (codes.new_secret(),))
+        conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('code_secret', ?)", (codes.new_secret(),)
+        )
         audit.record(conn, "init", None, now=now)
 
 

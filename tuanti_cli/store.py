@@ -119,7 +119,8 @@ class Store:
     def query(self, sql: str, params: Any = ()) -> list[Any]:
         """Run a read query and return every row."""
         try:
-            return self.conn.execute(sql, params).fetchall()
+            rows: list[Any] = self.conn.execute(sql, params).fetchall()
+            return rows
         except sqlcipher3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
                 raise StoreError("store.busy") from None
@@ -138,7 +139,8 @@ class Store:
 
     def _migrate(self) -> None:
         self.conn.execute(
-            "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+            "CREATE TABLE IF NOT EXISTS migrations"
+            " (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
         )
         done = {row[0] for row in self.conn.execute("SELECT name FROM migrations")}
         pending = [(name, sql) for name, sql in MIGRATIONS if name not in done]

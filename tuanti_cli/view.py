@@ -78,8 +78,20 @@ def member_records(store: Store, roster: Roster, as_of: dt.datetime) -> list[dic
 
 
 def _record(row: Any, max_nat_days: int, as_of: dt.datetime) -> dict[str, Any]:
-    (member_no, name, id_number, phone, code, sampled, result, vaccination, doses, last_dose,
-     compared, flag_text) = row
+    (
+        member_no,
+        name,
+        id_number,
+        phone,
+        code,
+        sampled,
+        result,
+        vaccination,
+        doses,
+        last_dose,
+        compared,
+        flag_text,
+    ) = row
     flags = flag_text.split(",") if flag_text else []
     days = nat_days(sampled, as_of)
     code = code or "unknown"

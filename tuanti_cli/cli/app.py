@@ -6,7 +6,6 @@ import os
 from pathlib import Path
 from typing import Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -22,7 +21,7 @@ from tuanti_cli.keys import create_key_file, read_key_file
 class TuantiGroup(TyperGroup):
     """Turns every project error into one sentence on stderr and its exit code."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
         except TuantiError as exc:
@@ -50,8 +49,8 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     ctx: typer.Context,
-    db: Path | None = typer.Option(None, "--db", envvar="TUANTI_DB", help="Store path."),
-    key_file: Path | None = typer.Option(
+    db: str | None = typer.Option(None, "--db", envvar="TUANTI_DB", help="Store path."),
+    key_file: str | None = typer.Option(
         None, "--key-file", envvar="TUANTI_KEY_FILE", help="Key file (64 hex characters)."
     ),
     lang: str | None = typer.Option(
@@ -68,7 +67,8 @@ def root(
         i18n.set_language(lang)
     # Everything tuanti writes (exports, reject reports, images) is for the admin's eyes only.
     os.umask(0o077)
-    ctx.obj = AppState(db=db, key_file=key_file)
+    # An empty value (TUANTI_KEY_FILE="") means "not given", so a passphrase can take over.
+    ctx.obj = AppState(db=Path(db) if db else None, key_file=Path(key_file) if key_file else None)
 
 
 _ADMIN_OPTIONS = {"name": "--admin-name", "phone": "--admin-phone", "id_number": "--admin-id"}

@@ -57,9 +57,7 @@ def open_output(path: Path | None, encoding: str = "utf-8", newline: str | None 
         raise InputError("output.unwritable", path=path, reason=exc.strerror or str(exc)) from None
 
 
-def print_table(
-    title: str | None, headers: Sequence[str], rows: Iterable[Sequence[Any]]
-) -> None:
+def print_table(title: str | None, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """A simple Rich table for short listings (rosters, changes, audit)."""
     from rich.console import Console
     from rich.table import Table

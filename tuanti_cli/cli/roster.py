@@ -27,8 +27,11 @@ def _print_issued(issued: IssuedCode, expiry: str) -> None:
     from tuanti_cli.qr import render_text
 
     echo(t("roster.code", code=issued.code))
-    echo(t("roster.never_expires") if expiry == NEVER else t("roster.expires",
-                                                              date=_format_date(expiry)))
+    echo(
+        t("roster.never_expires")
+        if expiry == NEVER
+        else t("roster.expires", date=_format_date(expiry))
+    )
     echo(t("roster.scan"))
     echo(render_text(issued.payload))
     echo(issued.payload)
@@ -57,8 +60,9 @@ def create(
         )
         roster = rosters.get_roster(store, issued.roster_id)
     if output_format == "json":
-        echo(to_json({"roster_id": issued.roster_id, "code": issued.code,
-                      "payload": issued.payload}))
+        echo(
+            to_json({"roster_id": issued.roster_id, "code": issued.code, "payload": issued.payload})
+        )
         return
     info(t("roster.created", roster_id=roster.roster_id, name=roster.name))
     _print_issued(issued, roster.code_expiry)
@@ -115,13 +119,17 @@ def verify(
     with ctx.obj.open_store() as store:
         verdict = rosters.verify(store, code_or_payload, clock.local_date(clock.now()))
     if output_format == "json":
-        echo(to_json({
-            "status": verdict.status.value,
-            "roster_id": verdict.roster_id,
-            "institution": verdict.institution,
-            "expiry": None if verdict.expiry == NEVER else _format_date(verdict.expiry),
-            "usable": verdict.usable,
-        }))
+        echo(
+            to_json(
+                {
+                    "status": verdict.status.value,
+                    "roster_id": verdict.roster_id,
+                    "institution": verdict.institution,
+                    "expiry": None if verdict.expiry == NEVER else _format_date(verdict.expiry),
+                    "usable": verdict.usable,
+                }
+            )
+        )
     else:
         message = t(
             f"verify.{verdict.status.value}",
@@ -162,8 +170,12 @@ def delete(
             (members,) = store.query(
                 "SELECT count(*) FROM member WHERE roster_id = ?", (roster.roster_id,)
             )[0]
-            question = t("roster.confirm_delete", roster_id=roster.roster_id, name=roster.name,
-                         members=members)
+            question = t(
+                "roster.confirm_delete",
+                roster_id=roster.roster_id,
+                name=roster.name,
+                members=members,
+            )
             if not typer.confirm(question, default=False):
                 info(t("cli.aborted"))
                 raise typer.Exit(1)

@@ -10,7 +10,7 @@ from pathlib import Path
 import typer
 
 from tuanti_cli import paths
-from tuanti_cli.errors import StoreKeyError
+from tuanti_cli.errors import StoreError, StoreKeyError
 from tuanti_cli.i18n import t
 from tuanti_cli.keys import Key, passphrase_key, read_key_file
 from tuanti_cli.store import Store
@@ -34,8 +34,16 @@ class AppState:
         return ask_passphrase("TUANTI_PASSPHRASE", "cli.passphrase", confirm)
 
     def open_store(self) -> Store:
-        """Open the store with the configured key."""
-        return Store.open(self.db_path(), self.key())
+        """Open the store with the configured key (a missing store is reported first)."""
+        path = self.db_path()
+        if not path.is_file():
+            raise StoreError("store.missing", path=path)
+        return Store.open(path, self.key())
+
+
+def stdin_is_terminal() -> bool:
+    """Whether a person can answer a prompt."""
+    return sys.stdin.isatty()
 
 
 def ask_passphrase(env_var: str, prompt_key: str, confirm: bool) -> Key:
@@ -43,7 +51,7 @@ def ask_passphrase(env_var: str, prompt_key: str, confirm: bool) -> Key:
     from_env = os.environ.get(env_var)
     if from_env is not None:
         return passphrase_key(from_env)
-    if not sys.stdin.isatty():
+    if not stdin_is_terminal():
         raise StoreKeyError("key.none")
     first = typer.prompt(t(prompt_key), hide_input=True)
     if confirm:

@@ -1,0 +1,86 @@
+"""Every test gets its own store and key paths; nothing touches a real home folder."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from typer.testing import CliRunner
+
+from tuanti_cli import i18n
+
+ADMIN = [
+    "--admin-name",
+    "王老师",
+    "--admin-phone",
+    "13912345678",
+    "--admin-id",
+    "110101198001010053",
+]
+ADMIN_ID = "110101198001010053"
+ADMIN_PHONE = "13912345678"
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the store and key at ``tmp_path``; English messages; a pinned console width."""
+    monkeypatch.setenv("TUANTI_DB", str(tmp_path / "store" / "tuanti.db"))
+    monkeypatch.setenv("TUANTI_KEY_FILE", str(tmp_path / "keys" / "tuanti.key"))
+    monkeypatch.setenv("TUANTI_LANG", "en")
+    monkeypatch.setenv("COLUMNS", "120")
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("TUANTI_PASSPHRASE", raising=False)
+    monkeypatch.delenv("TUANTI_NEW_PASSPHRASE", raising=False)
+    monkeypatch.setitem(i18n._current, "lang", "en")
+    return tmp_path
+
+
+@pytest.fixture
+def db_path(isolated: Path) -> Path:
+    return isolated / "store" / "tuanti.db"
+
+
+@pytest.fixture
+def key_path(isolated: Path) -> Path:
+    return isolated / "keys" / "tuanti.key"
+
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def run() -> Run:
+    """Invoke the CLI in-process; stdout and stderr are kept apart."""
+    from tuanti_cli.cli.app import app
+
+    def invoke(*args: str, input: str | None = None, env: dict[str, str] | None = None) -> Result:
+        saved = os.umask(0o022)
+        try:
+            return CliRunner().invoke(app, list(args), input=input, env=env)
+        finally:
+            os.umask(saved)
+
+    return invoke
+
+
+@pytest.fixture
+def store_ready(run: Run) -> None:
+    """A store with its admin."""
+    result = run("init", *ADMIN)
+    assert result.exit_code == 0, result.output
+
+
+@pytest.fixture
+def roster_id(run: Run, store_ready: None) -> str:
+    """One roster in the store; returns its id."""
+    import json
+
+    result = run(
+        "roster", "create", "--name", "示例科技", "--address", "北京市海淀区", "--format", "json"
+    )
+    assert result.exit_code == 0, result.output
+    return str(json.loads(result.stdout)["roster_id"])

@@ -1,0 +1,195 @@
+"""Roster commands: create, list, qr (decoded by a real QR reader), verify, reissue, delete."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+import zxingcpp
+from PIL import Image
+
+from tests.conftest import ADMIN_PHONE, Run
+
+LIT = {"█": (True, True), "▀": (True, False), "▄": (False, True), " ": (False, False)}
+
+
+def decode_terminal_qr(text: str, invert: bool = False) -> str:
+    """Render half-block text as a terminal would (light glyphs on a dark background)."""
+    lines = [line for line in text.splitlines()]
+    width = max(len(line) for line in lines)
+    scale = 6
+    image = Image.new("L", (width * scale, len(lines) * 2 * scale), 255 if invert else 0)
+    for y, line in enumerate(lines):
+        for x, char in enumerate(line.ljust(width)):
+            for half, lit in enumerate(LIT[char]):
+                if not lit:
+                    continue
+                colour = 0 if invert else 255
+                box = (
+                    x * scale,
+                    (2 * y + half) * scale,
+                    (x + 1) * scale,
+                    (2 * y + half + 1) * scale,
+                )
+                image.paste(colour, box)
+    results = zxingcpp.read_barcodes(image)
+    assert len(results) == 1, "the QR did not decode"
+    return str(results[0].text)
+
+
+def create(run: Run, *extra: str) -> dict[str, str]:
+    result = run(
+        "roster",
+        "create",
+        "--name",
+        "示例科技",
+        "--address",
+        "北京市海淀区中关村1号",
+        "--format",
+        "json",
+        *extra,
+    )
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("invert", [False, True])
+def test_terminal_qr_decodes_to_the_payload(run: Run, store_ready: None, invert: bool) -> None:
+    created = create(run)
+    args = ["roster", "qr", created["roster_id"]] + (["--invert"] if invert else [])
+    result = run(*args)
+    assert result.exit_code == 0, result.output
+    assert decode_terminal_qr(result.stdout, invert) == created["payload"]
+    assert set(result.stdout) <= set("█▀▄ \n")
+
+
+def test_payload_text_block(run: Run, store_ready: None) -> None:
+    created = create(run)
+    payload = created["payload"]
+    assert "示例科技" in payload and "北京市海淀区中关村1号" in payload
+    assert "139****5678" in payload and ADMIN_PHONE not in payload
+    assert created["code"] in payload
+
+
+def test_form_url_payload(run: Run, store_ready: None) -> None:
+    created = create(run, "--form-url", "https://forms.example.cn/f/abc?src=qr")
+    assert created["payload"] == f"https://forms.example.cn/f/abc?src=qr&code={created['code']}"
+    shown = run("roster", "qr", created["roster_id"])
+    assert decode_terminal_qr(shown.stdout) == created["payload"]
+
+
+def test_png_and_svg(run: Run, store_ready: None, tmp_path: Path) -> None:
+    created = create(run)
+    png, svg = tmp_path / "qr.png", tmp_path / "qr.svg"
+    result = run("roster", "qr", "示例科技", "--png", str(png), "--svg", str(svg))
+    assert result.exit_code == 0, result.output
+    decoded = zxingcpp.read_barcodes(Image.open(png))
+    assert [r.text for r in decoded] == [created["payload"]]
+    root = ET.parse(svg).getroot()
+    assert root.tag.endswith("svg")
+
+
+def test_verify_statuses(run: Run, store_ready: None) -> None:
+    created = create(run)
+    code = created["code"]
+    assert run("roster", "verify", code).exit_code == 0
+    whole = run("roster", "verify", created["payload"], "--format", "json")
+    assert whole.exit_code == 0
+    assert json.loads(whole.stdout)["status"] == "genuine"
+    assert json.loads(whole.stdout)["institution"] == "示例科技"
+
+    prefix, roster_id, expiry, sig = code.split(".")
+    changed_sig = ".".join([prefix, roster_id, expiry, ("A" if sig[0] != "A" else "B") + sig[1:]])
+    forged = run("roster", "verify", changed_sig, "--format", "json")
+    assert forged.exit_code == 1 and json.loads(forged.stdout)["status"] == "forged"
+    changed_id = ".".join(
+        [prefix, roster_id[:-1] + ("A" if roster_id[-1] != "A" else "B"), expiry, sig]
+    )
+    assert run("roster", "verify", changed_id).exit_code == 1
+
+    reissued = run("roster", "reissue", roster_id)
+    assert reissued.exit_code == 0
+    revoked = run("roster", "verify", code, "--format", "json")
+    assert revoked.exit_code == 1 and json.loads(revoked.stdout)["status"] == "revoked"
+    assert "Revoked" in run("roster", "verify", code).stderr
+
+
+def test_expired_code_with_injected_clock(
+    run: Run, store_ready: None, db_path: Path, key_path: Path
+) -> None:
+    import datetime as dt
+
+    from tuanti_cli import rosters
+    from tuanti_cli.codes import CodeStatus
+    from tuanti_cli.keys import read_key_file
+    from tuanti_cli.store import Store
+
+    created = create(run, "--expires-in", "24h")
+    assert run("roster", "verify", created["code"]).exit_code == 0
+    expiry = dt.datetime.strptime(created["code"].split(".")[2], "%Y%m%d").date()
+    with Store.open(db_path, read_key_file(key_path)) as store:
+        on_the_day = rosters.verify(store, created["code"], expiry)
+        day_after = rosters.verify(store, created["code"], expiry + dt.timedelta(days=1))
+    assert on_the_day.status is CodeStatus.GENUINE
+    assert day_after.status is CodeStatus.EXPIRED and not day_after.usable
+
+
+def test_verify_garbage(run: Run, store_ready: None) -> None:
+    result = run("roster", "verify", "hello")
+    assert result.exit_code == 1
+    assert "No registration code found" in result.stderr
+
+
+def test_list_and_delete(run: Run, store_ready: None) -> None:
+    created = create(run)
+    listed = json.loads(run("roster", "list", "--format", "json").stdout)
+    assert listed == [
+        {
+            "roster_id": created["roster_id"],
+            "name": "示例科技",
+            "address": "北京市海淀区中关村1号",
+            "members": 0,
+            "abnormal": 0,
+            "last_refresh": None,
+        }
+    ]
+    table = run("roster", "list")
+    assert created["roster_id"] in table.stdout
+    refused = run("roster", "delete", created["roster_id"], input="n\n")
+    assert refused.exit_code == 1
+    assert len(json.loads(run("roster", "list", "--format", "json").stdout)) == 1
+    assert run("roster", "delete", created["roster_id"], "--yes").exit_code == 0
+    assert json.loads(run("roster", "list", "--format", "json").stdout) == []
+    assert run("roster", "verify", created["code"]).exit_code == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--expires-in", "soon"], "--expires-in"),
+        (["--form-url", "ftp://x"], "--form-url"),
+        (["--max-nat-days", "999"], "--max-nat-days"),
+    ],
+)
+def test_create_rejects_bad_options(
+    run: Run, store_ready: None, args: list[str], message: str
+) -> None:
+    result = run("roster", "create", "--name", "A", "--address", "B", *args)
+    assert result.exit_code == 1
+    assert message in result.stderr
+    assert json.loads(run("roster", "list", "--format", "json").stdout) == []
+
+
+def test_duplicate_name_and_unknown_roster(run: Run, store_ready: None) -> None:
+    create(run)
+    again = run("roster", "create", "--name", "示例科技", "--address", "x")
+    assert again.exit_code == 1 and "already exists" in again.stderr
+    missing = run("roster", "qr", "NOPE1234")
+    assert missing.exit_code == 1 and "roster list" in missing.stderr
+
+
+def test_usage_error_exits_2(run: Run, store_ready: None) -> None:
+    assert run("roster", "create", "--name", "A").exit_code == 2
+    assert run("roster", "list", "--format", "yaml").exit_code == 2

@@ -1,0 +1,49 @@
+"""The §6 masking shapes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.helpers import make_id
+from tuanti_cli.masking import mask_field, mask_id, mask_phone, scrub
+from tuanti_cli.validate import PROVINCES
+
+
+def test_examples_from_the_spec() -> None:
+    assert mask_id("110101199003071234") == "11************1234"
+    assert mask_phone("13812345678") == "138****5678"
+
+
+@given(
+    st.sampled_from(sorted(PROVINCES)),
+    st.integers(0, 9999),
+    st.dates(dt.date(1900, 1, 1), dt.date(2026, 11, 26)),
+    st.integers(0, 999),
+)
+def test_id_mask_shape(province: int, district: int, birth: dt.date, seq: int) -> None:
+    number = make_id(f"{province}{district:04d}", birth, seq)
+    masked = mask_id(number)
+    assert masked == number[:2] + "*" * 12 + number[14:]
+    assert len(masked) == 18
+
+
+@given(st.integers(3, 9), st.integers(0, 10**9 - 1))
+def test_phone_mask_shape(second: int, rest: int) -> None:
+    number = f"1{second}{rest:09d}"
+    assert mask_phone(number) == number[:3] + "****" + number[7:]
+
+
+@given(st.text(max_size=40))
+def test_masking_never_reveals_a_long_digit_run(text: str) -> None:
+    import re
+
+    for masked in (mask_field("name", text), scrub(text)):
+        assert not re.search(r"[0-9]{7,}", masked)
+
+
+def test_short_values_are_fully_hidden() -> None:
+    assert mask_id("12345") == "*****"
+    assert mask_phone("1381") == "****"
