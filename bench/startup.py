@@ -36,18 +36,43 @@ def main() -> None:
             TUANTI_LANG="en",
         )
         subprocess.run(
-            [*tuanti, "init", "--admin-name", "王老师", "--admin-phone", "13912345678",
-             "--admin-id", "110101198001010053"],
-            env=env, check=True, stderr=subprocess.DEVNULL,
+            [
+                *tuanti,
+                "init",
+                "--admin-name",
+                "王老师",
+                "--admin-phone",
+                "13912345678",
+                "--admin-id",
+                "110101198001010053",
+            ],
+            env=env,
+            check=True,
+            stderr=subprocess.DEVNULL,
         )
         for i in range(3):
             subprocess.run(
-                [*tuanti, "roster", "create", "--name", f"机构{i}", "--address", "北京",
-                 "--format", "json"],
-                env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                [
+                    *tuanti,
+                    "roster",
+                    "create",
+                    "--name",
+                    f"机构{i}",
+                    "--address",
+                    "北京",
+                    "--format",
+                    "json",
+                ],
+                env=env,
+                check=True,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
             )
         rows = [
-            ("python -c 'import typer' (baseline)", timed([sys.executable, "-c", "import typer"], env)),
+            (
+                "python -c 'import typer' (baseline)",
+                timed([sys.executable, "-c", "import typer"], env),
+            ),
             ("tuanti --help", timed([*tuanti, "--help"], env)),
             ("tuanti roster list (3 rosters)", timed([*tuanti, "roster", "list"], env)),
         ]

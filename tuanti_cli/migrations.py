@@ -39,15 +39,11 @@ MIGRATIONS: list[tuple[str, str]] = [
             phone TEXT NOT NULL,
             enrolled_at TEXT NOT NULL,
             updated_at TEXT NOT NULL,
+            consent_at TEXT NOT NULL,
+            consent_code TEXT,
+            consent_channel TEXT NOT NULL,
             UNIQUE (roster_id, id_number),
             UNIQUE (roster_id, member_no)
-        );
-        CREATE INDEX member_by_id_number ON member(id_number);
-        CREATE TABLE consent (
-            member_id INTEGER PRIMARY KEY REFERENCES member(id) ON DELETE CASCADE,
-            given_at TEXT NOT NULL,
-            code TEXT,
-            channel TEXT NOT NULL
         );
         CREATE TABLE run (
             run_id INTEGER PRIMARY KEY,

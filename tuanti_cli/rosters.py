@@ -62,7 +62,8 @@ def init_store(path: Path, key: Key, admin: Admin, now: dt.datetime) -> None:
         audit.record(conn, "init", None, now=now)
 
 
-def _secret(store: Store) -> str:
+def code_secret(store: Store) -> str:
+    """The secret that signs this store's registration codes."""
     rows = store.query("SELECT value FROM meta WHERE key = 'code_secret'")
     if not rows:
         raise StoreError("store.no_admin")
@@ -104,7 +105,7 @@ def create_roster(
         raise InputError("roster.bad_nat_days", value=max_nat_days)
     ttl = codes.parse_ttl_hours(expires_in) if expires_in else None
     url = codes.check_form_url(form_url) if form_url else None
-    _secret(store)
+    code_secret(store)
     with store.transaction() as conn:
         if conn.execute("SELECT 1 FROM roster WHERE name = ?", (name,)).fetchone():
             raise InputError("roster.name_taken", name=name)
@@ -158,7 +159,7 @@ def all_rosters(store: Store) -> list[Roster]:
 def issued_code(store: Store, roster: Roster) -> IssuedCode:
     """The roster's current code and QR payload."""
     code = codes.make_code(
-        _secret(store), roster.roster_id, roster.code_expiry, roster.code_generation
+        code_secret(store), roster.roster_id, roster.code_expiry, roster.code_generation
     )
     payload = codes.build_payload(
         code, roster.name, roster.address, mask_phone(admin_phone(store)), roster.form_url
@@ -175,7 +176,7 @@ def verify(store: Store, text: str, today: dt.date) -> Verification:
     if not rows:
         return Verification(codes.CodeStatus.FORGED, parsed.roster_id, None, parsed.expiry)
     institution, generation = rows[0]
-    status, expiry = codes.judge(parsed, _secret(store), generation, today)
+    status, expiry = codes.judge(parsed, code_secret(store), generation, today)
     return Verification(status, parsed.roster_id, institution, expiry)
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -45,6 +47,56 @@ def _tighten_permissions(path: Path) -> None:
     for suffix in STORE_FILE_SUFFIXES:
         with contextlib.suppress(FileNotFoundError):
             os.chmod(f"{path}{suffix}", 0o600)
+
+
+class BackgroundWriter:
+    """Runs statements on ``conn`` in a second thread, in the order submitted.
+
+    SQLite releases the GIL while it works, so the caller's Python (validating the next
+    chunk) overlaps SQLite's B-tree and encryption work. The caller must not use ``conn``
+    until :meth:`close` returns; ``close`` re-raises the first error the writer met.
+    """
+
+    def __init__(self, conn: sqlcipher3.Connection) -> None:
+        self._conn = conn
+        self._queue: queue.Queue[tuple[str, Any, bool] | None] = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, name="tuanti-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, sql: str, params: Any) -> None:
+        """Queue one statement."""
+        self._raise_if_failed()
+        self._queue.put((sql, params, False))
+
+    def submit_many(self, sql: str, rows: Any) -> None:
+        """Queue one statement run for every row."""
+        self._raise_if_failed()
+        self._queue.put((sql, rows, True))
+
+    def close(self) -> None:
+        """Wait for everything queued; raise the writer's error, if any."""
+        self._queue.put(None)
+        self._thread.join()
+        self._raise_if_failed()
+
+    def _raise_if_failed(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def _work(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._error is not None:
+                continue
+            sql, params, many = item
+            try:
+                if many:
+                    self._conn.executemany(sql, params)
+                else:
+                    self._conn.execute(sql, params)
+            except BaseException as exc:
+                self._error = exc
 
 
 class Store:
@@ -132,6 +184,10 @@ class Store:
         self.conn.execute("PRAGMA journal_mode = DELETE")
         self.conn.execute(f"PRAGMA rekey = {new_key.pragma_value()}")
         self.conn.execute("PRAGMA journal_mode = WAL")
+
+    def checkpoint(self) -> None:
+        """Fold the WAL into the database and truncate it, so erased rows leave no old copy."""
+        self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def integrity_ok(self) -> bool:
         """``PRAGMA integrity_check`` says ``ok``."""

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import operator
 import re
 from typing import Any
-
-from stdnum.iso7064 import mod_11_2
 
 from tuanti_cli.errors import FieldError
 
@@ -27,6 +27,7 @@ PROVINCES = frozenset(
         83,
     ]
 )
+_PROVINCE_PREFIXES = frozenset(f"{code:02d}" for code in PROVINCES)
 EARLIEST_BIRTH = dt.date(1900, 1, 1)
 NAME_MAX = 50
 
@@ -37,7 +38,13 @@ _SPACES = re.compile(r"\s+")
 _ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
 _PHONE_SEPARATORS = re.compile(r"[\s\-().]+")
 _MOBILE = re.compile(r"1[3-9][0-9]{9}")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+
+# ISO 7064 MOD 11-2 weights for the 17 body digits (2**(17-i) mod 11), and the check
+# character for each remainder. python-stdnum's ``mod_11_2`` is the reference the tests use;
+# this table form is several times faster, which a 100,000-row import needs.
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK_CHARS = "10X98765432"
 
 CONSENT_YES = frozenset(["yes", "y", "true", "1", "是", "同意"])
 
@@ -47,26 +54,44 @@ def normalise_id(raw: str) -> str:
     return _SPACES.sub("", raw.translate(_FULL_WIDTH)).upper()
 
 
+_DIGIT_OFFSET = ord("0") * sum(_WEIGHTS)
+
+
+@functools.lru_cache(maxsize=65536)
+def _birth_date(digits: str) -> dt.date | None:
+    """``YYYYMMDD`` as a date, or ``None`` when no such day exists (cached: births repeat)."""
+    try:
+        return dt.date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        return None
+
+
+def check_character(body: str) -> str:
+    """The ISO 7064 MOD 11-2 check character of the first 17 digits (ASCII digits)."""
+    weighted = sum(map(operator.mul, body[:17].encode("ascii"), _WEIGHTS)) - _DIGIT_OFFSET
+    return _CHECK_CHARS[weighted % 11]
+
+
 def validate_id(raw: str, today: dt.date) -> str:
     """Return the normalised 18-character ID number, or raise :class:`FieldError`."""
-    number = normalise_id(raw)
+    number = raw if len(raw) == 18 and raw.isascii() and raw.isalnum() else normalise_id(raw)
+    number = number.upper()
     if not number:
         raise FieldError("id_number", "id.empty")
     if len(number) == 15 and number.isdigit():
         raise FieldError("id_number", "id.fifteen")
     if not _ID_SHAPE.fullmatch(number):
         raise FieldError("id_number", "id.shape")
-    if int(number[:2]) not in PROVINCES:
+    if number[:2] not in _PROVINCE_PREFIXES:
         raise FieldError("id_number", "id.region")
-    try:
-        birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
-    except ValueError:
-        raise FieldError("id_number", "id.date") from None
+    birth = _birth_date(number[6:14])
+    if birth is None:
+        raise FieldError("id_number", "id.date")
     if birth < EARLIEST_BIRTH:
         raise FieldError("id_number", "id.too_old")
     if birth > today:
         raise FieldError("id_number", "id.future")
-    if mod_11_2.calc_check_digit(number[:17]) != number[17]:
+    if check_character(number) != number[17]:
         raise FieldError("id_number", "id.check")
     return number
 
@@ -77,6 +102,10 @@ def validate_phone(raw: str) -> str:
     Only the shape is checked (11 digits, ``1[3-9]…``): carrier-prefix tables lag behind
     new ranges such as 192 and 195 and would turn real members away.
     """
+    if len(raw) == 11 and raw.isascii() and raw.isdigit():
+        if raw[0] == "1" and raw[1] in "3456789":
+            return raw
+        raise FieldError("phone", "phone.shape")
     number = _PHONE_SEPARATORS.sub("", raw.translate(_FULL_WIDTH))
     if number.startswith("+86"):
         number = number[3:]
@@ -105,7 +134,7 @@ def validate_name(raw: str) -> str:
 
 def is_consent(value: Any) -> bool:
     """True only for an explicit yes (``yes``, ``1``, ``是``, ``同意``, JSON ``true`` …)."""
-    if value is True:
+    if value in CONSENT_YES or value is True:
         return True
     if value is False or value is None:
         return False

@@ -146,3 +146,43 @@ def roster_summaries(
             }
         )
     return summaries
+
+
+def filter_records(
+    records: Iterable[dict[str, Any]],
+    abnormal: bool = False,
+    health_codes: Iterable[str] = (),
+    nat_days_over: int | None = None,
+    vaccinations: Iterable[str] = (),
+) -> list[dict[str, Any]]:
+    """Keep the records matching every given filter (an unknown NAT counts as over any limit)."""
+    codes, vaccines = set(health_codes), set(vaccinations)
+    kept = []
+    for r in records:
+        if abnormal and not r["abnormal"]:
+            continue
+        if codes and r["health_code"] not in codes:
+            continue
+        if (
+            nat_days_over is not None
+            and r["nat_days"] is not None
+            and r["nat_days"] <= nat_days_over
+        ):
+            continue
+        if vaccines and r["vaccination"] not in vaccines:
+            continue
+        kept.append(r)
+    return kept
+
+
+def summary(records: list[dict[str, Any]], max_nat_days: int) -> dict[str, Any]:
+    """Counts per health code and vaccination, NAT within policy, abnormal."""
+    return {
+        "members": len(records),
+        "health_code": {c: sum(r["health_code"] == c for r in records) for c in HEALTH_CODES},
+        "nat_within_policy": sum(
+            r["nat_days"] is not None and r["nat_days"] <= max_nat_days for r in records
+        ),
+        "vaccination": {v: sum(r["vaccination"] == v for r in records) for v in VACCINATIONS},
+        "abnormal": count_abnormal(records),
+    }

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -47,14 +48,21 @@ def info(text: str) -> None:
     typer.echo(text, err=True)
 
 
-def open_output(path: Path | None, encoding: str = "utf-8", newline: str | None = None) -> IO[str]:
+@contextmanager
+def open_output(
+    path: Path | None, encoding: str = "utf-8", newline: str | None = None
+) -> Iterator[IO[str]]:
     """The chosen output: ``--output FILE`` (created 0600 by the umask) or standard output."""
     if path is None:
-        return sys.stdout
+        yield sys.stdout
+        sys.stdout.flush()
+        return
     try:
-        return open(path, "w", encoding=encoding, newline=newline)
+        stream = open(path, "w", encoding=encoding, newline=newline)  # noqa: SIM115
     except OSError as exc:
         raise InputError("output.unwritable", path=path, reason=exc.strerror or str(exc)) from None
+    with stream:
+        yield stream
 
 
 def print_table(title: str | None, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:

@@ -1,5 +1,133 @@
-"""Messages for enroll."""
+"""Messages for enrollment input, import reports, enroll add and withdrawal."""
 
-EN: dict[str, str] = {}
+EN: dict[str, str] = {
+    "input.missing": "File {path} does not exist. Check the path.",
+    "input.directory": "{path} is a folder, not a file. Give the path of the file.",
+    "input.unreadable": "Cannot read {path}: {reason}. Check the path and its permissions.",
+    "input.binary": (
+        "{path} contains NUL bytes: it is UTF-16 or not a text file. "
+        "Save it as CSV UTF-8 (or JSON) and try again."
+    ),
+    "input.encoding": (
+        '{path} is neither UTF-8 nor GB18030 text. Save it as "CSV UTF-8" from Excel, '
+        "or pass --encoding."
+    ),
+    "input.encoding_forced": (
+        "{path} is not valid {encoding}. Try --encoding auto, or save it as CSV UTF-8."
+    ),
+    "input.empty": "{path} holds no rows. Check that you exported the right file.",
+    "input.columns": ("{path} lacks the column(s) {missing}. Accepted headers — {expected}."),
+    "input.csv": "{path} is not valid CSV (line {line}: {reason}). Check the quoting on that line.",
+    "input.json": "{path} is not valid JSON (line {line}: {reason}).",
+    "input.json_deep": "{path} is nested too deeply to be an enrollment file; give an array of objects.",
+    "input.json_not_list": (
+        "{path} is a JSON value but not an array; give an array of objects "
+        '([{{"name": …}}, …]) or one object per line as JSONL.'
+    ),
+    "input.xlsx": "{path} is not a readable .xlsx workbook. Open it in Excel and save it as .xlsx or CSV UTF-8.",
+    "code.not_a_code": "Not a registration code.",
+    "code.other_roster": "The registration code belongs to another roster.",
+    "code.is_expired": "The registration code has expired; re-issue it.",
+    "code.is_revoked": "The registration code was revoked by a re-issue.",
+    "code.is_forged": "The registration code is not genuine.",
+    "row.not_object": "The record is not an object with fields.",
+    "row.duplicate": "The same person as row {row}; kept once.",
+    "id.number_cell": (
+        "The ID number is stored as a number and has lost digits; format the column as Text "
+        "and type it again."
+    ),
+    "member.not_found": (
+        "No member {member_no} in roster {roster_id}. `tuanti show {roster_id}` lists the member numbers."
+    ),
+    "import.summary": (
+        "{rows} rows: {added} added, {updated} updated, {unchanged} unchanged, "
+        "{rejected} rejected (read as {encoding})."
+    ),
+    "import.dry_run": "Dry run: nothing was written.",
+    "import.reject_line": "  row {row}, {field}: {reason} [{value}]",
+    "import.strict_abort": (
+        "Import aborted by --strict: {rejected} row(s) rejected, nothing was imported. "
+        "Fix the rows listed above, or drop --strict to import the valid rows."
+    ),
+    "import.rejects_written": "Rejected rows written to {path} (values masked).",
+    "import.progress": "Validating",
+    "enroll.notice": (
+        "Consent notice — {institution}\n"
+        "By enrolling you share your name, ID number and mobile number with the admin of this "
+        "roster, who will compare them with the health-code, nucleic-acid test and vaccination "
+        "data of the health authority up to four times a day, to decide who may enter the "
+        "premises. The data is stored encrypted on the admin's computer and shown masked. "
+        "You can leave at any time by asking the admin to withdraw you; your data is then erased."
+    ),
+    "enroll.ask_name": "Name",
+    "enroll.ask_id": "ID number",
+    "enroll.ask_phone": "Mobile number",
+    "enroll.ask_consent": "Do you consent? Type yes to agree",
+    "enroll.no_consent": "No consent was given; nothing was stored.",
+    "enroll.need_options": (
+        "Not at a terminal: pass --name, --id-number and --phone, and --yes to record consent."
+    ),
+    "enroll.added": "Enrolled {name} as {member_no}.",
+    "enroll.updated": "Updated {name} ({member_no}).",
+    "enroll.unchanged": "{name} is already enrolled as {member_no}; nothing changed.",
+    "member.confirm": "Withdraw {member_no} from {roster_id} and erase their data?",
+    "member.withdrawn": "Withdrew {member_no}; their personal data and health history are erased.",
+    "help.enroll": "Enroll members: import files or add one person at the terminal.",
+    "help.enroll_import": "Import enrollments from CSV, JSON, JSONL or .xlsx (- reads stdin).",
+    "help.enroll_add": "Enroll one person after showing the consent notice.",
+    "help.member": "Manage members.",
+    "help.member_withdraw": "A member leaves: their personal data is erased.",
+}
 
-ZH: dict[str, str] = {}
+ZH: dict[str, str] = {
+    "input.missing": "文件 {path} 不存在。请检查路径。",
+    "input.directory": "{path} 是文件夹而不是文件。请给出文件路径。",
+    "input.unreadable": "无法读取 {path}：{reason}。请检查路径和权限。",
+    "input.binary": "{path} 含有 NUL 字节：它是 UTF-16 或不是文本文件。请另存为 CSV UTF-8（或 JSON）后重试。",
+    "input.encoding": "{path} 既不是 UTF-8 也不是 GB18030 文本。请在 Excel 中另存为“CSV UTF-8”，或使用 --encoding。",
+    "input.encoding_forced": "{path} 不是有效的 {encoding} 文本。请尝试 --encoding auto，或另存为 CSV UTF-8。",
+    "input.empty": "{path} 中没有数据行。请确认导出的文件是否正确。",
+    "input.columns": "{path} 缺少列 {missing}。可用的表头 —— {expected}。",
+    "input.csv": "{path} 不是有效的 CSV（第 {line} 行：{reason}）。请检查该行的引号。",
+    "input.json": "{path} 不是有效的 JSON（第 {line} 行：{reason}）。",
+    "input.json_deep": "{path} 嵌套层级过深，不是登记文件；请提供对象数组。",
+    "input.json_not_list": '{path} 是 JSON 但不是数组；请提供对象数组（[{{"name": …}}, …]），或每行一个对象的 JSONL。',
+    "input.xlsx": "{path} 不是可读取的 .xlsx 工作簿。请在 Excel 中另存为 .xlsx 或 CSV UTF-8。",
+    "code.not_a_code": "不是登记码。",
+    "code.other_roster": "该登记码属于其他登记簿。",
+    "code.is_expired": "登记码已过期；请重新生成。",
+    "code.is_revoked": "登记码已因重新生成而作废。",
+    "code.is_forged": "登记码不是真实签发的。",
+    "row.not_object": "该记录不是包含字段的对象。",
+    "row.duplicate": "与第 {row} 行是同一人；只保留一次。",
+    "id.number_cell": "身份证号以数字格式存储，已丢失位数；请将该列设为文本格式后重新输入。",
+    "member.not_found": "登记簿 {roster_id} 中没有成员 {member_no}。`tuanti show {roster_id}` 可查看成员编号。",
+    "import.summary": "共 {rows} 行：新增 {added}，更新 {updated}，未变 {unchanged}，拒绝 {rejected}（编码 {encoding}）。",
+    "import.dry_run": "试运行：未写入任何数据。",
+    "import.reject_line": "  第 {row} 行，{field}：{reason} [{value}]",
+    "import.strict_abort": "因 --strict 中止导入：{rejected} 行被拒绝，未导入任何数据。请修正上述行，或去掉 --strict 只导入有效行。",
+    "import.rejects_written": "被拒绝的行已写入 {path}（已脱敏）。",
+    "import.progress": "校验中",
+    "enroll.notice": (
+        "授权告知 —— {institution}\n"
+        "登记即表示您同意向本登记簿管理员提供姓名、身份证号和手机号。管理员每天最多四次将其与卫生健康部门的"
+        "健康码、核酸检测和疫苗接种数据比对，用于判断能否进入场所。数据加密保存在管理员的电脑上，并以脱敏方式显示。"
+        "您可随时请管理员为您办理退出，届时您的数据将被删除。"
+    ),
+    "enroll.ask_name": "姓名",
+    "enroll.ask_id": "身份证号",
+    "enroll.ask_phone": "手机号",
+    "enroll.ask_consent": "是否同意？输入“是”或 yes 表示同意",
+    "enroll.no_consent": "未获得同意；未保存任何数据。",
+    "enroll.need_options": "当前不在终端中：请提供 --name、--id-number 和 --phone，并用 --yes 表示已获同意。",
+    "enroll.added": "已登记 {name}，成员编号 {member_no}。",
+    "enroll.updated": "已更新 {name}（{member_no}）。",
+    "enroll.unchanged": "{name} 已登记为 {member_no}；无变化。",
+    "member.confirm": "将 {member_no} 从 {roster_id} 中退出并删除其数据？",
+    "member.withdrawn": "{member_no} 已退出；其个人数据和健康记录已删除。",
+    "help.enroll": "登记成员：导入文件，或在终端逐个登记。",
+    "help.enroll_import": "从 CSV、JSON、JSONL 或 .xlsx 批量导入登记（- 表示标准输入）。",
+    "help.enroll_add": "展示授权告知后登记一人。",
+    "help.member": "管理成员。",
+    "help.member_withdraw": "成员退出：删除其个人数据。",
+}

@@ -1,5 +1,71 @@
-"""Messages for view."""
+"""Messages for the masked view, changes and the audit log."""
 
-EN: dict[str, str] = {}
+EN: dict[str, str] = {
+    "code.green": "green",
+    "code.yellow": "yellow",
+    "code.red": "red",
+    "code.popup": "popup",
+    "code.unknown": "unknown",
+    "nat.negative": "negative",
+    "nat.positive": "positive",
+    "nat.pending": "pending",
+    "vaccine.booster": "booster",
+    "vaccine.primary": "primary",
+    "vaccine.partial": "partial",
+    "vaccine.exempt": "exempt",
+    "vaccine.unknown": "unknown",
+    "flag.name_mismatch": "name mismatch",
+    "flag.not_found": "not in feed",
+    "flag.bad_row": "bad feed row",
+    "mcol.member_no": "No.",
+    "mcol.name": "Name",
+    "mcol.id_number": "ID number",
+    "mcol.phone": "Phone",
+    "mcol.health_code": "Health code",
+    "mcol.nat_days": "NAT days",
+    "mcol.nat_result": "NAT result",
+    "mcol.vaccination": "Vaccination",
+    "mcol.compared_at": "Compared",
+    "show.summary": (
+        "{members} members · {codes} · NAT within {days} days: {nat} · {vaccines} · "
+        "abnormal: {abnormal}"
+    ),
+    "show.bad_as_of": (
+        "--as-of {value!r} is not a date or time; write it like 2022-12-01 or "
+        "2022-12-01 09:00 (Asia/Shanghai) or 2022-12-01T01:00:00Z."
+    ),
+    "show.xlsx_needs_output": "--format xlsx writes a workbook; add --output FILE.xlsx.",
+    "help.show": "The masked roster view: table, JSON, CSV or XLSX, with filters.",
+}
 
-ZH: dict[str, str] = {}
+ZH: dict[str, str] = {
+    "code.green": "绿码",
+    "code.yellow": "黄码",
+    "code.red": "红码",
+    "code.popup": "弹窗",
+    "code.unknown": "未知",
+    "nat.negative": "阴性",
+    "nat.positive": "阳性",
+    "nat.pending": "待出结果",
+    "vaccine.booster": "完成加强免疫",
+    "vaccine.primary": "完成基础免疫",
+    "vaccine.partial": "未完成基础免疫",
+    "vaccine.exempt": "不适宜接种",
+    "vaccine.unknown": "未查询到接种信息",
+    "flag.name_mismatch": "姓名不符",
+    "flag.not_found": "未查询到",
+    "flag.bad_row": "数据有误",
+    "mcol.member_no": "编号",
+    "mcol.name": "姓名",
+    "mcol.id_number": "身份证号",
+    "mcol.phone": "手机号",
+    "mcol.health_code": "健康码",
+    "mcol.nat_days": "核酸天数",
+    "mcol.nat_result": "核酸结果",
+    "mcol.vaccination": "疫苗接种",
+    "mcol.compared_at": "比对时间",
+    "show.summary": "共 {members} 人 · {codes} · {days} 天内核酸：{nat} · {vaccines} · 异常：{abnormal}",
+    "show.bad_as_of": "--as-of {value!r} 不是日期或时间；请写成 2022-12-01、2022-12-01 09:00（北京时间）或 2022-12-01T01:00:00Z。",
+    "show.xlsx_needs_output": "--format xlsx 会生成工作簿；请加上 --output 文件.xlsx。",
+    "help.show": "脱敏的登记簿视图：表格、JSON、CSV 或 XLSX，可筛选。",
+}

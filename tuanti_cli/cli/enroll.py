@@ -1,0 +1,138 @@
+"""``tuanti enroll import`` and ``tuanti enroll add``."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Literal
+
+import typer
+
+from tuanti_cli import clock, enrollment, rosters
+from tuanti_cli.cli.output import echo, info, to_json, write_csv
+from tuanti_cli.cli.state import stdin_is_terminal
+from tuanti_cli.enrollment import ImportReport, Progress
+from tuanti_cli.errors import FieldError, InputError
+from tuanti_cli.i18n import t
+
+app = typer.Typer(help=t("help.enroll"), no_args_is_help=True)
+
+InputFormat = Literal["auto", "csv", "json", "jsonl", "xlsx"]
+Encoding = Literal["auto", "utf-8", "gb18030"]
+TextOrJson = Literal["text", "json"]
+PROGRESS_MIN_ROWS = 5000
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Progress | None]:
+    """A Rich progress bar on stderr, only for people at a terminal and only for big files."""
+    if total < PROGRESS_MIN_ROWS or not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress as Bar
+
+    with Bar(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(t("import.progress"), total=total)
+        yield lambda done: bar.update(task, completed=done)
+
+
+def _write_rejects(path: Path, report: ImportReport) -> None:
+    try:
+        with open(path, "w", encoding="utf-8-sig", newline="") as stream:
+            write_csv(stream, report.as_json()["rejects"], ("row", "field", "reason", "value"))
+    except OSError as exc:
+        raise InputError("output.unwritable", path=path, reason=exc.strerror or str(exc)) from None
+
+
+@app.command("import", help=t("help.enroll_import"))
+def import_command(
+    ctx: typer.Context,
+    roster_ref: str = typer.Argument(..., metavar="ROSTER", help="Roster id or exact name."),
+    source: str = typer.Argument(..., metavar="FILE", help="Enrollment file, or - for stdin."),
+    input_format: InputFormat = typer.Option("auto", "--input-format", help="File format."),
+    encoding: Encoding = typer.Option("auto", "--encoding", help="Text encoding."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report; write nothing."),
+    strict: bool = typer.Option(False, "--strict", help="Any rejected row aborts the import."),
+    rejects: Path | None = typer.Option(None, "--rejects", help="Write rejected rows (masked)."),
+    output_format: TextOrJson = typer.Option("text", "--format", help="text or json."),
+) -> None:
+    from tuanti_cli.ingest import parse
+    from tuanti_cli.textfile import read_bytes
+
+    with ctx.obj.open_store() as store:
+        roster = rosters.get_roster(store, roster_ref)
+        parsed = parse(read_bytes(source), source, input_format, encoding)
+        with _progress(len(parsed.records)) as progress:
+            report = enrollment.import_parsed(
+                store, roster, parsed, clock.now(), dry_run, strict, progress
+            )
+    if rejects is not None:
+        _write_rejects(rejects, report)
+    if output_format == "json":
+        echo(to_json(report.as_json()))
+    else:
+        _print_report(report, dry_run)
+    if rejects is not None:
+        info(t("import.rejects_written", path=rejects))
+    if report.aborted:
+        info(t("import.strict_abort", rejected=report.rejected))
+        raise typer.Exit(1)
+
+
+def _print_report(report: ImportReport, dry_run: bool) -> None:
+    echo(
+        t(
+            "import.summary",
+            rows=report.rows,
+            added=report.added,
+            updated=report.updated,
+            unchanged=report.unchanged,
+            rejected=report.rejected,
+            encoding=report.encoding,
+        )
+    )
+    for r in report.rejects:
+        echo(t("import.reject_line", row=r.row, field=r.field, reason=r.reason, value=r.value))
+    if dry_run:
+        echo(t("import.dry_run"))
+
+
+_ADD_OPTIONS = {"name": "--name", "id_number": "--id-number", "phone": "--phone"}
+
+
+@app.command("add", help=t("help.enroll_add"))
+def add_command(
+    ctx: typer.Context,
+    roster_ref: str = typer.Argument(..., metavar="ROSTER", help="Roster id or exact name."),
+    name: str | None = typer.Option(None, "--name", help="Name."),
+    id_number: str | None = typer.Option(None, "--id-number", help="ID number."),
+    phone: str | None = typer.Option(None, "--phone", help="Mobile number."),
+    yes: bool = typer.Option(False, "--yes", help="The person has read the notice and consents."),
+) -> None:
+    with ctx.obj.open_store() as store:
+        roster = rosters.get_roster(store, roster_ref)
+        interactive = stdin_is_terminal()
+        if not interactive and not (name and id_number and phone and yes):
+            raise InputError("enroll.need_options")
+        info(t("enroll.notice", institution=roster.name))
+        name = name or typer.prompt(t("enroll.ask_name"))
+        id_number = id_number or typer.prompt(t("enroll.ask_id"))
+        phone = phone or typer.prompt(t("enroll.ask_phone"))
+        if not yes:
+            from tuanti_cli.validate import is_consent
+
+            if not is_consent(typer.prompt(t("enroll.ask_consent"), default="")):
+                info(t("enroll.no_consent"))
+                raise typer.Exit(1)
+        try:
+            member_no, outcome = enrollment.add_one(
+                store, roster, name, id_number, phone, clock.now()
+            )
+        except FieldError as exc:
+            raise InputError(
+                "field.invalid", option=_ADD_OPTIONS[exc.field], reason=str(exc)
+            ) from None
+    echo(t(f"enroll.{outcome}", name=name.strip(), member_no=member_no))

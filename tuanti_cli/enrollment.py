@@ -1,0 +1,343 @@
+"""Enrollment: validate records, then add or update members in one transaction (§4, §7)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import operator
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from tuanti_cli import audit, clock, codes, rosters
+from tuanti_cli.errors import FieldError, InputError, NotFound
+from tuanti_cli.i18n import t
+from tuanti_cli.ingest import Parsed, Record
+from tuanti_cli.masking import mask_field
+from tuanti_cli.models import Roster
+from tuanti_cli.store import BackgroundWriter, Store
+from tuanti_cli.validate import require_consent, validate_id, validate_name, validate_phone
+
+REPORTED_VALUE_MAX = 64
+CHUNK_ROWS = 20_000
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class Reject:
+    """One rejected row: where, which field, why, and the offending value masked."""
+
+    row: int
+    field: str
+    reason: str
+    value: str
+
+
+class Candidate(NamedTuple):
+    """A valid person, ready to be added or updated."""
+
+    row: int
+    name: str
+    id_number: str
+    phone: str
+    code: str | None
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, on a dry run, would do)."""
+
+    rows: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    encoding: str = ""
+    rejects: list[Reject] = field(default_factory=list)
+    aborted: bool = False
+    added_members: list[str] = field(default_factory=list)
+
+    @property
+    def rejected(self) -> int:
+        """How many rows were rejected."""
+        return len(self.rejects)
+
+    def as_json(self) -> dict[str, Any]:
+        """The §4 JSON object."""
+        return {
+            "rows": self.rows,
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            "encoding": self.encoding,
+            "rejects": [
+                {"row": r.row, "field": r.field, "reason": r.reason, "value": r.value}
+                for r in self.rejects
+            ],
+        }
+
+
+def _reject(row: int, field_name: str, reason: str, value: Any) -> Reject:
+    masked = mask_field(field_name, _text(value))
+    if len(masked) > REPORTED_VALUE_MAX:
+        masked = masked[: REPORTED_VALUE_MAX - 1] + "…"
+    return Reject(row, field_name, reason, masked)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value if isinstance(value, str) else str(value)
+
+
+class CodeChecker:
+    """Checks the optional ``code`` column against the roster, remembering each verdict.
+
+    The signing secret is read once, up front: during an import the connection belongs to
+    the background writer.
+    """
+
+    def __init__(self, store: Store, roster: Roster, today: dt.date) -> None:
+        self._roster, self._today = roster, today
+        self._secret = rosters.code_secret(store)
+        self._seen: dict[str, str | None] = {}
+
+    def problem(self, code: str) -> str | None:
+        """``None`` when ``code`` is a genuine, unexpired code of this roster; else a reason."""
+        if code not in self._seen:
+            self._seen[code] = self._judge(code)
+        return self._seen[code]
+
+    def _judge(self, code: str) -> str | None:
+        try:
+            parsed = codes.find_code(code)
+        except InputError:
+            return t("code.not_a_code")
+        if parsed.roster_id != self._roster.roster_id:
+            return t("code.other_roster")
+        status, _ = codes.judge(parsed, self._secret, self._roster.code_generation, self._today)
+        if status is not codes.CodeStatus.GENUINE:
+            return t(f"code.is_{status.value}")
+        return None
+
+
+def validate_record(
+    record: Record, today: dt.date, codes: CodeChecker, from_spreadsheet: bool
+) -> Candidate | Reject:
+    """Check one record with the §4 rules."""
+    fields = record.fields
+    if fields is None:
+        return _reject(record.row, "row", t("row.not_object"), "")
+    raw_name, raw_id, raw_phone, consent = fields[:4]
+    if isinstance(raw_id, float) or (from_spreadsheet and isinstance(raw_id, int)):
+        return _reject(record.row, "id_number", t("id.number_cell"), raw_id)
+    current = raw_name
+    try:
+        name = validate_name(raw_name if type(raw_name) is str else _text(raw_name))
+        current = raw_id
+        id_number = validate_id(raw_id if type(raw_id) is str else _text(raw_id), today)
+        current = raw_phone
+        phone = validate_phone(raw_phone if type(raw_phone) is str else _text(raw_phone))
+        current = consent
+        require_consent(consent)
+    except FieldError as exc:
+        return _reject(record.row, exc.field, str(exc), current)
+    code = _text(fields[4]).strip() or None if len(fields) > 4 else None
+    if code is not None:
+        problem = codes.problem(code)
+        if problem is not None:
+            return _reject(record.row, "code", problem, code)
+    return Candidate(record.row, name, id_number, phone, code)
+
+
+class Validator:
+    """Validates records chunk by chunk; a person repeated in the file is kept once."""
+
+    def __init__(self, today: dt.date, codes: CodeChecker, from_spreadsheet: bool) -> None:
+        self._today, self._codes, self._spreadsheet = today, codes, from_spreadsheet
+        self._first_row: dict[str, int] = {}
+
+    def run(self, records: Iterable[Record]) -> tuple[list[Candidate], list[Reject]]:
+        """Valid, first-seen people, and the rejected rows (later repeats included)."""
+        candidates: list[Candidate] = []
+        rejects: list[Reject] = []
+        first_row = self._first_row
+        for record in records:
+            result = validate_record(record, self._today, self._codes, self._spreadsheet)
+            if isinstance(result, Reject):
+                rejects.append(result)
+            elif result.id_number in first_row:
+                reason = t("row.duplicate", row=first_row[result.id_number])
+                rejects.append(_reject(result.row, "id_number", reason, result.id_number))
+            else:
+                first_row[result.id_number] = result.row
+                candidates.append(result)
+        return candidates, rejects
+
+
+_INSERT_FROM_JSON = (
+    "INSERT INTO member (roster_id, member_no, name, id_number, phone, enrolled_at,"
+    " updated_at, consent_at, consent_code, consent_channel)"
+    " SELECT ?1, value->>0, value->>1, value->>2, value->>3, ?2, ?2, ?2, value->>4, ?3"
+    " FROM json_each(?4)"
+)
+_UPDATE = (
+    "UPDATE member SET name = ?, phone = ?, updated_at = ?, consent_at = ?,"
+    " consent_code = ?, consent_channel = ? WHERE id = ?"
+)
+
+
+class Enroller:
+    """Adds and updates members of one roster inside the caller's transaction.
+
+    The SQL runs on a :class:`BackgroundWriter`, so SQLite's own work (B-trees, encryption)
+    overlaps the validation of the next chunk.
+    """
+
+    def __init__(
+        self, conn: Any, roster: Roster, channel: str, now: dt.datetime, report: ImportReport
+    ) -> None:
+        self._conn, self._roster, self._channel, self._report = conn, roster, channel, report
+        self._stamp = clock.iso(now)
+        self._existing = {
+            id_number: (member_id, name, phone)
+            for member_id, id_number, name, phone in conn.execute(
+                "SELECT id, id_number, name, phone FROM member WHERE roster_id = ?",
+                (roster.roster_id,),
+            )
+        }
+        (self._next_seq,) = conn.execute(
+            "SELECT next_member_seq FROM roster WHERE roster_id = ?", (roster.roster_id,)
+        ).fetchone()
+        self._writer = BackgroundWriter(conn)
+
+    def add(self, candidates: Iterable[Candidate]) -> None:
+        """Queue the inserts and updates for ``candidates``."""
+        inserts, updates = [], []
+        stamp, channel, report = self._stamp, self._channel, self._report
+        for c in candidates:
+            known = self._existing.get(c.id_number)
+            if known is None:
+                member_no = f"M{self._next_seq:04d}"
+                self._next_seq += 1
+                report.added_members.append(member_no)
+                inserts.append((member_no, c.name, c.id_number, c.phone, c.code))
+                self._existing[c.id_number] = (0, c.name, c.phone)
+            elif (known[1], known[2]) != (c.name, c.phone):
+                updates.append((c.name, c.phone, stamp, stamp, c.code, channel, known[0]))
+            else:
+                report.unchanged += 1
+        if inserts:
+            # In ID order the (roster_id, id_number) index grows at its end: much faster.
+            inserts.sort(key=operator.itemgetter(2))
+            payload = json.dumps(inserts, ensure_ascii=False)
+            self._writer.submit(
+                _INSERT_FROM_JSON, (self._roster.roster_id, stamp, channel, payload)
+            )
+        if updates:
+            self._writer.submit_many(_UPDATE, updates)
+        report.added += len(inserts)
+        report.updated += len(updates)
+
+    def finish(self) -> None:
+        """Wait for every queued statement and record the next member number."""
+        self._writer.submit(
+            "UPDATE roster SET next_member_seq = ? WHERE roster_id = ?",
+            (self._next_seq, self._roster.roster_id),
+        )
+        self._writer.close()
+
+
+def import_parsed(
+    store: Store,
+    roster: Roster,
+    parsed: Parsed,
+    now: dt.datetime,
+    dry_run: bool = False,
+    strict: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Validate and import ``parsed`` as one transaction.
+
+    A dry run, or a strict import with rejected rows, is rolled back whole; only its audit
+    entry is kept.
+    """
+    report = ImportReport(rows=len(parsed.records), encoding=parsed.encoding)
+    today = clock.local_date(now)
+    validator = Validator(today, CodeChecker(store, roster, today), parsed.encoding == "xlsx")
+    records = parsed.records
+    with store.transaction() as conn:
+        conn.execute("SAVEPOINT import")
+        enroller = Enroller(conn, roster, "import", now, report)
+        try:
+            for start in range(0, len(records), CHUNK_ROWS):
+                candidates, rejects = validator.run(records[start : start + CHUNK_ROWS])
+                report.rejects.extend(rejects)
+                enroller.add(candidates)
+                if progress is not None:
+                    progress(min(start + CHUNK_ROWS, len(records)))
+        finally:
+            enroller.finish()
+        report.aborted = strict and bool(report.rejects)
+        if dry_run or report.aborted:
+            conn.execute("ROLLBACK TO import")
+            report.added_members.clear()
+        conn.execute("RELEASE import")
+        action = "enroll.import.dry_run" if dry_run or report.aborted else "enroll.import"
+        audit.record(conn, action, roster.roster_id, _counts(report), now=now)
+    return report
+
+
+def _counts(report: ImportReport) -> dict[str, int | str | bool]:
+    return {
+        "rows": report.rows,
+        "added": report.added,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "rejected": report.rejected,
+    }
+
+
+def add_one(
+    store: Store, roster: Roster, name: str, id_number: str, phone: str, now: dt.datetime
+) -> tuple[str, str]:
+    """Enroll one person typed at the terminal (consent already given).
+
+    Returns (member number, ``added`` | ``updated`` | ``unchanged``).
+    """
+    today = clock.local_date(now)
+    candidate = Candidate(
+        0, validate_name(name), validate_id(id_number, today), validate_phone(phone), None
+    )
+    report = ImportReport(rows=1)
+    with store.transaction() as conn:
+        enroller = Enroller(conn, roster, "terminal", now, report)
+        try:
+            enroller.add([candidate])
+        finally:
+            enroller.finish()
+        (member_no,) = conn.execute(
+            "SELECT member_no FROM member WHERE roster_id = ? AND id_number = ?",
+            (roster.roster_id, candidate.id_number),
+        ).fetchone()
+        outcome = "added" if report.added else "updated" if report.updated else "unchanged"
+        audit.record(conn, "enroll.add", roster.roster_id, {outcome: 1}, now=now)
+    return str(member_no), outcome
+
+
+def withdraw(store: Store, roster: Roster, member_no: str, now: dt.datetime) -> None:
+    """Erase a member: personal data and health history (secure_delete overwrites the bytes)."""
+    number = member_no.strip().upper()
+    with store.transaction() as conn:
+        row = conn.execute(
+            "SELECT id FROM member WHERE roster_id = ? AND member_no = ?",
+            (roster.roster_id, number),
+        ).fetchone()
+        if row is None:
+            raise NotFound("member.not_found", member_no=member_no, roster_id=roster.roster_id)
+        conn.execute("DELETE FROM member WHERE id = ?", (row[0],))
+        audit.record(conn, "member.withdraw", roster.roster_id, {"member_no": number}, now=now)
+    store.checkpoint()

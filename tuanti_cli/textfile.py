@@ -1,0 +1,46 @@
+"""Reading input files: standard input or a path, and the UTF-8 → GB18030 encoding rule."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from tuanti_cli.errors import InputError
+
+ENCODINGS = ("auto", "utf-8", "gb18030")
+STDIN = "-"
+
+
+def read_bytes(source: str) -> bytes:
+    """The whole content of ``source`` (a path, or ``-`` for standard input)."""
+    if source == STDIN:
+        return sys.stdin.buffer.read()
+    path = Path(source)
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("input.missing", path=source) from None
+    except IsADirectoryError:
+        raise InputError("input.directory", path=source) from None
+    except OSError as exc:
+        raise InputError("input.unreadable", path=source, reason=exc.strerror or str(exc)) from None
+
+
+def decode(data: bytes, encoding: str, source: str) -> tuple[str, str]:
+    """Decode strictly: UTF-8 (BOM or not) first, then GB18030; returns (text, encoding used).
+
+    NUL bytes are refused first: they mean UTF-16 or a binary file, which GB18030 would
+    otherwise decode into nonsense without complaint.
+    """
+    if b"\x00" in data:
+        raise InputError("input.binary", path=source)
+    tried = ("utf-8", "gb18030") if encoding == "auto" else (encoding,)
+    for name in tried:
+        try:
+            text = data.decode("utf-8-sig" if name == "utf-8" else name)
+        except UnicodeDecodeError:
+            continue
+        return text, name
+    if encoding == "auto":
+        raise InputError("input.encoding", path=source)
+    raise InputError("input.encoding_forced", path=source, encoding=encoding)
