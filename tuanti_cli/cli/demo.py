@@ -3,33 +3,83 @@
 from __future__ import annotations
 
 import tempfile
+from importlib import resources
 from pathlib import Path
 
-from tuanti_cli import clock, rosters
+from tuanti_cli import clock, enrollment, rosters, view
+from tuanti_cli.cli import table
 from tuanti_cli.cli.output import echo, info
 from tuanti_cli.i18n import t
+from tuanti_cli.ingest import parse
 from tuanti_cli.keys import create_key_file
 from tuanti_cli.qr import render_text
 from tuanti_cli.store import Store
 
 DEMO_ADMIN = ("王老师", "13912345678", "110101198001010053")
+DEMO_ROSTER = ("示例科技有限公司", "北京市海淀区中关村大街1号")
+
+
+def sample(name: str) -> bytes:
+    """A sample file shipped with the package."""
+    return resources.files("tuanti_cli").joinpath("data", name).read_bytes()
+
+
+def step(title: str) -> None:
+    """A heading between the demo's steps."""
+    echo("")
+    echo(f"== {title}")
 
 
 def run_demo() -> None:
-    """Create a temporary store, an admin and a roster, and show its QR."""
+    """Create a temporary store, a roster and its QR, import sample enrollments, show them."""
     info(t("demo.heading"))
     now = clock.now()
     with tempfile.TemporaryDirectory(prefix="tuanti-demo-") as folder:
         db_path = Path(folder) / "store" / "tuanti.db"
         key = create_key_file(Path(folder) / "keys" / "tuanti.key")
         admin = rosters.validate_admin(*DEMO_ADMIN, clock.local_date(now))
+        step("tuanti init --admin-name 王老师 --admin-phone 139****5678 --admin-id 11…")
         rosters.init_store(db_path, key, admin, now)
+        echo(t("init.done", path=db_path))
         with Store.open(db_path, key) as store:
-            issued = rosters.create_roster(
-                store, "示例科技有限公司", "北京市海淀区中关村大街1号", now, max_nat_days=3
-            )
-            echo(t("roster.created", roster_id=issued.roster_id, name="示例科技有限公司"))
+            step(f"tuanti roster create --name {DEMO_ROSTER[0]} --address {DEMO_ROSTER[1]}")
+            issued = rosters.create_roster(store, *DEMO_ROSTER, now, max_nat_days=3)
+            echo(t("roster.created", roster_id=issued.roster_id, name=DEMO_ROSTER[0]))
             echo(t("roster.code", code=issued.code))
             echo(render_text(issued.payload))
             echo(issued.payload)
+            roster = rosters.get_roster(store, issued.roster_id)
+
+            step(f"tuanti enroll import {roster.roster_id} enrollments.csv")
+            parsed = parse(sample("enrollments.csv"), "enrollments.csv", "auto", "auto")
+            report = enrollment.import_parsed(store, roster, parsed, now)
+            echo(
+                t(
+                    "import.summary",
+                    rows=report.rows,
+                    added=report.added,
+                    updated=report.updated,
+                    unchanged=report.unchanged,
+                    rejected=report.rejected,
+                    encoding=report.encoding,
+                )
+            )
+            for r in report.rejects:
+                echo(
+                    t(
+                        "import.reject_line",
+                        row=r.row,
+                        field=r.field,
+                        reason=r.reason,
+                        value=r.value,
+                    )
+                )
+
+            step(f"tuanti show {roster.roster_id}")
+            records = view.member_records(store, roster, now)
+            for line in table.render(records, table.use_colour(), table.terminal_width()):
+                echo(line)
+            echo(
+                table.summary_line(view.summary(records, roster.max_nat_days), roster.max_nat_days)
+            )
     info(t("demo.done"))

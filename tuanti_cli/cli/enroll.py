@@ -117,7 +117,8 @@ def add_command(
         interactive = stdin_is_terminal()
         if not interactive and not (name and id_number and phone and yes):
             raise InputError("enroll.need_options")
-        info(t("enroll.notice", institution=roster.name))
+        if not yes:
+            info(t("enroll.notice", institution=roster.name))
         name = name or typer.prompt(t("enroll.ask_name"))
         id_number = id_number or typer.prompt(t("enroll.ask_id"))
         phone = phone or typer.prompt(t("enroll.ask_phone"))

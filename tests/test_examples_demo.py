@@ -1,0 +1,38 @@
+"""The shipped examples import cleanly, and the demo runs end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Run
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+@pytest.mark.parametrize(
+    ("name", "encoding"),
+    [
+        ("enrollments.csv", "utf-8"),
+        ("enrollments-excel-gb18030.csv", "gb18030"),
+        ("enrollments.json", "utf-8"),
+        ("enrollments.jsonl", "utf-8"),
+        ("enrollments.xlsx", "xlsx"),
+    ],
+)
+def test_example_enrollments_import(run: Run, roster_id: str, name: str, encoding: str) -> None:
+    result = run("enroll", "import", roster_id, str(EXAMPLES / name), "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["added"], report["rejected"], report["encoding"]) == (8, 0, encoding)
+
+
+def test_demo_runs_and_masks(run: Run) -> None:
+    result = run("demo")
+    assert result.exit_code == 0, result.output
+    assert "10 rows: 8 added" in result.stdout
+    assert "M0008" in result.stdout
+    assert "13912345601" not in result.stdout and "139****5601" in result.stdout
+    assert "11************031" in result.stdout
