@@ -322,7 +322,7 @@ def test_nothing_unmasked_anywhere(
     outputs.append(run("show", roster_id).stdout)
     with Store.open(db_path, read_key_file(key_path)) as store:
         outputs.append(repr(store.query("SELECT * FROM audit")))
-    secrets = ids + [bad_check(ids[1])] + phones + ["12" + phones[2][2:]]
+    secrets = [*ids, bad_check(ids[1]), *phones, "12" + phones[2][2:]]
     for text in outputs:
         for secret in secrets:
             assert secret not in text
