@@ -6,6 +6,7 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+SHANGHAI_OFFSET = "+08:00"
 
 
 def now() -> dt.datetime:

@@ -51,6 +51,7 @@ MIGRATIONS: list[tuple[str, str]] = [
             started_at TEXT NOT NULL,
             finished_at TEXT,
             feed_hash TEXT NOT NULL,
+            members_digest TEXT NOT NULL DEFAULT '',
             feed_rows INTEGER NOT NULL DEFAULT 0,
             bad_rows INTEGER NOT NULL DEFAULT 0,
             matched INTEGER NOT NULL DEFAULT 0,
@@ -68,7 +69,8 @@ MIGRATIONS: list[tuple[str, str]] = [
             vaccine_doses INTEGER,
             last_dose_date TEXT,
             compared_at TEXT NOT NULL,
-            flags TEXT NOT NULL DEFAULT ''
+            flags TEXT NOT NULL DEFAULT '',
+            abnormal INTEGER NOT NULL DEFAULT 0
         );
         CREATE TABLE health_history (
             id INTEGER PRIMARY KEY,
@@ -86,6 +88,7 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         CREATE INDEX history_by_member ON health_history(member_id, run_id);
         CREATE INDEX history_by_run ON health_history(run_id);
+        CREATE INDEX history_by_time ON health_history(compared_at);
         CREATE TABLE audit (
             id INTEGER PRIMARY KEY,
             at TEXT NOT NULL,

@@ -46,7 +46,10 @@ def nat_days(sampled_at: str | None, as_of: dt.datetime) -> int | None:
     """Calendar days in Asia/Shanghai from the sampling date to the view date (today → 0)."""
     if not sampled_at:
         return None
-    sampled = clock.local_date(dt.datetime.fromisoformat(sampled_at))
+    if sampled_at.endswith(clock.SHANGHAI_OFFSET):
+        sampled = dt.date.fromisoformat(sampled_at[:10])  # stored in Asia/Shanghai already
+    else:
+        sampled = clock.local_date(dt.datetime.fromisoformat(sampled_at))
     return (clock.local_date(as_of) - sampled).days
 
 

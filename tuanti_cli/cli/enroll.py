@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import typer
 
-from tuanti_cli import clock, enrollment, rosters
+from tuanti_cli import clock, rosters
 from tuanti_cli.cli.output import echo, info, to_json, write_csv
 from tuanti_cli.cli.state import stdin_is_terminal
-from tuanti_cli.enrollment import ImportReport, Progress
 from tuanti_cli.errors import FieldError, InputError
 from tuanti_cli.i18n import t
+
+if TYPE_CHECKING:
+    from tuanti_cli import enrollment
 
 app = typer.Typer(help=t("help.enroll"), no_args_is_help=True)
 
@@ -26,7 +28,7 @@ PROGRESS_MIN_ROWS = 5000
 
 
 @contextmanager
-def _progress(total: int) -> Iterator[Progress | None]:
+def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
     """A Rich progress bar on stderr, only for people at a terminal and only for big files."""
     if total < PROGRESS_MIN_ROWS or not sys.stderr.isatty():
         yield None
@@ -39,7 +41,7 @@ def _progress(total: int) -> Iterator[Progress | None]:
         yield lambda done: bar.update(task, completed=done)
 
 
-def _write_rejects(path: Path, report: ImportReport) -> None:
+def _write_rejects(path: Path, report: enrollment.ImportReport) -> None:
     try:
         with open(path, "w", encoding="utf-8-sig", newline="") as stream:
             write_csv(stream, report.as_json()["rejects"], ("row", "field", "reason", "value"))
@@ -59,6 +61,7 @@ def import_command(
     rejects: Path | None = typer.Option(None, "--rejects", help="Write rejected rows (masked)."),
     output_format: TextOrJson = typer.Option("text", "--format", help="text or json."),
 ) -> None:
+    from tuanti_cli import enrollment
     from tuanti_cli.ingest import parse
     from tuanti_cli.textfile import read_bytes
 
@@ -82,7 +85,7 @@ def import_command(
         raise typer.Exit(1)
 
 
-def _print_report(report: ImportReport, dry_run: bool) -> None:
+def _print_report(report: enrollment.ImportReport, dry_run: bool) -> None:
     echo(
         t(
             "import.summary",
@@ -112,6 +115,8 @@ def add_command(
     phone: str | None = typer.Option(None, "--phone", help="Mobile number."),
     yes: bool = typer.Option(False, "--yes", help="The person has read the notice and consents."),
 ) -> None:
+    from tuanti_cli import enrollment
+
     with ctx.obj.open_store() as store:
         roster = rosters.get_roster(store, roster_ref)
         interactive = stdin_is_terminal()

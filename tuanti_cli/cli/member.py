@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tuanti_cli import clock, enrollment, rosters
+from tuanti_cli import clock, rosters
 from tuanti_cli.cli.output import info
 from tuanti_cli.i18n import t
 
@@ -18,6 +18,8 @@ def withdraw(
     member_no: str = typer.Argument(..., metavar="MEMBER_NO", help="Member number, e.g. M0001."),
     yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
 ) -> None:
+    from tuanti_cli import enrollment
+
     with ctx.obj.open_store() as store:
         roster = rosters.get_roster(store, roster_ref)
         question = t("member.confirm", member_no=member_no.upper(), roster_id=roster.roster_id)

@@ -1,5 +1,62 @@
-"""Messages for refresh."""
+"""Messages for the feed, refresh runs and the schedule."""
 
-EN: dict[str, str] = {}
+EN: dict[str, str] = {
+    "feed.empty": (
+        "The feed {path} has no data rows; nothing was changed. A provider's failed export must "
+        "not turn every member unknown: check the file and run again."
+    ),
+    "feed.no_id_column": (
+        "The feed {path} has no id_number (证件号码) column; nothing was changed. "
+        "Check that it is the health-data export."
+    ),
+    "feed.bad_csv": (
+        "The feed {path} ends inside a quoted field (line {line}); nothing was changed. "
+        "The export is probably cut short."
+    ),
+    "feed.bad_json": "The feed {path} is not valid JSON (record {line}); nothing was changed.",
+    "feed.json_not_list": (
+        "The feed {path} is JSON but not an array of objects; use an array or JSONL. "
+        "Nothing was changed."
+    ),
+    "refresh.locked": (
+        "Another refresh of this store is running (waited {seconds} s); nothing was changed. "
+        "Try again when it has finished."
+    ),
+    "refresh.summary": (
+        "Feed: {rows} rows. Compared {members} members — matched {matched}, not found "
+        "{not_found}, name mismatch {name_mismatch}, bad row {bad_rows}; changed {changed}."
+    ),
+    "refresh.skipped": (
+        "The feed is byte-identical to the one last applied, and the members are the same; "
+        "nothing to do."
+    ),
+    "refresh.bad_line": "  feed row {row} ({id_number}): {field} cannot be read",
+    "refresh.newly_abnormal": "Newly abnormal: {count}",
+    "refresh.abnormal_line": "  {roster_id} {member_no} {name} {id_number} {phone} {code}{flags}",
+    "schedule.bad_time": "--at {value!r} is not a time of day; write it like 06:00 or 06:00:30.",
+    "schedule.bad_tz": "--tz {value!r} is not a time zone; use a name like Asia/Shanghai.",
+    "schedule.started": ("Refreshing at {times} ({tz}); stop with Ctrl-C or SIGTERM."),
+    "schedule.stopped": "Schedule stopped.",
+    "help.refresh": "Compare the members with a health-data feed file (one run).",
+    "help.schedule": "Run refresh at fixed times every day until stopped (or print crontab lines).",
+}
 
-ZH: dict[str, str] = {}
+ZH: dict[str, str] = {
+    "feed.empty": "健康数据文件 {path} 没有数据行；未做任何改动。为避免供应方导出失败把所有成员变为未知，请检查文件后重试。",
+    "feed.no_id_column": "健康数据文件 {path} 没有 id_number（证件号码）列；未做任何改动。请确认这是健康数据导出文件。",
+    "feed.bad_csv": "健康数据文件 {path} 在引号内结束（第 {line} 行）；未做任何改动。导出文件可能不完整。",
+    "feed.bad_json": "健康数据文件 {path} 不是有效的 JSON（第 {line} 条记录）；未做任何改动。",
+    "feed.json_not_list": "健康数据文件 {path} 是 JSON 但不是对象数组；请使用数组或 JSONL。未做任何改动。",
+    "refresh.locked": "本数据库的另一次比对正在运行（已等待 {seconds} 秒）；未做任何改动。请在其结束后重试。",
+    "refresh.summary": "健康数据 {rows} 行。比对 {members} 人：匹配 {matched}，未查询到 {not_found}，姓名不符 {name_mismatch}，数据有误 {bad_rows}；变化 {changed}。",
+    "refresh.skipped": "健康数据文件与上次应用的完全相同，成员也未变化；无需比对。",
+    "refresh.bad_line": "  第 {row} 行（{id_number}）：无法读取 {field}",
+    "refresh.newly_abnormal": "新增异常：{count}",
+    "refresh.abnormal_line": "  {roster_id} {member_no} {name} {id_number} {phone} {code}{flags}",
+    "schedule.bad_time": "--at {value!r} 不是时间；请写成 06:00 或 06:00:30。",
+    "schedule.bad_tz": "--tz {value!r} 不是时区；请使用 Asia/Shanghai 这样的名称。",
+    "schedule.started": "将于 {times}（{tz}）比对；按 Ctrl-C 或发送 SIGTERM 停止。",
+    "schedule.stopped": "定时比对已停止。",
+    "help.refresh": "将成员与健康数据文件比对（运行一次）。",
+    "help.schedule": "每天在固定时间运行比对，直到停止（或输出 crontab 配置）。",
+}

@@ -1,0 +1,150 @@
+"""Refresh: 10,000 members against a 1,000,000-row CSV feed, next to DuckDB joining the same
+two files, each as a whole process; and peak memory for a 1M-row feed vs a 100k-row feed.
+
+Run with ``python bench/refresh_feed.py`` after ``pip install -e ".[bench]"``. It writes its
+own data into a temporary folder: an enrollment CSV of 10,000 members and city-wide feeds
+(Chinese headers, 8 columns) in which the members are scattered among strangers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+MEMBERS = 10_000
+FEED_ROWS = 1_000_000
+SMALL_FEED_ROWS = 100_000
+RUNS = 5
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+CODES = ("绿码", "绿码", "绿码", "未见异常", "黄码", "红码", "弹窗")
+VACCINES = ("完成加强免疫", "完成基础免疫", "未完成基础免疫", "不适宜接种", "未查询到接种信息")
+
+DUCKDB_SCRIPT = """
+import sys, duckdb
+members, feed = sys.argv[1], sys.argv[2]
+con = duckdb.connect()
+rows = con.execute(f'''
+    SELECT m.身份证号, f.健康码状态, f.核酸采样时间, f.核酸结果, f.疫苗接种状态
+    FROM read_csv('{members}', all_varchar=true) m
+    LEFT JOIN read_csv('{feed}', all_varchar=true) f ON f.证件号码 = m.身份证号
+''').fetchall()
+print(len(rows))
+"""
+
+
+def make_id(index: int) -> str:
+    birth = dt.date(1940, 1, 1) + dt.timedelta(days=index % 30000)
+    body = f"{110101 + index % 97:06d}{birth:%Y%m%d}{index // 30000 % 1000:03d}"
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, WEIGHTS, strict=False)) % 11]
+
+
+def write_data(folder: Path) -> tuple[Path, Path, Path]:
+    rng = random.Random(11)
+    member_indexes = rng.sample(range(FEED_ROWS), MEMBERS)
+    enrollments = folder / "members.csv"
+    with enrollments.open("w", encoding="utf-8") as out:
+        out.write("姓名,身份证号,手机号,同意授权\n")
+        for i in member_indexes:
+            out.write(f"人员{i},{make_id(i)},139{i:08d},是\n")
+    feeds = []
+    # The small feed holds every member too (among fewer strangers), so both runs keep the
+    # same member rows and only the feed's size differs.
+    small = set(member_indexes) | set(range(SMALL_FEED_ROWS - MEMBERS))
+    for rows, name in ((FEED_ROWS, "feed-1m.csv"), (SMALL_FEED_ROWS, "feed-100k.csv")):
+        path = folder / name
+        with path.open("w", encoding="utf-8") as out:
+            out.write(
+                "姓名,证件号码,健康码状态,核酸采样时间,核酸结果,疫苗接种状态,接种剂次,最后接种日期\n"
+            )
+            for i in range(FEED_ROWS):
+                if rows != FEED_ROWS and i not in small:
+                    continue
+                sampled = dt.datetime(2022, 12, 5, 8) - dt.timedelta(minutes=rng.randint(0, 9000))
+                out.write(
+                    f"人员{i},{make_id(i)},{CODES[i % len(CODES)]},{sampled:%Y-%m-%d %H:%M:%S},"
+                    f"阴性,{VACCINES[i % len(VACCINES)]},{i % 4},2022-0{1 + i % 9}-15\n"
+                )
+        feeds.append(path)
+    return enrollments, feeds[0], feeds[1]
+
+
+def median_time(argv: list[str], env: dict[str, str]) -> float:
+    samples = []
+    for _ in range(RUNS):
+        start = time.perf_counter()
+        subprocess.run(argv, env=env, check=True, capture_output=True)
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def peak_rss_mb(argv: list[str], env: dict[str, str]) -> float:
+    """Peak RSS of one child process, from wait4's rusage."""
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{argv} failed")
+    return usage.ru_maxrss / 1024
+
+
+def main() -> None:
+    folder = Path(tempfile.mkdtemp(prefix="tuanti-bench-"))
+    try:
+        enrollments, big, small = write_data(folder)
+        env = dict(
+            os.environ,
+            TUANTI_DB=str(folder / "store" / "tuanti.db"),
+            TUANTI_KEY_FILE=str(folder / "tuanti.key"),
+            TUANTI_LANG="en",
+        )
+        tuanti = [sys.executable, "-m", "tuanti_cli"]
+        for step in (
+            [
+                "init",
+                "--admin-name",
+                "王老师",
+                "--admin-phone",
+                "13912345678",
+                "--admin-id",
+                "110101198001010053",
+            ],
+            ["roster", "create", "--name", "示例", "--address", "北京"],
+            ["enroll", "import", "示例", str(enrollments)],
+        ):
+            subprocess.run([*tuanti, *step], env=env, check=True, capture_output=True)
+        # --as-of differs per run so no run is skipped as "byte-identical feed".
+        refresh = [*tuanti, "refresh", "--feed", str(big), "--format", "json"]
+        ours = []
+        for run in range(RUNS):
+            (folder / "touch").write_text(str(run))
+            subprocess.run(
+                [*tuanti, "refresh", "--feed", str(small)], env=env, check=True, capture_output=True
+            )
+            start = time.perf_counter()
+            subprocess.run(refresh, env=env, check=True, capture_output=True)
+            ours.append(time.perf_counter() - start)
+        tuanti_time = statistics.median(ours)
+        duck = median_time([sys.executable, "-c", DUCKDB_SCRIPT, str(enrollments), str(big)], env)
+        rss_big = peak_rss_mb([*tuanti, "refresh", "--feed", str(big)], env)
+        rss_small = peak_rss_mb([*tuanti, "refresh", "--feed", str(small)], env)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    print(f"{MEMBERS:,} members, {FEED_ROWS:,}-row CSV feed, median of {RUNS}, wall time")
+    print(f"  tuanti refresh                      {tuanti_time:6.2f} s")
+    print(f"  DuckDB join of the same two files   {duck:6.2f} s")
+    print(f"  ratio                               {tuanti_time / duck:6.2f}x (target <= 2x)")
+    print(
+        f"peak RSS: 1M-row feed {rss_big:.0f} MB, 100k-row feed {rss_small:.0f} MB, "
+        f"ratio {rss_big / rss_small:.2f} (target <= 1.2)"
+    )
+
+
+if __name__ == "__main__":
+    main()

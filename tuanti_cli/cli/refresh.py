@@ -1,0 +1,151 @@
+"""``tuanti refresh`` and ``tuanti schedule``."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import typer
+
+from tuanti_cli import clock, rosters
+from tuanti_cli.cli.output import echo, info, to_json
+from tuanti_cli.cli.state import AppState
+from tuanti_cli.errors import TuantiError
+from tuanti_cli.i18n import t
+
+if TYPE_CHECKING:
+    from tuanti_cli import compare
+from tuanti_cli.schedule import DEFAULT_TIMES, DEFAULT_TZ
+from tuanti_cli.store import Store
+
+TextOrJson = Literal["text", "json"]
+
+
+def summary_text(result: compare.RunResult) -> str:
+    """The one-line summary of a run."""
+    if result.skipped:
+        return t("refresh.skipped")
+    return t(
+        "refresh.summary",
+        rows=f"{result.feed_rows:,}",
+        members=result.matched + result.not_found + result.name_mismatch + result.bad_rows,
+        matched=result.matched,
+        not_found=result.not_found,
+        name_mismatch=result.name_mismatch,
+        bad_rows=result.bad_rows,
+        changed=result.changed,
+    )
+
+
+def _newly_abnormal_lines(result: compare.RunResult) -> list[str]:
+    lines = []
+    for m in result.newly_abnormal:
+        flags = ", ".join(t(f"flag.{f}") for f in m["flags"])
+        lines.append(
+            t(
+                "refresh.abnormal_line",
+                roster_id=m["roster_id"],
+                member_no=m["member_no"],
+                name=m["name"],
+                id_number=m["id_number"],
+                phone=m["phone"],
+                code=t(f"code.{m['health_code']}"),
+                flags=f" ({flags})" if flags else "",
+            )
+        )
+    return lines
+
+
+def refresh_command(
+    ctx: typer.Context,
+    feed: Path = typer.Option(..., "--feed", help="Health-data feed file (CSV, JSONL, JSON)."),
+    roster_ref: str | None = typer.Option(None, "--roster", help="Only this roster."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Comparison time (default now)."),
+    output_format: TextOrJson = typer.Option("text", "--format", help="text or json."),
+    quiet: bool = typer.Option(
+        False, "--quiet", help="Print nothing unless a member newly became abnormal."
+    ),
+) -> None:
+    from tuanti_cli.cli.show import parse_as_of
+    from tuanti_cli.compare import refresh
+
+    moment = parse_as_of(as_of)
+    with ctx.obj.open_store() as store:
+        roster = rosters.get_roster(store, roster_ref) if roster_ref else None
+        result = refresh(store, feed, moment, roster)
+    abnormal = _newly_abnormal_lines(result)
+    if quiet:
+        if abnormal:
+            echo(t("refresh.newly_abnormal", count=len(abnormal)))
+            for line in abnormal:
+                echo(line)
+        return
+    if output_format == "json":
+        echo(to_json(result.as_json()))
+        return
+    echo(summary_text(result))
+    for bad in result.bad:
+        echo(t("refresh.bad_line", row=bad.row, id_number=bad.id_number, field=bad.field))
+    if abnormal:
+        echo(t("refresh.newly_abnormal", count=len(abnormal)))
+        for line in abnormal:
+            echo(line)
+
+
+def schedule_command(
+    ctx: typer.Context,
+    feed: Path = typer.Option(..., "--feed", help="Health-data feed file, re-read at each run."),
+    at: str = typer.Option(DEFAULT_TIMES, "--at", help="Times of day, comma-separated."),
+    tz: str = typer.Option(DEFAULT_TZ, "--tz", help="Time zone of --at."),
+    print_cron: bool = typer.Option(
+        False, "--print-cron", help="Print the equivalent crontab lines and exit."
+    ),
+) -> None:
+    from tuanti_cli import schedule
+    from tuanti_cli.compare import refresh
+
+    times = schedule.parse_times(at)
+    zone = schedule.parse_zone(tz)
+    state: AppState = ctx.obj
+    if print_cron:
+        for line in schedule.cron_lines(
+            times, zone, _cron_command(state, feed), clock.local_date(clock.now())
+        ):
+            echo(line)
+        return
+    path = state.db_path()
+    key = state.key()
+    Store.open(path, key).close()  # fail now, not at 06:00, if the store or key is wrong
+
+    def job() -> str:
+        try:
+            with Store.open(path, key) as store:
+                return summary_text(refresh(store, feed, clock.now()))
+        except TuantiError as exc:
+            return str(exc)
+
+    info(
+        t(
+            "schedule.started",
+            times=", ".join(f"{h:02d}:{m:02d}:{s:02d}" for h, m, s in times),
+            tz=zone.key,
+        )
+    )
+    schedule.run_schedule(job, times, zone, info)
+    info(t("schedule.stopped"))
+
+
+def _cron_command(state: AppState, feed: Path) -> list[str]:
+    executable = shutil.which("tuanti") or sys.argv[0]
+    command = [str(Path(executable).resolve()), "--db", str(state.db_path().resolve())]
+    if state.key_file is not None:
+        command += ["--key-file", str(state.key_file.expanduser().resolve())]
+    return [*command, "refresh", "--feed", str(feed.expanduser().resolve()), "--quiet"]
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``refresh`` and ``schedule`` to the root app."""
+    app.command("refresh", help=t("help.refresh"))(refresh_command)
+    app.command("schedule", help=t("help.schedule"))(schedule_command)

@@ -1,0 +1,214 @@
+"""One refresh run: match the feed to the members, apply it, keep history (PRODUCT §5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from tuanti_cli import audit, clock, feed, view
+from tuanti_cli.health import UNKNOWN, BadValue, Health, parse_health
+from tuanti_cli.locking import LOCK_WAIT_SECONDS, refresh_lock
+from tuanti_cli.masking import mask_id, mask_phone
+from tuanti_cli.models import Roster
+from tuanti_cli.store import Store
+
+RETENTION_DAYS = 30
+
+
+@dataclass(frozen=True)
+class BadRow:
+    """A member's feed row that could not be read: where, whose (masked), which field."""
+
+    row: int
+    id_number: str
+    field: str
+
+
+@dataclass
+class RunResult:
+    """The outcome of one refresh."""
+
+    feed_rows: int = 0
+    bad_rows: int = 0
+    matched: int = 0
+    not_found: int = 0
+    name_mismatch: int = 0
+    changed: int = 0
+    skipped: bool = False
+    bad: list[BadRow] = field(default_factory=list)
+    newly_abnormal: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        """The §5 JSON object."""
+        return {
+            "feed_rows": self.feed_rows,
+            "bad_rows": self.bad_rows,
+            "matched": self.matched,
+            "not_found": self.not_found,
+            "name_mismatch": self.name_mismatch,
+            "changed": self.changed,
+            "skipped": self.skipped,
+        }
+
+
+class _Member(NamedTuple):
+    member_id: int
+    member_no: str
+    roster_id: str
+    name: str
+    id_number: str
+    phone: str
+    max_nat_days: int
+
+
+def refresh(
+    store: Store,
+    feed_path: Path,
+    now: dt.datetime,
+    roster: Roster | None = None,
+    lock_timeout: float = LOCK_WAIT_SECONDS,
+) -> RunResult:
+    """Compare every member in scope (one roster, or all) with the feed, as one transaction."""
+    with refresh_lock(store.path, lock_timeout), store.transaction() as conn:
+        members = _members(conn, roster)
+        scope = roster.roster_id if roster else None
+        digest = _digest(members)
+        # The feed is hashed while it is scanned: one read of a file that may be millions of
+        # rows. An identical feed (same members too) is then simply not applied.
+        scan = feed.scan(feed_path, {m.id_number for m in members})
+        feed_hash = scan.sha256
+        last = conn.execute(
+            "SELECT feed_hash, members_digest FROM run WHERE roster_id IS ?"
+            " ORDER BY run_id DESC LIMIT 1",
+            (scope,),
+        ).fetchone()
+        if last is not None and tuple(last) == (feed_hash, digest):
+            audit.record(conn, "refresh.skipped", scope, now=now)
+            return RunResult(skipped=True)
+        result = RunResult(feed_rows=scan.rows)
+        run_id = conn.execute(
+            "INSERT INTO run (roster_id, started_at, feed_hash, members_digest)"
+            " VALUES (?, ?, ?, ?)",
+            (scope, clock.iso(clock.now()), feed_hash, digest),
+        ).lastrowid
+        _apply(conn, members, scan, run_id, now, result)
+        cutoff = clock.iso(now - dt.timedelta(days=RETENTION_DAYS))
+        conn.execute("DELETE FROM health_history WHERE compared_at < ?", (cutoff,))
+        conn.execute(
+            "UPDATE run SET finished_at = ?, feed_rows = ?, bad_rows = ?, matched = ?,"
+            " not_found = ?, name_mismatch = ?, changed = ? WHERE run_id = ?",
+            (
+                clock.iso(clock.now()),
+                result.feed_rows,
+                result.bad_rows,
+                result.matched,
+                result.not_found,
+                result.name_mismatch,
+                result.changed,
+                run_id,
+            ),
+        )
+        audit.record(conn, "refresh", scope, result.as_json(), now=now)
+    return result
+
+
+def _members(conn: Any, roster: Roster | None) -> list[_Member]:
+    rows = conn.execute(
+        "SELECT m.id, m.member_no, m.roster_id, m.name, m.id_number, m.phone, r.max_nat_days"
+        " FROM member m JOIN roster r ON r.roster_id = m.roster_id"
+        " WHERE ?1 IS NULL OR m.roster_id = ?1 ORDER BY m.id",
+        (roster.roster_id if roster else None,),
+    ).fetchall()
+    return [_Member._make(row) for row in rows]
+
+
+def _digest(members: list[_Member]) -> str:
+    """Who is compared, with their names: a changed roster means a feed must be re-applied."""
+    digest = hashlib.sha256()
+    for m in members:
+        digest.update(f"{m.member_id}\t{m.id_number}\t{m.name}\n".encode())
+    return digest.hexdigest()
+
+
+def _judge(member: _Member, scan: feed.FeedScan, result: RunResult) -> tuple[Health, list[str]]:
+    found = scan.latest.get(member.id_number)
+    if found is None:
+        result.not_found += 1
+        return UNKNOWN, ["not_found"]
+    row, fields = found
+    feed_name = str(fields.get("name") or "").strip()
+    if feed_name and feed_name != member.name:
+        result.name_mismatch += 1
+        return UNKNOWN, ["name_mismatch"]
+    try:
+        health = parse_health(fields)
+    except BadValue as exc:
+        result.bad_rows += 1
+        result.bad.append(BadRow(row, mask_id(member.id_number), exc.field))
+        return UNKNOWN, ["bad_row"]
+    result.matched += 1
+    return health, []
+
+
+def _apply(
+    conn: Any,
+    members: list[_Member],
+    scan: feed.FeedScan,
+    run_id: int,
+    now: dt.datetime,
+    result: RunResult,
+) -> None:
+    previous = {
+        row[0]: row[1:]
+        for row in conn.execute(
+            "SELECT member_id, health_code, nat_sampled_at, nat_result, vaccination,"
+            " vaccine_doses, last_dose_date, flags, abnormal FROM health"
+        )
+    }
+    stamp = clock.iso(now)
+    records = []
+    for member in members:
+        health, flags = _judge(member, scan, result)
+        values = tuple(health)
+        flag_text = ",".join(flags)
+        days = view.nat_days(health.nat_sampled_at, now)
+        abnormal = view.is_abnormal(
+            health.health_code, health.nat_result, days, flags, member.max_nat_days
+        )
+        before = previous.get(member.member_id)
+        if before is None or tuple(before[:7]) != (*values, flag_text):
+            result.changed += 1
+        if abnormal and (before is None or not before[7]):
+            result.newly_abnormal.append(
+                {
+                    "member_no": member.member_no,
+                    "roster_id": member.roster_id,
+                    "name": member.name,
+                    "id_number": mask_id(member.id_number),
+                    "phone": mask_phone(member.phone),
+                    "health_code": health.health_code,
+                    "flags": flags,
+                }
+            )
+        records.append((member.member_id, run_id, *values, stamp, flag_text, int(abnormal)))
+    conn.executemany(
+        "INSERT INTO health (member_id, run_id, health_code, nat_sampled_at, nat_result,"
+        " vaccination, vaccine_doses, last_dose_date, compared_at, flags, abnormal)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (member_id) DO UPDATE SET run_id = excluded.run_id,"
+        " health_code = excluded.health_code, nat_sampled_at = excluded.nat_sampled_at,"
+        " nat_result = excluded.nat_result, vaccination = excluded.vaccination,"
+        " vaccine_doses = excluded.vaccine_doses, last_dose_date = excluded.last_dose_date,"
+        " compared_at = excluded.compared_at, flags = excluded.flags,"
+        " abnormal = excluded.abnormal",
+        records,
+    )
+    conn.executemany(
+        "INSERT INTO health_history (member_id, run_id, health_code, nat_sampled_at,"
+        " nat_result, vaccination, vaccine_doses, last_dose_date, compared_at, flags, abnormal)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        records,
+    )

@@ -1,0 +1,473 @@
+"""Streaming the health feed (PRODUCT §5): keep only members' rows, parse only those.
+
+Memory grows with the number of members, not with the feed. CSV and JSONL are scanned as
+bytes: a row's ID number is cut out without decoding the row, and a non-member's row is
+dropped right there — its other fields are never decoded or parsed. Only the header and the
+members' rows are decoded, strictly as UTF-8 or else GB18030 (in both, the bytes for
+``,``, ``"`` and newlines never occur inside a multi-byte character, so cutting on them is
+safe).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import json
+import os
+import pickle
+import re
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from tuanti_cli.errors import InputError
+from tuanti_cli.validate import normalise_id
+
+CHUNK_BYTES = 256 << 10  # small blocks stay in the CPU cache: measurably faster
+FEED_FIELDS: dict[str, tuple[str, ...]] = {
+    "id_number": ("id_number", "证件号码", "身份证号", "身份证号码", "证件号"),
+    "name": ("name", "姓名"),
+    "health_code": ("health_code", "健康码状态", "健康码"),
+    "nat_sampled_at": ("nat_sampled_at", "核酸采样时间"),
+    "nat_result": ("nat_result", "核酸结果", "核酸检测结果"),
+    "vaccination": ("vaccination", "疫苗接种状态"),
+    "vaccine_doses": ("vaccine_doses", "接种剂次"),
+    "last_dose_date": ("last_dose_date", "最后接种日期", "末次接种日期"),
+}
+_HEADER_TO_FIELD = {a.lower(): f for f, names in FEED_FIELDS.items() for a in names}
+_EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
+
+
+@dataclass
+class FeedScan:
+    """What one pass over the feed found."""
+
+    rows: int = 0
+    encoding: str = ""
+    sha256: str = ""
+    latest: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
+    """Member ID number → (row number, raw fields) of the last row for that person."""
+
+
+def feed_field(header: Any) -> str | None:
+    """The field a feed header names, or ``None``."""
+    if not isinstance(header, str):
+        return None
+    return _HEADER_TO_FIELD.get(header.strip().lstrip("\ufeff").lower())
+
+
+def _open(path: Path) -> IO[bytes]:
+    try:
+        return path.open("rb")
+    except FileNotFoundError:
+        raise InputError("input.missing", path=path) from None
+    except IsADirectoryError:
+        raise InputError("input.directory", path=path) from None
+    except OSError as exc:
+        raise InputError("input.unreadable", path=path, reason=exc.strerror or str(exc)) from None
+
+
+def _blocks(path: Path, digest: Any) -> Iterator[bytes]:
+    """The file's bytes in large blocks, hashed on the way; NUL bytes refused."""
+    with _open(path) as stream:
+        while block := stream.read(CHUNK_BYTES):
+            if b"\x00" in block:
+                raise InputError("input.binary", path=path)
+            digest.update(block)
+            yield block
+
+
+def _line_blocks(blocks: Iterator[bytes]) -> Iterator[bytes]:
+    """Blocks cut after their last newline (the rest carried into the next block)."""
+    carry = b""
+    for block in blocks:
+        block = carry + block
+        cut = block.rfind(b"\n") + 1
+        carry = block[cut:]
+        if cut:
+            yield block[:cut]
+    if carry:
+        yield carry + b"\n"
+
+
+def detect_format(path: Path) -> str:
+    """By extension, else by the first non-blank byte."""
+    for extension, name in _EXTENSIONS.items():
+        if path.name.lower().endswith(extension):
+            return name
+    with _open(path) as stream:
+        start = stream.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    return {b"[": "json", b"{": "jsonl"}.get(start, "csv")
+
+
+def _lookup(members: set[str]) -> dict[bytes, str]:
+    """Member IDs as the bytes a feed may write them (``x`` for ``X`` too)."""
+    table = {m.encode("ascii"): m for m in members}
+    table.update({m[:-1].encode("ascii") + b"x": m for m in members if m.endswith("X")})
+    return table
+
+
+def _decoded(path: Path, encoding: str, pieces: list[bytes]) -> tuple[list[str], str]:
+    """Decode the header and the members' rows: UTF-8 if all of them are, else GB18030."""
+    tried = ("utf-8", "gb18030") if encoding == "auto" else (encoding,)
+    for name in tried:
+        try:
+            texts = [p.decode("utf-8-sig" if name == "utf-8" else name) for p in pieces]
+        except UnicodeDecodeError:
+            continue
+        return texts, name
+    if encoding == "auto":
+        raise InputError("input.encoding", path=path)
+    raise InputError("input.encoding_forced", path=path, encoding=encoding)
+
+
+def scan(
+    path: Path, members: set[str], encoding: str = "auto", input_format: str = "auto"
+) -> FeedScan:
+    """Read the whole feed once, keeping the last row of every member's ID number."""
+    fmt = detect_format(path) if input_format == "auto" else input_format
+    result = {"csv": _scan_csv, "jsonl": _scan_jsonl, "json": _scan_json}[fmt](
+        path, members, encoding
+    )
+    if result.rows == 0:
+        raise InputError("feed.empty", path=path)
+    return result
+
+
+PARALLEL_MIN_BYTES = 16 << 20
+
+
+@dataclass
+class _RangeScan:
+    """Members' rows found in one byte range of a CSV feed."""
+
+    hits: dict[bytes, tuple[int, bytes]] = field(default_factory=dict)
+    rows: int = 0
+    lines: int = 0
+    quoted: bool = False
+
+
+def _header(path: Path, encoding: str) -> tuple[bytes, int, list[str]]:
+    """The raw header line, the offset of the first data byte, and the header cells."""
+    with _open(path) as stream:
+        first = stream.readline()
+    raw = first.rstrip(b"\r\n")
+    if b"\x00" in raw:
+        raise InputError("input.binary", path=path)
+    if not raw:
+        raise InputError("feed.empty", path=path)
+    (text,), _ = _decoded(path, encoding, [raw])
+    return raw, len(first), next(csv.reader([text]))
+
+
+def _scan_csv(path: Path, members: set[str], encoding: str) -> FeedScan:
+    header_raw, data_start, headers = _header(path, encoding)
+    columns: dict[str, int] = {}
+    for index, header in enumerate(headers):
+        name = feed_field(header)
+        if name is not None and name not in columns:
+            columns[name] = index
+    if "id_number" not in columns:
+        raise InputError("feed.no_id_column", path=path)
+    column = columns["id_number"]
+    lookup = _lookup(members)
+    size = path.stat().st_size
+    digest = hashlib.sha256()
+    # hashlib and file reads release the GIL: hashing in a thread costs no wall time.
+    hasher = threading.Thread(target=_hash_file, args=(path, digest))
+    try:
+        scanned = _scan_in_two(path, data_start, size, column, lookup, hasher.start)
+        if scanned is None:
+            if not hasher.is_alive():
+                hasher.start()
+            scanned = _scan_range(path, data_start, size, column, lookup, allow_quotes=True)
+    finally:
+        if hasher.is_alive():
+            hasher.join()
+    keys = list(scanned.hits)
+    texts, used = _decoded(path, encoding, [header_raw] + [scanned.hits[k][1] for k in keys])
+    result = FeedScan(rows=scanned.rows, encoding=used, sha256=digest.hexdigest())
+    wanted = [(i, name) for name, i in columns.items()]
+    for key, text in zip(keys, texts[1:], strict=True):
+        cells = next(csv.reader([text]), [])
+        fields = {name: cells[i].strip() if i < len(cells) else "" for i, name in wanted}
+        result.latest[lookup[key]] = (scanned.hits[key][0] + 1, fields)
+    return result
+
+
+def _hash_file(path: Path, digest: Any) -> None:
+    with _open(path) as stream:
+        while block := stream.read(CHUNK_BYTES):
+            digest.update(block)
+
+
+def _scan_in_two(
+    path: Path,
+    start: int,
+    end: int,
+    column: int,
+    lookup: dict[bytes, str],
+    after_fork: Callable[[], None],
+) -> _RangeScan | None:
+    """Scan the two halves of a large feed at once, in this process and a forked one.
+
+    Returns ``None`` (scan serially instead) for small files, where fork is missing, when
+    other threads run (forking them is unsafe), or when a half holds quoted fields, which
+    could hide a newline at the cut.
+    """
+    if end - start < PARALLEL_MIN_BYTES or not hasattr(os, "fork") or threading.active_count() > 1:
+        return None
+    with _open(path) as stream:
+        stream.seek(start + (end - start) // 2)
+        stream.readline()
+        middle = stream.tell()
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: scan the second half, send it back, leave at once
+        try:
+            os.close(reader)
+            second = _scan_range(path, middle, end, column, lookup, allow_quotes=False)
+            with os.fdopen(writer, "wb") as out:
+                pickle.dump(second, out, protocol=pickle.HIGHEST_PROTOCOL)
+        finally:
+            os._exit(0)
+    os.close(writer)
+    after_fork()
+    try:
+        first = _scan_range(path, start, middle, column, lookup, allow_quotes=False)
+        with os.fdopen(reader, "rb") as incoming:
+            data = incoming.read()
+    finally:
+        os.waitpid(pid, 0)
+    if not data:
+        return None
+    second = pickle.loads(data)
+    if first.quoted or second.quoted:
+        return None
+    for key, (row, line) in second.hits.items():
+        first.hits[key] = (first.lines + row, line)  # later rows win
+    first.rows += second.rows
+    first.lines += second.lines
+    return first
+
+
+def _scan_range(
+    path: Path, start: int, end: int, column: int, lookup: dict[bytes, str], allow_quotes: bool
+) -> _RangeScan:
+    """Find members' rows between two line starts; row numbers count from the range start."""
+    result = _RangeScan()
+    pending = b""
+    with _open(path) as stream:
+        stream.seek(start)
+        blocks = _line_blocks(_read_until(stream, end, path))
+        for block in blocks:
+            block = block.replace(b"\r\n", b"\n")
+            if pending or b'"' in block:
+                if not allow_quotes:
+                    result.quoted = True
+                    return result
+                pending, counted, result.lines = _quoted_rows(
+                    pending + block, column, lookup, result.hits, result.lines
+                )
+                result.rows += counted
+                continue
+            lines = block.split(b"\n")
+            lines.pop()  # the block ends with a newline: the last piece is empty
+            result.rows += len(lines) - lines.count(b"")
+            _plain_rows(block, lines, column, lookup, result.hits, result.lines)
+            result.lines += len(lines)
+    if pending:
+        raise InputError("feed.bad_csv", path=path, line=result.lines + 1)
+    return result
+
+
+def _read_until(stream: IO[bytes], end: int, path: Path) -> Iterator[bytes]:
+    left = end - stream.tell()
+    while left > 0 and (block := stream.read(min(CHUNK_BYTES, left))):
+        if b"\x00" in block:
+            raise InputError("input.binary", path=path)
+        left -= len(block)
+        yield block
+
+
+def _plain_rows(
+    block: bytes,
+    lines: list[bytes],
+    column: int,
+    lookup: dict[bytes, str],
+    hits: dict[bytes, tuple[int, bytes]],
+    row_no: int,
+) -> None:
+    """Rows without quotes: cut each ID out with one ``split`` and test it, in bulk."""
+    limit = column + 1
+    try:
+        found = [line for line in lines if line.split(b",", limit)[column] in lookup]
+    except IndexError:  # a row with fewer cells than the ID column: test row by row
+        found = [
+            line for line in lines if (line.split(b",", limit)[column:limit] or [b""])[0] in lookup
+        ]
+    position = 0
+    for line in found:
+        start = block.find(line, position)
+        row_no += block.count(b"\n", position, start) + 1
+        # Last row wins: a later row for the same person replaces the earlier one.
+        hits[line.split(b",", limit)[column]] = (row_no, line)
+        position = start + len(line) + 1
+
+
+def _quoted_rows(
+    data: bytes,
+    column: int,
+    lookup: dict[bytes, str],
+    hits: dict[bytes, tuple[int, bytes]],
+    row_no: int,
+) -> tuple[bytes, int, int]:
+    """Rows that may hold quoted fields (commas or newlines inside quotes).
+
+    Returns the unfinished record to carry into the next block, the rows counted and the
+    number of the last physical line read.
+    """
+    rows = 0
+    record = b""
+    start = row_no + 1
+    for line in data.split(b"\n")[:-1]:
+        row_no += 1
+        if not record:
+            start = row_no
+        record += line
+        if record.count(b'"') % 2:
+            record += b"\n"
+            continue
+        if record.strip():
+            rows += 1
+            cells = next(csv.reader([record.decode("latin-1")]), [])
+            if len(cells) > column:
+                key = cells[column].strip().encode("latin-1")
+                if key in lookup:
+                    hits[key] = (start, record)
+        record = b""
+    return record, rows, row_no
+
+
+def _id_patterns() -> re.Pattern[bytes]:
+    keys = [k.encode(enc) for k in FEED_FIELDS["id_number"] for enc in ("utf-8", "gb18030")]
+    alternatives = b"|".join(re.escape(k) for k in dict.fromkeys(keys))
+    return re.compile(rb'"(?:' + alternatives + rb')"\s*:\s*"([^"\\]*)"')
+
+
+def _object_fields(obj: Any) -> dict[str, Any] | None:
+    if not isinstance(obj, dict):
+        return None
+    fields: dict[str, Any] = {}
+    for key, value in obj.items():
+        name = feed_field(key)
+        if name is not None and name not in fields:
+            fields[name] = "" if value is None else value
+    return fields
+
+
+def _member_key(raw: str, members: set[str]) -> str | None:
+    if raw in members:
+        return raw
+    key = normalise_id(raw)
+    return key if key in members else None
+
+
+def _scan_jsonl(path: Path, members: set[str], encoding: str) -> FeedScan:
+    digest = hashlib.sha256()
+    find_id = _id_patterns()
+    lookup = _lookup(members)
+    rows = 0
+    kept: list[tuple[int, bytes]] = []
+    line_no = 0
+    for block in _line_blocks(_blocks(path, digest)):
+        for line in block.split(b"\n")[:-1]:
+            line_no += 1
+            if not line.strip():
+                continue
+            rows += 1
+            match = find_id.search(line)
+            if match is not None and match.group(1).strip() not in lookup:
+                continue  # a stranger: dropped without parsing the rest
+            kept.append((line_no, line))
+    texts, used = _decoded(path, encoding, [line for _, line in kept])
+    result = FeedScan(rows=rows, encoding=used, sha256=digest.hexdigest())
+    for (number, _), text in zip(kept, texts, strict=True):
+        try:
+            fields = _object_fields(json.loads(text))
+        except (json.JSONDecodeError, RecursionError):
+            raise InputError("feed.bad_json", path=path, line=number) from None
+        _keep(fields, number, members, result)
+    return result
+
+
+def _keep(fields: dict[str, Any] | None, row: int, members: set[str], result: FeedScan) -> None:
+    if not fields or "id_number" not in fields:
+        return
+    key = _member_key(str(fields["id_number"]).strip(), members)
+    if key is not None:
+        result.latest[key] = (row, fields)
+
+
+def _text_chunks(path: Path, encoding: str, digest: Any) -> Iterator[str]:
+    decoder = codecs.getincrementaldecoder("utf-8-sig" if encoding == "utf-8" else encoding)()
+    for block in _blocks(path, digest):
+        yield decoder.decode(block)
+    yield decoder.decode(b"", final=True)
+
+
+def _scan_json(path: Path, members: set[str], encoding: str) -> FeedScan:
+    """A JSON array, decoded one object at a time (``raw_decode``), never all at once."""
+    tried = ("utf-8", "gb18030") if encoding == "auto" else (encoding,)
+    for name in tried:
+        digest = hashlib.sha256()
+        result = FeedScan(encoding=name)
+        try:
+            _json_objects(_text_chunks(path, name, digest), members, result, path)
+        except UnicodeDecodeError:
+            continue
+        result.sha256 = digest.hexdigest()
+        return result
+    if encoding == "auto":
+        raise InputError("input.encoding", path=path)
+    raise InputError("input.encoding_forced", path=path, encoding=encoding)
+
+
+def _json_objects(chunks: Iterator[str], members: set[str], result: FeedScan, path: Path) -> None:
+    decoder = json.JSONDecoder()
+    buffer = ""
+    position = 0
+    started = ended = False
+    for text in chunks:
+        buffer = buffer[position:] + text
+        position = 0
+        while True:
+            while position < len(buffer) and buffer[position] in " \t\r\n,":
+                position += 1
+            if position >= len(buffer):
+                break
+            if not started:
+                if buffer[position] != "[":
+                    raise InputError("feed.json_not_list", path=path)
+                started = True
+                position += 1
+                continue
+            if buffer[position] == "]":
+                ended = True
+                position += 1
+                continue
+            if ended:
+                raise InputError("feed.bad_json", path=path, line=result.rows + 1)
+            try:
+                obj, position = decoder.raw_decode(buffer, position)
+            except json.JSONDecodeError:
+                break  # an object cut by the chunk boundary: read on
+            except RecursionError:
+                raise InputError("feed.bad_json", path=path, line=result.rows + 1) from None
+            result.rows += 1
+            _keep(_object_fields(obj), result.rows, members, result)
+    if buffer[position:].strip() or not ended:
+        raise InputError("feed.bad_json", path=path, line=result.rows + 1)

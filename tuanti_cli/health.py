@@ -1,0 +1,123 @@
+"""Health values as feeds write them (English or Chinese), parsed for members only (§5)."""
+
+from __future__ import annotations
+
+import functools
+from typing import Any, NamedTuple
+
+from tuanti_cli import clock
+from tuanti_cli.timeparse import parse_date, parse_datetime
+
+HEALTH_CODE_WORDS = {
+    "green": "green",
+    "绿码": "green",
+    "未见异常": "green",
+    "绿": "green",
+    "yellow": "yellow",
+    "黄码": "yellow",
+    "黄": "yellow",
+    "red": "red",
+    "红码": "red",
+    "红": "red",
+    "popup": "popup",
+    "弹窗": "popup",
+}
+NAT_RESULT_WORDS = {
+    "negative": "negative",
+    "阴性": "negative",
+    "positive": "positive",
+    "阳性": "positive",
+    "pending": "pending",
+    "待出结果": "pending",
+}
+VACCINATION_WORDS = {
+    "booster": "booster",
+    "完成加强免疫": "booster",
+    "primary": "primary",
+    "完成基础免疫": "primary",
+    "partial": "partial",
+    "未完成基础免疫": "partial",
+    "exempt": "exempt",
+    "不适宜接种": "exempt",
+    "unknown": "unknown",
+    "未查询到接种信息": "unknown",
+}
+MAX_DOSES = 10
+
+
+class Health(NamedTuple):
+    """One member's health record as compared; ``None`` means unknown."""
+
+    health_code: str = "unknown"
+    nat_sampled_at: str | None = None
+    nat_result: str | None = None
+    vaccination: str = "unknown"
+    vaccine_doses: int | None = None
+    last_dose_date: str | None = None
+
+
+UNKNOWN = Health()
+
+
+class BadValue(ValueError):
+    """A member's feed row holds a value that cannot be read; ``field`` names it."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+        self.field = field
+
+
+def _text(value: Any) -> str:
+    return value.strip() if isinstance(value, str) else "" if value is None else str(value)
+
+
+def _word(fields: dict[str, Any], name: str, words: dict[str, str]) -> str | None:
+    value = _text(fields.get(name))
+    if not value:
+        return None
+    found = words.get(value.lower())
+    if found is None:
+        raise BadValue(name)
+    return found
+
+
+@functools.lru_cache(maxsize=4096)
+def _sampled_iso(text: str) -> str:
+    """A sampling time as ISO 8601 in Asia/Shanghai (cached: feeds repeat times a lot)."""
+    return clock.iso(parse_datetime(text))
+
+
+def parse_health(fields: dict[str, Any]) -> Health:
+    """Read a member's row; empty cells are unknown, unreadable ones raise :class:`BadValue`."""
+    sampled_text = _text(fields.get("nat_sampled_at"))
+    try:
+        sampled = _sampled_iso(sampled_text) if sampled_text else None
+    except ValueError:
+        raise BadValue("nat_sampled_at") from None
+    doses_text = _text(fields.get("vaccine_doses"))
+    doses = None
+    if doses_text:
+        if not doses_text.isdigit() or int(doses_text) > MAX_DOSES:
+            raise BadValue("vaccine_doses")
+        doses = int(doses_text)
+    dose_text = _text(fields.get("last_dose_date"))
+    try:
+        last_dose = _date_only(dose_text) if dose_text else None
+    except ValueError:
+        raise BadValue("last_dose_date") from None
+    return Health(
+        health_code=_word(fields, "health_code", HEALTH_CODE_WORDS) or "unknown",
+        nat_sampled_at=sampled,
+        nat_result=_word(fields, "nat_result", NAT_RESULT_WORDS),
+        vaccination=_word(fields, "vaccination", VACCINATION_WORDS) or "unknown",
+        vaccine_doses=doses,
+        last_dose_date=last_dose,
+    )
+
+
+@functools.lru_cache(maxsize=4096)
+def _date_only(text: str) -> str:
+    try:
+        return parse_date(text).isoformat()
+    except ValueError:
+        return clock.local_date(parse_datetime(text)).isoformat()
