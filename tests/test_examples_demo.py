@@ -36,3 +36,6 @@ def test_demo_runs_and_masks(run: Run) -> None:
     assert "M0008" in result.stdout
     assert "13912345601" not in result.stdout and "139****5601" in result.stdout
     assert "11************031" in result.stdout
+    assert "matched 5, not found 1, name mismatch 1, bad row 1" in result.stdout
+    table = result.stdout.split("tuanti show")[-1]
+    assert "red" in table and "name mismatch" in table

@@ -86,7 +86,7 @@ def refresh(
             (scope,),
         ).fetchone()
         if last is not None and tuple(last) == (feed_hash, digest):
-            audit.record(conn, "refresh.skipped", scope, now=now)
+            audit.record(conn, "refresh.skipped", scope)
             return RunResult(skipped=True)
         result = RunResult(feed_rows=scan.rows)
         run_id = conn.execute(
@@ -111,7 +111,7 @@ def refresh(
                 run_id,
             ),
         )
-        audit.record(conn, "refresh", scope, result.as_json(), now=now)
+        audit.record(conn, "refresh", scope, result.as_json())
     return result
 
 

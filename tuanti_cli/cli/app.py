@@ -10,7 +10,7 @@ import typer
 from typer.core import TyperGroup
 
 from tuanti_cli import __version__, clock, i18n
-from tuanti_cli.cli import enroll, member, refresh, roster, show
+from tuanti_cli.cli import audit, enroll, key, member, refresh, roster, show
 from tuanti_cli.cli.output import echo, info
 from tuanti_cli.cli.state import AppState, ask_passphrase
 from tuanti_cli.errors import FieldError, InputError, StoreError, TuantiError
@@ -42,6 +42,8 @@ app.add_typer(enroll.app, name="enroll")
 app.add_typer(member.app, name="member")
 refresh.register(app)
 show.register(app)
+audit.register(app)
+app.add_typer(key.app, name="key")
 
 
 def _version(value: bool) -> None:

@@ -9,11 +9,14 @@ from pathlib import Path
 from tuanti_cli import clock, enrollment, rosters, view
 from tuanti_cli.cli import table
 from tuanti_cli.cli.output import echo, info
+from tuanti_cli.cli.refresh import summary_text
+from tuanti_cli.compare import refresh
 from tuanti_cli.i18n import t
 from tuanti_cli.ingest import parse
 from tuanti_cli.keys import create_key_file
 from tuanti_cli.qr import render_text
 from tuanti_cli.store import Store
+from tuanti_cli.timeparse import parse_datetime
 
 DEMO_ADMIN = ("王老师", "13912345678", "110101198001010053")
 DEMO_ROSTER = ("示例科技有限公司", "北京市海淀区中关村大街1号")
@@ -31,7 +34,8 @@ def step(title: str) -> None:
 
 
 def run_demo() -> None:
-    """Create a temporary store, a roster and its QR, import sample enrollments, show them."""
+    """Create a temporary store, a roster and its QR, import sample enrollments, compare
+    them with a sample health feed (as of a morning in December 2022), show the table."""
     info(t("demo.heading"))
     now = clock.now()
     with tempfile.TemporaryDirectory(prefix="tuanti-demo-") as folder:
@@ -75,8 +79,17 @@ def run_demo() -> None:
                     )
                 )
 
-            step(f"tuanti show {roster.roster_id}")
-            records = view.member_records(store, roster, now)
+            as_of = "2022-12-05 09:00"
+            step(f"tuanti refresh --feed feed.csv --as-of '{as_of}'")
+            moment = parse_datetime(as_of)
+            with resources.as_file(
+                resources.files("tuanti_cli").joinpath("data", "feed.csv")
+            ) as feed_path:
+                result = refresh(store, feed_path, moment)
+            echo(summary_text(result))
+
+            step(f"tuanti show {roster.roster_id} --as-of '{as_of}'")
+            records = view.member_records(store, roster, moment)
             for line in table.render(records, table.use_colour(), table.terminal_width()):
                 echo(line)
             echo(

@@ -62,6 +62,16 @@ EN: dict[str, str] = {
     "help.app": "tuanti — the group health roster (团体簿): encrypted, masked, offline.",
     "help.init": "Create the encrypted store and register its admin.",
     "help.demo": "Run the whole flow on built-in sample data in a temporary store.",
+    "help.key": "Manage the store's key.",
+    "help.key_rotate": "Re-encrypt the store under a new key file or passphrase.",
+    "key.rotate_one": "give exactly one of --new-key-file PATH or --new-passphrase",
+    "key.rotated_file": (
+        "The store is now encrypted under {path}. Use it from now on (--key-file or "
+        "TUANTI_KEY_FILE) and back it up; the old key no longer opens the store."
+    ),
+    "key.rotated_passphrase": (
+        "The store is now encrypted under the new passphrase; the old key no longer opens it."
+    ),
 }
 
 ZH: dict[str, str] = {
@@ -112,4 +122,9 @@ ZH: dict[str, str] = {
     "help.app": "tuanti —— 团体健康登记簿：加密、脱敏、离线。",
     "help.init": "创建加密数据库并登记管理员。",
     "help.demo": "在临时数据库中用内置示例数据演示完整流程。",
+    "help.key": "管理数据库密钥。",
+    "help.key_rotate": "用新的密钥文件或口令重新加密数据库。",
+    "key.rotate_one": "请且只能给出 --new-key-file PATH 或 --new-passphrase 之一",
+    "key.rotated_file": "数据库现已使用 {path} 加密。今后请使用该文件（--key-file 或 TUANTI_KEY_FILE）并做好备份；旧密钥已无法打开数据库。",
+    "key.rotated_passphrase": "数据库现已使用新口令加密；旧密钥已无法打开数据库。",
 }

@@ -1,0 +1,108 @@
+"""``tuanti key rotate``: new key file or passphrase, old key refused, kill -9 safe."""
+
+from __future__ import annotations
+
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import Run
+from tests.helpers import make_ids
+from tuanti_cli.errors import StoreKeyError
+from tuanti_cli.keys import read_key_file
+from tuanti_cli.store import Store
+
+
+def opens(db_path: Path, key_path: Path) -> bool:
+    try:
+        with Store.open(db_path, read_key_file(key_path)) as store:
+            return store.integrity_ok()
+    except StoreKeyError:
+        return False
+
+
+def test_rotate_to_a_new_key_file(
+    run: Run, roster_id: str, db_path: Path, key_path: Path, tmp_path: Path
+) -> None:
+    before = run("show", roster_id, "--format", "json").stdout
+    new = tmp_path / "new" / "tuanti.key"
+    result = run("key", "rotate", "--new-key-file", str(new))
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(new.stat().st_mode) == 0o600
+    old = run("show", roster_id)
+    assert old.exit_code == 1 and "the key is wrong" in old.stderr
+    after = run("--key-file", str(new), "show", roster_id, "--format", "json")
+    assert after.exit_code == 0 and after.stdout == before
+    audit = run("--key-file", str(new), "audit", "--format", "json").stdout
+    assert "key.rotate" in audit
+
+
+def test_rotate_to_a_passphrase_and_back(run: Run, roster_id: str, tmp_path: Path) -> None:
+    env = {"TUANTI_NEW_PASSPHRASE": "long enough passphrase"}
+    assert run("key", "rotate", "--new-passphrase", env=env).exit_code == 0
+    by_pass = {"TUANTI_KEY_FILE": "", "TUANTI_PASSPHRASE": "long enough passphrase"}
+    assert run("roster", "list", env=by_pass).exit_code == 0
+    assert run("roster", "list").exit_code == 1
+    back = tmp_path / "back.key"
+    assert run("key", "rotate", "--new-key-file", str(back), env=by_pass).exit_code == 0
+    assert run("--key-file", str(back), "roster", "list").exit_code == 0
+
+
+def test_rotate_needs_exactly_one_target(run: Run, roster_id: str, tmp_path: Path) -> None:
+    assert run("key", "rotate").exit_code == 2
+    both = run("key", "rotate", "--new-key-file", str(tmp_path / "k"), "--new-passphrase")
+    assert both.exit_code == 2
+    existing = tmp_path / "exists.key"
+    existing.write_text("x")
+    refused = run("key", "rotate", "--new-key-file", str(existing))
+    assert refused.exit_code == 1 and "already exists" in refused.stderr
+    assert existing.read_text() == "x"
+    assert run("roster", "list").exit_code == 0
+
+
+def test_kill_during_rotation_leaves_exactly_one_working_key(
+    run: Run, roster_id: str, db_path: Path, key_path: Path, tmp_path: Path
+) -> None:
+    big = tmp_path / "big.csv"
+    with big.open("w", encoding="utf-8") as out:
+        out.write("name,id_number,phone,consent\n")
+        for i, number in enumerate(make_ids(60_000)):
+            out.write(f"员工{i},{number},139{i:08d},是\n")
+    assert run("enroll", "import", roster_id, str(big)).exit_code == 0
+    for delay in (0.05, 0.12, 0.2, 0.35):
+        new = tmp_path / f"new-{delay}.key"
+        current = (
+            key_path
+            if opens(db_path, key_path)
+            else next(p for p in tmp_path.glob("new-*.key") if opens(db_path, p))
+        )
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "tuanti_cli",
+                "--key-file",
+                str(current),
+                "key",
+                "rotate",
+                "--new-key-file",
+                str(new),
+            ],
+            env=dict(os.environ),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        time.sleep(delay)
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        candidates = [current] + ([new] if new.exists() else [])
+        working = [p for p in candidates if opens(db_path, p)]
+        assert len(working) == 1, (delay, candidates, working)
+    final = next(p for p in [key_path, *tmp_path.glob("new-*.key")] if opens(db_path, p))
+    shown = run("--key-file", str(final), "show", roster_id, "--format", "json")
+    assert shown.exit_code == 0 and shown.stdout.count('"member_no"') == 60_000

@@ -1,0 +1,105 @@
+"""``tuanti schedule``: the real APScheduler runs a refresh, and SIGTERM stops it cleanly."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from tests.conftest import Run
+from tests.helpers import make_id
+
+FEED = "id_number,name,health_code,nat_sampled_at,nat_result,vaccination\n{id},甲,green,2022-12-05 08:00,negative,booster\n"
+
+
+def read_until(proc: subprocess.Popen[str], needle: str, timeout: float) -> str:
+    """Collect stderr until ``needle`` shows up (or the timeout)."""
+    assert proc.stderr is not None
+    seen = ""
+    selector = selectors.DefaultSelector()
+    selector.register(proc.stderr, selectors.EVENT_READ)
+    deadline = time.monotonic() + timeout
+    while needle not in seen and time.monotonic() < deadline:
+        if selector.select(timeout=0.2):
+            line = proc.stderr.readline()
+            if not line:
+                break
+            seen += line
+    return seen
+
+
+def test_scheduler_runs_refresh_and_stops_on_sigterm(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    number = make_id()
+    assert (
+        run(
+            "enroll",
+            "add",
+            roster_id,
+            "--name",
+            "甲",
+            "--id-number",
+            number,
+            "--phone",
+            "13912345678",
+            "--yes",
+        ).exit_code
+        == 0
+    )
+    feed = tmp_path / "feed.csv"
+    feed.write_text(FEED.format(id=number), encoding="utf-8")
+    zone = ZoneInfo("Asia/Shanghai")
+    at = (dt.datetime.now(zone) + dt.timedelta(seconds=4)).strftime("%H:%M:%S")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tuanti_cli", "schedule", "--feed", str(feed), "--at", at],
+        env=dict(os.environ),
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        seen = read_until(proc, "matched 1", timeout=30)
+        assert "matched 1" in seen, seen
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=15) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    shown = run("show", roster_id, "--format", "json").stdout
+    assert '"health_code": "green"' in shown
+
+
+def test_print_cron(run: Run, store_ready: None, tmp_path: Path) -> None:
+    result = run(
+        "schedule",
+        "--feed",
+        str(tmp_path / "feed.csv"),
+        "--print-cron",
+        "--at",
+        "06:00,16:30",
+        "--tz",
+        "Asia/Shanghai",
+    )
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stdout.splitlines() if not line.startswith("#")]
+    assert len(lines) == 2
+    local = dt.datetime.now().astimezone().tzinfo
+    six = dt.datetime.combine(dt.date.today(), dt.time(6), ZoneInfo("Asia/Shanghai"))
+    six = six.astimezone(local)
+    assert lines[0].startswith(f"{six.minute} {six.hour} * * * ")
+    assert "refresh --feed" in lines[0] and "--quiet" in lines[0]
+    assert "TUANTI_PASSPHRASE" not in result.stdout
+
+
+def test_bad_times_and_zones(run: Run, store_ready: None, tmp_path: Path) -> None:
+    bad_time = run("schedule", "--feed", str(tmp_path / "f.csv"), "--at", "25:00")
+    assert bad_time.exit_code == 1 and "--at" in bad_time.stderr
+    bad_zone = run("schedule", "--feed", str(tmp_path / "f.csv"), "--tz", "Mars/Base")
+    assert bad_zone.exit_code == 1 and "--tz" in bad_zone.stderr

@@ -1,0 +1,239 @@
+"""The masked view: every state, filters, order, formats, changes and audit (PRODUCT §6–7)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.conftest import Run
+from tests.helpers import make_id
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+AS_OF = "2022-12-05 09:00"
+PEOPLE = [
+    # name, region, feed name, code, sampled, result, vaccination
+    ("绿一", "110101", None, "绿码", "2022-12-05 07:00", "阴性", "完成加强免疫"),
+    ("黄二", "310101", None, "黄码", "2022-12-04 10:00", "阴性", "完成基础免疫"),
+    ("红三", "440301", None, "红码", "2022-12-05 06:00", "阳性", "未完成基础免疫"),
+    ("弹四", "510101", None, "弹窗", "2022-12-03 12:00", "待出结果", "不适宜接种"),
+    ("旧五", "320101", None, "绿码", "2022-11-28 08:00", "阴性", "完成加强免疫"),
+    ("阳六", "420101", None, "绿码", "2022-12-05 06:30", "阳性", "完成加强免疫"),
+    ("名七", "330101", "别人", "绿码", "2022-12-05 06:30", "阴性", "完成加强免疫"),
+    ("坏八", "350101", None, "蓝码", "2022-12-05 06:30", "阴性", "完成加强免疫"),
+    ("缺九", "370101", None, None, None, None, None),
+    ("空十", "410101", None, "", "", "", "未查询到接种信息"),
+]
+IDS = [make_id(p[1], dt.date(1980 + i, 1 + i, 1 + i), 10 + i) for i, p in enumerate(PEOPLE)]
+PHONES = [f"1391234{i:04d}" for i in range(len(PEOPLE))]
+
+
+@pytest.fixture
+def full_roster(run: Run, roster_id: str, tmp_path: Path) -> str:
+    """A roster holding every state: each code, unknown, each flag, old NAT, positive."""
+    enroll = tmp_path / "people.csv"
+    enroll.write_text(
+        "name,id_number,phone,consent\n"
+        + "".join(f"{p[0]},{IDS[i]},{PHONES[i]},是\n" for i, p in enumerate(PEOPLE)),
+        encoding="utf-8",
+    )
+    assert run("enroll", "import", roster_id, str(enroll)).exit_code == 0
+    feed = tmp_path / "feed.csv"
+    lines = ["姓名,证件号码,健康码状态,核酸采样时间,核酸结果,疫苗接种状态"]
+    for i, (name, _, feed_name, code, sampled, result, vaccine) in enumerate(PEOPLE):
+        if code is None:
+            continue
+        lines.append(f"{feed_name or name},{IDS[i]},{code},{sampled},{result},{vaccine}")
+    feed.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    refreshed = run("refresh", "--feed", str(feed), "--as-of", AS_OF)
+    assert refreshed.exit_code == 0, refreshed.output
+    return roster_id
+
+
+def records(run: Run, roster: str, *args: str) -> list[dict]:
+    result = run("show", roster, "--format", "json", "--as-of", AS_OF, *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_every_state_and_the_order(run: Run, full_roster: str) -> None:
+    shown = {r["name"]: r for r in records(run, full_roster)}
+    assert shown["绿一"]["health_code"] == "green" and not shown["绿一"]["abnormal"]
+    assert shown["黄二"]["health_code"] == "yellow" and shown["黄二"]["abnormal"]
+    assert shown["红三"]["nat_result"] == "positive"
+    assert shown["弹四"]["health_code"] == "popup" and shown["弹四"]["vaccination"] == "exempt"
+    assert shown["旧五"]["nat_days"] == 7 and shown["旧五"]["abnormal"]
+    assert shown["阳六"]["health_code"] == "green" and shown["阳六"]["abnormal"]
+    assert shown["名七"]["flags"] == ["name_mismatch"] and shown["名七"]["health_code"] == "unknown"
+    assert shown["坏八"]["flags"] == ["bad_row"]
+    assert shown["缺九"]["flags"] == ["not_found"]
+    assert shown["空十"]["health_code"] == "unknown" and shown["空十"]["flags"] == []
+    assert shown["空十"]["nat_sampled_at"] is None and shown["空十"]["nat_days"] is None
+    assert shown["绿一"]["nat_sampled_at"] == "2022-12-05T07:00:00+08:00"
+    assert shown["绿一"]["compared_at"].startswith("2022-12-05T09:00:00")
+    ordered = [r["abnormal"] for r in records(run, full_roster)]
+    assert ordered == sorted(ordered, reverse=True)
+    assert ordered.count(False) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "names"),
+    [
+        (["--abnormal"], {"黄二", "红三", "弹四", "旧五", "阳六", "名七", "坏八", "缺九", "空十"}),
+        (["--health-code", "red,yellow"], {"黄二", "红三"}),
+        (["--health-code", "red", "--health-code", "popup"], {"红三", "弹四"}),
+        (["--nat-days-over", "3"], {"旧五", "名七", "坏八", "缺九", "空十"}),
+        (["--vaccination", "exempt"], {"弹四"}),
+        (["--abnormal", "--health-code", "green"], {"旧五", "阳六"}),
+        (["--health-code", "green", "--nat-days-over", "1"], {"旧五"}),
+    ],
+)
+def test_filters_combine(run: Run, full_roster: str, args: list[str], names: set[str]) -> None:
+    assert {r["name"] for r in records(run, full_roster, *args)} == names
+
+
+def test_bad_filter_values(run: Run, full_roster: str) -> None:
+    assert run("show", full_roster, "--health-code", "blue").exit_code == 2
+    assert run("show", full_roster, "--vaccination", "lots").exit_code == 2
+    bad_date = run("show", full_roster, "--as-of", "yesterday")
+    assert bad_date.exit_code == 1 and "--as-of" in bad_date.stderr
+
+
+def assert_masked(text: str) -> None:
+    for secret in IDS + PHONES:
+        assert secret not in text
+        assert secret.lower() not in text
+
+
+def test_every_output_path_is_masked(run: Run, full_roster: str, tmp_path: Path) -> None:
+    outputs = []
+    for fmt in ("table", "json", "csv"):
+        result = run("show", full_roster, "--format", fmt, "--as-of", AS_OF)
+        assert result.exit_code == 0
+        outputs.append(result.stdout + result.stderr)
+    xlsx = tmp_path / "out.xlsx"
+    assert run("show", full_roster, "--format", "xlsx", "--output", str(xlsx)).exit_code == 0
+    sheet = load_workbook(xlsx, read_only=True).worksheets[0]
+    cells = [str(c) for row in sheet.iter_rows(values_only=True) for c in row if c is not None]
+    outputs.append("\n".join(cells))
+    for fmt in ("table", "json"):
+        outputs.append(run("changes", full_roster, "--format", fmt).stdout)
+        outputs.append(run("audit", "--format", fmt).stdout)
+    outputs.append(run("member", "withdraw", full_roster, "M9999", "--yes").stderr)
+    outputs.append(
+        run(
+            "enroll",
+            "add",
+            full_roster,
+            "--name",
+            "x",
+            "--id-number",
+            IDS[0][:-1] + "0" if IDS[0][-1] != "0" else IDS[0][:-1] + "1",
+            "--phone",
+            PHONES[0],
+            "--yes",
+        ).stderr
+    )
+    for text in outputs:
+        assert_masked(text)
+    joined = "\n".join(outputs)
+    assert IDS[0][:2] + "*" * 12 + IDS[0][14:] in joined
+    assert PHONES[0][:3] + "****" + PHONES[0][7:] in joined
+    assert "M0001" in cells
+
+
+def test_csv_and_xlsx_shapes(run: Run, full_roster: str, tmp_path: Path) -> None:
+    result = run("show", full_roster, "--format", "csv", "--as-of", AS_OF)
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == len(PEOPLE)
+    assert list(rows[0]) == [
+        "member_no",
+        "name",
+        "id_number",
+        "phone",
+        "health_code",
+        "nat_sampled_at",
+        "nat_result",
+        "nat_days",
+        "vaccination",
+        "vaccine_doses",
+        "last_dose_date",
+        "compared_at",
+        "abnormal",
+        "flags",
+    ]
+    out = tmp_path / "for-excel.csv"
+    assert run("show", full_roster, "--format", "csv", "--output", str(out)).exit_code == 0
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    gbk = tmp_path / "gbk.csv"
+    assert (
+        run(
+            "show", full_roster, "--format", "csv", "--output", str(gbk), "--encoding", "gb18030"
+        ).exit_code
+        == 0
+    )
+    assert "绿一" in gbk.read_bytes().decode("gb18030")
+    missing = run("show", full_roster, "--format", "xlsx")
+    assert missing.exit_code == 1 and "--output" in missing.stderr
+
+
+def test_table_snapshots(run: Run, full_roster: str) -> None:
+    for lang in ("en", "zh"):
+        result = run("--lang", lang, "show", full_roster, "--as-of", AS_OF, env={"COLUMNS": "150"})
+        assert result.exit_code == 0
+        text = re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d(?=\s|$)", "<compared>", result.stdout)
+        snapshot = SNAPSHOTS / f"show-{lang}.txt"
+        if not snapshot.exists():
+            snapshot.write_text(text, encoding="utf-8")
+        assert text == snapshot.read_text(encoding="utf-8"), lang
+
+
+def test_narrow_terminal_drops_columns_not_rows(run: Run, full_roster: str) -> None:
+    result = run("show", full_roster, "--as-of", AS_OF, env={"COLUMNS": "70"})
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2 + len(PEOPLE) + 1
+    assert "Phone" not in lines[0] and "Health code" in lines[0]
+
+
+def test_changes_between_the_last_two_runs(run: Run, full_roster: str, tmp_path: Path) -> None:
+    assert json.loads(run("changes", full_roster, "--format", "json").stdout) == []
+    feed = tmp_path / "feed2.csv"
+    feed.write_text(
+        "姓名,证件号码,健康码状态,核酸采样时间,核酸结果\n"
+        f"绿一,{IDS[0]},红码,2022-12-06 07:00,阳性\n"
+        f"黄二,{IDS[1]},绿码,2022-12-06 07:00,阴性\n",
+        encoding="utf-8",
+    )
+    assert run("refresh", "--feed", str(feed), "--as-of", "2022-12-06 09:00").exit_code == 0
+    found = {
+        c["name"]: c for c in json.loads(run("changes", full_roster, "--format", "json").stdout)
+    }
+    assert found["绿一"]["before"] == {"health_code": "green", "abnormal": False}
+    assert found["绿一"]["after"] == {"health_code": "red", "abnormal": True}
+    assert found["黄二"]["after"]["health_code"] == "green"
+    assert found["名七"]["before"] == {"flags": ["name_mismatch"]}
+    assert found["名七"]["after"] == {"flags": ["not_found"]}
+    assert "缺九" not in found  # not found both times: no change
+    assert set(found["红三"]) == {"member_no", "name", "before", "after"}
+    table = run("changes", full_roster).stdout
+    assert "green → red" in table
+
+
+def test_audit_log(run: Run, full_roster: str) -> None:
+    run("show", full_roster)
+    entries = json.loads(run("audit", "--format", "json").stdout)
+    actions = [e["action"] for e in entries]
+    assert actions[:4] == ["init", "roster.create", "enroll.import", "refresh"]
+    assert "show" in actions
+    assert set(entries[0]) == {"at", "user", "action", "roster", "detail"}
+    only = json.loads(run("audit", "--roster", full_roster, "--format", "json").stdout)
+    assert all(e["roster"] == full_roster for e in only)
+    future = json.loads(run("audit", "--since", "2999-01-01", "--format", "json").stdout)
+    assert future == []
+    assert run("audit", "--since", "soon").exit_code == 1

@@ -1,0 +1,132 @@
+"""``tuanti audit`` and ``tuanti changes``: the access log, and status changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+import typer
+
+from tuanti_cli import audit, clock, rosters
+from tuanti_cli.cli.output import echo, info, print_table, to_json
+from tuanti_cli.codes import ROSTER_ID_ALPHABET, ROSTER_ID_LENGTH
+from tuanti_cli.errors import InputError, NotFound
+from tuanti_cli.i18n import t
+from tuanti_cli.store import Store
+
+TableOrJson = Literal["table", "json"]
+
+
+def _roster_id(store: Store, ref: str) -> str:
+    """A roster id for filtering; a deleted roster's id still names its entries."""
+    try:
+        return rosters.get_roster(store, ref).roster_id
+    except NotFound:
+        candidate = ref.strip().upper()
+        if len(candidate) == ROSTER_ID_LENGTH and set(candidate) <= set(ROSTER_ID_ALPHABET):
+            return candidate
+        raise
+
+
+def _since(value: str | None) -> dt.datetime | None:
+    if value is None:
+        return None
+    from tuanti_cli.timeparse import parse_date
+
+    try:
+        day = parse_date(value)
+    except ValueError:
+        raise InputError("audit.bad_since", value=value) from None
+    return dt.datetime.combine(day, dt.time(), clock.SHANGHAI)
+
+
+def audit_command(
+    ctx: typer.Context,
+    roster_ref: str | None = typer.Option(None, "--roster", help="Only this roster."),
+    since: str | None = typer.Option(None, "--since", help="Only from this date (YYYY-MM-DD)."),
+    output_format: TableOrJson = typer.Option("table", "--format", help="table or json."),
+) -> None:
+    start = _since(since)
+    with ctx.obj.open_store() as store:
+        roster_id = _roster_id(store, roster_ref) if roster_ref else None
+        entries = audit.entries(store, roster_id, start)
+    if output_format == "json":
+        echo(to_json(entries))
+        return
+    if not entries:
+        info(t("audit.none"))
+        return
+    print_table(
+        None,
+        [t(f"acol.{c}") for c in ("at", "user", "action", "roster", "detail")],
+        (
+            [
+                e["at"][:16].replace("T", " "),
+                e["user"],
+                e["action"],
+                e["roster"] or "",
+                _detail(e["detail"]),
+            ]
+            for e in entries
+        ),
+    )
+
+
+def _detail(detail: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in detail.items())
+
+
+def _value(field: str, value: Any) -> str:
+    if value is None:
+        return "—"
+    if field == "health_code":
+        return t(f"code.{value}")
+    if field == "abnormal":
+        return t("changes.yes") if value else t("changes.no")
+    return ", ".join(t(f"flag.{f}") for f in value) or "—"
+
+
+def changes_command(
+    ctx: typer.Context,
+    roster_ref: str = typer.Argument(..., metavar="ROSTER", help="Roster id or exact name."),
+    output_format: TableOrJson = typer.Option("table", "--format", help="table or json."),
+) -> None:
+    from tuanti_cli.changes import changes
+
+    with ctx.obj.open_store() as store:
+        roster = rosters.get_roster(store, roster_ref)
+        found = changes(store, roster)
+        audit.record_read(store, "changes", roster.roster_id, members=len(found or []))
+    if output_format == "json":
+        echo(to_json(found or []))
+        if found is None:
+            info(t("changes.too_few"))
+        return
+    if found is None:
+        info(t("changes.too_few"))
+        return
+    if not found:
+        info(t("changes.none"))
+        return
+    print_table(
+        None,
+        [t("mcol.member_no"), t("mcol.name"), t("changes.col")],
+        (
+            [
+                c["member_no"],
+                c["name"],
+                "; ".join(
+                    f"{t(f'changes.field.{f}')}: {_value(f, c['before'][f])} → "
+                    f"{_value(f, c['after'][f])}"
+                    for f in c["after"]
+                ),
+            ]
+            for c in found
+        ),
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``changes`` and ``audit`` to the root app."""
+    app.command("changes", help=t("help.changes"))(changes_command)
+    app.command("audit", help=t("help.audit"))(audit_command)

@@ -1,0 +1,51 @@
+"""``tuanti key rotate``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from tuanti_cli import clock
+from tuanti_cli.cli.output import info
+from tuanti_cli.cli.state import AppState, ask_passphrase
+from tuanti_cli.i18n import t
+from tuanti_cli.keys import create_key_file
+
+app = typer.Typer(help=t("help.key"), no_args_is_help=True)
+
+
+@app.command("rotate", help=t("help.key_rotate"))
+def rotate_command(
+    ctx: typer.Context,
+    new_key_file: Path | None = typer.Option(
+        None, "--new-key-file", help="Create this key file (0600) and re-encrypt under it."
+    ),
+    new_passphrase: bool = typer.Option(
+        False,
+        "--new-passphrase",
+        help="Re-encrypt under a passphrase from TUANTI_NEW_PASSPHRASE or a prompt.",
+    ),
+) -> None:
+    from tuanti_cli.rotation import rotate
+
+    if (new_key_file is None) == (not new_passphrase):
+        raise typer.BadParameter(t("key.rotate_one"), param_hint="--new-key-file")
+    state: AppState = ctx.obj
+    with state.open_store() as store:
+        created: Path | None = None
+        if new_key_file is not None:
+            created = new_key_file.expanduser()
+            new_key = create_key_file(created)
+        else:
+            new_key = ask_passphrase("TUANTI_NEW_PASSPHRASE", "cli.new_passphrase", confirm=True)
+        try:
+            rotate(store, new_key, clock.now())
+        except BaseException:
+            if created is not None:
+                created.unlink(missing_ok=True)
+            raise
+    if created is not None:
+        info(t("key.rotated_file", path=created))
+    else:
+        info(t("key.rotated_passphrase"))
