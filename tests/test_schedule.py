@@ -15,7 +15,10 @@ from zoneinfo import ZoneInfo
 from tests.conftest import Run
 from tests.helpers import make_id
 
-FEED = "id_number,name,health_code,nat_sampled_at,nat_result,vaccination\n{id},甲,green,2022-12-05 08:00,negative,booster\n"
+FEED = (
+    "id_number,name,health_code,nat_sampled_at,nat_result,vaccination\n"
+    "{id},甲,green,2022-12-05 08:00,negative,booster\n"
+)
 
 
 def read_until(proc: subprocess.Popen[str], needle: str, timeout: float) -> str:
