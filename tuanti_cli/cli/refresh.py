@@ -21,6 +21,7 @@ from tuanti_cli.schedule import DEFAULT_TIMES, DEFAULT_TZ
 from tuanti_cli.store import Store
 
 TextOrJson = Literal["text", "json"]
+LISTED_MAX = 50
 
 
 def summary_text(result: compare.RunResult) -> str:
@@ -75,23 +76,22 @@ def refresh_command(
     with ctx.obj.open_store() as store:
         roster = rosters.get_roster(store, roster_ref) if roster_ref else None
         result = refresh(store, feed, moment, roster)
-    abnormal = _newly_abnormal_lines(result)
-    if quiet:
-        if abnormal:
-            echo(t("refresh.newly_abnormal", count=len(abnormal)))
-            for line in abnormal:
-                echo(line)
-        return
-    if output_format == "json":
+    if output_format == "json" and not quiet:
         echo(to_json(result.as_json()))
         return
-    echo(summary_text(result))
-    for bad in result.bad:
-        echo(t("refresh.bad_line", row=bad.row, id_number=bad.id_number, field=bad.field))
+    if not quiet:
+        echo(summary_text(result))
+        for bad in result.bad[:LISTED_MAX]:
+            echo(t("refresh.bad_line", row=bad.row, id_number=bad.id_number, field=bad.field))
+        if len(result.bad) > LISTED_MAX:
+            echo(t("refresh.more_bad", count=len(result.bad) - LISTED_MAX))
+    abnormal = _newly_abnormal_lines(result)
     if abnormal:
         echo(t("refresh.newly_abnormal", count=len(abnormal)))
-        for line in abnormal:
+        for line in abnormal[:LISTED_MAX]:
             echo(line)
+        if len(abnormal) > LISTED_MAX:
+            echo(t("refresh.more_abnormal", count=len(abnormal) - LISTED_MAX))
 
 
 def schedule_command(
