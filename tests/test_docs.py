@@ -16,8 +16,9 @@ GLOBAL_WITH_VALUE = {"--db", "--key-file", "--lang"}
 
 def readme_commands() -> list[list[str]]:
     """Every ``tuanti …`` invocation in the README's code blocks and inline code."""
-    snippets = re.findall(r"```sh\n(.*?)```", README, re.S) + re.findall(r"`(tuanti [^`]+)`",
-                                                                          README)
+    snippets = re.findall(r"```sh\n(.*?)```", README, re.S) + re.findall(
+        r"`(tuanti [^`]+)`", README
+    )
     commands = []
     for snippet in snippets:
         for line in snippet.splitlines():
@@ -59,11 +60,25 @@ def test_every_readme_command_exists_with_its_options() -> None:
             if token.startswith("--"):
                 assert token.split("=")[0] in options_of(command), (argv, token)
         seen.add(tuple(path))
-    every = {("init",), ("demo",), ("refresh",), ("schedule",), ("show",), ("changes",),
-             ("audit",), ("roster", "create"), ("roster", "list"), ("roster", "qr"),
-             ("roster", "verify"), ("roster", "reissue"), ("roster", "delete"),
-             ("enroll", "import"), ("enroll", "add"), ("member", "withdraw"),
-             ("key", "rotate")}
+    every = {
+        ("init",),
+        ("demo",),
+        ("refresh",),
+        ("schedule",),
+        ("show",),
+        ("changes",),
+        ("audit",),
+        ("roster", "create"),
+        ("roster", "list"),
+        ("roster", "qr"),
+        ("roster", "verify"),
+        ("roster", "reissue"),
+        ("roster", "delete"),
+        ("enroll", "import"),
+        ("enroll", "add"),
+        ("member", "withdraw"),
+        ("key", "rotate"),
+    }
     assert every <= seen, every - seen
 
 

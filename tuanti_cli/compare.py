@@ -13,6 +13,7 @@ from tuanti_cli.health import UNKNOWN, BadValue, Health, parse_health
 from tuanti_cli.locking import LOCK_WAIT_SECONDS, refresh_lock
 from tuanti_cli.masking import mask_id, mask_phone
 from tuanti_cli.models import Roster
+from tuanti_cli.errors import StoreError
 from tuanti_cli.store import Store
 
 RETENTION_DAYS = 30
@@ -64,6 +65,9 @@ class _Member(NamedTuple):
     max_nat_days: int
 
 
+SCAN_ATTEMPTS = 3
+
+
 def refresh(
     store: Store,
     feed_path: Path,
@@ -71,47 +75,65 @@ def refresh(
     roster: Roster | None = None,
     lock_timeout: float = LOCK_WAIT_SECONDS,
 ) -> RunResult:
-    """Compare every member in scope (one roster, or all) with the feed, as one transaction."""
-    with refresh_lock(store.path, lock_timeout), store.transaction() as conn:
-        members = _members(conn, roster)
-        scope = roster.roster_id if roster else None
-        digest = _digest(members)
-        # The feed is hashed while it is scanned: one read of a file that may be millions of
-        # rows. An identical feed (same members too) is then simply not applied.
-        scan = feed.scan(feed_path, {m.id_number for m in members})
-        feed_hash = scan.sha256
-        last = conn.execute(
-            "SELECT feed_hash, members_digest FROM run WHERE roster_id IS ?"
-            " ORDER BY run_id DESC LIMIT 1",
-            (scope,),
-        ).fetchone()
-        if last is not None and tuple(last) == (feed_hash, digest):
-            audit.record(conn, "refresh.skipped", scope)
-            return RunResult(skipped=True)
-        result = RunResult(feed_rows=scan.rows)
-        run_id = conn.execute(
-            "INSERT INTO run (roster_id, started_at, feed_hash, members_digest)"
-            " VALUES (?, ?, ?, ?)",
-            (scope, clock.iso(clock.now()), feed_hash, digest),
-        ).lastrowid
-        _apply(conn, members, scan, run_id, now, result)
-        cutoff = clock.iso(now - dt.timedelta(days=RETENTION_DAYS))
-        conn.execute("DELETE FROM health_history WHERE compared_at < ?", (cutoff,))
-        conn.execute(
-            "UPDATE run SET finished_at = ?, feed_rows = ?, bad_rows = ?, matched = ?,"
-            " not_found = ?, name_mismatch = ?, changed = ? WHERE run_id = ?",
-            (
-                clock.iso(clock.now()),
-                result.feed_rows,
-                result.bad_rows,
-                result.matched,
-                result.not_found,
-                result.name_mismatch,
-                result.changed,
-                run_id,
-            ),
-        )
-        audit.record(conn, "refresh", scope, result.as_json())
+    """Compare every member in scope (one roster, or all) with the feed, as one transaction.
+
+    The feed is read before the write transaction starts, so ``show`` and imports are not
+    held up while a city-wide file streams by. If the members change meanwhile (an import
+    lands), the feed is read again for the new set; the write itself is all or nothing.
+    """
+    scope = roster.roster_id if roster else None
+    with refresh_lock(store.path, lock_timeout):
+        for _attempt in range(SCAN_ATTEMPTS):
+            members = _members(store.conn, roster)
+            digest = _digest(members)
+            # Hashed while scanned: one read of a file that may hold millions of rows.
+            scan = feed.scan(feed_path, {m.id_number for m in members})
+            with store.transaction() as conn:
+                if _digest(_members(conn, roster)) != digest:
+                    continue
+                return _record_run(conn, scope, members, digest, scan, now)
+    raise StoreError("refresh.members_changing")
+
+
+def _record_run(
+    conn: Any,
+    scope: str | None,
+    members: list[_Member],
+    digest: str,
+    scan: feed.FeedScan,
+    now: dt.datetime,
+) -> RunResult:
+    last = conn.execute(
+        "SELECT feed_hash, members_digest FROM run WHERE roster_id IS ?"
+        " ORDER BY run_id DESC LIMIT 1",
+        (scope,),
+    ).fetchone()
+    if last is not None and tuple(last) == (scan.sha256, digest):
+        audit.record(conn, "refresh.skipped", scope)
+        return RunResult(skipped=True)
+    result = RunResult(feed_rows=scan.rows)
+    run_id = conn.execute(
+        "INSERT INTO run (roster_id, started_at, feed_hash, members_digest) VALUES (?, ?, ?, ?)",
+        (scope, clock.iso(clock.now()), scan.sha256, digest),
+    ).lastrowid
+    _apply(conn, members, scan, run_id, now, result)
+    cutoff = clock.iso(now - dt.timedelta(days=RETENTION_DAYS))
+    conn.execute("DELETE FROM health_history WHERE compared_at < ?", (cutoff,))
+    conn.execute(
+        "UPDATE run SET finished_at = ?, feed_rows = ?, bad_rows = ?, matched = ?,"
+        " not_found = ?, name_mismatch = ?, changed = ? WHERE run_id = ?",
+        (
+            clock.iso(clock.now()),
+            result.feed_rows,
+            result.bad_rows,
+            result.matched,
+            result.not_found,
+            result.name_mismatch,
+            result.changed,
+            run_id,
+        ),
+    )
+    audit.record(conn, "refresh", scope, result.as_json())
     return result
 
 

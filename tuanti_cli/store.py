@@ -40,6 +40,8 @@ def _connect(path: Path, key: Key) -> sqlcipher3.Connection:
     conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA secure_delete = ON")
     conn.execute("PRAGMA foreign_keys = ON")
+    # Sorts and temporary indexes stay in memory: no temp file may hold personal data.
+    conn.execute("PRAGMA temp_store = MEMORY")
     return conn
 
 

@@ -22,6 +22,10 @@ EN: dict[str, str] = {
         "Another refresh of this store is running (waited {seconds} s); nothing was changed. "
         "Try again when it has finished."
     ),
+    "refresh.members_changing": (
+        "The members changed three times while the feed was being read (imports running?); "
+        "nothing was changed. Run the refresh again when the imports are done."
+    ),
     "refresh.summary": (
         "Feed: {rows} rows. Compared {members} members — matched {matched}, not found "
         "{not_found}, name mismatch {name_mismatch}, bad row {bad_rows}; changed {changed}."
@@ -50,6 +54,7 @@ ZH: dict[str, str] = {
     "feed.bad_json": "健康数据文件 {path} 不是有效的 JSON（第 {line} 条记录）；未做任何改动。",
     "feed.json_not_list": "健康数据文件 {path} 是 JSON 但不是对象数组；请使用数组或 JSONL。未做任何改动。",
     "refresh.locked": "本数据库的另一次比对正在运行（已等待 {seconds} 秒）；未做任何改动。请在其结束后重试。",
+    "refresh.members_changing": "读取健康数据期间成员连续变化了三次（是否正在导入？）；未做任何改动。请在导入完成后重新比对。",
     "refresh.summary": "健康数据 {rows} 行。比对 {members} 人：匹配 {matched}，未查询到 {not_found}，姓名不符 {name_mismatch}，数据有误 {bad_rows}；变化 {changed}。",
     "refresh.skipped": "健康数据文件与上次应用的完全相同，成员也未变化；无需比对。",
     "refresh.bad_line": "  第 {row} 行（{id_number}）：无法读取 {field}",

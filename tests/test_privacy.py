@@ -1,0 +1,104 @@
+"""No plaintext personal data in any file the tool writes (store, temp folder, logs)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.helpers import make_ids
+
+NAMES = ["欧阳明月", "司马长风", "诸葛青云"]
+
+
+def test_full_run_leaves_no_plaintext(tmp_path: Path) -> None:
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    ids = make_ids(3, start=777)
+    phones = ["13912340001", "15812340002", "19512340003"]
+    people = inputs / "people.csv"
+    people.write_text(
+        "姓名,身份证号,手机号,同意授权\n"
+        + "".join(f"{n},{i},{p},是\n" for n, i, p in zip(NAMES, ids, phones, strict=True)),
+        encoding="utf-8",
+    )
+    feed = inputs / "feed.csv"
+    feed.write_text(
+        "姓名,证件号码,健康码状态,核酸采样时间,核酸结果\n"
+        + "".join(f"{n},{i},红码,2022-12-05 08:00,阳性\n" for n, i in zip(NAMES, ids, strict=True)),
+        encoding="utf-8",
+    )
+    written = tmp_path / "written"
+    temp = written / "tmp"
+    temp.mkdir(parents=True)
+    env = dict(
+        os.environ,
+        TMPDIR=str(temp),
+        HOME=str(written / "home"),
+        TUANTI_DB=str(written / "store" / "tuanti.db"),
+        TUANTI_KEY_FILE=str(written / "keys" / "tuanti.key"),
+        TUANTI_LANG="zh",
+    )
+    env.pop("TUANTI_PASSPHRASE", None)
+    log = written / "cron.log"
+
+    def tuanti(*args: str) -> None:
+        with log.open("a", encoding="utf-8") as out:
+            proc = subprocess.run(
+                [sys.executable, "-m", "tuanti_cli", *args],
+                env=env,
+                stdout=out,
+                stderr=out,
+                cwd=written,
+            )
+        assert proc.returncode == 0, log.read_text(encoding="utf-8")
+
+    tuanti(
+        "init",
+        "--admin-name",
+        "管理员甲",
+        "--admin-phone",
+        "13700001111",
+        "--admin-id",
+        "110101198001010053",
+    )
+    tuanti("roster", "create", "--name", "保密单位", "--address", "某地")
+    tuanti("enroll", "import", "保密单位", str(people), "--rejects", str(written / "rej.csv"))
+    tuanti(
+        "enroll",
+        "add",
+        "保密单位",
+        "--name",
+        "东方不败",
+        "--id-number",
+        make_ids(1, start=900)[0],
+        "--phone",
+        "13612340004",
+        "--yes",
+    )
+    tuanti("refresh", "--feed", str(feed))
+    tuanti("show", "保密单位")
+    tuanti("changes", "保密单位")
+    tuanti("audit")
+    tuanti("member", "withdraw", "保密单位", "M0001", "--yes")
+    tuanti("demo")
+    secrets = [
+        *ids,
+        *phones,
+        make_ids(1, start=900)[0],
+        "13612340004",
+        "13700001111",
+        "110101198001010053",
+    ]
+    store_secrets = [*secrets, *NAMES, "东方不败", "管理员甲", "保密单位"]
+    files = [p for p in written.rglob("*") if p.is_file()]
+    assert any(p.name == "tuanti.db" for p in files)
+    for path in files:
+        data = path.read_bytes()
+        # The log and the reject report are masked output: names may appear, numbers never.
+        checked = secrets if path in (log, written / "rej.csv") else store_secrets
+        for secret in checked:
+            for encoding in ("utf-8", "gb18030", "utf-16-le"):
+                assert secret.encode(encoding) not in data, (path, secret)
+    assert list(temp.iterdir()) == []
