@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from tuanti_cli import audit, clock, feed, view
+from tuanti_cli.errors import StoreError
 from tuanti_cli.health import UNKNOWN, BadValue, Health, parse_health
 from tuanti_cli.locking import LOCK_WAIT_SECONDS, refresh_lock
 from tuanti_cli.masking import mask_id, mask_phone
 from tuanti_cli.models import Roster
-from tuanti_cli.errors import StoreError
 from tuanti_cli.store import Store
 
 RETENTION_DAYS = 30
