@@ -39,6 +39,9 @@ GAP = "  "
 
 
 def _cell_len(text: str) -> int:
+    """Terminal columns of ``text`` (CJK characters take two)."""
+    if text.isascii():
+        return len(text)
     from rich.cells import cell_len
 
     return cell_len(text)
