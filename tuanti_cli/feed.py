@@ -38,6 +38,8 @@ FEED_FIELDS: dict[str, tuple[str, ...]] = {
     "last_dose_date": ("last_dose_date", "最后接种日期", "末次接种日期"),
 }
 _HEADER_TO_FIELD = {a.lower(): f for f, names in FEED_FIELDS.items() for a in names}
+UNREADABLE_ROW = "_unreadable_row"
+"""Marks a member's feed record that could not be parsed at all."""
 _EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
 
 
@@ -48,6 +50,8 @@ class FeedScan:
     rows: int = 0
     encoding: str = ""
     sha256: str = ""
+    saw_id: bool = False
+    """Whether any record carried an ID number at all (JSON has no header to check)."""
     latest: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
     """Member ID number → (row number, raw fields) of the last row for that person."""
 
@@ -159,8 +163,13 @@ def _header(path: Path, encoding: str) -> tuple[bytes, int, list[str]]:
         raise InputError("input.binary", path=path)
     if not raw:
         raise InputError("feed.empty", path=path)
+    if b"\r" in raw:
+        raise InputError("feed.cr_only", path=path)
     (text,), _ = _decoded(path, encoding, [raw])
-    return raw, len(first), next(csv.reader([text]))
+    try:
+        return raw, len(first), next(csv.reader([text]))
+    except csv.Error:
+        raise InputError("feed.bad_csv", path=path, line=1) from None
 
 
 def _scan_csv(path: Path, members: set[str], encoding: str) -> FeedScan:
@@ -192,7 +201,11 @@ def _scan_csv(path: Path, members: set[str], encoding: str) -> FeedScan:
     result = FeedScan(rows=scanned.rows, encoding=used, sha256=digest.hexdigest())
     wanted = [(i, name) for name, i in columns.items()]
     for key, text in zip(keys, texts[1:], strict=True):
-        cells = next(csv.reader([text]), [])
+        try:
+            cells = next(csv.reader([text]), [])
+        except csv.Error:  # e.g. a stray carriage return inside a member's row
+            result.latest[lookup[key]] = (scanned.hits[key][0] + 1, {UNREADABLE_ROW: True})
+            continue
         fields = {name: cells[i].strip() if i < len(cells) else "" for i, name in wanted}
         result.latest[lookup[key]] = (scanned.hits[key][0] + 1, fields)
     return result
@@ -343,7 +356,10 @@ def _quoted_rows(
             continue
         if record.strip():
             rows += 1
-            cells = next(csv.reader([record.decode("latin-1")]), [])
+            try:
+                cells = next(csv.reader([record.decode("latin-1")]), [])
+            except csv.Error:
+                cells = []  # no readable ID: the row cannot be anybody's
             if len(cells) > column:
                 key = cells[column].strip().encode("latin-1")
                 if key in lookup:
@@ -381,7 +397,8 @@ def _scan_jsonl(path: Path, members: set[str], encoding: str) -> FeedScan:
     find_id = _id_patterns()
     lookup = _lookup(members)
     rows = 0
-    kept: list[tuple[int, bytes]] = []
+    saw_id = False
+    kept: list[tuple[int, bytes, str | None]] = []
     line_no = 0
     for block in _line_blocks(_blocks(path, digest)):
         for line in block.split(b"\n")[:-1]:
@@ -390,23 +407,37 @@ def _scan_jsonl(path: Path, members: set[str], encoding: str) -> FeedScan:
                 continue
             rows += 1
             match = find_id.search(line)
-            if match is not None and match.group(1).strip() not in lookup:
-                continue  # a stranger: dropped without parsing the rest
-            kept.append((line_no, line))
-    texts, used = _decoded(path, encoding, [line for _, line in kept])
-    result = FeedScan(rows=rows, encoding=used, sha256=digest.hexdigest())
-    for (number, _), text in zip(kept, texts, strict=True):
+            if match is None:
+                kept.append((line_no, line, None))  # no ID found cheaply: parse to look
+                continue
+            saw_id = True
+            key = lookup.get(match.group(1).strip())
+            if key is not None:
+                kept.append((line_no, line, key))
+            # else: a stranger, dropped without parsing the rest
+    texts, used = _decoded(path, encoding, [line for _, line, _ in kept])
+    result = FeedScan(rows=rows, encoding=used, sha256=digest.hexdigest(), saw_id=saw_id)
+    for (number, _, key), text in zip(kept, texts, strict=True):
         try:
             fields = _object_fields(json.loads(text))
         except (json.JSONDecodeError, RecursionError):
-            raise InputError("feed.bad_json", path=path, line=number) from None
+            if key is not None:  # a member's line that is not JSON: a bad row for them
+                result.latest[key] = (number, {UNREADABLE_ROW: True})
+            continue
         _keep(fields, number, members, result)
+    _require_ids(result, path)
     return result
+
+
+def _require_ids(result: FeedScan, path: Path) -> None:
+    if result.rows and not result.saw_id:
+        raise InputError("feed.no_id_column", path=path)
 
 
 def _keep(fields: dict[str, Any] | None, row: int, members: set[str], result: FeedScan) -> None:
     if not fields or "id_number" not in fields:
         return
+    result.saw_id = True
     key = _member_key(str(fields["id_number"]).strip(), members)
     if key is not None:
         result.latest[key] = (row, fields)
@@ -430,6 +461,7 @@ def _scan_json(path: Path, members: set[str], encoding: str) -> FeedScan:
         except UnicodeDecodeError:
             continue
         result.sha256 = digest.hexdigest()
+        _require_ids(result, path)
         return result
     if encoding == "auto":
         raise InputError("input.encoding", path=path)

@@ -6,6 +6,7 @@ import functools
 from typing import Any, NamedTuple
 
 from tuanti_cli import clock
+from tuanti_cli.feed import UNREADABLE_ROW
 from tuanti_cli.timeparse import parse_date, parse_datetime
 
 HEALTH_CODE_WORDS = {
@@ -89,6 +90,8 @@ def _sampled_iso(text: str) -> str:
 
 def parse_health(fields: dict[str, Any]) -> Health:
     """Read a member's row; empty cells are unknown, unreadable ones raise :class:`BadValue`."""
+    if fields.get(UNREADABLE_ROW):
+        raise BadValue("row")
     sampled_text = _text(fields.get("nat_sampled_at"))
     try:
         sampled = _sampled_iso(sampled_text) if sampled_text else None

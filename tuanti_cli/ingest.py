@@ -125,7 +125,8 @@ def _require_columns(present: set[str], source: str) -> None:
 
 
 def _parse_csv(text: str, encoding: str, source: str) -> Parsed:
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: an unterminated quote is an error, not one huge cell swallowing later rows.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         headers = next(reader, None)
         if headers is None:
@@ -143,6 +144,8 @@ def _parse_csv(text: str, encoding: str, source: str) -> Parsed:
             records.append(Record(reader.line_num, pick(row)))
     except csv.Error as exc:
         raise InputError("input.csv", path=source, line=reader.line_num, reason=str(exc)) from None
+    if not records:
+        raise InputError("input.empty", path=source)
     return Parsed(records, encoding, "code" in mapping.values())
 
 
@@ -204,9 +207,20 @@ def _parse_xlsx(data: bytes, source: str) -> Parsed:
 
     from openpyxl import load_workbook
 
+    # openpyxl reports a damaged or unusual workbook with many exception types.
+    unreadable = (
+        zipfile.BadZipFile,
+        KeyError,
+        ValueError,
+        OSError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        EOFError,
+    )
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError):
+    except unreadable:
         raise InputError("input.xlsx", path=source) from None
     try:
         rows: Iterator[tuple[Any, ...]] = workbook.worksheets[0].iter_rows(values_only=True)
@@ -220,6 +234,10 @@ def _parse_xlsx(data: bytes, source: str) -> Parsed:
             if not any(cell is not None and str(cell).strip() for cell in row):
                 continue
             records.append(Record(number, tuple(row[i] if i < len(row) else None for i in indexes)))
+    except unreadable:
+        raise InputError("input.xlsx", path=source) from None
     finally:
         workbook.close()
+    if not records:
+        raise InputError("input.empty", path=source)
     return Parsed(records, "xlsx", "code" in mapping.values())
