@@ -9,26 +9,16 @@ folder, and times each command over several runs, each on a fresh store / databa
 from __future__ import annotations
 
 import datetime as dt
-import os
 import random
 import shutil
-import statistics
-import subprocess
-import sys
 import tempfile
-import time
 from pathlib import Path
+
+from common import ROSTER, TUANTI, init_steps, make_id, median_seconds, sibling, store_env
 
 ROWS = 100_000
 RUNS = 5
-WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 DEPARTMENTS = ("行政部", "财务部", "研发部", "市场部", "后勤部")
-
-
-def make_id(index: int) -> str:
-    birth = dt.date(1950, 1, 1) + dt.timedelta(days=index // 1000)
-    body = f"{110101 + index % 7:06d}{birth:%Y%m%d}{index % 1000:03d}"
-    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, WEIGHTS, strict=False)) % 11]
 
 
 def write_csv(path: Path) -> None:
@@ -45,53 +35,24 @@ def write_csv(path: Path) -> None:
             )
 
 
-def timed(argv: list[str], env: dict[str, str], before: list[list[str]]) -> float:
-    """Median seconds of ``argv`` over RUNS runs; ``before`` runs untimed before each."""
-    samples = []
-    for _ in range(RUNS):
-        for step in before:
-            subprocess.run(step, env=env, check=True, capture_output=True)
-        start = time.perf_counter()
-        subprocess.run(argv, env=env, check=True, capture_output=True)
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
-
-
 def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="tuanti-bench-"))
     try:
         csv_path = folder / "enrollments.csv"
         write_csv(csv_path)
-        env = dict(
-            os.environ,
-            TUANTI_DB=str(folder / "store" / "tuanti.db"),
-            TUANTI_KEY_FILE=str(folder / "tuanti.key"),
-            TUANTI_LANG="en",
-        )
-        tuanti = [sys.executable, "-m", "tuanti_cli"]
-        beside = Path(sys.executable).parent / "sqlite-utils"
-        sqlite_utils = (
-            str(beside) if beside.exists() else shutil.which("sqlite-utils") or "sqlite-utils"
-        )
+        env = store_env(folder)
         reset_store = [
             ["rm", "-rf", str(folder / "store"), str(folder / "tuanti.key")],
-            [
-                *tuanti,
-                "init",
-                "--admin-name",
-                "王老师",
-                "--admin-phone",
-                "13912345678",
-                "--admin-id",
-                "110101198001010053",
-            ],
-            [*tuanti, "roster", "create", "--name", "示例", "--address", "北京"],
+            *init_steps(),
         ]
-        ours = timed([*tuanti, "enroll", "import", "示例", str(csv_path)], env, reset_store)
+        ours = median_seconds(
+            [*TUANTI, "enroll", "import", ROSTER, str(csv_path)], env, RUNS, reset_store
+        )
         plain_db = folder / "plain.db"
-        theirs = timed(
-            [sqlite_utils, "insert", str(plain_db), "members", str(csv_path), "--csv"],
+        theirs = median_seconds(
+            [sibling("sqlite-utils"), "insert", str(plain_db), "members", str(csv_path), "--csv"],
             env,
+            RUNS,
             [["rm", "-f", str(plain_db)]],
         )
     finally:

@@ -12,18 +12,17 @@ import datetime as dt
 import os
 import random
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from common import ROSTER, TUANTI, init_steps, make_id, median_seconds, run_quietly, store_env
 
 MEMBERS = 10_000
 FEED_ROWS = 1_000_000
 SMALL_FEED_ROWS = 100_000
 RUNS = 5
-WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CODES = ("绿码", "绿码", "绿码", "未见异常", "黄码", "红码", "弹窗")
 VACCINES = ("完成加强免疫", "完成基础免疫", "未完成基础免疫", "不适宜接种", "未查询到接种信息")
 
@@ -38,12 +37,6 @@ rows = con.execute(f'''
 ''').fetchall()
 print(len(rows))
 """
-
-
-def make_id(index: int) -> str:
-    birth = dt.date(1940, 1, 1) + dt.timedelta(days=index % 30000)
-    body = f"{110101 + index % 97:06d}{birth:%Y%m%d}{index // 30000 % 1000:03d}"
-    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, WEIGHTS, strict=False)) % 11]
 
 
 def write_data(folder: Path) -> tuple[Path, Path, Path]:
@@ -76,15 +69,6 @@ def write_data(folder: Path) -> tuple[Path, Path, Path]:
     return enrollments, feeds[0], feeds[1]
 
 
-def median_time(argv: list[str], env: dict[str, str]) -> float:
-    samples = []
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        subprocess.run(argv, env=env, check=True, capture_output=True)
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples)
-
-
 def peak_rss_mb(argv: list[str], env: dict[str, str]) -> float:
     """Peak RSS of one child process, from wait4's rusage."""
     proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -98,42 +82,19 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="tuanti-bench-"))
     try:
         enrollments, big, small = write_data(folder)
-        env = dict(
-            os.environ,
-            TUANTI_DB=str(folder / "store" / "tuanti.db"),
-            TUANTI_KEY_FILE=str(folder / "tuanti.key"),
-            TUANTI_LANG="en",
+        env = store_env(folder)
+        run_quietly([*init_steps(), [*TUANTI, "enroll", "import", ROSTER, str(enrollments)]], env)
+        # Each timed run follows a run on the other feed, so none is skipped as identical.
+        apply_small = [[*TUANTI, "refresh", "--feed", str(small)]]
+        tuanti_time = median_seconds(
+            [*TUANTI, "refresh", "--feed", str(big), "--format", "json"], env, RUNS, apply_small
         )
-        tuanti = [sys.executable, "-m", "tuanti_cli"]
-        for step in (
-            [
-                "init",
-                "--admin-name",
-                "王老师",
-                "--admin-phone",
-                "13912345678",
-                "--admin-id",
-                "110101198001010053",
-            ],
-            ["roster", "create", "--name", "示例", "--address", "北京"],
-            ["enroll", "import", "示例", str(enrollments)],
-        ):
-            subprocess.run([*tuanti, *step], env=env, check=True, capture_output=True)
-        # --as-of differs per run so no run is skipped as "byte-identical feed".
-        refresh = [*tuanti, "refresh", "--feed", str(big), "--format", "json"]
-        ours = []
-        for run in range(RUNS):
-            (folder / "touch").write_text(str(run))
-            subprocess.run(
-                [*tuanti, "refresh", "--feed", str(small)], env=env, check=True, capture_output=True
-            )
-            start = time.perf_counter()
-            subprocess.run(refresh, env=env, check=True, capture_output=True)
-            ours.append(time.perf_counter() - start)
-        tuanti_time = statistics.median(ours)
-        duck = median_time([sys.executable, "-c", DUCKDB_SCRIPT, str(enrollments), str(big)], env)
-        rss_big = peak_rss_mb([*tuanti, "refresh", "--feed", str(big)], env)
-        rss_small = peak_rss_mb([*tuanti, "refresh", "--feed", str(small)], env)
+        duck = median_seconds(
+            [sys.executable, "-c", DUCKDB_SCRIPT, str(enrollments), str(big)], env, RUNS
+        )
+        run_quietly(apply_small, env)  # so that the measured big run is a real one
+        rss_big = peak_rss_mb([*TUANTI, "refresh", "--feed", str(big)], env)
+        rss_small = peak_rss_mb([*TUANTI, "refresh", "--feed", str(small)], env)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     print(f"{MEMBERS:,} members, {FEED_ROWS:,}-row CSV feed, median of {RUNS}, wall time")

@@ -14,23 +14,21 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import random
 import shutil
 import sqlite3
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from common import ROSTER, TUANTI, init_steps, make_id, run_quietly, sibling, store_env
+
 MEMBERS = 1_000
 STRANGERS = 4_000
 RUNS = 7
-ROSTER = "示例"
-WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CODES = ("绿码", "绿码", "绿码", "绿码", "未见异常", "黄码", "红码", "弹窗")
 RESULTS = ("阴性",) * 19 + ("阳性",)
 VACCINES = ("完成加强免疫", "完成基础免疫", "未完成基础免疫", "不适宜接种", "未查询到接种信息")
@@ -52,12 +50,6 @@ COLUMNS = (
 )
 CSV_TARGET = 1.0
 TABLE_TARGET = 1.5
-
-
-def make_id(index: int) -> str:
-    birth = dt.date(1940, 1, 1) + dt.timedelta(days=index % 30000)
-    body = f"{110101 + index % 97:06d}{birth:%Y%m%d}{index // 30000 % 1000:03d}"
-    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, WEIGHTS, strict=False)) % 11]
 
 
 def write_data(folder: Path) -> tuple[Path, Path]:
@@ -133,36 +125,19 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="tuanti-bench-"))
     try:
         enrollments, feed = write_data(folder)
-        env = dict(
-            os.environ,
-            TUANTI_DB=str(folder / "store" / "tuanti.db"),
-            TUANTI_KEY_FILE=str(folder / "tuanti.key"),
-            TUANTI_LANG="en",
-        )
+        env = store_env(folder)
         env.pop("COLUMNS", None)
         wide = dict(env, COLUMNS="200")
-        tuanti = [sys.executable, "-m", "tuanti_cli"]
-        beside = Path(sys.executable).parent / "sqlite-utils"
-        sqlite_utils = (
-            str(beside) if beside.exists() else shutil.which("sqlite-utils") or "sqlite-utils"
-        )
-        for step in (
+        tuanti = TUANTI
+        sqlite_utils = sibling("sqlite-utils")
+        run_quietly(
             [
-                "init",
-                "--admin-name",
-                "王老师",
-                "--admin-phone",
-                "13912345678",
-                "--admin-id",
-                "110101198001010053",
+                *init_steps(),
+                [*TUANTI, "enroll", "import", ROSTER, str(enrollments)],
+                [*TUANTI, "refresh", "--feed", str(feed)],
             ],
-            ["roster", "create", "--name", ROSTER, "--address", "北京"],
-            ["enroll", "import", ROSTER, str(enrollments)],
-            ["refresh", "--feed", str(feed)],
-        ):
-            done = subprocess.run([*tuanti, *step], env=env, capture_output=True, text=True)
-            if done.returncode != 0:
-                raise SystemExit(f"tuanti {step[0]} failed ({done.returncode}): {done.stderr}")
+            env,
+        )
         shown = subprocess.run(
             [*tuanti, "show", ROSTER, "--format", "json"],
             env=env,

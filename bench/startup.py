@@ -5,80 +5,37 @@ Run with ``python bench/startup.py``. It makes its own store in a temporary fold
 
 from __future__ import annotations
 
-import os
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from common import TUANTI, init_steps, median_seconds, run_quietly, store_env
 
 RUNS = 15
 
 
-def timed(argv: list[str], env: dict[str, str]) -> float:
-    """Median wall time of ``argv`` over RUNS runs, in milliseconds."""
-    samples = []
-    for _ in range(RUNS):
-        start = time.perf_counter()
-        subprocess.run(argv, env=env, check=True, stdout=subprocess.DEVNULL)
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
-
-
 def main() -> None:
-    tuanti = [sys.executable, "-m", "tuanti_cli"]
     with tempfile.TemporaryDirectory() as folder:
-        env = dict(os.environ)
-        env.update(
-            TUANTI_DB=str(Path(folder) / "tuanti.db"),
-            TUANTI_KEY_FILE=str(Path(folder) / "tuanti.key"),
-            TUANTI_LANG="en",
-        )
-        subprocess.run(
-            [
-                *tuanti,
-                "init",
-                "--admin-name",
-                "王老师",
-                "--admin-phone",
-                "13912345678",
-                "--admin-id",
-                "110101198001010053",
-            ],
-            env=env,
-            check=True,
-            stderr=subprocess.DEVNULL,
-        )
-        for i in range(3):
-            subprocess.run(
-                [
-                    *tuanti,
-                    "roster",
-                    "create",
-                    "--name",
-                    f"机构{i}",
-                    "--address",
-                    "北京",
-                    "--format",
-                    "json",
-                ],
-                env=env,
-                check=True,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
+        env = store_env(Path(folder))
+        extra = [
+            [*TUANTI, "roster", "create", "--name", f"机构{i}", "--address", "北京"]
+            for i in range(2)
+        ]
+        run_quietly([*init_steps(), *extra], env)
         rows = [
             (
                 "python -c 'import typer' (baseline)",
-                timed([sys.executable, "-c", "import typer"], env),
+                median_seconds([sys.executable, "-c", "import typer"], env, RUNS),
             ),
-            ("tuanti --help", timed([*tuanti, "--help"], env)),
-            ("tuanti roster list (3 rosters)", timed([*tuanti, "roster", "list"], env)),
+            ("tuanti --help", median_seconds([*TUANTI, "--help"], env, RUNS)),
+            (
+                "tuanti roster list (3 rosters)",
+                median_seconds([*TUANTI, "roster", "list"], env, RUNS),
+            ),
         ]
     print(f"median of {RUNS} runs, wall time")
-    for label, ms in rows:
-        print(f"  {label:<40} {ms:7.1f} ms")
+    for label, seconds in rows:
+        print(f"  {label:<40} {seconds * 1000:7.1f} ms")
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from tuanti_cli.errors import InputError
+from tuanti_cli.textfile import open_input
 from tuanti_cli.validate import normalise_id
 
 CHUNK_BYTES = 256 << 10  # small blocks stay in the CPU cache: measurably faster
@@ -63,20 +64,9 @@ def feed_field(header: Any) -> str | None:
     return _HEADER_TO_FIELD.get(header.strip().lstrip("\ufeff").lower())
 
 
-def _open(path: Path) -> IO[bytes]:
-    try:
-        return path.open("rb")
-    except FileNotFoundError:
-        raise InputError("input.missing", path=path) from None
-    except IsADirectoryError:
-        raise InputError("input.directory", path=path) from None
-    except OSError as exc:
-        raise InputError("input.unreadable", path=path, reason=exc.strerror or str(exc)) from None
-
-
 def _blocks(path: Path, digest: Any) -> Iterator[bytes]:
     """The file's bytes in large blocks, hashed on the way; NUL bytes refused."""
-    with _open(path) as stream:
+    with open_input(path) as stream:
         while block := stream.read(CHUNK_BYTES):
             if b"\x00" in block:
                 raise InputError("input.binary", path=path)
@@ -102,7 +92,7 @@ def detect_format(path: Path) -> str:
     for extension, name in _EXTENSIONS.items():
         if path.name.lower().endswith(extension):
             return name
-    with _open(path) as stream:
+    with open_input(path) as stream:
         start = stream.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     return {b"[": "json", b"{": "jsonl"}.get(start, "csv")
 
@@ -156,7 +146,7 @@ class _RangeScan:
 
 def _header(path: Path, encoding: str) -> tuple[bytes, int, list[str]]:
     """The raw header line, the offset of the first data byte, and the header cells."""
-    with _open(path) as stream:
+    with open_input(path) as stream:
         first = stream.readline()
     raw = first.rstrip(b"\r\n")
     if b"\x00" in raw:
@@ -212,7 +202,7 @@ def _scan_csv(path: Path, members: set[str], encoding: str) -> FeedScan:
 
 
 def _hash_file(path: Path, digest: Any) -> None:
-    with _open(path) as stream:
+    with open_input(path) as stream:
         while block := stream.read(CHUNK_BYTES):
             digest.update(block)
 
@@ -233,7 +223,7 @@ def _scan_in_two(
     """
     if end - start < PARALLEL_MIN_BYTES or not hasattr(os, "fork") or threading.active_count() > 1:
         return None
-    with _open(path) as stream:
+    with open_input(path) as stream:
         stream.seek(start + (end - start) // 2)
         stream.readline()
         middle = stream.tell()
@@ -273,7 +263,7 @@ def _scan_range(
     """Find members' rows between two line starts; row numbers count from the range start."""
     result = _RangeScan()
     pending = b""
-    with _open(path) as stream:
+    with open_input(path) as stream:
         stream.seek(start)
         blocks = _line_blocks(_read_until(stream, end, path))
         for block in blocks:

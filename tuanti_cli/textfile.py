@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import IO
 
 from tuanti_cli.errors import InputError
 
@@ -11,19 +12,25 @@ ENCODINGS = ("auto", "utf-8", "gb18030")
 STDIN = "-"
 
 
+def open_input(path: Path) -> IO[bytes]:
+    """Open a user's input file for reading bytes; a missing or unreadable one is an
+    :class:`InputError` that says which file and why."""
+    try:
+        return path.open("rb")
+    except FileNotFoundError:
+        raise InputError("input.missing", path=path) from None
+    except IsADirectoryError:
+        raise InputError("input.directory", path=path) from None
+    except OSError as exc:
+        raise InputError("input.unreadable", path=path, reason=exc.strerror or str(exc)) from None
+
+
 def read_bytes(source: str) -> bytes:
     """The whole content of ``source`` (a path, or ``-`` for standard input)."""
     if source == STDIN:
         return sys.stdin.buffer.read()
-    path = Path(source)
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InputError("input.missing", path=source) from None
-    except IsADirectoryError:
-        raise InputError("input.directory", path=source) from None
-    except OSError as exc:
-        raise InputError("input.unreadable", path=source, reason=exc.strerror or str(exc)) from None
+    with open_input(Path(source)) as stream:
+        return stream.read()
 
 
 def decode(data: bytes, encoding: str, source: str) -> tuple[str, str]:

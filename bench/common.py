@@ -1,0 +1,75 @@
+"""Shared by the bench scripts: valid ID numbers, a scratch store, timing helpers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+TUANTI = [sys.executable, "-m", "tuanti_cli"]
+ROSTER = "示例"
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def make_id(index: int) -> str:
+    """A valid, distinct 18-character ID number for every index below 30 million."""
+    birth = dt.date(1940, 1, 1) + dt.timedelta(days=index % 30000)
+    body = f"{110101 + index % 97:06d}{birth:%Y%m%d}{index // 30000 % 1000:03d}"
+    return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, _WEIGHTS, strict=True)) % 11]
+
+
+def store_env(folder: Path) -> dict[str, str]:
+    """Environment pointing tuanti at a scratch store and key file inside ``folder``."""
+    return dict(
+        os.environ,
+        TUANTI_DB=str(folder / "store" / "tuanti.db"),
+        TUANTI_KEY_FILE=str(folder / "tuanti.key"),
+        TUANTI_LANG="en",
+    )
+
+
+def init_steps() -> list[list[str]]:
+    """The commands that create a store with one roster."""
+    return [
+        [
+            *TUANTI,
+            "init",
+            "--admin-name",
+            "王老师",
+            "--admin-phone",
+            "13912345678",
+            "--admin-id",
+            "110101198001010053",
+        ],
+        [*TUANTI, "roster", "create", "--name", ROSTER, "--address", "北京"],
+    ]
+
+
+def run_quietly(steps: list[list[str]], env: dict[str, str]) -> None:
+    """Run set-up commands, failing loudly if one fails."""
+    for step in steps:
+        subprocess.run(step, env=env, check=True, capture_output=True)
+
+
+def median_seconds(
+    argv: list[str], env: dict[str, str], runs: int, before: list[list[str]] | None = None
+) -> float:
+    """Median wall time of ``argv`` over ``runs`` runs; ``before`` runs untimed each time."""
+    samples = []
+    for _ in range(runs):
+        run_quietly(before or [], env)
+        start = time.perf_counter()
+        subprocess.run(argv, env=env, check=True, capture_output=True)
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def sibling(tool: str) -> str:
+    """A console script installed next to this Python (sqlite-utils), else from PATH."""
+    beside = Path(sys.executable).parent / tool
+    return str(beside) if beside.exists() else shutil.which(tool) or tool
