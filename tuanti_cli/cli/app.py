@@ -55,21 +55,21 @@ def _version(value: bool) -> None:
 @app.callback()
 def root(
     ctx: typer.Context,
-    db: str | None = typer.Option(None, "--db", envvar="TUANTI_DB", help="Store path."),
+    db: str | None = typer.Option(None, "--db", envvar="TUANTI_DB", help=t("opt.global.db")),
     key_file: str | None = typer.Option(
-        None, "--key-file", envvar="TUANTI_KEY_FILE", help="Key file (64 hex characters)."
+        None, "--key-file", envvar="TUANTI_KEY_FILE", help=t("opt.global.key_file")
     ),
     lang: str | None = typer.Option(
-        None, "--lang", envvar="TUANTI_LANG", help="Language of human text: zh or en."
+        None, "--lang", envvar="TUANTI_LANG", help=t("opt.global.lang")
     ),
     version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Show the version."
+        False, "--version", callback=_version, is_eager=True, help=t("opt.global.version")
     ),
 ) -> None:
     """Global options."""
     if lang is not None:
         if lang not in i18n.LANGUAGES:
-            raise typer.BadParameter("use zh or en", param_hint="--lang")
+            raise typer.BadParameter(t("opt.global.bad_lang"), param_hint="--lang")
         i18n.set_language(lang)
     # Everything tuanti writes (exports, reject reports, images) is for the admin's eyes only.
     os.umask(0o077)
@@ -83,9 +83,9 @@ _ADMIN_OPTIONS = {"name": "--admin-name", "phone": "--admin-phone", "id_number":
 @app.command("init", help=t("help.init"))
 def init(
     ctx: typer.Context,
-    admin_name: str = typer.Option(..., "--admin-name", help="Admin's name."),
-    admin_phone: str = typer.Option(..., "--admin-phone", help="Admin's mobile number."),
-    admin_id: str = typer.Option(..., "--admin-id", help="Admin's ID number."),
+    admin_name: str = typer.Option(..., "--admin-name", help=t("opt.init.admin_name")),
+    admin_phone: str = typer.Option(..., "--admin-phone", help=t("opt.init.admin_phone")),
+    admin_id: str = typer.Option(..., "--admin-id", help=t("opt.init.admin_id")),
 ) -> None:
     from tuanti_cli.rosters import init_store, validate_admin
 

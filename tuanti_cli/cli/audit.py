@@ -42,9 +42,9 @@ def _since(value: str | None) -> dt.datetime | None:
 
 def audit_command(
     ctx: typer.Context,
-    roster_ref: str | None = typer.Option(None, "--roster", help="Only this roster."),
-    since: str | None = typer.Option(None, "--since", help="Only from this date (YYYY-MM-DD)."),
-    output_format: TableOrJson = typer.Option("table", "--format", help="table or json."),
+    roster_ref: str | None = typer.Option(None, "--roster", help=t("opt.roster_filter")),
+    since: str | None = typer.Option(None, "--since", help=t("opt.audit.since")),
+    output_format: TableOrJson = typer.Option("table", "--format", help=t("opt.format_table_json")),
 ) -> None:
     start = _since(since)
     with ctx.obj.open_store() as store:
@@ -88,8 +88,8 @@ def _value(field: str, value: Any) -> str:
 
 def changes_command(
     ctx: typer.Context,
-    roster_ref: str = typer.Argument(..., metavar="ROSTER", help="Roster id or exact name."),
-    output_format: TableOrJson = typer.Option("table", "--format", help="table or json."),
+    roster_ref: str = typer.Argument(..., metavar="ROSTER", help=t("opt.roster_ref")),
+    output_format: TableOrJson = typer.Option("table", "--format", help=t("opt.format_table_json")),
 ) -> None:
     from tuanti_cli.changes import changes
 

@@ -52,14 +52,16 @@ def _write_rejects(path: Path, report: enrollment.ImportReport) -> None:
 @app.command("import", help=t("help.enroll_import"))
 def import_command(
     ctx: typer.Context,
-    roster_ref: str = typer.Argument(..., metavar="ROSTER", help="Roster id or exact name."),
-    source: str = typer.Argument(..., metavar="FILE", help="Enrollment file, or - for stdin."),
-    input_format: InputFormat = typer.Option("auto", "--input-format", help="File format."),
-    encoding: Encoding = typer.Option("auto", "--encoding", help="Text encoding."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Validate and report; write nothing."),
-    strict: bool = typer.Option(False, "--strict", help="Any rejected row aborts the import."),
-    rejects: Path | None = typer.Option(None, "--rejects", help="Write rejected rows (masked)."),
-    output_format: TextOrJson = typer.Option("text", "--format", help="text or json."),
+    roster_ref: str = typer.Argument(..., metavar="ROSTER", help=t("opt.roster_ref")),
+    source: str = typer.Argument(..., metavar="FILE", help=t("opt.enroll.file")),
+    input_format: InputFormat = typer.Option(
+        "auto", "--input-format", help=t("opt.enroll.input_format")
+    ),
+    encoding: Encoding = typer.Option("auto", "--encoding", help=t("opt.enroll.encoding")),
+    dry_run: bool = typer.Option(False, "--dry-run", help=t("opt.enroll.dry_run")),
+    strict: bool = typer.Option(False, "--strict", help=t("opt.enroll.strict")),
+    rejects: Path | None = typer.Option(None, "--rejects", help=t("opt.enroll.rejects")),
+    output_format: TextOrJson = typer.Option("text", "--format", help=t("opt.format_text_json")),
 ) -> None:
     from tuanti_cli import enrollment
     from tuanti_cli.ingest import parse
@@ -109,11 +111,11 @@ _ADD_OPTIONS = {"name": "--name", "id_number": "--id-number", "phone": "--phone"
 @app.command("add", help=t("help.enroll_add"))
 def add_command(
     ctx: typer.Context,
-    roster_ref: str = typer.Argument(..., metavar="ROSTER", help="Roster id or exact name."),
-    name: str | None = typer.Option(None, "--name", help="Name."),
-    id_number: str | None = typer.Option(None, "--id-number", help="ID number."),
-    phone: str | None = typer.Option(None, "--phone", help="Mobile number."),
-    yes: bool = typer.Option(False, "--yes", help="The person has read the notice and consents."),
+    roster_ref: str = typer.Argument(..., metavar="ROSTER", help=t("opt.roster_ref")),
+    name: str | None = typer.Option(None, "--name", help=t("opt.enroll.name")),
+    id_number: str | None = typer.Option(None, "--id-number", help=t("opt.enroll.id_number")),
+    phone: str | None = typer.Option(None, "--phone", help=t("opt.enroll.phone")),
+    yes: bool = typer.Option(False, "--yes", help=t("opt.enroll.yes")),
 ) -> None:
     from tuanti_cli import enrollment
 

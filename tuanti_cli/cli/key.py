@@ -19,12 +19,10 @@ app = typer.Typer(help=t("help.key"), no_args_is_help=True)
 def rotate_command(
     ctx: typer.Context,
     new_key_file: Path | None = typer.Option(
-        None, "--new-key-file", help="Create this key file (0600) and re-encrypt under it."
+        None, "--new-key-file", help=t("opt.key.new_key_file")
     ),
     new_passphrase: bool = typer.Option(
-        False,
-        "--new-passphrase",
-        help="Re-encrypt under a passphrase from TUANTI_NEW_PASSPHRASE or a prompt.",
+        False, "--new-passphrase", help=t("opt.key.new_passphrase")
     ),
 ) -> None:
     from tuanti_cli.rotation import rotate

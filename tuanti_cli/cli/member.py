@@ -14,9 +14,9 @@ app = typer.Typer(help=t("help.member"), no_args_is_help=True)
 @app.command("withdraw", help=t("help.member_withdraw"))
 def withdraw(
     ctx: typer.Context,
-    roster_ref: str = typer.Argument(..., metavar="ROSTER", help="Roster id or exact name."),
-    member_no: str = typer.Argument(..., metavar="MEMBER_NO", help="Member number, e.g. M0001."),
-    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+    roster_ref: str = typer.Argument(..., metavar="ROSTER", help=t("opt.roster_ref")),
+    member_no: str = typer.Argument(..., metavar="MEMBER_NO", help=t("opt.member.member_no")),
+    yes: bool = typer.Option(False, "--yes", help=t("opt.yes_confirm")),
 ) -> None:
     from tuanti_cli import enrollment
 

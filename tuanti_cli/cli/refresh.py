@@ -61,13 +61,11 @@ def _newly_abnormal_lines(result: compare.RunResult) -> list[str]:
 
 def refresh_command(
     ctx: typer.Context,
-    feed: Path = typer.Option(..., "--feed", help="Health-data feed file (CSV, JSONL, JSON)."),
-    roster_ref: str | None = typer.Option(None, "--roster", help="Only this roster."),
-    as_of: str | None = typer.Option(None, "--as-of", help="Comparison time (default now)."),
-    output_format: TextOrJson = typer.Option("text", "--format", help="text or json."),
-    quiet: bool = typer.Option(
-        False, "--quiet", help="Print nothing unless a member newly became abnormal."
-    ),
+    feed: Path = typer.Option(..., "--feed", help=t("opt.refresh.feed")),
+    roster_ref: str | None = typer.Option(None, "--roster", help=t("opt.roster_filter")),
+    as_of: str | None = typer.Option(None, "--as-of", help=t("opt.refresh.as_of")),
+    output_format: TextOrJson = typer.Option("text", "--format", help=t("opt.format_text_json")),
+    quiet: bool = typer.Option(False, "--quiet", help=t("opt.refresh.quiet")),
 ) -> None:
     from tuanti_cli.cli.show import parse_as_of
     from tuanti_cli.compare import refresh
@@ -96,12 +94,10 @@ def refresh_command(
 
 def schedule_command(
     ctx: typer.Context,
-    feed: Path = typer.Option(..., "--feed", help="Health-data feed file, re-read at each run."),
-    at: str = typer.Option(DEFAULT_TIMES, "--at", help="Times of day, comma-separated."),
-    tz: str = typer.Option(DEFAULT_TZ, "--tz", help="Time zone of --at."),
-    print_cron: bool = typer.Option(
-        False, "--print-cron", help="Print the equivalent crontab lines and exit."
-    ),
+    feed: Path = typer.Option(..., "--feed", help=t("opt.schedule.feed")),
+    at: str = typer.Option(DEFAULT_TIMES, "--at", help=t("opt.schedule.at")),
+    tz: str = typer.Option(DEFAULT_TZ, "--tz", help=t("opt.schedule.tz")),
+    print_cron: bool = typer.Option(False, "--print-cron", help=t("opt.schedule.print_cron")),
 ) -> None:
     from tuanti_cli import schedule
     from tuanti_cli.compare import refresh

@@ -40,19 +40,15 @@ def _print_issued(issued: IssuedCode, expiry: str) -> None:
 @app.command("create", help=t("help.roster_create"))
 def create(
     ctx: typer.Context,
-    name: str = typer.Option(..., "--name", help="Institution name."),
-    address: str = typer.Option(..., "--address", help="Detailed address."),
-    roster_type: str | None = typer.Option(None, "--type", help="Institution type."),
+    name: str = typer.Option(..., "--name", help=t("opt.roster.name")),
+    address: str = typer.Option(..., "--address", help=t("opt.roster.address")),
+    roster_type: str | None = typer.Option(None, "--type", help=t("opt.roster.type")),
     max_nat_days: int = typer.Option(
-        rosters.DEFAULT_MAX_NAT_DAYS, "--max-nat-days", help="NAT days allowed before abnormal."
+        rosters.DEFAULT_MAX_NAT_DAYS, "--max-nat-days", help=t("opt.roster.max_nat_days")
     ),
-    expires_in: str | None = typer.Option(
-        None, "--expires-in", help="Code lifetime, e.g. 24h, 3d, 1w (default: no expiry)."
-    ),
-    form_url: str | None = typer.Option(
-        None, "--form-url", help="Your enrollment form; the QR carries it with the code."
-    ),
-    output_format: TextOrJson = typer.Option("text", "--format", help="text or json."),
+    expires_in: str | None = typer.Option(None, "--expires-in", help=t("opt.roster.expires_in")),
+    form_url: str | None = typer.Option(None, "--form-url", help=t("opt.roster.form_url")),
+    output_format: TextOrJson = typer.Option("text", "--format", help=t("opt.format_text_json")),
 ) -> None:
     with ctx.obj.open_store() as store:
         issued = rosters.create_roster(
@@ -71,7 +67,7 @@ def create(
 @app.command("list", help=t("help.roster_list"))
 def list_rosters(
     ctx: typer.Context,
-    output_format: TableOrJson = typer.Option("table", "--format", help="table or json."),
+    output_format: TableOrJson = typer.Option("table", "--format", help=t("opt.format_table_json")),
 ) -> None:
     with ctx.obj.open_store() as store:
         summaries = view.roster_summaries(store, rosters.all_rosters(store), clock.now())
@@ -92,10 +88,10 @@ def list_rosters(
 @app.command("qr", help=t("help.roster_qr"))
 def qr_command(
     ctx: typer.Context,
-    roster_ref: str = typer.Argument(..., metavar="ROSTER", help="Roster id or exact name."),
-    png: Path | None = typer.Option(None, "--png", help="Also write a PNG image."),
-    svg: Path | None = typer.Option(None, "--svg", help="Also write an SVG image."),
-    invert: bool = typer.Option(False, "--invert", help="For light-background terminals."),
+    roster_ref: str = typer.Argument(..., metavar="ROSTER", help=t("opt.roster_ref")),
+    png: Path | None = typer.Option(None, "--png", help=t("opt.roster.png")),
+    svg: Path | None = typer.Option(None, "--svg", help=t("opt.roster.svg")),
+    invert: bool = typer.Option(False, "--invert", help=t("opt.roster.invert")),
 ) -> None:
     from tuanti_cli import qr
 
@@ -114,7 +110,7 @@ def qr_command(
 def verify(
     ctx: typer.Context,
     code_or_payload: str = typer.Argument(..., metavar="CODE_OR_PAYLOAD"),
-    output_format: TextOrJson = typer.Option("text", "--format", help="text or json."),
+    output_format: TextOrJson = typer.Option("text", "--format", help=t("opt.format_text_json")),
 ) -> None:
     with ctx.obj.open_store() as store:
         verdict = rosters.verify(store, code_or_payload, clock.local_date(clock.now()))
@@ -148,7 +144,7 @@ def verify(
 @app.command("reissue", help=t("help.roster_reissue"))
 def reissue(
     ctx: typer.Context,
-    roster_ref: str = typer.Argument(..., metavar="ROSTER", help="Roster id or exact name."),
+    roster_ref: str = typer.Argument(..., metavar="ROSTER", help=t("opt.roster_ref")),
 ) -> None:
     with ctx.obj.open_store() as store:
         roster = rosters.get_roster(store, roster_ref)
@@ -161,8 +157,8 @@ def reissue(
 @app.command("delete", help=t("help.roster_delete"))
 def delete(
     ctx: typer.Context,
-    roster_ref: str = typer.Argument(..., metavar="ROSTER", help="Roster id or exact name."),
-    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+    roster_ref: str = typer.Argument(..., metavar="ROSTER", help=t("opt.roster_ref")),
+    yes: bool = typer.Option(False, "--yes", help=t("opt.yes_confirm")),
 ) -> None:
     with ctx.obj.open_store() as store:
         roster = rosters.get_roster(store, roster_ref)

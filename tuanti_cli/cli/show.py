@@ -35,32 +35,24 @@ def _split(values: list[str], allowed: tuple[str, ...], option: str) -> list[str
     for value in chosen:
         if value not in allowed:
             raise typer.BadParameter(
-                f"{value!r} is not one of {', '.join(allowed)}", param_hint=option
+                t("opt.not_one_of", value=value, allowed=", ".join(allowed)), param_hint=option
             )
     return chosen
 
 
 def show(
     ctx: typer.Context,
-    roster_ref: str = typer.Argument(..., metavar="ROSTER", help="Roster id or exact name."),
-    abnormal: bool = typer.Option(False, "--abnormal", help="Only abnormal members."),
-    health_code: list[str] = typer.Option(
-        [], "--health-code", help="Only these codes (green,yellow,red,popup,unknown)."
-    ),
+    roster_ref: str = typer.Argument(..., metavar="ROSTER", help=t("opt.roster_ref")),
+    abnormal: bool = typer.Option(False, "--abnormal", help=t("opt.show.abnormal")),
+    health_code: list[str] = typer.Option([], "--health-code", help=t("opt.show.health_code")),
     nat_days_over: int | None = typer.Option(
-        None, "--nat-days-over", help="Only members whose NAT is older than D days."
+        None, "--nat-days-over", help=t("opt.show.nat_days_over")
     ),
-    vaccination: list[str] = typer.Option(
-        [], "--vaccination", help="Only these (booster,primary,partial,exempt,unknown)."
-    ),
-    output_format: ShowFormat = typer.Option("table", "--format", help="table, json, csv, xlsx."),
-    output: Path | None = typer.Option(None, "--output", help="Write to FILE, not stdout."),
-    encoding: CsvEncoding = typer.Option(
-        "auto",
-        "--encoding",
-        help="CSV encoding; auto = UTF-8 with BOM in a file (for Excel), plain UTF-8 on stdout.",
-    ),
-    as_of: str | None = typer.Option(None, "--as-of", help="View date/time (default now)."),
+    vaccination: list[str] = typer.Option([], "--vaccination", help=t("opt.show.vaccination")),
+    output_format: ShowFormat = typer.Option("table", "--format", help=t("opt.show.format")),
+    output: Path | None = typer.Option(None, "--output", help=t("opt.show.output")),
+    encoding: CsvEncoding = typer.Option("auto", "--encoding", help=t("opt.show.encoding")),
+    as_of: str | None = typer.Option(None, "--as-of", help=t("opt.show.as_of")),
 ) -> None:
     codes = _split(health_code, view.HEALTH_CODES, "--health-code")
     vaccines = _split(vaccination, view.VACCINATIONS, "--vaccination")

@@ -72,6 +72,21 @@ EN: dict[str, str] = {
     "key.rotated_passphrase": (
         "The store is now encrypted under the new passphrase; the old key no longer opens it."
     ),
+    "opt.global.db": "Store path.",
+    "opt.global.key_file": "Key file (64 hex characters).",
+    "opt.global.lang": "Language of human text: zh or en.",
+    "opt.global.version": "Show the version.",
+    "opt.global.bad_lang": "use zh or en",
+    "opt.init.admin_name": "Admin's name.",
+    "opt.init.admin_phone": "Admin's mobile number.",
+    "opt.init.admin_id": "Admin's ID number.",
+    "opt.key.new_key_file": "Create this key file (0600) and re-encrypt under it.",
+    "opt.key.new_passphrase": "Re-encrypt under a passphrase from TUANTI_NEW_PASSPHRASE or a prompt.",
+    "opt.roster_ref": "Roster id or exact name.",
+    "opt.roster_filter": "Only this roster.",
+    "opt.format_text_json": "text or json.",
+    "opt.format_table_json": "table or json.",
+    "opt.yes_confirm": "Do not ask for confirmation.",
 }
 
 ZH: dict[str, str] = {
@@ -127,4 +142,19 @@ ZH: dict[str, str] = {
     "key.rotate_one": "请且只能给出 --new-key-file PATH 或 --new-passphrase 之一",
     "key.rotated_file": "数据库现已使用 {path} 加密。今后请使用该文件（--key-file 或 TUANTI_KEY_FILE）并做好备份；旧密钥已无法打开数据库。",
     "key.rotated_passphrase": "数据库现已使用新口令加密；旧密钥已无法打开数据库。",
+    "opt.global.db": "数据库路径。",
+    "opt.global.key_file": "密钥文件（64 位十六进制字符）。",
+    "opt.global.lang": "界面文字的语言：zh 或 en。",
+    "opt.global.version": "显示版本号。",
+    "opt.global.bad_lang": "请使用 zh 或 en",
+    "opt.init.admin_name": "管理员姓名。",
+    "opt.init.admin_phone": "管理员手机号。",
+    "opt.init.admin_id": "管理员身份证号。",
+    "opt.key.new_key_file": "创建该密钥文件（权限 0600），并用它重新加密数据库。",
+    "opt.key.new_passphrase": "用新口令重新加密数据库；口令取自 TUANTI_NEW_PASSPHRASE，或在提示时输入。",
+    "opt.roster_ref": "登记簿编号或完整的机构名称。",
+    "opt.roster_filter": "仅限该登记簿。",
+    "opt.format_text_json": "输出格式：text 或 json。",
+    "opt.format_table_json": "输出格式：table 或 json。",
+    "opt.yes_confirm": "不询问确认，直接执行。",
 }

@@ -77,6 +77,17 @@ EN: dict[str, str] = {
     "help.enroll_add": "Enroll one person after showing the consent notice.",
     "help.member": "Manage members.",
     "help.member_withdraw": "A member leaves: their personal data is erased.",
+    "opt.enroll.file": "Enrollment file, or - for stdin.",
+    "opt.enroll.input_format": "File format.",
+    "opt.enroll.encoding": "Text encoding.",
+    "opt.enroll.dry_run": "Validate and report; write nothing.",
+    "opt.enroll.strict": "Any rejected row aborts the import.",
+    "opt.enroll.rejects": "Write rejected rows (masked).",
+    "opt.enroll.name": "Name.",
+    "opt.enroll.id_number": "ID number.",
+    "opt.enroll.phone": "Mobile number.",
+    "opt.enroll.yes": "The person has read the notice and consents.",
+    "opt.member.member_no": "Member number, e.g. M0001.",
 }
 
 ZH: dict[str, str] = {
@@ -130,4 +141,15 @@ ZH: dict[str, str] = {
     "help.enroll_add": "展示授权告知后登记一人。",
     "help.member": "管理成员。",
     "help.member_withdraw": "成员退出：删除其个人数据。",
+    "opt.enroll.file": "登记文件；用 - 表示从标准输入读取。",
+    "opt.enroll.input_format": "文件格式。",
+    "opt.enroll.encoding": "文本编码。",
+    "opt.enroll.dry_run": "只校验并报告结果，不写入任何数据。",
+    "opt.enroll.strict": "任一行被拒绝即中止整个导入。",
+    "opt.enroll.rejects": "将被拒绝的行写入该文件（已脱敏）。",
+    "opt.enroll.name": "姓名。",
+    "opt.enroll.id_number": "身份证号。",
+    "opt.enroll.phone": "手机号。",
+    "opt.enroll.yes": "本人已阅读授权告知并同意。",
+    "opt.member.member_no": "成员编号，如 M0001。",
 }

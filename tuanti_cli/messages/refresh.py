@@ -49,6 +49,13 @@ EN: dict[str, str] = {
     "schedule.stopped": "Schedule stopped.",
     "help.refresh": "Compare the members with a health-data feed file (one run).",
     "help.schedule": "Run refresh at fixed times every day until stopped (or print crontab lines).",
+    "opt.refresh.feed": "Health-data feed file (CSV, JSONL, JSON).",
+    "opt.refresh.as_of": "Comparison time (default now).",
+    "opt.refresh.quiet": "Print nothing unless a member newly became abnormal.",
+    "opt.schedule.feed": "Health-data feed file, re-read at each run.",
+    "opt.schedule.at": "Times of day, comma-separated.",
+    "opt.schedule.tz": "Time zone of --at.",
+    "opt.schedule.print_cron": "Print the equivalent crontab lines and exit.",
 }
 
 ZH: dict[str, str] = {
@@ -73,4 +80,11 @@ ZH: dict[str, str] = {
     "schedule.stopped": "定时比对已停止。",
     "help.refresh": "将成员与健康数据文件比对（运行一次）。",
     "help.schedule": "每天在固定时间运行比对，直到停止（或输出 crontab 配置）。",
+    "opt.refresh.feed": "健康数据文件（CSV、JSONL、JSON）。",
+    "opt.refresh.as_of": "比对时间（默认为当前时间）。",
+    "opt.refresh.quiet": "除非有成员新出现异常，否则不输出任何内容。",
+    "opt.schedule.feed": "健康数据文件，每次运行时重新读取。",
+    "opt.schedule.at": "每天的运行时间，多个用逗号分隔。",
+    "opt.schedule.tz": "--at 所用的时区。",
+    "opt.schedule.print_cron": "输出等效的 crontab 配置行后退出。",
 }

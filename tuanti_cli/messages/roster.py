@@ -45,6 +45,15 @@ EN: dict[str, str] = {
     "help.roster_verify": "Check a registration code or QR payload: genuine, forged, expired or revoked.",
     "help.roster_reissue": "Issue a new registration code; every earlier code becomes revoked.",
     "help.roster_delete": "Delete a roster and erase its members and their health data.",
+    "opt.roster.name": "Institution name.",
+    "opt.roster.address": "Detailed address.",
+    "opt.roster.type": "Institution type.",
+    "opt.roster.max_nat_days": "NAT days allowed before abnormal.",
+    "opt.roster.expires_in": "Code lifetime, e.g. 24h, 3d, 1w (default: no expiry).",
+    "opt.roster.form_url": "Your enrollment form; the QR carries it with the code.",
+    "opt.roster.png": "Also write a PNG image.",
+    "opt.roster.svg": "Also write an SVG image.",
+    "opt.roster.invert": "For light-background terminals.",
 }
 
 ZH: dict[str, str] = {
@@ -86,4 +95,13 @@ ZH: dict[str, str] = {
     "help.roster_verify": "核验登记码或二维码内容：真实、伪造、过期或已作废。",
     "help.roster_reissue": "生成新登记码；此前的登记码全部作废。",
     "help.roster_delete": "删除登记簿，并清除其成员及健康数据。",
+    "opt.roster.name": "机构名称。",
+    "opt.roster.address": "详细地址。",
+    "opt.roster.type": "机构类型。",
+    "opt.roster.max_nat_days": "核酸检测距今超过该天数即视为异常。",
+    "opt.roster.expires_in": "登记码有效期，如 24h、3d、1w（默认长期有效）。",
+    "opt.roster.form_url": "您的登记表单网址；二维码将同时包含该网址和登记码。",
+    "opt.roster.png": "同时保存为 PNG 图片。",
+    "opt.roster.svg": "同时保存为 SVG 图片。",
+    "opt.roster.invert": "反色显示，适用于浅色背景的终端。",
 }

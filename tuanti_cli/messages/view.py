@@ -53,6 +53,16 @@ EN: dict[str, str] = {
     "acol.action": "Action",
     "acol.roster": "Roster",
     "acol.detail": "Detail",
+    "opt.show.abnormal": "Only abnormal members.",
+    "opt.show.health_code": "Only these codes (green,yellow,red,popup,unknown).",
+    "opt.show.nat_days_over": "Only members whose NAT is older than D days.",
+    "opt.show.vaccination": "Only these (booster,primary,partial,exempt,unknown).",
+    "opt.show.format": "table, json, csv, xlsx.",
+    "opt.show.output": "Write to FILE, not stdout.",
+    "opt.show.encoding": "CSV encoding; auto = UTF-8 with BOM in a file (for Excel), plain UTF-8 on stdout.",
+    "opt.show.as_of": "View date/time (default now).",
+    "opt.audit.since": "Only from this date (YYYY-MM-DD).",
+    "opt.not_one_of": "{value!r} is not one of {allowed}",
 }
 
 ZH: dict[str, str] = {
@@ -102,4 +112,14 @@ ZH: dict[str, str] = {
     "acol.action": "操作",
     "acol.roster": "登记簿",
     "acol.detail": "详情",
+    "opt.show.abnormal": "仅显示异常成员。",
+    "opt.show.health_code": "仅显示这些健康码（green 绿码、yellow 黄码、red 红码、popup 弹窗、unknown 未知；多个用逗号分隔）。",
+    "opt.show.nat_days_over": "仅显示核酸检测已超过 D 天的成员。",
+    "opt.show.vaccination": "仅显示这些疫苗接种状态（booster 完成加强免疫、primary 完成基础免疫、partial 未完成基础免疫、exempt 不适宜接种、unknown 未查询到接种信息；多个用逗号分隔）。",
+    "opt.show.format": "输出格式：table、json、csv 或 xlsx。",
+    "opt.show.output": "写入指定文件，而不是标准输出。",
+    "opt.show.encoding": "CSV 编码；auto 表示写入文件时使用带 BOM 的 UTF-8（便于 Excel 打开），输出到标准输出时使用不带 BOM 的 UTF-8。",
+    "opt.show.as_of": "按该日期/时间查看（默认为当前时间）。",
+    "opt.audit.since": "仅显示该日期（YYYY-MM-DD）起的记录。",
+    "opt.not_one_of": "{value!r} 不是可选值之一：{allowed}",
 }
