@@ -328,16 +328,21 @@ def add_one(
     return str(member_no), outcome
 
 
+def member_id(store: Store, roster: Roster, member_no: str) -> int:
+    """The internal id of member ``M0001`` (any case) of ``roster``, or :class:`NotFound`."""
+    rows = store.query(
+        "SELECT id FROM member WHERE roster_id = ? AND member_no = ?",
+        (roster.roster_id, member_no.strip().upper()),
+    )
+    if not rows:
+        raise NotFound("member.not_found", member_no=member_no, roster_id=roster.roster_id)
+    return int(rows[0][0])
+
+
 def withdraw(store: Store, roster: Roster, member_no: str, now: dt.datetime) -> None:
     """Erase a member: personal data and health history (secure_delete overwrites the bytes)."""
     number = member_no.strip().upper()
     with store.transaction() as conn:
-        row = conn.execute(
-            "SELECT id FROM member WHERE roster_id = ? AND member_no = ?",
-            (roster.roster_id, number),
-        ).fetchone()
-        if row is None:
-            raise NotFound("member.not_found", member_no=member_no, roster_id=roster.roster_id)
-        conn.execute("DELETE FROM member WHERE id = ?", (row[0],))
+        conn.execute("DELETE FROM member WHERE id = ?", (member_id(store, roster, number),))
         audit.record(conn, "member.withdraw", roster.roster_id, {"member_no": number}, now=now)
     store.checkpoint()

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tuanti_cli import clock, enrollment, rosters, view
 from tuanti_cli.cli import table
+from tuanti_cli.cli.enroll import print_report
 from tuanti_cli.cli.output import echo, info
 from tuanti_cli.cli.refresh import summary_text
 from tuanti_cli.compare import refresh
@@ -57,27 +58,7 @@ def run_demo() -> None:
             step(f"tuanti enroll import {roster.roster_id} enrollments.csv")
             parsed = parse(sample("enrollments.csv"), "enrollments.csv", "auto", "auto")
             report = enrollment.import_parsed(store, roster, parsed, now)
-            echo(
-                t(
-                    "import.summary",
-                    rows=report.rows,
-                    added=report.added,
-                    updated=report.updated,
-                    unchanged=report.unchanged,
-                    rejected=report.rejected,
-                    encoding=report.encoding,
-                )
-            )
-            for r in report.rejects:
-                echo(
-                    t(
-                        "import.reject_line",
-                        row=r.row,
-                        field=r.field,
-                        reason=r.reason,
-                        value=r.value,
-                    )
-                )
+            print_report(report, dry_run=False)
 
             as_of = "2022-12-05 09:00"
             step(f"tuanti refresh --feed feed.csv --as-of '{as_of}'")
@@ -90,9 +71,8 @@ def run_demo() -> None:
 
             step(f"tuanti show {roster.roster_id} --as-of '{as_of}'")
             records = view.member_records(store, roster, moment)
-            for line in table.render(records, table.use_colour(), table.terminal_width()):
-                echo(line)
-            echo(
-                table.summary_line(view.summary(records, roster.max_nat_days), roster.max_nat_days)
+            lines = table.view_lines(
+                records, roster.max_nat_days, table.use_colour(), table.terminal_width()
             )
+            echo("\n".join(lines))
     info(t("demo.done"))

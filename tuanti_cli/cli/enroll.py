@@ -79,7 +79,7 @@ def import_command(
     if output_format == "json":
         echo(to_json(report.as_json()))
     else:
-        _print_report(report, dry_run)
+        print_report(report, dry_run)
     if rejects is not None:
         info(t("import.rejects_written", path=rejects))
     if report.aborted:
@@ -87,7 +87,8 @@ def import_command(
         raise typer.Exit(1)
 
 
-def _print_report(report: enrollment.ImportReport, dry_run: bool) -> None:
+def print_report(report: enrollment.ImportReport, dry_run: bool) -> None:
+    """The human import report: a summary line, each rejected row, the dry-run note."""
     echo(
         t(
             "import.summary",

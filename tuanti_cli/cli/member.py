@@ -22,6 +22,7 @@ def withdraw(
 
     with ctx.obj.open_store() as store:
         roster = rosters.get_roster(store, roster_ref)
+        enrollment.member_id(store, roster, member_no)  # an unknown number fails before asking
         question = t("member.confirm", member_no=member_no.upper(), roster_id=roster.roster_id)
         if not yes and not typer.confirm(question, default=False):
             info(t("cli.aborted"))

@@ -87,10 +87,7 @@ def show(
     from tuanti_cli.cli import table
 
     colour = output is None and table.use_colour()
-    lines = table.render(records, colour, table.terminal_width())
-    lines.append(
-        table.summary_line(view.summary(records, roster.max_nat_days), roster.max_nat_days)
-    )
+    lines = table.view_lines(records, roster.max_nat_days, colour, table.terminal_width())
     if output is not None:
         with open_output(output) as stream:
             stream.write("\n".join(lines) + "\n")

@@ -149,3 +149,14 @@ def summary_line(summary: dict[str, Any], max_nat_days: int) -> str:
         vaccines=vaccines,
         abnormal=summary["abnormal"],
     )
+
+
+def view_lines(
+    records: Sequence[dict[str, Any]], max_nat_days: int, colour: bool, width: int
+) -> list[str]:
+    """The whole view: the table, then the summary line."""
+    from tuanti_cli.view import summary
+
+    lines = render(records, colour, width)
+    lines.append(summary_line(summary(list(records), max_nat_days), max_nat_days))
+    return lines
