@@ -12,7 +12,6 @@ import datetime as dt
 import hashlib
 import hmac
 import re
-import secrets
 import urllib.parse
 from dataclasses import dataclass
 from enum import StrEnum
@@ -54,11 +53,15 @@ class ParsedCode:
 
 def new_secret() -> str:
     """A fresh 256-bit signing secret, hex."""
+    import secrets
+
     return secrets.token_hex(32)
 
 
 def new_roster_id() -> str:
     """A short random roster id without look-alike characters, e.g. ``K7Q2M9XD``."""
+    import secrets
+
     return "".join(secrets.choice(ROSTER_ID_ALPHABET) for _ in range(ROSTER_ID_LENGTH))
 
 

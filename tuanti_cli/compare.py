@@ -84,12 +84,13 @@ def refresh(
     scope = roster.roster_id if roster else None
     with refresh_lock(store.path, lock_timeout):
         for _attempt in range(SCAN_ATTEMPTS):
+            version = store.data_version()
             members = _members(store.conn, roster)
             digest = _digest(members)
-            # Hashed while scanned: one read of a file that may hold millions of rows.
             scan = feed.scan(feed_path, {m.id_number for m in members})
             with store.transaction() as conn:
-                if _digest(_members(conn, roster)) != digest:
+                # Only if another connection committed meanwhile can the members differ.
+                if store.data_version() != version and _digest(_members(conn, roster)) != digest:
                     continue
                 return _record_run(conn, scope, members, digest, scan, now)
     raise StoreError("refresh.members_changing")

@@ -18,7 +18,7 @@ import os
 import pickle
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -132,6 +132,7 @@ def scan(
 
 
 PARALLEL_MIN_BYTES = 16 << 20
+HASH_BLOCK_BYTES = 8 << 20
 
 
 @dataclass
@@ -142,6 +143,7 @@ class _RangeScan:
     rows: int = 0
     lines: int = 0
     quoted: bool = False
+    digests: list[bytes] = field(default_factory=list)
 
 
 def _header(path: Path, encoding: str) -> tuple[bytes, int, list[str]]:
@@ -174,21 +176,17 @@ def _scan_csv(path: Path, members: set[str], encoding: str) -> FeedScan:
     column = columns["id_number"]
     lookup = _lookup(members)
     size = path.stat().st_size
-    digest = hashlib.sha256()
-    # hashlib and file reads release the GIL: hashing in a thread costs no wall time.
-    hasher = threading.Thread(target=_hash_file, args=(path, digest))
-    try:
-        scanned = _scan_in_two(path, data_start, size, column, lookup, hasher.start)
-        if scanned is None:
-            if not hasher.is_alive():
-                hasher.start()
-            scanned = _scan_range(path, data_start, size, column, lookup, allow_quotes=True)
-    finally:
-        if hasher.is_alive():
-            hasher.join()
+    scanned = _scan_in_two(path, data_start, size, column, lookup)
+    if scanned is None:
+        scanned = _scan_range(path, data_start, size, column, lookup, allow_quotes=True)
+        scanned.digests = _block_digests(path, 0, size)
     keys = list(scanned.hits)
     texts, used = _decoded(path, encoding, [header_raw] + [scanned.hits[k][1] for k in keys])
-    result = FeedScan(rows=scanned.rows, encoding=used, sha256=digest.hexdigest())
+    result = FeedScan(
+        rows=scanned.rows,
+        encoding=used,
+        sha256=hashlib.sha256(b"".join(scanned.digests)).hexdigest(),
+    )
     wanted = [(i, name) for name, i in columns.items()]
     for key, text in zip(keys, texts[1:], strict=True):
         try:
@@ -201,10 +199,19 @@ def _scan_csv(path: Path, members: set[str], encoding: str) -> FeedScan:
     return result
 
 
-def _hash_file(path: Path, digest: Any) -> None:
+def _block_digests(path: Path, start: int, stop: int) -> list[bytes]:
+    """SHA-256 of each fixed-size block of the file that begins in ``[start, stop)``.
+
+    The feed's fingerprint is the SHA-256 of these block digests: the same for the same
+    bytes whether one process read the file or two processes read a half each.
+    """
+    first = -(-start // HASH_BLOCK_BYTES) * HASH_BLOCK_BYTES
+    digests = []
     with open_input(path) as stream:
-        while block := stream.read(CHUNK_BYTES):
-            digest.update(block)
+        stream.seek(first)
+        for _offset in range(first, stop, HASH_BLOCK_BYTES):
+            digests.append(hashlib.sha256(stream.read(HASH_BLOCK_BYTES)).digest())
+    return digests
 
 
 def _scan_in_two(
@@ -213,7 +220,6 @@ def _scan_in_two(
     end: int,
     column: int,
     lookup: dict[bytes, str],
-    after_fork: Callable[[], None],
 ) -> _RangeScan | None:
     """Scan the two halves of a large feed at once, in this process and a forked one.
 
@@ -233,14 +239,17 @@ def _scan_in_two(
         try:
             os.close(reader)
             second = _scan_range(path, middle, end, column, lookup, allow_quotes=False)
+            if not second.quoted:
+                second.digests = _block_digests(path, middle, end)
             with os.fdopen(writer, "wb") as out:
                 pickle.dump(second, out, protocol=pickle.HIGHEST_PROTOCOL)
         finally:
             os._exit(0)
     os.close(writer)
-    after_fork()
     try:
         first = _scan_range(path, start, middle, column, lookup, allow_quotes=False)
+        if not first.quoted:
+            first.digests = _block_digests(path, 0, middle)
         with os.fdopen(reader, "rb") as incoming:
             data = incoming.read()
     finally:
@@ -254,6 +263,7 @@ def _scan_in_two(
         first.hits[key] = (first.lines + row, line)  # later rows win
     first.rows += second.rows
     first.lines += second.lines
+    first.digests += second.digests
     return first
 
 
@@ -267,7 +277,8 @@ def _scan_range(
         stream.seek(start)
         blocks = _line_blocks(_read_until(stream, end, path))
         for block in blocks:
-            block = block.replace(b"\r\n", b"\n")
+            if b"\r" in block:
+                block = block.replace(b"\r\n", b"\n")
             if pending or b'"' in block:
                 if not allow_quotes:
                     result.quoted = True

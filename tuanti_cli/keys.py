@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +43,8 @@ def read_key_file(path: Path) -> Key:
 
 def create_key_file(path: Path) -> Key:
     """Create a new random key file (mode 0600, folder 0700 if missing)."""
+    import secrets
+
     if path.exists():
         raise StoreKeyError("key.file_exists", path=path)
     key = Key(raw_hex=secrets.token_hex(32))
