@@ -1,0 +1,39 @@
+"""Things only a person at a terminal gets: the pager and the import progress bar."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from tuanti_cli.cli import enroll, table
+
+
+def test_pager_only_for_a_terminal_and_a_tall_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    paged = tmp_path / "paged.txt"
+    monkeypatch.setenv("PAGER", f"cat > {paged}")
+    monkeypatch.setenv("LINES", "10")
+    tall = [f"line {i}" for i in range(50)]
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: False)
+    table.emit(tall)
+    assert not paged.exists() and capsys.readouterr().out.count("line") == 50
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    table.emit(tall[:3])
+    assert not paged.exists()
+    table.emit(tall)
+    assert paged.read_text(encoding="utf-8").count("line") == 50
+
+
+def test_progress_bar_only_for_a_terminal_and_a_big_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
+    with enroll._progress(100_000) as progress:
+        assert progress is None
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    with enroll._progress(10) as progress:
+        assert progress is None
+    with enroll._progress(100_000) as progress:
+        assert callable(progress)
+        progress(50_000)
