@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -53,3 +55,48 @@ def test_catalogue_languages_match() -> None:
 
     for area in AREAS:
         assert set(area.EN) == set(area.ZH), area.__name__
+
+
+def test_show_imports_neither_scheduler_nor_qr(tmp_path: Path) -> None:
+    env = dict(
+        os.environ,
+        TUANTI_DB=str(tmp_path / "s.db"),
+        TUANTI_KEY_FILE=str(tmp_path / "k"),
+        TUANTI_LANG="en",
+    )
+    tuanti = [sys.executable, "-m", "tuanti_cli"]
+    subprocess.run(
+        [
+            *tuanti,
+            "init",
+            "--admin-name",
+            "王",
+            "--admin-phone",
+            "13912345678",
+            "--admin-id",
+            "110101198001010053",
+        ],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    subprocess.run(
+        [*tuanti, "roster", "create", "--name", "A", "--address", "B"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    for fmt in ("table", "json", "csv"):
+        script = (
+            "import sys\n"
+            f"sys.argv = ['tuanti', 'show', 'A', '--format', {fmt!r}]\n"
+            "from tuanti_cli.cli import main\n"
+            "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+            "print(sorted(m for m in ('apscheduler', 'qrcode') if m in sys.modules),"
+            " file=sys.stderr)\n"
+        )
+        proc = subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stderr.strip().splitlines()[-1] == "[]", (fmt, proc.stderr)

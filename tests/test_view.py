@@ -237,3 +237,27 @@ def test_audit_log(run: Run, full_roster: str) -> None:
     future = json.loads(run("audit", "--since", "2999-01-01", "--format", "json").stdout)
     assert future == []
     assert run("audit", "--since", "soon").exit_code == 1
+
+
+def test_quiet_speaks_only_when_someone_newly_became_abnormal(
+    run: Run, full_roster: str, tmp_path: Path
+) -> None:
+    feed = tmp_path / "quiet.csv"
+    rows = [f"{p[0]},{IDS[i]},绿码,2022-12-06 07:00,阴性" for i, p in enumerate(PEOPLE)]
+    feed.write_text(
+        "姓名,证件号码,健康码状态,核酸采样时间,核酸结果\n" + "\n".join(rows) + "\n",
+        encoding="utf-8",
+    )
+    calm = run("refresh", "--feed", str(feed), "--as-of", "2022-12-06 09:00", "--quiet")
+    assert calm.exit_code == 0 and calm.stdout == ""  # everyone became normal: nothing to say
+    rows[0] = rows[0].replace("绿码", "红码")
+    feed.write_text(
+        "姓名,证件号码,健康码状态,核酸采样时间,核酸结果\n" + "\n".join(rows) + "\n",
+        encoding="utf-8",
+    )
+    alert = run("refresh", "--feed", str(feed), "--as-of", "2022-12-06 10:00", "--quiet")
+    assert alert.exit_code == 0
+    lines = alert.stdout.splitlines()
+    assert lines[0] == "Newly abnormal: 1"
+    assert "绿一" in lines[1] and "red" in lines[1] and IDS[0] not in alert.stdout
+    assert IDS[0][:2] + "*" * 12 + IDS[0][14:] in lines[1]
