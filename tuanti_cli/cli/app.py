@@ -16,6 +16,7 @@ from tuanti_cli.cli.state import AppState, ask_passphrase
 from tuanti_cli.errors import FieldError, InputError, StoreError, TuantiError
 from tuanti_cli.i18n import t
 from tuanti_cli.keys import create_key_file, read_key_file
+from tuanti_cli.store import DatabaseError
 
 
 class TuantiGroup(TyperGroup):
@@ -27,6 +28,11 @@ class TuantiGroup(TyperGroup):
         except TuantiError as exc:
             typer.echo(str(exc), err=True)
             raise typer.Exit(exc.exit_code) from None
+        except DatabaseError as exc:
+            # The disk is full, the file was damaged, … — every write is one transaction, so
+            # the store is as it was before this command.
+            typer.echo(t("store.failed", reason=exc), err=True)
+            raise typer.Exit(1) from None
 
 
 app = typer.Typer(

@@ -96,5 +96,5 @@ def show(
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``show`` (and, with the view issue, ``changes`` and ``audit``) to the root app."""
+    """Add ``show`` to the root app."""
     app.command("show", help=t("help.show"))(show)

@@ -15,7 +15,8 @@ EN: dict[str, str] = {
     "key.passphrase_empty": "The passphrase is empty. Choose a passphrase that is not empty.",
     "key.passphrase_mismatch": "The two passphrases differ. Run the command again.",
     "key.wrong": (
-        "Cannot open the store at {path}: the key is wrong, or the file is not a tuanti store. "
+        "Cannot open the store at {path}: the key is wrong, or the file is damaged or not a "
+        "tuanti store. "
         "Check --key-file or the passphrase."
     ),
     "store.missing": (
@@ -30,6 +31,10 @@ EN: dict[str, str] = {
     "store.busy": (
         "The store is busy: another tuanti command has been writing to it for 15 seconds. "
         "Try again in a minute."
+    ),
+    "store.failed": (
+        "The store reported an error ({reason}); this command changed nothing. Check the free "
+        "disk space, or restore the store from a backup if the error persists."
     ),
     "store.no_admin": "The store has no admin. Create the store with `tuanti init`.",
     "id.empty": "The ID number is empty.",
@@ -103,11 +108,12 @@ ZH: dict[str, str] = {
     "key.file_exists": "密钥文件 {path} 已存在；请为新密钥选择新的路径。",
     "key.passphrase_empty": "口令为空。请设置非空口令。",
     "key.passphrase_mismatch": "两次输入的口令不一致。请重新运行命令。",
-    "key.wrong": "无法打开 {path} 处的数据库：密钥错误，或该文件不是 tuanti 数据库。请检查 --key-file 或口令。",
+    "key.wrong": "无法打开 {path} 处的数据库：密钥错误，或该文件已损坏或不是 tuanti 数据库。请检查 --key-file 或口令。",
     "store.missing": "{path} 处没有数据库。请先运行 `tuanti init`，或用 --db / TUANTI_DB 指向已有数据库。",
     "store.unreadable": "无法打开 {path} 处的数据库。请检查路径和权限。",
     "store.exists": "{path} 处已有数据库，未做任何改动。如需另建数据库，请用 --db 指定其他位置。",
     "store.busy": "数据库正忙：另一个 tuanti 命令已写入 15 秒。请稍后再试。",
+    "store.failed": "数据库报告错误（{reason}）；本命令未做任何改动。请检查磁盘剩余空间；若问题持续，请从备份恢复数据库。",
     "store.no_admin": "数据库中没有管理员。请用 `tuanti init` 创建数据库。",
     "id.empty": "身份证号为空。",
     "id.fifteen": "这是旧的 15 位身份证号；需要 18 位居民身份证号码。",
