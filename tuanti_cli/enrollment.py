@@ -55,7 +55,6 @@ class ImportReport:
     encoding: str = ""
     rejects: list[Reject] = field(default_factory=list)
     aborted: bool = False
-    added_members: list[str] = field(default_factory=list)
 
     @property
     def rejected(self) -> int:
@@ -125,7 +124,7 @@ class CodeChecker:
 
 
 def validate_record(
-    record: Record, today: dt.date, codes: CodeChecker, from_spreadsheet: bool
+    record: Record, today: dt.date, code_checker: CodeChecker, from_spreadsheet: bool
 ) -> Candidate | Reject:
     """Check one record with the §4 rules."""
     fields = record.fields
@@ -147,7 +146,7 @@ def validate_record(
         return _reject(record.row, exc.field, str(exc), current)
     code = _text(fields[4]).strip() or None if len(fields) > 4 else None
     if code is not None:
-        problem = codes.problem(code)
+        problem = code_checker.problem(code)
         if problem is not None:
             return _reject(record.row, "code", problem, code)
     return Candidate(record.row, name, id_number, phone, code)
@@ -156,8 +155,8 @@ def validate_record(
 class Validator:
     """Validates records chunk by chunk; a person repeated in the file is kept once."""
 
-    def __init__(self, today: dt.date, codes: CodeChecker, from_spreadsheet: bool) -> None:
-        self._today, self._codes, self._spreadsheet = today, codes, from_spreadsheet
+    def __init__(self, today: dt.date, code_checker: CodeChecker, from_spreadsheet: bool) -> None:
+        self._today, self._codes, self._spreadsheet = today, code_checker, from_spreadsheet
         self._first_row: dict[str, int] = {}
 
     def run(self, records: Iterable[Record]) -> tuple[list[Candidate], list[Reject]]:
@@ -223,7 +222,6 @@ class Enroller:
             if known is None:
                 member_no = f"M{self._next_seq:04d}"
                 self._next_seq += 1
-                report.added_members.append(member_no)
                 inserts.append((member_no, c.name, c.id_number, c.phone, c.code))
                 self._existing[c.id_number] = (0, c.name, c.phone)
             elif (known[1], known[2]) != (c.name, c.phone):
@@ -284,7 +282,6 @@ def import_parsed(
         report.aborted = strict and bool(report.rejects)
         if dry_run or report.aborted:
             conn.execute("ROLLBACK TO import")
-            report.added_members.clear()
         conn.execute("RELEASE import")
         action = "enroll.import.dry_run" if dry_run or report.aborted else "enroll.import"
         audit.record(conn, action, roster.roster_id, _counts(report), now=now)
