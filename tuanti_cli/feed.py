@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from tuanti_cli.errors import InputError
-from tuanti_cli.textfile import open_input
+from tuanti_cli.textfile import decode_all, open_input
 from tuanti_cli.validate import normalise_id
 
 CHUNK_BYTES = 256 << 10  # small blocks stay in the CPU cache: measurably faster
@@ -104,20 +104,6 @@ def _lookup(members: set[str]) -> dict[bytes, str]:
     return table
 
 
-def _decoded(path: Path, encoding: str, pieces: list[bytes]) -> tuple[list[str], str]:
-    """Decode the header and the members' rows: UTF-8 if all of them are, else GB18030."""
-    tried = ("utf-8", "gb18030") if encoding == "auto" else (encoding,)
-    for name in tried:
-        try:
-            texts = [p.decode("utf-8-sig" if name == "utf-8" else name) for p in pieces]
-        except UnicodeDecodeError:
-            continue
-        return texts, name
-    if encoding == "auto":
-        raise InputError("input.encoding", path=path)
-    raise InputError("input.encoding_forced", path=path, encoding=encoding)
-
-
 def scan(
     path: Path, members: set[str], encoding: str = "auto", input_format: str = "auto"
 ) -> FeedScan:
@@ -157,7 +143,7 @@ def _header(path: Path, encoding: str) -> tuple[bytes, int, list[str]]:
         raise InputError("feed.empty", path=path)
     if b"\r" in raw:
         raise InputError("feed.cr_only", path=path)
-    (text,), _ = _decoded(path, encoding, [raw])
+    (text,), _ = decode_all([raw], encoding, path)
     try:
         return raw, len(first), next(csv.reader([text]))
     except csv.Error:
@@ -181,7 +167,7 @@ def _scan_csv(path: Path, members: set[str], encoding: str) -> FeedScan:
         scanned = _scan_range(path, data_start, size, column, lookup, allow_quotes=True)
         scanned.digests = _block_digests(path, 0, size)
     keys = list(scanned.hits)
-    texts, used = _decoded(path, encoding, [header_raw] + [scanned.hits[k][1] for k in keys])
+    texts, used = decode_all([header_raw] + [scanned.hits[k][1] for k in keys], encoding, path)
     result = FeedScan(
         rows=scanned.rows,
         encoding=used,
@@ -416,7 +402,7 @@ def _scan_jsonl(path: Path, members: set[str], encoding: str) -> FeedScan:
             if key is not None:
                 kept.append((line_no, line, key))
             # else: a stranger, dropped without parsing the rest
-    texts, used = _decoded(path, encoding, [line for _, line, _ in kept])
+    texts, used = decode_all([line for _, line, _ in kept], encoding, path)
     result = FeedScan(rows=rows, encoding=used, sha256=digest.hexdigest(), saw_id=saw_id)
     for (number, _, key), text in zip(kept, texts, strict=True):
         try:

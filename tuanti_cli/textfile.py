@@ -33,7 +33,7 @@ def read_bytes(source: str) -> bytes:
         return stream.read()
 
 
-def decode(data: bytes, encoding: str, source: str) -> tuple[str, str]:
+def decode(data: bytes, encoding: str, source: str | Path) -> tuple[str, str]:
     """Decode strictly: UTF-8 (BOM or not) first, then GB18030; returns (text, encoding used).
 
     NUL bytes are refused first: they mean UTF-16 or a binary file, which GB18030 would
@@ -41,13 +41,19 @@ def decode(data: bytes, encoding: str, source: str) -> tuple[str, str]:
     """
     if b"\x00" in data:
         raise InputError("input.binary", path=source)
+    (text,), used = decode_all([data], encoding, source)
+    return text, used
+
+
+def decode_all(pieces: list[bytes], encoding: str, source: str | Path) -> tuple[list[str], str]:
+    """Decode every piece in one encoding: UTF-8 if all of them are UTF-8, else GB18030
+    (``auto``), or the one the user named."""
     tried = ("utf-8", "gb18030") if encoding == "auto" else (encoding,)
     for name in tried:
         try:
-            text = data.decode("utf-8-sig" if name == "utf-8" else name)
+            return [p.decode("utf-8-sig" if name == "utf-8" else name) for p in pieces], name
         except UnicodeDecodeError:
             continue
-        return text, name
     if encoding == "auto":
         raise InputError("input.encoding", path=source)
     raise InputError("input.encoding_forced", path=source, encoding=encoding)
