@@ -304,17 +304,20 @@ def _plain_rows(
     """Rows without quotes: cut each ID out with one ``split`` and test it, in bulk."""
     limit = column + 1
     try:
-        found = [line for line in lines if line.split(b",", limit)[column] in lookup]
+        # strip(): a provider's export may pad cells with spaces.
+        found = [line for line in lines if line.split(b",", limit)[column].strip() in lookup]
     except IndexError:  # a row with fewer cells than the ID column: test row by row
         found = [
-            line for line in lines if (line.split(b",", limit)[column:limit] or [b""])[0] in lookup
+            line
+            for line in lines
+            if (line.split(b",", limit)[column:limit] or [b""])[0].strip() in lookup
         ]
     position = 0
     for line in found:
         start = block.find(line, position)
         row_no += block.count(b"\n", position, start) + 1
         # Last row wins: a later row for the same person replaces the earlier one.
-        hits[line.split(b",", limit)[column]] = (row_no, line)
+        hits[line.split(b",", limit)[column].strip()] = (row_no, line)
         position = start + len(line) + 1
 
 

@@ -1,0 +1,63 @@
+"""The byte-level feed scanner, tested directly (both the serial and the two-process path)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import make_id, make_ids
+from tuanti_cli import feed
+
+HEADER = "姓名,证件号码,健康码状态\n"
+
+
+def x_id() -> str:
+    return next(n for n in (make_id("440301", seq=s) for s in range(1000)) if n.endswith("X"))
+
+
+def test_padded_and_lowercase_ids_match(tmp_path: Path) -> None:
+    plain, with_x = make_ids(1)[0], x_id()
+    path = tmp_path / "feed.csv"
+    path.write_text(
+        HEADER + f"甲, {plain} ,绿码\n乙,{with_x.lower()},红码\n丙,99,黄码\n", encoding="utf-8"
+    )
+    scan = feed.scan(path, {plain, with_x})
+    assert scan.rows == 3
+    assert scan.latest[plain] == (2, {"name": "甲", "id_number": plain, "health_code": "绿码"})
+    assert scan.latest[with_x][1]["health_code"] == "红码"
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_both_paths_agree_on_rows_fingerprint_and_last_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel: bool
+) -> None:
+    members = make_ids(50)
+    path = tmp_path / "feed.csv"
+    with path.open("w", encoding="utf-8") as out:
+        out.write(HEADER)
+        for i in range(300_000):
+            out.write(f"路人{i},9{i:017d},绿码\n")
+        for number in members:
+            out.write(f"甲,{number},黄码\n")
+        out.write(f"甲,{members[0]},红码\n")  # the last row for this person wins
+    monkeypatch.setattr(feed, "PARALLEL_MIN_BYTES", 1 << 20 if parallel else 1 << 40)
+    split_scans = []
+    scan_in_two = feed._scan_in_two
+
+    def spy(*args: object) -> object:
+        result = scan_in_two(*args)  # type: ignore[arg-type]
+        split_scans.append(result is not None)
+        return result
+
+    monkeypatch.setattr(feed, "_scan_in_two", spy)
+    scan = feed.scan(path, set(members))
+    assert split_scans == [parallel]
+    assert scan.rows == 300_000 + 51
+    assert scan.latest[members[0]] == (
+        300_000 + 52,
+        {"name": "甲", "id_number": members[0], "health_code": "红码"},
+    )
+    assert scan.latest[members[1]][0] == 300_000 + 3
+    monkeypatch.setattr(feed, "PARALLEL_MIN_BYTES", 1 << 40 if parallel else 1 << 20)
+    assert feed.scan(path, set(members)).sha256 == scan.sha256
