@@ -118,7 +118,7 @@ def scan(
 
 
 PARALLEL_MIN_BYTES = 16 << 20
-HASH_BLOCK_BYTES = 8 << 20
+HASH_BLOCK_BYTES = CHUNK_BYTES
 
 
 @dataclass
@@ -164,8 +164,7 @@ def _scan_csv(path: Path, members: set[str], encoding: str) -> FeedScan:
     size = path.stat().st_size
     scanned = _scan_in_two(path, data_start, size, column, lookup)
     if scanned is None:
-        scanned = _scan_range(path, data_start, size, column, lookup, allow_quotes=True)
-        scanned.digests = _block_digests(path, 0, size)
+        scanned = _scan_range(path, data_start, size, column, lookup, True, hash_from=0)
     keys = list(scanned.hits)
     texts, used = decode_all([header_raw] + [scanned.hits[k][1] for k in keys], encoding, path)
     result = FeedScan(
@@ -183,21 +182,6 @@ def _scan_csv(path: Path, members: set[str], encoding: str) -> FeedScan:
         fields = {name: cells[i].strip() if i < len(cells) else "" for i, name in wanted}
         result.latest[lookup[key]] = (scanned.hits[key][0] + 1, fields)
     return result
-
-
-def _block_digests(path: Path, start: int, stop: int) -> list[bytes]:
-    """SHA-256 of each fixed-size block of the file that begins in ``[start, stop)``.
-
-    The feed's fingerprint is the SHA-256 of these block digests: the same for the same
-    bytes whether one process read the file or two processes read a half each.
-    """
-    first = -(-start // HASH_BLOCK_BYTES) * HASH_BLOCK_BYTES
-    digests = []
-    with open_input(path) as stream:
-        stream.seek(first)
-        for _offset in range(first, stop, HASH_BLOCK_BYTES):
-            digests.append(hashlib.sha256(stream.read(HASH_BLOCK_BYTES)).digest())
-    return digests
 
 
 def _scan_in_two(
@@ -224,18 +208,14 @@ def _scan_in_two(
     if pid == 0:  # the child: scan the second half, send it back, leave at once
         try:
             os.close(reader)
-            second = _scan_range(path, middle, end, column, lookup, allow_quotes=False)
-            if not second.quoted:
-                second.digests = _block_digests(path, middle, end)
+            second = _scan_range(path, middle, end, column, lookup, False, hash_from=middle)
             with os.fdopen(writer, "wb") as out:
                 pickle.dump(second, out, protocol=pickle.HIGHEST_PROTOCOL)
         finally:
             os._exit(0)
     os.close(writer)
     try:
-        first = _scan_range(path, start, middle, column, lookup, allow_quotes=False)
-        if not first.quoted:
-            first.digests = _block_digests(path, 0, middle)
+        first = _scan_range(path, start, middle, column, lookup, False, hash_from=0)
         with os.fdopen(reader, "rb") as incoming:
             data = incoming.read()
     finally:
@@ -254,14 +234,24 @@ def _scan_in_two(
 
 
 def _scan_range(
-    path: Path, start: int, end: int, column: int, lookup: dict[bytes, str], allow_quotes: bool
+    path: Path,
+    start: int,
+    end: int,
+    column: int,
+    lookup: dict[bytes, str],
+    allow_quotes: bool,
+    hash_from: int,
 ) -> _RangeScan:
-    """Find members' rows between two line starts; row numbers count from the range start."""
+    """Find members' rows between two line starts; row numbers count from the range start.
+
+    On the way it hashes the fixed-size blocks of the file that begin in ``[hash_from,
+    end)``: the feed's fingerprint is the SHA-256 of all block digests, the same whether one
+    process read the file or two processes read a half each.
+    """
     result = _RangeScan()
     pending = b""
     with open_input(path) as stream:
-        stream.seek(start)
-        blocks = _line_blocks(_read_until(stream, end, path))
+        blocks = _line_blocks(_read_hashed(stream, start, end, hash_from, result.digests, path))
         for block in blocks:
             if b"\r" in block:
                 block = block.replace(b"\r\n", b"\n")
@@ -284,13 +274,20 @@ def _scan_range(
     return result
 
 
-def _read_until(stream: IO[bytes], end: int, path: Path) -> Iterator[bytes]:
-    left = end - stream.tell()
-    while left > 0 and (block := stream.read(min(CHUNK_BYTES, left))):
+def _read_hashed(
+    stream: IO[bytes], start: int, end: int, hash_from: int, digests: list[bytes], path: Path
+) -> Iterator[bytes]:
+    """The bytes of ``[start, end)``, read (and hashed) in aligned blocks."""
+    offset = start - start % HASH_BLOCK_BYTES
+    stream.seek(offset)
+    while offset < end and (block := stream.read(HASH_BLOCK_BYTES)):
         if b"\x00" in block:
             raise InputError("input.binary", path=path)
-        left -= len(block)
-        yield block
+        if offset >= hash_from:
+            digests.append(hashlib.sha256(block).digest())
+        first, stop = max(start - offset, 0), min(end - offset, len(block))
+        yield block if (first, stop) == (0, len(block)) else block[first:stop]
+        offset += len(block)
 
 
 def _plain_rows(
