@@ -220,9 +220,10 @@ def _scan_in_two(
             data = incoming.read()
     finally:
         os.waitpid(pid, 0)
-    if not data:
-        return None
-    second = pickle.loads(data)
+    try:
+        second = pickle.loads(data)
+    except (pickle.UnpicklingError, EOFError, ValueError):
+        return None  # the helper died half-way: scan the whole file here instead
     if first.quoted or second.quoted:
         return None
     for key, (row, line) in second.hits.items():
