@@ -69,7 +69,9 @@ class BadValue(ValueError):
 
 
 def _text(value: Any) -> str:
-    return value.strip() if isinstance(value, str) else "" if value is None else str(value)
+    if type(value) is str:
+        return value.strip()
+    return "" if value is None else str(value)
 
 
 def _word(fields: dict[str, Any], name: str, words: dict[str, str]) -> str | None:
