@@ -174,11 +174,14 @@ def _scan_csv(path: Path, members: set[str], encoding: str) -> FeedScan:
     )
     wanted = [(i, name) for name, i in columns.items()]
     for key, text in zip(keys, texts[1:], strict=True):
-        try:
-            cells = next(csv.reader([text]), [])
-        except csv.Error:  # e.g. a stray carriage return inside a member's row
-            result.latest[lookup[key]] = (scanned.hits[key][0] + 1, {UNREADABLE_ROW: True})
-            continue
+        if '"' in text or "\r" in text:
+            try:
+                cells = next(csv.reader([text]), [])
+            except csv.Error:  # e.g. a stray carriage return inside a member's row
+                result.latest[lookup[key]] = (scanned.hits[key][0] + 1, {UNREADABLE_ROW: True})
+                continue
+        else:
+            cells = text.split(",")  # no quotes: a plain split is the CSV reading
         fields = {name: cells[i].strip() if i < len(cells) else "" for i, name in wanted}
         result.latest[lookup[key]] = (scanned.hits[key][0] + 1, fields)
     return result
