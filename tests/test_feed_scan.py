@@ -61,3 +61,25 @@ def test_both_paths_agree_on_rows_fingerprint_and_last_row(
     assert scan.latest[members[1]][0] == 300_000 + 3
     monkeypatch.setattr(feed, "PARALLEL_MIN_BYTES", 1 << 40 if parallel else 1 << 20)
     assert feed.scan(path, set(members)).sha256 == scan.sha256
+
+
+def test_halves_that_disagree_on_the_encoding_are_decoded_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = make_ids(2)
+    path = tmp_path / "feed.csv"
+    with path.open("wb") as out:
+        out.write("name,id_number,health_code\n".encode("gb18030"))
+        out.write(f"Li,{first},green\n".encode("gb18030"))  # ASCII: valid UTF-8 as well
+        for i in range(200_000):
+            out.write(f"x{i},9{i:017d},green\n".encode("gb18030"))
+        out.write(f"㑇{second[:2]},{second},red\n".encode("gb18030"))  # not UTF-8
+    monkeypatch.setattr(feed, "PARALLEL_MIN_BYTES", 1 << 20)
+    scan = feed.scan(path, {first, second})
+    assert scan.encoding == "gb18030"
+    assert scan.latest[first][1]["name"] == "Li"
+    assert scan.latest[second][1] == {
+        "name": f"㑇{second[:2]}",
+        "id_number": second,
+        "health_code": "red",
+    }

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 
 from tuanti_cli import audit, clock, feed, view
 from tuanti_cli.errors import StoreError
-from tuanti_cli.health import UNKNOWN, BadValue, Health, parse_health
+from tuanti_cli.health import UNKNOWN, Health, read_row
 from tuanti_cli.locking import LOCK_WAIT_SECONDS, refresh_lock
 from tuanti_cli.masking import mask_id, mask_phone
 from tuanti_cli.models import Roster
@@ -87,7 +87,7 @@ def refresh(
             version = store.data_version()
             members = _members(store.conn, roster)
             digest = _digest(members)
-            scan = feed.scan(feed_path, {m.id_number for m in members})
+            scan = feed.scan(feed_path, {m.id_number for m in members}, prepare=read_row)
             with store.transaction() as conn:
                 # Only if another connection committed meanwhile can the members differ.
                 if store.data_version() != version and _digest(_members(conn, roster)) != digest:
@@ -161,19 +161,16 @@ def _judge(member: _Member, scan: feed.FeedScan, result: RunResult) -> tuple[Hea
     if found is None:
         result.not_found += 1
         return UNKNOWN, ["not_found"]
-    row, fields = found
-    feed_name = str(fields.get("name") or "").strip()
-    if feed_name and feed_name != member.name:
+    row, reading = found
+    if reading.name and reading.name != member.name:
         result.name_mismatch += 1
         return UNKNOWN, ["name_mismatch"]
-    try:
-        health = parse_health(fields)
-    except BadValue as exc:
+    if reading.health is None:
         result.bad_rows += 1
-        result.bad.append(BadRow(row, mask_id(member.id_number), exc.field))
+        result.bad.append(BadRow(row, mask_id(member.id_number), reading.bad_field or "row"))
         return UNKNOWN, ["bad_row"]
     result.matched += 1
-    return health, []
+    return reading.health, []
 
 
 def _apply(

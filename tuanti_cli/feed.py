@@ -18,10 +18,10 @@ import os
 import pickle
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeAlias
 
 from tuanti_cli.errors import InputError
 from tuanti_cli.textfile import decode_all, open_input
@@ -53,8 +53,8 @@ class FeedScan:
     sha256: str = ""
     saw_id: bool = False
     """Whether any record carried an ID number at all (JSON has no header to check)."""
-    latest: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
-    """Member ID number → (row number, raw fields) of the last row for that person."""
+    latest: dict[str, tuple[int, Any]] = field(default_factory=dict)
+    """Member ID number → (row number, prepared fields) of the last row for that person."""
 
 
 def feed_field(header: Any) -> str | None:
@@ -104,14 +104,31 @@ def _lookup(members: set[str]) -> dict[bytes, str]:
     return table
 
 
+Prepare: TypeAlias = Callable[[dict[str, Any]], Any]
+
+
+def _as_is(fields: dict[str, Any]) -> Any:
+    return fields
+
+
 def scan(
-    path: Path, members: set[str], encoding: str = "auto", input_format: str = "auto"
+    path: Path,
+    members: set[str],
+    encoding: str = "auto",
+    input_format: str = "auto",
+    prepare: Prepare = _as_is,
 ) -> FeedScan:
-    """Read the whole feed once, keeping the last row of every member's ID number."""
+    """Read the whole feed once, keeping the last row of every member's ID number.
+
+    ``prepare`` turns a member's raw fields into what the caller wants kept (it must be
+    picklable: for a large CSV it runs in both scanning processes, on each one's rows).
+    """
     fmt = detect_format(path) if input_format == "auto" else input_format
-    result = {"csv": _scan_csv, "jsonl": _scan_jsonl, "json": _scan_json}[fmt](
-        path, members, encoding
-    )
+    if fmt == "csv":
+        result = _scan_csv(path, members, encoding, prepare)
+    else:
+        result = {"jsonl": _scan_jsonl, "json": _scan_json}[fmt](path, members, encoding)
+        result.latest = {k: (row, prepare(f)) for k, (row, f) in result.latest.items()}
     if result.rows == 0:
         raise InputError("feed.empty", path=path)
     return result
@@ -130,10 +147,43 @@ class _RangeScan:
     lines: int = 0
     quoted: bool = False
     digests: list[bytes] = field(default_factory=list)
+    finished: dict[bytes, tuple[int, Any]] | None = None
+    """The hits decoded and prepared, or ``None`` when that is left to the caller."""
+    encoding: str = ""
 
 
-def _header(path: Path, encoding: str) -> tuple[bytes, int, list[str]]:
-    """The raw header line, the offset of the first data byte, and the header cells."""
+@dataclass(frozen=True)
+class _Finisher:
+    """Decodes members' raw CSV rows and prepares them (in whichever process found them)."""
+
+    wanted: tuple[tuple[int, str], ...]
+    encoding: str
+    path: Path
+    prepare: Prepare
+
+    def finish(
+        self, hits: dict[bytes, tuple[int, bytes]]
+    ) -> tuple[dict[bytes, tuple[int, Any]], str]:
+        keys = list(hits)
+        texts, used = decode_all([hits[k][1] for k in keys], self.encoding, self.path)
+        done = {}
+        for key, text in zip(keys, texts, strict=True):
+            done[key] = (hits[key][0], self.prepare(self._fields(text)))
+        return done, used
+
+    def _fields(self, text: str) -> dict[str, Any]:
+        if '"' in text or "\r" in text:
+            try:
+                cells = next(csv.reader([text]), [])
+            except csv.Error:  # e.g. a stray carriage return inside a member's row
+                return {UNREADABLE_ROW: True}
+        else:
+            cells = text.split(",")  # no quotes: a plain split is the CSV reading
+        return {name: cells[i].strip() if i < len(cells) else "" for i, name in self.wanted}
+
+
+def _header(path: Path, encoding: str) -> tuple[str, int, list[str]]:
+    """The header's encoding, the offset of the first data byte, and the header cells."""
     with open_input(path) as stream:
         first = stream.readline()
     raw = first.rstrip(b"\r\n")
@@ -143,15 +193,15 @@ def _header(path: Path, encoding: str) -> tuple[bytes, int, list[str]]:
         raise InputError("feed.empty", path=path)
     if b"\r" in raw:
         raise InputError("feed.cr_only", path=path)
-    (text,), _ = decode_all([raw], encoding, path)
+    (text,), used = decode_all([raw], encoding, path)
     try:
-        return raw, len(first), next(csv.reader([text]))
+        return used, len(first), next(csv.reader([text]))
     except csv.Error:
         raise InputError("feed.bad_csv", path=path, line=1) from None
 
 
-def _scan_csv(path: Path, members: set[str], encoding: str) -> FeedScan:
-    header_raw, data_start, headers = _header(path, encoding)
+def _scan_csv(path: Path, members: set[str], encoding: str, prepare: Prepare) -> FeedScan:
+    header_encoding, data_start, headers = _header(path, encoding)
     columns: dict[str, int] = {}
     for index, header in enumerate(headers):
         name = feed_field(header)
@@ -162,28 +212,19 @@ def _scan_csv(path: Path, members: set[str], encoding: str) -> FeedScan:
     column = columns["id_number"]
     lookup = _lookup(members)
     size = path.stat().st_size
-    scanned = _scan_in_two(path, data_start, size, column, lookup)
+    finisher = _Finisher(tuple((i, name) for name, i in columns.items()), encoding, path, prepare)
+    scanned = _scan_in_two(path, data_start, size, column, lookup, finisher)
     if scanned is None:
         scanned = _scan_range(path, data_start, size, column, lookup, True, hash_from=0)
-    keys = list(scanned.hits)
-    texts, used = decode_all([header_raw] + [scanned.hits[k][1] for k in keys], encoding, path)
+    if scanned.finished is None:
+        scanned.finished, scanned.encoding = finisher.finish(scanned.hits)
     result = FeedScan(
         rows=scanned.rows,
-        encoding=used,
+        encoding=scanned.encoding if scanned.hits else header_encoding,
         sha256=hashlib.sha256(b"".join(scanned.digests)).hexdigest(),
     )
-    wanted = [(i, name) for name, i in columns.items()]
-    for key, text in zip(keys, texts[1:], strict=True):
-        if '"' in text or "\r" in text:
-            try:
-                cells = next(csv.reader([text]), [])
-            except csv.Error:  # e.g. a stray carriage return inside a member's row
-                result.latest[lookup[key]] = (scanned.hits[key][0] + 1, {UNREADABLE_ROW: True})
-                continue
-        else:
-            cells = text.split(",")  # no quotes: a plain split is the CSV reading
-        fields = {name: cells[i].strip() if i < len(cells) else "" for i, name in wanted}
-        result.latest[lookup[key]] = (scanned.hits[key][0] + 1, fields)
+    for key, (row, value) in scanned.finished.items():
+        result.latest[lookup[key]] = (row + 1, value)
     return result
 
 
@@ -193,8 +234,10 @@ def _scan_in_two(
     end: int,
     column: int,
     lookup: dict[bytes, str],
+    finisher: _Finisher,
 ) -> _RangeScan | None:
-    """Scan the two halves of a large feed at once, in this process and a forked one.
+    """Scan the two halves of a large feed at once, in this process and a forked one;
+    each also decodes and prepares the members' rows it found.
 
     Returns ``None`` (scan serially instead) for small files, where fork is missing, when
     other threads run (forking them is unsafe), or when a half holds quoted fields, which
@@ -212,6 +255,7 @@ def _scan_in_two(
         try:
             os.close(reader)
             second = _scan_range(path, middle, end, column, lookup, False, hash_from=middle)
+            _finish_quietly(second, finisher)
             with os.fdopen(writer, "wb") as out:
                 pickle.dump(second, out, protocol=pickle.HIGHEST_PROTOCOL)
         finally:
@@ -219,6 +263,7 @@ def _scan_in_two(
     os.close(writer)
     try:
         first = _scan_range(path, start, middle, column, lookup, False, hash_from=0)
+        _finish_quietly(first, finisher)
         with os.fdopen(reader, "rb") as incoming:
             data = incoming.read()
     finally:
@@ -231,10 +276,30 @@ def _scan_in_two(
         return None
     for key, (row, line) in second.hits.items():
         first.hits[key] = (first.lines + row, line)  # later rows win
+    if (
+        first.finished is not None
+        and second.finished is not None
+        and (first.encoding == second.encoding or not first.hits or not second.hits)
+    ):
+        for key, (row, value) in second.finished.items():
+            first.finished[key] = (first.lines + row, value)
+        first.encoding = second.encoding if second.hits else first.encoding
+    else:
+        first.finished = None  # the halves disagree on the encoding: decode all together
     first.rows += second.rows
     first.lines += second.lines
     first.digests += second.digests
     return first
+
+
+def _finish_quietly(part: _RangeScan, finisher: _Finisher) -> None:
+    """Decode and prepare a half's rows; on any trouble leave it to the caller."""
+    if part.quoted:
+        return
+    try:
+        part.finished, part.encoding = finisher.finish(part.hits)
+    except InputError:
+        part.finished = None
 
 
 def _scan_range(

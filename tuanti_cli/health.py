@@ -126,3 +126,20 @@ def _date_only(text: str) -> str:
         return parse_date(text).isoformat()
     except ValueError:
         return clock.local_date(parse_datetime(text)).isoformat()
+
+
+class RowReading(NamedTuple):
+    """A member's feed row, read: the name it carries, and its health or what broke it."""
+
+    name: str
+    health: Health | None
+    bad_field: str | None
+
+
+def read_row(fields: dict[str, Any]) -> RowReading:
+    """Read a member's feed row without raising (picklable, so it can run in a helper)."""
+    name = _text(fields.get("name"))
+    try:
+        return RowReading(name, parse_health(fields), None)
+    except BadValue as exc:
+        return RowReading(name, None, exc.field)
