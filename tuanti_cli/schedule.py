@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tuanti_cli.errors import InputError
+from tuanti_cli.masking import scrub
 
 DEFAULT_TIMES = "06:00,09:00,12:00,16:00"
 DEFAULT_TZ = "Asia/Shanghai"
@@ -67,7 +68,8 @@ def run_schedule(
     def report(event: JobExecutionEvent) -> None:
         stamp = dt.datetime.now(zone).isoformat(timespec="seconds")
         if event.exception is not None:
-            log(f"{stamp} {event.exception}")
+            # An unexpected error's text could quote a value; mask any ID or phone in it.
+            log(f"{stamp} {scrub(str(event.exception))}")
         else:
             log(f"{stamp} {event.retval}")
 
