@@ -336,7 +336,7 @@ def _scan_range(
             lines = block.split(b"\n")
             lines.pop()  # the block ends with a newline: the last piece is empty
             result.rows += len(lines) - lines.count(b"")
-            _plain_rows(block, lines, column, lookup, result.hits, result.lines)
+            _plain_rows(lines, column, lookup, result.hits, result.lines)
             result.lines += len(lines)
     if pending:
         raise InputError("feed.bad_csv", path=path, line=result.lines + 1)
@@ -360,7 +360,6 @@ def _read_hashed(
 
 
 def _plain_rows(
-    block: bytes,
     lines: list[bytes],
     column: int,
     lookup: dict[bytes, str],
@@ -380,11 +379,12 @@ def _plain_rows(
         ]
     position = 0
     for line in found:
-        start = block.find(line, position)
-        row_no += block.count(b"\n", position, start) + 1
+        # The found line is the very object in ``lines``, so ``index`` matches it by
+        # identity at once; equal lines before it were found (and passed) first.
+        position = lines.index(line, position)
         # Last row wins: a later row for the same person replaces the earlier one.
-        hits[line.split(b",", limit)[column].strip()] = (row_no, line)
-        position = start + len(line) + 1
+        hits[line.split(b",", limit)[column].strip()] = (row_no + position + 1, line)
+        position += 1
 
 
 def _quoted_rows(
