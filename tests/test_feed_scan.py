@@ -83,3 +83,31 @@ def test_halves_that_disagree_on_the_encoding_are_decoded_together(
         "id_number": second,
         "health_code": "red",
     }
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_row_numbers_count_blank_short_and_repeated_lines(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel: bool
+) -> None:
+    members = make_ids(40)
+    lines = []
+    for i in range(120_000):
+        lines.append(f"路人{i},9{i:017d},绿码")
+        if i % 3001 == 0:
+            lines.append("")  # a blank line: counted as a line, not as a row
+        if i % 2999 == 0:
+            lines.append("short")  # fewer cells than the ID column
+        if i % 3000 == 0:
+            member = members[i // 3000]
+            lines += [f"甲,{member},黄码"] * 2  # the same bytes twice: the second one wins
+    path = tmp_path / "feed.csv"
+    path.write_text(HEADER + "\n".join(lines) + "\n", encoding="utf-8")
+    expected = {}
+    for number, line in enumerate(lines, start=2):  # the header is line 1
+        cells = line.split(",")
+        if len(cells) > 1 and cells[1] in members:
+            expected[cells[1]] = number
+    monkeypatch.setattr(feed, "PARALLEL_MIN_BYTES", 1 << 20 if parallel else 1 << 40)
+    scan = feed.scan(path, set(members))
+    assert scan.rows == sum(1 for line in lines if line)
+    assert {key: row for key, (row, _) in scan.latest.items()} == expected
