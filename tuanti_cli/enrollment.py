@@ -340,6 +340,9 @@ def withdraw(store: Store, roster: Roster, member_no: str, now: dt.datetime) -> 
     """Erase a member: personal data and health history (secure_delete overwrites the bytes)."""
     number = member_no.strip().upper()
     with store.transaction() as conn:
-        conn.execute("DELETE FROM member WHERE id = ?", (member_id(store, roster, number),))
+        erased = member_id(store, roster, number)
+        # History has no foreign key to member (see migration 0002): erase it by hand.
+        conn.execute("DELETE FROM health_history WHERE member_id = ?", (erased,))
+        conn.execute("DELETE FROM member WHERE id = ?", (erased,))
         audit.record(conn, "member.withdraw", roster.roster_id, {"member_no": number}, now=now)
     store.checkpoint()

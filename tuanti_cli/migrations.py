@@ -99,4 +99,38 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         """,
     ),
+    (
+        # History gets one row per member per run (1.2 million after 30 days of 10,000
+        # members). An index led by member_id put each run's rows on thousands of scattered
+        # pages (≈0.25 s and 10–20 MB of WAL per refresh); without it every index grows at
+        # its end. Without that index a foreign key to member would scan the whole table for
+        # every member deleted, so erasure is explicit instead: enrollment.withdraw and
+        # rosters.delete delete a member's history in the same transaction.
+        "0002_history_appends_only",
+        """
+        CREATE TABLE health_history_new (
+            id INTEGER PRIMARY KEY,
+            member_id INTEGER NOT NULL,
+            run_id INTEGER NOT NULL REFERENCES run(run_id),
+            health_code TEXT NOT NULL,
+            nat_sampled_at TEXT,
+            nat_result TEXT,
+            vaccination TEXT NOT NULL,
+            vaccine_doses INTEGER,
+            last_dose_date TEXT,
+            compared_at TEXT NOT NULL,
+            flags TEXT NOT NULL DEFAULT '',
+            abnormal INTEGER NOT NULL DEFAULT 0
+        );
+        INSERT INTO health_history_new
+            SELECT h.id, h.member_id, h.run_id, h.health_code, h.nat_sampled_at, h.nat_result,
+                   h.vaccination, h.vaccine_doses, h.last_dose_date, h.compared_at, h.flags,
+                   h.abnormal
+            FROM health_history h JOIN member m ON m.id = h.member_id;
+        DROP TABLE health_history;
+        ALTER TABLE health_history_new RENAME TO health_history;
+        CREATE INDEX history_by_run ON health_history(run_id);
+        CREATE INDEX history_by_time ON health_history(compared_at);
+        """,
+    ),
 ]

@@ -198,6 +198,13 @@ def delete(store: Store, roster: Roster, now: dt.datetime) -> int:
         (members,) = conn.execute(
             "SELECT count(*) FROM member WHERE roster_id = ?", (roster.roster_id,)
         ).fetchone()
+        # History has no foreign key to member (see migration 0002): erase it by hand, in
+        # one pass over the table for the whole roster.
+        conn.execute(
+            "DELETE FROM health_history WHERE member_id IN"
+            " (SELECT id FROM member WHERE roster_id = ?)",
+            (roster.roster_id,),
+        )
         conn.execute("DELETE FROM roster WHERE roster_id = ?", (roster.roster_id,))
         audit.record(conn, "roster.delete", roster.roster_id, {"members": members}, now=now)
     return int(members)

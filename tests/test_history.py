@@ -1,0 +1,113 @@
+"""Health history: erased with its member, and laid out so that refreshes only append."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ADMIN, Run
+from tests.helpers import make_ids
+from tuanti_cli import store as store_module
+from tuanti_cli.keys import read_key_file
+from tuanti_cli.migrations import MIGRATIONS
+from tuanti_cli.store import Store
+
+
+def query(db_path: Path, key_path: Path, sql: str, params: Any = ()) -> list[Any]:
+    with Store.open(db_path, read_key_file(key_path)) as store:
+        return store.query(sql, params)
+
+
+def history_by_member(db_path: Path, key_path: Path) -> dict[int, int]:
+    rows = query(db_path, key_path, "SELECT member_id, count(*) FROM health_history GROUP BY 1")
+    return {member_id: count for member_id, count in rows}
+
+
+def member_ids(db_path: Path, key_path: Path, roster_id: str) -> list[int]:
+    rows = query(
+        db_path, key_path, "SELECT id FROM member WHERE roster_id = ? ORDER BY id", (roster_id,)
+    )
+    return [row[0] for row in rows]
+
+
+def two_rosters_refreshed_twice(run: Run, tmp_path: Path) -> tuple[str, str, list[str]]:
+    """Roster A with two members and B with one, each compared in two runs."""
+    assert run("init", *ADMIN).exit_code == 0
+    rosters = []
+    for name in ("A", "B"):
+        created = run("roster", "create", "--name", name, "--address", "北京", "--format", "json")
+        assert created.exit_code == 0, created.output
+        rosters.append(json.loads(created.stdout)["roster_id"])
+    ids = make_ids(3)
+    for roster_id, name, number in zip(
+        (rosters[0], rosters[0], rosters[1]), ("甲", "乙", "丙"), ids, strict=True
+    ):
+        added = run(
+            "enroll", "add", roster_id, "--name", name, "--id-number", number,
+            "--phone", "13912340000", "--yes",
+        )  # fmt: skip
+        assert added.exit_code == 0, added.output
+    for code in ("绿码", "黄码"):  # two different feeds, so neither run is skipped
+        feed = tmp_path / f"feed-{code}.csv"
+        rows = "".join(f"{n},{i},{code}\n" for n, i in zip(("甲", "乙", "丙"), ids, strict=True))
+        feed.write_text("姓名,证件号码,健康码状态\n" + rows, encoding="utf-8")
+        result = run("refresh", "--feed", str(feed), "--as-of", "2022-12-05 09:00")
+        assert result.exit_code == 0, result.output
+    return rosters[0], rosters[1], ids
+
+
+def test_withdraw_erases_the_members_history_and_health(
+    run: Run, tmp_path: Path, db_path: Path, key_path: Path
+) -> None:
+    roster_a, roster_b, _ = two_rosters_refreshed_twice(run, tmp_path)
+    first, second = member_ids(db_path, key_path, roster_a)
+    (third,) = member_ids(db_path, key_path, roster_b)
+    assert history_by_member(db_path, key_path) == {first: 2, second: 2, third: 2}
+    assert run("member", "withdraw", roster_a, "M0001", "--yes").exit_code == 0
+    assert history_by_member(db_path, key_path) == {second: 2, third: 2}
+    health = query(db_path, key_path, "SELECT member_id FROM health ORDER BY 1")
+    assert [row[0] for row in health] == [second, third]
+
+
+def test_roster_delete_erases_its_members_history_only(
+    run: Run, tmp_path: Path, db_path: Path, key_path: Path
+) -> None:
+    roster_a, roster_b, _ = two_rosters_refreshed_twice(run, tmp_path)
+    (third,) = member_ids(db_path, key_path, roster_b)
+    assert run("roster", "delete", roster_a, "--yes").exit_code == 0
+    assert history_by_member(db_path, key_path) == {third: 2}
+    assert run("changes", roster_b, "--format", "json").exit_code == 0
+
+
+def test_refreshes_append_history_without_an_index_led_by_member(
+    run: Run, tmp_path: Path, db_path: Path, key_path: Path
+) -> None:
+    # An index led by member_id spreads each run's rows over the whole index (≈0.25 s per
+    # refresh after 30 days); a foreign key to member would need one.
+    two_rosters_refreshed_twice(run, tmp_path)
+    indexes = query(db_path, key_path, "PRAGMA index_list(health_history)")
+    leading = {query(db_path, key_path, f"PRAGMA index_info({row[1]})")[0][2] for row in indexes}
+    assert leading == {"run_id", "compared_at"}
+    references = query(db_path, key_path, "PRAGMA foreign_key_list(health_history)")
+    assert [row[2] for row in references] == ["run"]
+
+
+def test_a_store_from_before_0002_keeps_its_history(
+    run: Run, tmp_path: Path, db_path: Path, key_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as old_code:
+        old_code.setattr(store_module, "MIGRATIONS", MIGRATIONS[:1])
+        roster_a, _, _ = two_rosters_refreshed_twice(run, tmp_path)
+        before = query(db_path, key_path, "SELECT * FROM health_history ORDER BY id")
+        assert query(db_path, key_path, "SELECT name FROM migrations") == [("0001_initial",)]
+    assert len(before) == 6
+    after = query(db_path, key_path, "SELECT * FROM health_history ORDER BY id")
+    assert after == before
+    names = query(db_path, key_path, "SELECT name FROM migrations ORDER BY name")
+    assert [row[0] for row in names] == [name for name, _ in MIGRATIONS]
+    assert query(db_path, key_path, "PRAGMA integrity_check") == [("ok",)]
+    assert run("member", "withdraw", roster_a, "M0002", "--yes").exit_code == 0
+    assert len(query(db_path, key_path, "SELECT * FROM health_history")) == 4
