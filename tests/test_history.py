@@ -111,3 +111,22 @@ def test_a_store_from_before_0002_keeps_its_history(
     assert query(db_path, key_path, "PRAGMA integrity_check") == [("ok",)]
     assert run("member", "withdraw", roster_a, "M0002", "--yes").exit_code == 0
     assert len(query(db_path, key_path, "SELECT * FROM health_history")) == 4
+
+
+@pytest.mark.parametrize(
+    "erase",
+    [("member", "withdraw", "{a}", "M0001", "--yes"), ("roster", "delete", "{a}", "--yes")],
+    ids=["withdraw", "roster-delete"],
+)
+def test_erasure_leaves_no_copy_in_the_wal_while_the_store_is_open_elsewhere(
+    run: Run, tmp_path: Path, db_path: Path, key_path: Path, erase: tuple[str, ...]
+) -> None:
+    roster_a, _, _ = two_rosters_refreshed_twice(run, tmp_path)
+    wal = Path(f"{db_path}-wal")
+    # While another connection is open (a `show` paging in another terminal), SQLite does
+    # not fold the WAL away when the erasing command closes its own.
+    with Store.open(db_path, read_key_file(key_path)) as elsewhere:
+        assert elsewhere.query("SELECT count(*) FROM member")[0][0] == 3
+        result = run(*(arg.format(a=roster_a) for arg in erase))
+        assert result.exit_code == 0, result.output
+        assert wal.exists() and wal.stat().st_size == 0

@@ -207,4 +207,5 @@ def delete(store: Store, roster: Roster, now: dt.datetime) -> int:
         )
         conn.execute("DELETE FROM roster WHERE roster_id = ?", (roster.roster_id,))
         audit.record(conn, "roster.delete", roster.roster_id, {"members": members}, now=now)
+    store.checkpoint()  # as for a withdrawal: no copy of the erased pages stays in the WAL
     return int(members)
