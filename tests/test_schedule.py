@@ -99,6 +99,11 @@ def test_print_cron(run: Run, store_ready: None, tmp_path: Path) -> None:
     assert lines[0].startswith(f"{six.minute} {six.hour} * * * ")
     assert "refresh --feed" in lines[0] and "--quiet" in lines[0]
     assert "TUANTI_PASSPHRASE" not in result.stdout
+    assert result.stdout.startswith("# tuanti refresh at 06:00, 16:30 Asia/Shanghai")
+    chinese = run(
+        "--lang", "zh", "schedule", "--feed", str(tmp_path / "feed.csv"), "--print-cron",
+    )  # fmt: skip
+    assert chinese.stdout.startswith("# tuanti refresh，时间 06:00, 09:00, 12:00, 16:00（Asia/")
 
 
 def test_bad_times_and_zones(run: Run, store_ready: None, tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tuanti_cli.errors import InputError
+from tuanti_cli.i18n import t
 from tuanti_cli.masking import scrub
 
 DEFAULT_TIMES = "06:00,09:00,12:00,16:00"
@@ -99,10 +100,13 @@ def cron_lines(
     """
     local_zone = dt.datetime.now().astimezone().tzinfo
     line = " ".join(shlex.quote(part) for part in command)
-    lines = [
-        f"# tuanti refresh at {', '.join(f'{h:02d}:{m:02d}' for h, m, _ in times)} {zone.key},"
-        f" written in this machine's time zone ({dt.datetime.now().astimezone().tzname()})",
-    ]
+    header = t(
+        "schedule.cron_header",
+        times=", ".join(f"{h:02d}:{m:02d}" for h, m, _ in times),
+        zone=zone.key,
+        local=dt.datetime.now().astimezone().tzname(),
+    )
+    lines = [f"# {header}"]
     for hour, minute, _second in times:
         moment = dt.datetime.combine(today, dt.time(hour, minute), zone).astimezone(local_zone)
         lines.append(f"{moment.minute} {moment.hour} * * * {line}")

@@ -56,6 +56,7 @@ EN: dict[str, str] = {
     "opt.schedule.at": "Times of day, comma-separated.",
     "opt.schedule.tz": "Time zone of --at.",
     "opt.schedule.print_cron": "Print the equivalent crontab lines and exit.",
+    "schedule.cron_header": "tuanti refresh at {times} {zone}, written in this machine's time zone ({local})",
 }
 
 ZH: dict[str, str] = {
@@ -87,4 +88,5 @@ ZH: dict[str, str] = {
     "opt.schedule.at": "每天的运行时间，多个用逗号分隔。",
     "opt.schedule.tz": "--at 所用的时区。",
     "opt.schedule.print_cron": "输出等效的 crontab 配置行后退出。",
+    "schedule.cron_header": "tuanti refresh，时间 {times}（{zone}），已换算为本机时区（{local}）",
 }
