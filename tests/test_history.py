@@ -130,3 +130,27 @@ def test_erasure_leaves_no_copy_in_the_wal_while_the_store_is_open_elsewhere(
         result = run(*(arg.format(a=roster_a) for arg in erase))
         assert result.exit_code == 0, result.output
         assert wal.exists() and wal.stat().st_size == 0
+
+
+def test_a_store_migrated_by_another_process_meanwhile_is_not_migrated_twice(
+    run: Run, tmp_path: Path, db_path: Path, key_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with monkeypatch.context() as old_code:
+        old_code.setattr(store_module, "MIGRATIONS", MIGRATIONS[:1])
+        two_rosters_refreshed_twice(run, tmp_path)
+    key = read_key_file(key_path)
+    begin = Store.transaction
+    raced = []
+
+    def another_process_migrates_first(self: Store) -> Any:
+        if not raced:  # between reading what is pending and taking the write lock
+            raced.append(True)
+            Store.open(db_path, key).close()
+        return begin(self)
+
+    monkeypatch.setattr(Store, "transaction", another_process_migrates_first)
+    with Store.open(db_path, key) as store:
+        names = [row[0] for row in store.query("SELECT name FROM migrations ORDER BY name")]
+        assert names == [name for name, _ in MIGRATIONS]
+        assert len(store.query("SELECT * FROM health_history")) == 6
+    assert raced

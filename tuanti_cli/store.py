@@ -212,7 +212,11 @@ class Store:
         if not pending:
             return
         with self.transaction() as conn:
+            # Another process may have migrated while this one waited for the write lock.
+            done = {row[0] for row in conn.execute("SELECT name FROM migrations")}
             for name, sql in pending:
+                if name in done:
+                    continue
                 for statement in sql.split(";"):
                     if statement.strip():
                         conn.execute(statement)
