@@ -8,6 +8,7 @@ import pytest
 
 from tests.helpers import make_id, make_ids
 from tuanti_cli import feed
+from tuanti_cli.errors import InputError
 
 HEADER = "姓名,证件号码,健康码状态\n"
 
@@ -111,3 +112,104 @@ def test_row_numbers_count_blank_short_and_repeated_lines(
     scan = feed.scan(path, set(members))
     assert scan.rows == sum(1 for line in lines if line)
     assert {key: row for key, (row, _) in scan.latest.items()} == expected
+
+
+def _scan_with_spy(
+    path: Path, members: set[str], monkeypatch: pytest.MonkeyPatch, parallel: bool
+) -> tuple[feed.FeedScan, list[bool]]:
+    """Scan, noting whether the two-process scan was used (``True``) or gave up."""
+    monkeypatch.setattr(feed, "PARALLEL_MIN_BYTES", 1 << 20 if parallel else 1 << 40)
+    used: list[bool] = []
+    scan_in_two = feed._scan_in_two
+
+    def spy(*args: object) -> object:
+        result = scan_in_two(*args)  # type: ignore[arg-type]
+        used.append(result is not None)
+        return result
+
+    monkeypatch.setattr(feed, "_scan_in_two", spy)
+    return feed.scan(path, members), used
+
+
+def test_quoted_feeds_are_split_too_and_agree_with_the_serial_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    members = make_ids(30)
+    path = tmp_path / "quoted.csv"
+    physical_line = 1  # the header
+    expected = {}
+    with path.open("w", encoding="utf-8") as out:
+        out.write('"姓名","证件号码","健康码状态","备注"\n')
+        for i in range(60_000):
+            number = members[i % 30] if i % 2000 == 7 else f"9{i:017d}"
+            # Newlines inside quotes near both ends (the cut, in the middle, is not in one);
+            # commas inside quotes everywhere.
+            multi_line = i < 3000 or i > 57_000
+            note = '"两行\n备注"' if multi_line else '"甲,乙"'
+            out.write(f'"路人{i}","{number}","绿码",{note}\n')
+            physical_line += 1
+            if number in members:
+                expected[number] = physical_line
+            physical_line += multi_line
+    serial, _ = _scan_with_spy(path, set(members), monkeypatch, parallel=False)
+    split, used = _scan_with_spy(path, set(members), monkeypatch, parallel=True)
+    assert used == [True]
+    assert (split.rows, split.latest, split.sha256) == (serial.rows, serial.latest, serial.sha256)
+    assert serial.rows == 60_000
+    assert {key: row for key, (row, _) in serial.latest.items()} == expected
+    assert serial.latest[members[7]][1]["health_code"] == "绿码"
+
+
+def test_a_cut_inside_a_quoted_field_falls_back_to_one_scan(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first, second = make_ids(2)
+    path = tmp_path / "long-note.csv"
+    with path.open("w", encoding="utf-8") as out:
+        out.write("姓名,证件号码,健康码状态,备注\n")
+        out.write(f"甲,{first},绿码,x\n")
+        for i in range(15_000):
+            out.write(f"路人{i},9{i:017d},绿码,\n")
+        # ≈0.9 MB of one quoted field: the middle of the file, where it is cut in two
+        note = "\n".join(f"第{i}行,{second}" for i in range(30_000))
+        out.write(f'路人,999999999999999999,红码,"{note}"\n')
+        for i in range(15_000):
+            out.write(f"路人{i},8{i:017d},绿码,\n")
+        out.write(f"乙,{second},黄码,\n")
+    scan, used = _scan_with_spy(path, {first, second}, monkeypatch, parallel=True)
+    assert used == [False]
+    assert scan.rows == 30_003
+    assert scan.latest[first][0] == 2
+    assert scan.latest[second] == (
+        2 + 15_000 + 30_000 + 15_000 + 1,
+        {"name": "乙", "id_number": second, "health_code": "黄码"},
+    )
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_a_stray_quote_is_reported_not_carried_through_the_feed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel: bool
+) -> None:
+    member = make_ids(1)[0]
+    path = tmp_path / "stray.csv"
+    with path.open("w", encoding="utf-8") as out:
+        out.write(HEADER)
+        out.write(f"甲,{member},绿码\n")
+        out.write('乙",999999999999999999,绿码\n')  # line 3: a quote that never closes
+        for i in range(100_000):
+            out.write(f"路人{i},9{i:017d},绿码\n")
+    monkeypatch.setattr(feed, "PARALLEL_MIN_BYTES", 1 << 20 if parallel else 1 << 40)
+    with pytest.raises(InputError) as raised:
+        feed.scan(path, {member})
+    assert raised.value.key == "feed.open_quote"
+    assert "line 3" in str(raised.value)
+
+
+def test_a_feed_cut_inside_quotes_names_the_line_the_quote_opened(tmp_path: Path) -> None:
+    member = make_ids(1)[0]
+    path = tmp_path / "cut.csv"
+    path.write_text(HEADER + f'甲,{member},绿码\n\n乙,{member},"红码\n', encoding="utf-8")
+    with pytest.raises(InputError) as raised:
+        feed.scan(path, {member})
+    assert raised.value.key == "feed.bad_csv"
+    assert "(line 4)" in str(raised.value)

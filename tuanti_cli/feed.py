@@ -135,6 +135,9 @@ def scan(
 
 
 PARALLEL_MIN_BYTES = 16 << 20
+MAX_RECORD_BYTES = 1 << 20
+"""A quoted record still open after this many bytes is a stray quote (csv's own limit for
+a field is 128 KiB): carrying it on would hold the rest of the feed in memory."""
 HASH_BLOCK_BYTES = CHUNK_BYTES
 
 
@@ -145,7 +148,8 @@ class _RangeScan:
     hits: dict[bytes, tuple[int, bytes]] = field(default_factory=dict)
     rows: int = 0
     lines: int = 0
-    quoted: bool = False
+    unfinished: bool = False
+    """The range stops inside a quoted record, so the other half did not start at a row."""
     digests: list[bytes] = field(default_factory=list)
     finished: dict[bytes, tuple[int, Any]] | None = None
     """The hits decoded and prepared, or ``None`` when that is left to the caller."""
@@ -215,7 +219,7 @@ def _scan_csv(path: Path, members: set[str], encoding: str, prepare: Prepare) ->
     finisher = _Finisher(tuple((i, name) for name, i in columns.items()), encoding, path, prepare)
     scanned = _scan_in_two(path, data_start, size, column, lookup, finisher)
     if scanned is None:
-        scanned = _scan_range(path, data_start, size, column, lookup, True, hash_from=0)
+        scanned = _scan_range(path, data_start, size, column, lookup, hash_from=0)
     if scanned.finished is None:
         scanned.finished, scanned.encoding = finisher.finish(scanned.hits)
     result = FeedScan(
@@ -240,8 +244,8 @@ def _scan_in_two(
     each also decodes and prepares the members' rows it found.
 
     Returns ``None`` (scan serially instead) for small files, where fork is missing, when
-    other threads run (forking them is unsafe), or when a half holds quoted fields, which
-    could hide a newline at the cut.
+    other threads run (forking them is unsafe), or when the cut fell inside a quoted field
+    that holds a newline: the first half, read from the start, knows.
     """
     if end - start < PARALLEL_MIN_BYTES or not hasattr(os, "fork") or threading.active_count() > 1:
         return None
@@ -254,7 +258,7 @@ def _scan_in_two(
     if pid == 0:  # the child: scan the second half, send it back, leave at once
         try:
             os.close(reader)
-            second = _scan_range(path, middle, end, column, lookup, False, hash_from=middle)
+            second = _scan_range(path, middle, end, column, lookup, hash_from=middle)
             _finish_quietly(second, finisher)
             with os.fdopen(writer, "wb") as out:
                 pickle.dump(second, out, protocol=pickle.HIGHEST_PROTOCOL)
@@ -262,7 +266,7 @@ def _scan_in_two(
             os._exit(0)
     os.close(writer)
     try:
-        first = _scan_range(path, start, middle, column, lookup, False, hash_from=0)
+        first = _scan_range(path, start, middle, column, lookup, hash_from=0, to_the_end=False)
         _finish_quietly(first, finisher)
         with os.fdopen(reader, "rb") as incoming:
             data = incoming.read()
@@ -272,8 +276,8 @@ def _scan_in_two(
         second = pickle.loads(data)
     except (pickle.UnpicklingError, EOFError, ValueError):
         return None  # the helper died half-way: scan the whole file here instead
-    if first.quoted or second.quoted:
-        return None
+    if first.unfinished:
+        return None  # the second half began inside a record
     for key, (row, line) in second.hits.items():
         first.hits[key] = (first.lines + row, line)  # later rows win
     if (
@@ -294,7 +298,7 @@ def _scan_in_two(
 
 def _finish_quietly(part: _RangeScan, finisher: _Finisher) -> None:
     """Decode and prepare a half's rows; on any trouble leave it to the caller."""
-    if part.quoted:
+    if part.unfinished:
         return
     try:
         part.finished, part.encoding = finisher.finish(part.hits)
@@ -308,38 +312,44 @@ def _scan_range(
     end: int,
     column: int,
     lookup: dict[bytes, str],
-    allow_quotes: bool,
     hash_from: int,
+    to_the_end: bool = True,
 ) -> _RangeScan:
     """Find members' rows between two line starts; row numbers count from the range start.
 
     On the way it hashes the fixed-size blocks of the file that begin in ``[hash_from,
     end)``: the feed's fingerprint is the SHA-256 of all block digests, the same whether one
-    process read the file or two processes read a half each.
+    process read the file or two processes read a half each. A range that stops inside a
+    quoted record fails at the end of the file and is marked ``unfinished`` elsewhere.
+    Errors name the file's line as if the range began right after the header (line 2): a
+    forked half that fails is scanned again from there.
     """
     result = _RangeScan()
     pending = b""
+    keys: set[str] | None = None  # the lookup as Latin-1 text, for quoted blocks
     with open_input(path) as stream:
         blocks = _line_blocks(_read_hashed(stream, start, end, hash_from, result.digests, path))
         for block in blocks:
             if b"\r" in block:
                 block = block.replace(b"\r\n", b"\n")
             if pending or b'"' in block:
-                if not allow_quotes:
-                    result.quoted = True
-                    return result
+                if keys is None:
+                    keys = {key.decode("latin-1") for key in lookup}
                 pending, counted, result.lines = _quoted_rows(
-                    pending + block, column, lookup, result.hits, result.lines
+                    pending + block, column, keys, result.hits, result.lines
                 )
                 result.rows += counted
+                if len(pending) > MAX_RECORD_BYTES:  # a stray quote, not a record
+                    raise InputError("feed.open_quote", path=path, line=result.lines + 2)
                 continue
             lines = block.split(b"\n")
             lines.pop()  # the block ends with a newline: the last piece is empty
             result.rows += len(lines) - lines.count(b"")
             _plain_rows(lines, column, lookup, result.hits, result.lines)
             result.lines += len(lines)
-    if pending:
-        raise InputError("feed.bad_csv", path=path, line=result.lines + 1)
+    if pending and to_the_end:
+        raise InputError("feed.bad_csv", path=path, line=result.lines + 2)
+    result.unfinished = bool(pending)
     return result
 
 
@@ -390,38 +400,71 @@ def _plain_rows(
 def _quoted_rows(
     data: bytes,
     column: int,
-    lookup: dict[bytes, str],
+    keys: set[str],
     hits: dict[bytes, tuple[int, bytes]],
     row_no: int,
 ) -> tuple[bytes, int, int]:
-    """Rows that may hold quoted fields (commas or newlines inside quotes).
+    """Rows that may hold quoted fields (commas or newlines inside quotes), read by ``csv``.
 
-    Returns the unfinished record to carry into the next block, the rows counted and the
-    number of the last physical line read.
+    The bytes are read as Latin-1, one character a byte, so that cells can be cut without
+    decoding them. Returns the unfinished record to carry into the next block, the rows
+    counted, and the number of the last physical line of the records finished here.
     """
-    rows = 0
-    record = b""
-    start = row_no + 1
-    for line in data.split(b"\n")[:-1]:
-        row_no += 1
-        if not record:
-            start = row_no
-        record += line
-        if record.count(b'"') % 2:
-            record += b"\n"
-            continue
-        if record.strip():
-            rows += 1
-            try:
-                cells = next(csv.reader([record.decode("latin-1")]), [])
-            except csv.Error:
-                cells = []  # no readable ID: the row cannot be anybody's
-            if len(cells) > column:
-                key = cells[column].strip().encode("latin-1")
-                if key in lookup:
-                    hits[key] = (start, record)
-        record = b""
-    return record, rows, row_no
+    lines = data.decode("latin-1").split("\n")
+    lines.pop()  # the data ends with a newline: the last piece is empty
+    records, firsts, done = _records(lines)
+    try:
+        found = [
+            index
+            for index, cells in enumerate(csv.reader(records))
+            if len(cells) > column and cells[column].strip() in keys
+        ]
+    except csv.Error:  # e.g. a lone carriage return: read record by record instead
+        found = [
+            index
+            for index, record in enumerate(records)
+            if (cells := _cells(record))[column:] and cells[column].strip() in keys
+        ]
+    for index in found:
+        record = records[index]
+        key = _cells(record)[column].strip().encode("latin-1")
+        first = firsts[index] if firsts is not None else index
+        hits[key] = (row_no + first + 1, record.encode("latin-1"))  # last row wins
+    pending = "".join(line + "\n" for line in lines[done:]).encode("latin-1")
+    return pending, len(records) - records.count(""), row_no + done
+
+
+def _records(lines: list[str]) -> tuple[list[str], list[int] | None, int]:
+    """Physical lines grouped into records: a record goes on while it holds an odd number of
+    quote characters (a quoted field with a newline in it).
+
+    Returns the records, the index of each one's first line (``None`` when every line is a
+    record), and how many lines the finished records take: the rest is a record still open.
+    """
+    odd = [index for index, line in enumerate(lines) if line.count('"') & 1]
+    if not odd:
+        return lines, None, len(lines)
+    records: list[str] = []
+    firsts: list[int] = []
+    position = 0
+    for opening, closing in zip(odd[::2], odd[1::2], strict=False):
+        records += lines[position:opening]
+        firsts += range(position, opening)
+        records.append("\n".join(lines[opening : closing + 1]))
+        firsts.append(opening)
+        position = closing + 1
+    done = odd[-1] if len(odd) % 2 else len(lines)
+    records += lines[position:done]
+    firsts += range(position, done)
+    return records, firsts, done
+
+
+def _cells(record: str) -> list[str]:
+    """One record's cells; none when ``csv`` cannot read it (then it is nobody's row)."""
+    try:
+        return next(csv.reader([record]), [])
+    except csv.Error:
+        return []
 
 
 def _id_patterns() -> re.Pattern[bytes]:
