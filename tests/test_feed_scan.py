@@ -17,6 +17,23 @@ def x_id() -> str:
     return next(n for n in (make_id("440301", seq=s) for s in range(1000)) if n.endswith("X"))
 
 
+def _scan_with_spy(
+    path: Path, members: set[str], monkeypatch: pytest.MonkeyPatch, parallel: bool
+) -> tuple[feed.FeedScan, list[bool]]:
+    """Scan, noting whether the two-process scan was used (``True``) or gave up."""
+    monkeypatch.setattr(feed, "PARALLEL_MIN_BYTES", 1 << 20 if parallel else 1 << 40)
+    used: list[bool] = []
+    scan_in_two = feed._scan_in_two
+
+    def spy(*args: object) -> object:
+        result = scan_in_two(*args)  # type: ignore[arg-type]
+        used.append(result is not None)
+        return result
+
+    monkeypatch.setattr(feed, "_scan_in_two", spy)
+    return feed.scan(path, members), used
+
+
 def test_padded_and_lowercase_ids_match(tmp_path: Path) -> None:
     plain, with_x = make_ids(1)[0], x_id()
     path = tmp_path / "feed.csv"
@@ -42,18 +59,8 @@ def test_both_paths_agree_on_rows_fingerprint_and_last_row(
         for number in members:
             out.write(f"甲,{number},黄码\n")
         out.write(f"甲,{members[0]},红码\n")  # the last row for this person wins
-    monkeypatch.setattr(feed, "PARALLEL_MIN_BYTES", 1 << 20 if parallel else 1 << 40)
-    split_scans = []
-    scan_in_two = feed._scan_in_two
-
-    def spy(*args: object) -> object:
-        result = scan_in_two(*args)  # type: ignore[arg-type]
-        split_scans.append(result is not None)
-        return result
-
-    monkeypatch.setattr(feed, "_scan_in_two", spy)
-    scan = feed.scan(path, set(members))
-    assert split_scans == [parallel]
+    scan, used = _scan_with_spy(path, set(members), monkeypatch, parallel)
+    assert used == [parallel]
     assert scan.rows == 300_000 + 51
     assert scan.latest[members[0]] == (
         300_000 + 52,
@@ -112,23 +119,6 @@ def test_row_numbers_count_blank_short_and_repeated_lines(
     scan = feed.scan(path, set(members))
     assert scan.rows == sum(1 for line in lines if line)
     assert {key: row for key, (row, _) in scan.latest.items()} == expected
-
-
-def _scan_with_spy(
-    path: Path, members: set[str], monkeypatch: pytest.MonkeyPatch, parallel: bool
-) -> tuple[feed.FeedScan, list[bool]]:
-    """Scan, noting whether the two-process scan was used (``True``) or gave up."""
-    monkeypatch.setattr(feed, "PARALLEL_MIN_BYTES", 1 << 20 if parallel else 1 << 40)
-    used: list[bool] = []
-    scan_in_two = feed._scan_in_two
-
-    def spy(*args: object) -> object:
-        result = scan_in_two(*args)  # type: ignore[arg-type]
-        used.append(result is not None)
-        return result
-
-    monkeypatch.setattr(feed, "_scan_in_two", spy)
-    return feed.scan(path, members), used
 
 
 def test_quoted_feeds_are_split_too_and_agree_with_the_serial_scan(
