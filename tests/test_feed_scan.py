@@ -203,3 +203,31 @@ def test_a_feed_cut_inside_quotes_names_the_line_the_quote_opened(tmp_path: Path
         feed.scan(path, {member})
     assert raised.value.key == "feed.bad_csv"
     assert "(line 4)" in str(raised.value)
+
+
+@pytest.mark.parametrize("how", ["appended", "replaced"])
+def test_a_feed_written_while_it_is_read_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    member = make_ids(1)[0]
+    path = tmp_path / "feed.csv"
+    path.write_text(HEADER + f"甲,{member},绿码\n", encoding="utf-8")
+    scan_csv = feed._scan_csv
+
+    def provider_writes_meanwhile(*args: object) -> object:
+        result = scan_csv(*args)  # type: ignore[arg-type]
+        if how == "appended":
+            with path.open("a", encoding="utf-8") as out:
+                out.write(f"乙,{make_ids(2)[1]},红码\n")
+        else:
+            fresh = tmp_path / "fresh.csv"
+            fresh.write_text(HEADER + f"甲,{member},红码\n", encoding="utf-8")
+            fresh.replace(path)
+        return result
+
+    monkeypatch.setattr(feed, "_scan_csv", provider_writes_meanwhile)
+    with pytest.raises(InputError) as raised:
+        feed.scan(path, {member})
+    assert raised.value.key == "feed.changed"
+    monkeypatch.setattr(feed, "_scan_csv", scan_csv)
+    assert feed.scan(path, {member}).rows >= 1  # once it stands still, it is read

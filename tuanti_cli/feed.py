@@ -122,16 +122,30 @@ def scan(
 
     ``prepare`` turns a member's raw fields into what the caller wants kept (it must be
     picklable: for a large CSV it runs in both scanning processes, on each one's rows).
+    A feed that is replaced or written to while it is read is refused: applying half of a
+    snapshot would turn the members in the other half ``unknown``.
     """
+    before = _identity(path)
     fmt = detect_format(path) if input_format == "auto" else input_format
     if fmt == "csv":
         result = _scan_csv(path, members, encoding, prepare)
     else:
         result = {"jsonl": _scan_jsonl, "json": _scan_json}[fmt](path, members, encoding)
         result.latest = {k: (row, prepare(f)) for k, (row, f) in result.latest.items()}
+    if _identity(path) != before:
+        raise InputError("feed.changed", path=path)
     if result.rows == 0:
         raise InputError("feed.empty", path=path)
     return result
+
+
+def _identity(path: Path) -> tuple[int, int, int, int] | None:
+    """Which file the path names and its size and modification time, if it names one."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None  # missing or unreadable: opening it says so
+    return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
 
 
 PARALLEL_MIN_BYTES = 16 << 20

@@ -17,6 +17,10 @@ EN: dict[str, str] = {
         "The feed {path} opens a quoted field at line {line} that is still open 1 MiB later; "
         'nothing was changed. Look for a stray " on that line.'
     ),
+    "feed.changed": (
+        "The feed {path} changed while it was being read; nothing was changed. "
+        "Run again once the provider has finished writing it."
+    ),
     "feed.cr_only": (
         "The feed {path} uses old Mac line endings (CR only); nothing was changed. "
         "Save it as CSV UTF-8 with ordinary line endings."
@@ -68,6 +72,7 @@ ZH: dict[str, str] = {
     "feed.no_id_column": "健康数据文件 {path} 没有 id_number（证件号码）列；未做任何改动。请确认这是健康数据导出文件。",
     "feed.bad_csv": "健康数据文件 {path} 在引号内结束（第 {line} 行）；未做任何改动。导出文件可能不完整。",
     "feed.open_quote": '健康数据文件 {path} 第 {line} 行的引号在其后 1 MiB 内仍未闭合；未做任何改动。请检查该行是否有多余的 "。',
+    "feed.changed": "健康数据文件 {path} 在读取过程中发生了变化；未做任何改动。请等数据提供方写完后再运行。",
     "feed.cr_only": "健康数据文件 {path} 使用旧式 Mac 换行（仅 CR）；未做任何改动。请另存为普通换行的 CSV UTF-8。",
     "feed.bad_json": "健康数据文件 {path} 不是有效的 JSON（第 {line} 条记录）；未做任何改动。",
     "feed.json_not_list": "健康数据文件 {path} 是 JSON 但不是对象数组；请使用数组或 JSONL。未做任何改动。",
