@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -231,3 +232,73 @@ def test_a_feed_written_while_it_is_read_is_refused(
     assert raised.value.key == "feed.changed"
     monkeypatch.setattr(feed, "_scan_csv", scan_csv)
     assert feed.scan(path, {member}).rows >= 1  # once it stands still, it is read
+
+
+def _json_feed(path: Path, objects: list[dict[str, str]], layout: str) -> None:
+    if layout == "one-a-line":
+        lines = ",\n".join(json.dumps(o, ensure_ascii=False) for o in objects)
+        text = "\ufeff[\n" + lines + "\n]\n"
+    elif layout == "compact":
+        text = json.dumps(objects, ensure_ascii=False)
+    else:
+        text = json.dumps(objects, ensure_ascii=False, indent=2)
+    path.write_text(text, encoding="utf-8")
+
+
+@pytest.mark.parametrize("layout", ["one-a-line", "compact", "pretty"])
+def test_json_arrays_one_object_a_line_leave_strangers_unparsed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, layout: str
+) -> None:
+    members = make_ids(3)
+    objects = [{"证件号码": f"9{i:017d}", "健康码状态": "绿码"} for i in range(500)]
+    objects[100] = {"姓名": "甲", "证件号码": members[0], "健康码状态": "红码"}
+    objects[300] = {"证件号码": members[1].lower(), "健康码状态": "黄码", "x": {"y": [1]}}
+    objects.append({"证件号码": members[0], "健康码状态": "绿码"})  # the last one wins
+    path = tmp_path / "feed.json"
+    _json_feed(path, objects, layout)
+    parsed = []
+    loads = json.loads
+
+    def counting_loads(text: str) -> object:
+        parsed.append(text)
+        return loads(text)
+
+    monkeypatch.setattr(feed.json, "loads", counting_loads)
+    scan = feed.scan(path, set(members))
+    assert scan.rows == 501
+    assert scan.latest[members[0]] == (501, {"id_number": members[0], "health_code": "绿码"})
+    assert scan.latest[members[1]][0] == 301
+    assert members[2] not in scan.latest
+    if layout == "one-a-line":
+        assert len(parsed) == 3  # the members' objects, and nobody else's
+    else:
+        assert parsed == []  # read object by object instead (raw_decode)
+
+
+@pytest.mark.parametrize(
+    "loose",
+    [
+        pytest.param('[\n{"id_number": "1"},\n{"id_number": "2"},\n]\n', id="comma-before-end"),
+        pytest.param('[\n{"id_number": "1"}\n{"id_number": "2"}\n]\n', id="comma-missing"),
+    ],
+)
+def test_loose_commas_in_a_json_array_are_forgiven_as_before(tmp_path: Path, loose: str) -> None:
+    path = tmp_path / "feed.json"
+    path.write_text(loose, encoding="utf-8")
+    scan = feed.scan(path, {"1", "2"})
+    assert (scan.rows, sorted(scan.latest)) == (2, ["1", "2"])
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        pytest.param('[\n{"id_number": "1"},\n{"id_number": "2"},\n', id="cut-short"),
+        pytest.param('[\n{"id_number": "1"},\n{"id_number": 2 3}\n]\n', id="not-json"),
+    ],
+)
+def test_a_broken_json_array_is_refused(tmp_path: Path, broken: str) -> None:
+    path = tmp_path / "feed.json"
+    path.write_text(broken, encoding="utf-8")
+    with pytest.raises(InputError) as raised:
+        feed.scan(path, {"1", "2"})
+    assert raised.value.key == "feed.bad_json"

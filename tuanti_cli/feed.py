@@ -506,6 +506,51 @@ def _member_key(raw: str, members: set[str]) -> str | None:
 
 
 def _scan_jsonl(path: Path, members: set[str], encoding: str) -> FeedScan:
+    return _scan_json_lines(path, members, encoding, None)
+
+
+class _NotOnePerLine(Exception):
+    """The JSON array is not written one object a line: read it object by object instead."""
+
+
+class _ArrayLines:
+    """Follows a JSON array written ``[``, one object a line with a comma after each but the
+    last, ``]`` (as most exporters stream it), and hands on each object's bytes."""
+
+    def __init__(self) -> None:
+        self.opened = self.closed = self.comma = False
+        self.objects = 0
+
+    def item(self, text: bytes) -> bytes | None:
+        """The object on this stripped, non-blank line, or ``None`` for a bracket."""
+        if not self.opened:
+            if text.removeprefix(b"\xef\xbb\xbf").strip() != b"[":
+                raise _NotOnePerLine
+            self.opened = True
+            return None
+        if self.closed:
+            raise _NotOnePerLine
+        if text == b"]":
+            if self.comma:  # a comma after the last object
+                raise _NotOnePerLine
+            self.closed = True
+            return None
+        if self.objects and not self.comma:  # two objects with no comma between them
+            raise _NotOnePerLine
+        self.comma = text.endswith(b",")
+        text = text[:-1].rstrip() if self.comma else text
+        if not (text.startswith(b"{") and text.endswith(b"}")):
+            raise _NotOnePerLine
+        self.objects += 1
+        return text
+
+
+def _scan_json_lines(
+    path: Path, members: set[str], encoding: str, array: _ArrayLines | None
+) -> FeedScan:
+    """JSONL, or a JSON array one object a line, read line by line: a stranger's line is
+    dropped once its ID is found, unparsed. Raises :class:`_NotOnePerLine` for an array
+    laid out otherwise (or not valid JSON: reading it object by object says where)."""
     digest = hashlib.sha256()
     find_id = _id_patterns()
     lookup = _lookup(members)
@@ -516,24 +561,39 @@ def _scan_jsonl(path: Path, members: set[str], encoding: str) -> FeedScan:
     for block in _line_blocks(_blocks(path, digest)):
         for line in block.split(b"\n")[:-1]:
             line_no += 1
-            if not line.strip():
+            text = line.strip()
+            if not text:
                 continue
+            if array is not None:
+                if array.comma and text[-2:] == b"}," and text[:1] == b"{":
+                    text = text[:-1]  # the usual line, checked here for speed
+                    array.objects += 1
+                else:
+                    item = array.item(text)
+                    if item is None:
+                        continue
+                    text = item
             rows += 1
-            match = find_id.search(line)
+            number = rows if array is not None else line_no  # JSON counts objects
+            match = find_id.search(text)
             if match is None:
-                kept.append((line_no, line, None))  # no ID found cheaply: parse to look
+                kept.append((number, text, None))  # no ID found cheaply: parse to look
                 continue
             saw_id = True
             key = lookup.get(match.group(1).strip())
             if key is not None:
-                kept.append((line_no, line, key))
+                kept.append((number, text, key))
             # else: a stranger, dropped without parsing the rest
-    texts, used = decode_all([line for _, line, _ in kept], encoding, path)
+    if array is not None and not array.closed:
+        raise _NotOnePerLine
+    texts, used = decode_all([raw for _, raw, _ in kept], encoding, path)
     result = FeedScan(rows=rows, encoding=used, sha256=digest.hexdigest(), saw_id=saw_id)
-    for (number, _, key), text in zip(kept, texts, strict=True):
+    for (number, _, key), decoded in zip(kept, texts, strict=True):
         try:
-            fields = _object_fields(json.loads(text))
+            fields = _object_fields(json.loads(decoded))
         except (json.JSONDecodeError, RecursionError):
+            if array is not None:
+                raise _NotOnePerLine from None
             if key is not None:  # a member's line that is not JSON: a bad row for them
                 result.latest[key] = (number, {UNREADABLE_ROW: True})
             continue
@@ -564,7 +624,12 @@ def _text_chunks(path: Path, encoding: str, digest: Any) -> Iterator[str]:
 
 
 def _scan_json(path: Path, members: set[str], encoding: str) -> FeedScan:
-    """A JSON array, decoded one object at a time (``raw_decode``), never all at once."""
+    """A JSON array: line by line when written one object a line, else decoded one object
+    at a time (``raw_decode``); never all at once."""
+    try:
+        return _scan_json_lines(path, members, encoding, _ArrayLines())
+    except _NotOnePerLine:
+        pass
     tried = ("utf-8", "gb18030") if encoding == "auto" else (encoding,)
     for name in tried:
         digest = hashlib.sha256()
