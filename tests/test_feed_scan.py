@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.helpers import make_id, make_ids
 from tuanti_cli import feed
@@ -302,3 +304,49 @@ def test_a_broken_json_array_is_refused(tmp_path: Path, broken: str) -> None:
     with pytest.raises(InputError) as raised:
         feed.scan(path, {"1", "2"})
     assert raised.value.key == "feed.bad_json"
+
+
+_cell = st.sampled_from(
+    ["", "绿码", " 红码 ", '"甲,乙"', '"两行\n备注"', '"say ""hi"""', "x", '"\n"', "a b"]
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(
+        st.tuples(st.integers(0, 4), _cell, _cell, st.booleans()), min_size=1, max_size=25
+    ),
+    block=st.integers(16, 200),
+    crlf=st.booleans(),
+)
+def test_block_boundaries_never_change_what_is_found(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    rows: list[tuple[int, str, str, bool]],
+    block: int,
+    crlf: bool,
+) -> None:
+    members = make_ids(4)
+    lines = []
+    for who, before, after, quoted in rows:
+        number = members[who] if who < 4 else "999999999999999999"
+        lines.append(f"{before},{f'{chr(34)}{number}{chr(34)}' if quoted else number},{after}")
+    text = "姓名,证件号码,健康码状态\n" + "\n".join(lines) + "\n"
+    path = tmp_path / "feed.csv"
+    path.write_bytes(text.replace("\n", "\r\n" if crlf else "\n").encode("utf-8"))
+    monkeypatch.setattr(feed, "HASH_BLOCK_BYTES", 1 << 30)
+    try:
+        whole = feed.scan(path, set(members))
+    except InputError as refused:
+        whole_or_error: object = refused.key
+    else:
+        whole_or_error = (whole.rows, whole.latest)
+    monkeypatch.setattr(feed, "HASH_BLOCK_BYTES", block)  # many blocks, cut anywhere
+    try:
+        pieces = feed.scan(path, set(members))
+    except InputError as refused:
+        assert refused.key == whole_or_error
+    else:
+        assert (pieces.rows, pieces.latest) == whole_or_error
