@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from tests.helpers import make_id, make_ids
 from tuanti_cli import feed
 from tuanti_cli.errors import InputError
+from tuanti_cli.feed import csv_feed
 
 HEADER = "姓名,证件号码,健康码状态\n"
 
@@ -24,16 +25,16 @@ def _scan_with_spy(
     path: Path, members: set[str], monkeypatch: pytest.MonkeyPatch, parallel: bool
 ) -> tuple[feed.FeedScan, list[bool]]:
     """Scan, noting whether the two-process scan was used (``True``) or gave up."""
-    monkeypatch.setattr(feed, "PARALLEL_MIN_BYTES", 1 << 20 if parallel else 1 << 40)
+    monkeypatch.setattr(csv_feed, "PARALLEL_MIN_BYTES", 1 << 20 if parallel else 1 << 40)
     used: list[bool] = []
-    scan_in_two = feed._scan_in_two
+    scan_in_two = csv_feed._scan_in_two
 
     def spy(*args: object) -> object:
         result = scan_in_two(*args)  # type: ignore[arg-type]
         used.append(result is not None)
         return result
 
-    monkeypatch.setattr(feed, "_scan_in_two", spy)
+    monkeypatch.setattr(csv_feed, "_scan_in_two", spy)
     return feed.scan(path, members), used
 
 
@@ -70,7 +71,7 @@ def test_both_paths_agree_on_rows_fingerprint_and_last_row(
         {"name": "甲", "id_number": members[0], "health_code": "红码"},
     )
     assert scan.latest[members[1]][0] == 300_000 + 3
-    monkeypatch.setattr(feed, "PARALLEL_MIN_BYTES", 1 << 40 if parallel else 1 << 20)
+    monkeypatch.setattr(csv_feed, "PARALLEL_MIN_BYTES", 1 << 40 if parallel else 1 << 20)
     assert feed.scan(path, set(members)).sha256 == scan.sha256
 
 
@@ -85,7 +86,7 @@ def test_halves_that_disagree_on_the_encoding_are_decoded_together(
         for i in range(200_000):
             out.write(f"x{i},9{i:017d},green\n".encode("gb18030"))
         out.write(f"㑇{second[:2]},{second},red\n".encode("gb18030"))  # not UTF-8
-    monkeypatch.setattr(feed, "PARALLEL_MIN_BYTES", 1 << 20)
+    monkeypatch.setattr(csv_feed, "PARALLEL_MIN_BYTES", 1 << 20)
     scan = feed.scan(path, {first, second})
     assert scan.encoding == "gb18030"
     assert scan.latest[first][1]["name"] == "Li"
@@ -118,7 +119,7 @@ def test_row_numbers_count_blank_short_and_repeated_lines(
         cells = line.split(",")
         if len(cells) > 1 and cells[1] in members:
             expected[cells[1]] = number
-    monkeypatch.setattr(feed, "PARALLEL_MIN_BYTES", 1 << 20 if parallel else 1 << 40)
+    monkeypatch.setattr(csv_feed, "PARALLEL_MIN_BYTES", 1 << 20 if parallel else 1 << 40)
     scan = feed.scan(path, set(members))
     assert scan.rows == sum(1 for line in lines if line)
     assert {key: row for key, (row, _) in scan.latest.items()} == expected
@@ -191,7 +192,7 @@ def test_a_stray_quote_is_reported_not_carried_through_the_feed(
         out.write('乙",999999999999999999,绿码\n')  # line 3: a quote that never closes
         for i in range(100_000):
             out.write(f"路人{i},9{i:017d},绿码\n")
-    monkeypatch.setattr(feed, "PARALLEL_MIN_BYTES", 1 << 20 if parallel else 1 << 40)
+    monkeypatch.setattr(csv_feed, "PARALLEL_MIN_BYTES", 1 << 20 if parallel else 1 << 40)
     with pytest.raises(InputError) as raised:
         feed.scan(path, {member})
     assert raised.value.key == "feed.open_quote"
@@ -215,7 +216,7 @@ def test_a_feed_written_while_it_is_read_is_refused(
     member = make_ids(1)[0]
     path = tmp_path / "feed.csv"
     path.write_text(HEADER + f"甲,{member},绿码\n", encoding="utf-8")
-    scan_csv = feed._scan_csv
+    scan_csv = csv_feed.scan_csv
 
     def provider_writes_meanwhile(*args: object) -> object:
         result = scan_csv(*args)  # type: ignore[arg-type]
@@ -228,11 +229,11 @@ def test_a_feed_written_while_it_is_read_is_refused(
             fresh.replace(path)
         return result
 
-    monkeypatch.setattr(feed, "_scan_csv", provider_writes_meanwhile)
+    monkeypatch.setattr(csv_feed, "scan_csv", provider_writes_meanwhile)
     with pytest.raises(InputError) as raised:
         feed.scan(path, {member})
     assert raised.value.key == "feed.changed"
-    monkeypatch.setattr(feed, "_scan_csv", scan_csv)
+    monkeypatch.setattr(csv_feed, "scan_csv", scan_csv)
     assert feed.scan(path, {member}).rows >= 1  # once it stands still, it is read
 
 
@@ -265,7 +266,7 @@ def test_json_arrays_one_object_a_line_leave_strangers_unparsed(
         parsed.append(text)
         return loads(text)
 
-    monkeypatch.setattr(feed.json, "loads", counting_loads)
+    monkeypatch.setattr(json, "loads", counting_loads)
     scan = feed.scan(path, set(members))
     assert scan.rows == 501
     assert scan.latest[members[0]] == (501, {"id_number": members[0], "health_code": "绿码"})
@@ -336,14 +337,14 @@ def test_block_boundaries_never_change_what_is_found(
     text = "姓名,证件号码,健康码状态\n" + "\n".join(lines) + "\n"
     path = tmp_path / "feed.csv"
     path.write_bytes(text.replace("\n", "\r\n" if crlf else "\n").encode("utf-8"))
-    monkeypatch.setattr(feed, "HASH_BLOCK_BYTES", 1 << 30)
+    monkeypatch.setattr(csv_feed, "HASH_BLOCK_BYTES", 1 << 30)
     try:
         whole = feed.scan(path, set(members))
     except InputError as refused:
         whole_or_error: object = refused.key
     else:
         whole_or_error = (whole.rows, whole.latest)
-    monkeypatch.setattr(feed, "HASH_BLOCK_BYTES", block)  # many blocks, cut anywhere
+    monkeypatch.setattr(csv_feed, "HASH_BLOCK_BYTES", block)  # many blocks, cut anywhere
     try:
         pieces = feed.scan(path, set(members))
     except InputError as refused:

@@ -1,0 +1,227 @@
+"""JSONL and JSON-array feeds: a stranger's line is dropped once its ID is found, unparsed;
+an array not written one object a line is decoded one object at a time, never all at once."""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from tuanti_cli.errors import InputError
+from tuanti_cli.feed.common import (
+    FEED_FIELDS,
+    UNREADABLE_ROW,
+    FeedScan,
+    blocks,
+    feed_field,
+    line_blocks,
+    member_lookup,
+)
+from tuanti_cli.textfile import decode_all
+from tuanti_cli.validate import normalise_id
+
+
+def _id_patterns() -> re.Pattern[bytes]:
+    keys = [k.encode(enc) for k in FEED_FIELDS["id_number"] for enc in ("utf-8", "gb18030")]
+    alternatives = b"|".join(re.escape(k) for k in dict.fromkeys(keys))
+    return re.compile(rb'"(?:' + alternatives + rb')"\s*:\s*"([^"\\]*)"')
+
+
+def _object_fields(obj: Any) -> dict[str, Any] | None:
+    if not isinstance(obj, dict):
+        return None
+    fields: dict[str, Any] = {}
+    for key, value in obj.items():
+        name = feed_field(key)
+        if name is not None and name not in fields:
+            fields[name] = "" if value is None else value
+    return fields
+
+
+def _member_key(raw: str, members: set[str]) -> str | None:
+    if raw in members:
+        return raw
+    key = normalise_id(raw)
+    return key if key in members else None
+
+
+def scan_jsonl(path: Path, members: set[str], encoding: str) -> FeedScan:
+    return _scan_json_lines(path, members, encoding, None)
+
+
+class _NotOnePerLine(Exception):
+    """The JSON array is not written one object a line: read it object by object instead."""
+
+
+class _ArrayLines:
+    """Follows a JSON array written ``[``, one object a line with a comma after each but the
+    last, ``]`` (as most exporters stream it), and hands on each object's bytes."""
+
+    def __init__(self) -> None:
+        self.opened = self.closed = self.comma = False
+        self.objects = 0
+
+    def item(self, text: bytes) -> bytes | None:
+        """The object on this stripped, non-blank line, or ``None`` for a bracket."""
+        if not self.opened:
+            if text.removeprefix(b"\xef\xbb\xbf").strip() != b"[":
+                raise _NotOnePerLine
+            self.opened = True
+            return None
+        if self.closed:
+            raise _NotOnePerLine
+        if text == b"]":
+            if self.comma:  # a comma after the last object
+                raise _NotOnePerLine
+            self.closed = True
+            return None
+        if self.objects and not self.comma:  # two objects with no comma between them
+            raise _NotOnePerLine
+        self.comma = text.endswith(b",")
+        text = text[:-1].rstrip() if self.comma else text
+        if not (text.startswith(b"{") and text.endswith(b"}")):
+            raise _NotOnePerLine
+        self.objects += 1
+        return text
+
+
+def _scan_json_lines(
+    path: Path, members: set[str], encoding: str, array: _ArrayLines | None
+) -> FeedScan:
+    """JSONL, or a JSON array one object a line, read line by line: a stranger's line is
+    dropped once its ID is found, unparsed. Raises :class:`_NotOnePerLine` for an array
+    laid out otherwise (or not valid JSON: reading it object by object says where)."""
+    digest = hashlib.sha256()
+    find_id = _id_patterns()
+    lookup = member_lookup(members)
+    rows = 0
+    saw_id = False
+    kept: list[tuple[int, bytes, str | None]] = []
+    line_no = 0
+    for block in line_blocks(blocks(path, digest)):
+        for line in block.split(b"\n")[:-1]:
+            line_no += 1
+            text = line.strip()
+            if not text:
+                continue
+            if array is not None:
+                if array.comma and text[-2:] == b"}," and text[:1] == b"{":
+                    text = text[:-1]  # the usual line, checked here for speed
+                    array.objects += 1
+                else:
+                    item = array.item(text)
+                    if item is None:
+                        continue
+                    text = item
+            rows += 1
+            number = rows if array is not None else line_no  # JSON counts objects
+            match = find_id.search(text)
+            if match is None:
+                kept.append((number, text, None))  # no ID found cheaply: parse to look
+                continue
+            saw_id = True
+            key = lookup.get(match.group(1).strip())
+            if key is not None:
+                kept.append((number, text, key))
+            # else: a stranger, dropped without parsing the rest
+    if array is not None and not array.closed:
+        raise _NotOnePerLine
+    texts, used = decode_all([raw for _, raw, _ in kept], encoding, path)
+    result = FeedScan(rows=rows, encoding=used, sha256=digest.hexdigest(), saw_id=saw_id)
+    for (number, _, key), decoded in zip(kept, texts, strict=True):
+        try:
+            fields = _object_fields(json.loads(decoded))
+        except (json.JSONDecodeError, RecursionError):
+            if array is not None:
+                raise _NotOnePerLine from None
+            if key is not None:  # a member's line that is not JSON: a bad row for them
+                result.latest[key] = (number, {UNREADABLE_ROW: True})
+            continue
+        _keep(fields, number, members, result)
+    _require_ids(result, path)
+    return result
+
+
+def _require_ids(result: FeedScan, path: Path) -> None:
+    if result.rows and not result.saw_id:
+        raise InputError("feed.no_id_column", path=path)
+
+
+def _keep(fields: dict[str, Any] | None, row: int, members: set[str], result: FeedScan) -> None:
+    if not fields or "id_number" not in fields:
+        return
+    result.saw_id = True
+    key = _member_key(str(fields["id_number"]).strip(), members)
+    if key is not None:
+        result.latest[key] = (row, fields)
+
+
+def _text_chunks(path: Path, encoding: str, digest: Any) -> Iterator[str]:
+    decoder = codecs.getincrementaldecoder("utf-8-sig" if encoding == "utf-8" else encoding)()
+    for block in blocks(path, digest):
+        yield decoder.decode(block)
+    yield decoder.decode(b"", final=True)
+
+
+def scan_json(path: Path, members: set[str], encoding: str) -> FeedScan:
+    """A JSON array: line by line when written one object a line, else decoded one object
+    at a time (``raw_decode``); never all at once."""
+    try:
+        return _scan_json_lines(path, members, encoding, _ArrayLines())
+    except _NotOnePerLine:
+        pass
+    tried = ("utf-8", "gb18030") if encoding == "auto" else (encoding,)
+    for name in tried:
+        digest = hashlib.sha256()
+        result = FeedScan(encoding=name)
+        try:
+            _json_objects(_text_chunks(path, name, digest), members, result, path)
+        except UnicodeDecodeError:
+            continue
+        result.sha256 = digest.hexdigest()
+        _require_ids(result, path)
+        return result
+    if encoding == "auto":
+        raise InputError("input.encoding", path=path)
+    raise InputError("input.encoding_forced", path=path, encoding=encoding)
+
+
+def _json_objects(chunks: Iterator[str], members: set[str], result: FeedScan, path: Path) -> None:
+    decoder = json.JSONDecoder()
+    buffer = ""
+    position = 0
+    started = ended = False
+    for text in chunks:
+        buffer = buffer[position:] + text
+        position = 0
+        while True:
+            while position < len(buffer) and buffer[position] in " \t\r\n,":
+                position += 1
+            if position >= len(buffer):
+                break
+            if not started:
+                if buffer[position] != "[":
+                    raise InputError("feed.json_not_list", path=path)
+                started = True
+                position += 1
+                continue
+            if buffer[position] == "]":
+                ended = True
+                position += 1
+                continue
+            if ended:
+                raise InputError("feed.bad_json", path=path, line=result.rows + 1)
+            try:
+                obj, position = decoder.raw_decode(buffer, position)
+            except json.JSONDecodeError:
+                break  # an object cut by the chunk boundary: read on
+            except RecursionError:
+                raise InputError("feed.bad_json", path=path, line=result.rows + 1) from None
+            result.rows += 1
+            _keep(_object_fields(obj), result.rows, members, result)
+    if buffer[position:].strip() or not ended:
+        raise InputError("feed.bad_json", path=path, line=result.rows + 1)
