@@ -7,10 +7,11 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from typer._click.exceptions import UsageError
 from typer.core import TyperGroup
 
 from tuanti_cli import __version__, clock, i18n
-from tuanti_cli.cli import audit, enroll, key, member, refresh, roster, show
+from tuanti_cli.cli import audit, enroll, key, member, refresh, roster, show, usage
 from tuanti_cli.cli.output import echo, info
 from tuanti_cli.cli.state import AppState, ask_passphrase
 from tuanti_cli.errors import FieldError, InputError, StoreError, TuantiError
@@ -22,9 +23,17 @@ from tuanti_cli.store import DatabaseError
 class TuantiGroup(TyperGroup):
     """Turns every project error into one sentence on stderr and its exit code."""
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        try:
+            return super().parse_args(ctx, args)
+        except UsageError as exc:
+            raise usage.localised(exc) from exc.__cause__
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
+        except UsageError as exc:  # a subcommand's options, or an unknown command
+            raise usage.localised(exc) from exc.__cause__
         except TuantiError as exc:
             typer.echo(str(exc), err=True)
             raise typer.Exit(exc.exit_code) from None
