@@ -24,12 +24,14 @@ class TuantiGroup(TyperGroup):
     """Turns every project error into one sentence on stderr and its exit code."""
 
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """Parse the root options; a usage error there is worded in the user's language."""
         try:
             return super().parse_args(ctx, args)
         except UsageError as exc:
             raise usage.localised(exc) from exc.__cause__
 
     def invoke(self, ctx: Any) -> Any:
+        """Run the command; its errors become one sentence (usage errors: Click's layout)."""
         try:
             return super().invoke(ctx)
         except UsageError as exc:  # a subcommand's options, or an unknown command

@@ -96,6 +96,7 @@ def _header(path: Path, encoding: str) -> tuple[str, int, list[str]]:
 
 
 def scan_csv(path: Path, members: set[str], encoding: str, prepare: Prepare) -> FeedScan:
+    """Scan a CSV feed: its header names the columns; members' rows are read, others dropped."""
     header_encoding, data_start, headers = _header(path, encoding)
     columns: dict[str, int] = {}
     for index, header in enumerate(headers):

@@ -50,6 +50,7 @@ def _member_key(raw: str, members: set[str]) -> str | None:
 
 
 def scan_jsonl(path: Path, members: set[str], encoding: str) -> FeedScan:
+    """Scan a JSONL feed, one object a line."""
     return _scan_json_lines(path, members, encoding, None)
 
 
