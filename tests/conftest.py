@@ -66,6 +66,14 @@ def run() -> Run:
     return invoke
 
 
+def add_member(run: Run, roster_id: str, name: str, id_number: str, phone: str) -> Result:
+    """``enroll add`` as a script runs it: every option, consent stated with ``--yes``."""
+    return run(
+        "enroll", "add", roster_id, "--name", name, "--id-number", id_number,
+        "--phone", phone, "--yes",
+    )  # fmt: skip
+
+
 @pytest.fixture
 def store_ready(run: Run) -> None:
     """A store with its admin."""

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
+from typing import Any
 
 from stdnum.iso7064 import mod_11_2
+
+from tuanti_cli.keys import read_key_file
+from tuanti_cli.store import Store
 
 
 def make_id(region: str = "110101", birth: dt.date = dt.date(1990, 3, 7), seq: int = 123) -> str:
@@ -22,6 +27,44 @@ def make_ids(count: int, start: int = 0) -> list[str]:
     return ids
 
 
+def bad_check(number: str) -> str:
+    """The ID number with a wrong check character (the last one)."""
+    return number[:17] + ("0" if number[17] != "0" else "1")
+
+
 def make_phone(i: int) -> str:
     """A valid mobile number."""
     return f"139{i:08d}"
+
+
+SECTION_6_KEYS = (
+    "member_no",
+    "name",
+    "id_number",
+    "phone",
+    "health_code",
+    "nat_sampled_at",
+    "nat_result",
+    "nat_days",
+    "vaccination",
+    "vaccine_doses",
+    "last_dose_date",
+    "compared_at",
+    "abnormal",
+    "flags",
+)
+"""The keys of a `show` JSON record and the columns of its CSV, spelled out as PRODUCT §6
+gives them (on purpose not taken from the code under test)."""
+
+
+def query(db_path: Path, key_path: Path, sql: str, params: Any = ()) -> list[Any]:
+    """Every row a query returns from the store."""
+    with Store.open(db_path, read_key_file(key_path)) as store:
+        return store.query(sql, params)
+
+
+def all_rows(db_path: Path, key_path: Path) -> str:
+    """Every row of every table in the store, as one text to search."""
+    with Store.open(db_path, read_key_file(key_path)) as store:
+        tables = [r[0] for r in store.query("SELECT name FROM sqlite_master WHERE type='table'")]
+        return repr({t: store.query(f"SELECT * FROM {t}") for t in tables})

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.conftest import Run
+from tests.conftest import Run, add_member
 from tests.helpers import make_ids
 
 TUANTI = [sys.executable, "-m", "tuanti_cli"]
@@ -100,18 +100,7 @@ def test_a_long_write_makes_others_wait_then_explains(
         store_module.BUSY_TIMEOUT_MS = 300
         try:
             started = time.monotonic()
-            result = run(
-                "enroll",
-                "add",
-                roster_id,
-                "--name",
-                "甲",
-                "--id-number",
-                make_ids(1)[0],
-                "--phone",
-                "13912345678",
-                "--yes",
-            )
+            result = add_member(run, roster_id, "甲", make_ids(1)[0], "13912345678")
         finally:
             store_module.BUSY_TIMEOUT_MS = original
         assert result.exit_code == 1

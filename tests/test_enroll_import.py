@@ -11,7 +11,7 @@ import pytest
 from openpyxl import Workbook
 
 from tests.conftest import Run
-from tests.helpers import make_id, make_ids
+from tests.helpers import bad_check, make_id, make_ids
 
 GOOD_ID = make_id("110101", dt.date(1990, 3, 7), 123)
 GOOD_PHONE = "13912345678"
@@ -36,10 +36,6 @@ def members(run: Run, roster: str) -> list[dict]:
     result = run("show", roster, "--format", "json")
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
-
-
-def bad_check(number: str) -> str:
-    return number[:17] + ("0" if number[17] != "0" else "1")
 
 
 @pytest.mark.parametrize(

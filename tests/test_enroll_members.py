@@ -11,48 +11,20 @@ import time
 from pathlib import Path
 from unittest import mock
 
-from tests.conftest import Run
-from tests.helpers import make_id, make_ids
+from tests.conftest import Run, add_member
+from tests.helpers import all_rows, bad_check, make_id, make_ids
 from tuanti_cli.keys import read_key_file
 from tuanti_cli.store import Store
 
 ID = make_id()
 
 
-def all_rows(db_path: Path, key_path: Path) -> str:
-    with Store.open(db_path, read_key_file(key_path)) as store:
-        tables = [r[0] for r in store.query("SELECT name FROM sqlite_master WHERE type='table'")]
-        return repr({t: store.query(f"SELECT * FROM {t}") for t in tables})
-
-
 def test_add_for_scripts(run: Run, roster_id: str) -> None:
-    result = run(
-        "enroll",
-        "add",
-        roster_id,
-        "--name",
-        "赵六",
-        "--id-number",
-        ID,
-        "--phone",
-        "13912340000",
-        "--yes",
-    )
+    result = add_member(run, roster_id, "赵六", ID, "13912340000")
     assert result.exit_code == 0, result.output
     assert "M0001" in result.stdout
     assert "Consent notice" not in result.stderr
-    again = run(
-        "enroll",
-        "add",
-        roster_id,
-        "--name",
-        "赵六",
-        "--id-number",
-        ID,
-        "--phone",
-        "13912340001",
-        "--yes",
-    )
+    again = add_member(run, roster_id, "赵六", ID, "13912340001")
     assert "Updated" in again.stdout
 
 
@@ -78,18 +50,7 @@ def test_add_interactive_needs_explicit_yes(run: Run, roster_id: str) -> None:
 
 
 def test_add_bad_value_names_the_option(run: Run, roster_id: str) -> None:
-    result = run(
-        "enroll",
-        "add",
-        roster_id,
-        "--name",
-        "赵六",
-        "--id-number",
-        ID[:-1] + "0" if ID[-1] != "0" else ID[:-1] + "1",
-        "--phone",
-        "13912340000",
-        "--yes",
-    )
+    result = add_member(run, roster_id, "赵六", bad_check(ID), "13912340000")
     assert result.exit_code == 1
     assert result.stderr.startswith("--id-number:")
     assert ID[2:14] not in result.stderr
@@ -98,31 +59,9 @@ def test_add_bad_value_names_the_option(run: Run, roster_id: str) -> None:
 def test_withdraw_erases_everything(
     run: Run, roster_id: str, db_path: Path, key_path: Path
 ) -> None:
-    run(
-        "enroll",
-        "add",
-        roster_id,
-        "--name",
-        "孙八",
-        "--id-number",
-        ID,
-        "--phone",
-        "13912340000",
-        "--yes",
-    )
+    add_member(run, roster_id, "孙八", ID, "13912340000")
     other = make_id("320101")
-    run(
-        "enroll",
-        "add",
-        roster_id,
-        "--name",
-        "周九",
-        "--id-number",
-        other,
-        "--phone",
-        "13912349999",
-        "--yes",
-    )
+    add_member(run, roster_id, "周九", other, "13912349999")
     before = all_rows(db_path, key_path)
     assert "孙八" in before and ID in before
     refused = run("member", "withdraw", roster_id, "M0001", input="n\n")
@@ -140,18 +79,7 @@ def test_withdraw_erases_everything(
 def test_roster_delete_erases_members(
     run: Run, roster_id: str, db_path: Path, key_path: Path
 ) -> None:
-    run(
-        "enroll",
-        "add",
-        roster_id,
-        "--name",
-        "孙八",
-        "--id-number",
-        ID,
-        "--phone",
-        "13912340000",
-        "--yes",
-    )
+    add_member(run, roster_id, "孙八", ID, "13912340000")
     assert run("roster", "delete", roster_id, "--yes").exit_code == 0
     after = all_rows(db_path, key_path)
     assert "孙八" not in after and ID not in after

@@ -8,17 +8,12 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ADMIN, Run
-from tests.helpers import make_ids
+from tests.conftest import ADMIN, Run, add_member
+from tests.helpers import make_ids, query
 from tuanti_cli import store as store_module
 from tuanti_cli.keys import read_key_file
 from tuanti_cli.migrations import MIGRATIONS
 from tuanti_cli.store import Store
-
-
-def query(db_path: Path, key_path: Path, sql: str, params: Any = ()) -> list[Any]:
-    with Store.open(db_path, read_key_file(key_path)) as store:
-        return store.query(sql, params)
 
 
 def history_by_member(db_path: Path, key_path: Path) -> dict[int, int]:
@@ -45,10 +40,7 @@ def two_rosters_refreshed_twice(run: Run, tmp_path: Path) -> tuple[str, str, lis
     for roster_id, name, number in zip(
         (rosters[0], rosters[0], rosters[1]), ("甲", "乙", "丙"), ids, strict=True
     ):
-        added = run(
-            "enroll", "add", roster_id, "--name", name, "--id-number", number,
-            "--phone", "13912340000", "--yes",
-        )  # fmt: skip
+        added = add_member(run, roster_id, name, number, "13912340000")
         assert added.exit_code == 0, added.output
     for code in ("绿码", "黄码"):  # two different feeds, so neither run is skipped
         feed = tmp_path / f"feed-{code}.csv"

@@ -20,7 +20,7 @@ import pytest
 from typer.testing import Result
 
 from tests.conftest import Run
-from tests.helpers import make_id, make_ids, make_phone
+from tests.helpers import SECTION_6_KEYS, all_rows, make_id, make_ids, make_phone, query
 from tuanti_cli.keys import read_key_file
 from tuanti_cli.store import Store
 
@@ -47,15 +47,9 @@ ZH_HEADERS = (
     "接种剂次",
     "最后接种日期",
 )
-HEALTH_KEYS = (
-    "health_code",
-    "nat_sampled_at",
-    "nat_result",
-    "nat_days",
-    "vaccination",
-    "vaccine_doses",
-    "last_dose_date",
-)
+HEALTH_KEYS = SECTION_6_KEYS[
+    SECTION_6_KEYS.index("health_code") : SECTION_6_KEYS.index("compared_at")
+]
 UNKNOWN_HEALTH = {
     "health_code": "unknown",
     "nat_sampled_at": None,
@@ -164,17 +158,6 @@ def by_name(records: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 
 def health_of(record: dict[str, Any]) -> dict[str, Any]:
     return {k: record[k] for k in HEALTH_KEYS}
-
-
-def all_rows(db_path: Path, key_path: Path) -> str:
-    with Store.open(db_path, read_key_file(key_path)) as store:
-        tables = [r[0] for r in store.query("SELECT name FROM sqlite_master WHERE type='table'")]
-        return repr({t: store.query(f"SELECT * FROM {t}") for t in tables})
-
-
-def query(db_path: Path, key_path: Path, sql: str) -> list[Any]:
-    with Store.open(db_path, read_key_file(key_path)) as store:
-        return store.query(sql)
 
 
 def run_count(db_path: Path, key_path: Path) -> int:
@@ -407,22 +390,7 @@ def test_json_records_have_the_section_6_keys_and_unknown_before_any_refresh(
     number = new_id()
     enroll(run, roster_id, tmp_path, [("张三", number)])
     (record,) = show(run, roster_id)
-    assert list(record) == [
-        "member_no",
-        "name",
-        "id_number",
-        "phone",
-        "health_code",
-        "nat_sampled_at",
-        "nat_result",
-        "nat_days",
-        "vaccination",
-        "vaccine_doses",
-        "last_dose_date",
-        "compared_at",
-        "abnormal",
-        "flags",
-    ]
+    assert list(record) == list(SECTION_6_KEYS)
     assert health_of(record) == UNKNOWN_HEALTH
     assert record["compared_at"] is None and record["flags"] == [] and record["abnormal"] is True
     assert record["id_number"] == masked(number)

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from tests.conftest import Run
+from tests.conftest import Run, add_member
 from tests.helpers import make_id
 
 FEED = (
@@ -41,21 +41,7 @@ def test_scheduler_runs_refresh_and_stops_on_sigterm(
     run: Run, roster_id: str, tmp_path: Path
 ) -> None:
     number = make_id()
-    assert (
-        run(
-            "enroll",
-            "add",
-            roster_id,
-            "--name",
-            "甲",
-            "--id-number",
-            number,
-            "--phone",
-            "13912345678",
-            "--yes",
-        ).exit_code
-        == 0
-    )
+    assert add_member(run, roster_id, "甲", number, "13912345678").exit_code == 0
     feed = tmp_path / "feed.csv"
     feed.write_text(FEED.format(id=number), encoding="utf-8")
     zone = ZoneInfo("Asia/Shanghai")

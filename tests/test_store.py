@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from tests.conftest import ADMIN, ADMIN_ID, ADMIN_PHONE, Run
+from tests.helpers import bad_check
 from tuanti_cli.keys import create_key_file
 
 
@@ -150,7 +151,7 @@ def test_init_validates_the_admin_before_creating_anything(
         "--admin-phone",
         ADMIN_PHONE,
         "--admin-id",
-        ADMIN_ID[:-1] + ("0" if ADMIN_ID[-1] != "0" else "1"),
+        bad_check(ADMIN_ID),
     )
     assert bad_id.exit_code == 1
     assert "--admin-id" in bad_id.stderr and "check character" in bad_id.stderr

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from tests.conftest import Run
-from tests.helpers import make_id
+from tests.conftest import Run, add_member
+from tests.helpers import SECTION_6_KEYS, bad_check, make_id
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 AS_OF = "2022-12-05 09:00"
@@ -127,17 +127,12 @@ def test_every_output_path_is_masked(run: Run, full_roster: str, tmp_path: Path)
         outputs.append(run("audit", "--format", fmt).stdout)
     outputs.append(run("member", "withdraw", full_roster, "M9999", "--yes").stderr)
     outputs.append(
-        run(
-            "enroll",
-            "add",
+        add_member(
+            run,
             full_roster,
-            "--name",
             "x",
-            "--id-number",
-            IDS[0][:-1] + "0" if IDS[0][-1] != "0" else IDS[0][:-1] + "1",
-            "--phone",
+            bad_check(IDS[0]),
             PHONES[0],
-            "--yes",
         ).stderr
     )
     for text in outputs:
@@ -152,22 +147,7 @@ def test_csv_and_xlsx_shapes(run: Run, full_roster: str, tmp_path: Path) -> None
     result = run("show", full_roster, "--format", "csv", "--as-of", AS_OF)
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert len(rows) == len(PEOPLE)
-    assert list(rows[0]) == [
-        "member_no",
-        "name",
-        "id_number",
-        "phone",
-        "health_code",
-        "nat_sampled_at",
-        "nat_result",
-        "nat_days",
-        "vaccination",
-        "vaccine_doses",
-        "last_dose_date",
-        "compared_at",
-        "abnormal",
-        "flags",
-    ]
+    assert list(rows[0]) == list(SECTION_6_KEYS)
     out = tmp_path / "for-excel.csv"
     assert run("show", full_roster, "--format", "csv", "--output", str(out)).exit_code == 0
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")
