@@ -9,10 +9,11 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
-from tests.conftest import Run
+from tests.conftest import ADMIN, Run
 from tests.helpers import make_ids
-from tuanti_cli.errors import StoreKeyError
+from tuanti_cli.errors import StoreError, StoreKeyError
 from tuanti_cli.keys import read_key_file
 from tuanti_cli.store import Store
 
@@ -106,3 +107,33 @@ def test_kill_during_rotation_leaves_exactly_one_working_key(
     final = next(p for p in [key_path, *tmp_path.glob("new-*.key")] if opens(db_path, p))
     shown = run("--key-file", str(final), "show", roster_id, "--format", "json")
     assert shown.exit_code == 0 and shown.stdout.count('"member_no"') == 60_000
+
+
+def test_a_failed_rotation_leaves_no_new_key_file(
+    run: Run, roster_id: str, db_path: Path, key_path: Path, tmp_path: Path, monkeypatch: Any
+) -> None:
+    from tuanti_cli import rotation
+
+    def full_disk(*_: object) -> None:
+        raise StoreError("store.busy")
+
+    monkeypatch.setattr(rotation, "rotate", full_disk)
+    new = tmp_path / "new.key"
+    result = run("key", "rotate", "--new-key-file", str(new))
+    assert result.exit_code == 1
+    assert not new.exists()
+    assert opens(db_path, key_path)
+
+
+def test_init_that_fails_removes_the_key_file_it_made(
+    run: Run, db_path: Path, key_path: Path, monkeypatch: Any
+) -> None:
+    from tuanti_cli import rosters
+
+    def full_disk(*_: object) -> None:
+        raise StoreError("store.busy")
+
+    monkeypatch.setattr(rosters, "init_store", full_disk)
+    result = run("init", *ADMIN)
+    assert result.exit_code == 1
+    assert not key_path.exists()

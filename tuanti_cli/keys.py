@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,6 +53,18 @@ def create_key_file(path: Path) -> Key:
     assert key.raw_hex is not None
     create_private_file(path, (key.raw_hex + "\n").encode("ascii"))
     return key
+
+
+@contextlib.contextmanager
+def new_key_file(path: Path) -> Iterator[Key]:
+    """Create a key file for the store work in the ``with`` block; if that work fails, the
+    file is removed again, so no key is left behind that opens nothing."""
+    key = create_key_file(path)
+    try:
+        yield key
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
 
 
 def passphrase_key(passphrase: str) -> Key:

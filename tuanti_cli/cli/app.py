@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from tuanti_cli.cli.output import echo, info
 from tuanti_cli.cli.state import AppState, ask_passphrase
 from tuanti_cli.errors import FieldError, InputError, StoreError, TuantiError
 from tuanti_cli.i18n import t
-from tuanti_cli.keys import create_key_file, read_key_file
+from tuanti_cli.keys import Key, new_key_file, read_key_file
 from tuanti_cli.store import DatabaseError
 
 
@@ -117,22 +118,19 @@ def init(
         raise InputError(
             "field.invalid", option=_ADMIN_OPTIONS[exc.field], reason=str(exc)
         ) from None
-    created_key: Path | None = None
-    if state.key_file is not None and not state.key_file.expanduser().exists():
-        created_key = state.key_file.expanduser()
-        key = create_key_file(created_key)
-    elif state.key_file is not None:
-        key = read_key_file(state.key_file.expanduser())
+    key_file = state.key_file.expanduser() if state.key_file is not None else None
+    creating = key_file is not None and not key_file.exists()
+    keyed: AbstractContextManager[Key]
+    if key_file is None:
+        keyed = nullcontext(ask_passphrase("TUANTI_PASSPHRASE", "cli.passphrase", confirm=True))
+    elif creating:  # removed again if init fails
+        keyed = new_key_file(key_file)
     else:
-        key = ask_passphrase("TUANTI_PASSPHRASE", "cli.passphrase", confirm=True)
-    try:
+        keyed = nullcontext(read_key_file(key_file))
+    with keyed as key:
         init_store(path, key, admin, now)
-    except BaseException:
-        if created_key is not None:
-            created_key.unlink(missing_ok=True)
-        raise
-    if created_key is not None:
-        info(t("init.key_created", path=created_key))
+    if creating:
+        info(t("init.key_created", path=key_file))
     info(t("init.done", path=path))
 
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import typer
 
-from tuanti_cli import clock
+from tuanti_cli import clock, keys
 from tuanti_cli.cli.output import info
 from tuanti_cli.cli.state import AppState, ask_passphrase
 from tuanti_cli.i18n import t
-from tuanti_cli.keys import create_key_file
 
 app = typer.Typer(help=t("help.key"), no_args_is_help=True)
 
@@ -30,19 +30,17 @@ def rotate_command(
     if (new_key_file is None) == (not new_passphrase):
         raise typer.BadParameter(t("key.rotate_one"), param_hint="--new-key-file")
     state: AppState = ctx.obj
+    created = new_key_file.expanduser() if new_key_file is not None else None
     with state.open_store() as store:
-        created: Path | None = None
-        if new_key_file is not None:
-            created = new_key_file.expanduser()
-            new_key = create_key_file(created)
+        keyed: AbstractContextManager[keys.Key]
+        if created is not None:
+            keyed = keys.new_key_file(created)
         else:
-            new_key = ask_passphrase("TUANTI_NEW_PASSPHRASE", "cli.new_passphrase", confirm=True)
-        try:
+            keyed = nullcontext(
+                ask_passphrase("TUANTI_NEW_PASSPHRASE", "cli.new_passphrase", confirm=True)
+            )
+        with keyed as new_key:
             rotate(store, new_key, clock.now())
-        except BaseException:
-            if created is not None:
-                created.unlink(missing_ok=True)
-            raise
     if created is not None:
         info(t("key.rotated_file", path=created))
     else:
