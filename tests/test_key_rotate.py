@@ -112,12 +112,10 @@ def test_kill_during_rotation_leaves_exactly_one_working_key(
 def test_a_failed_rotation_leaves_no_new_key_file(
     run: Run, roster_id: str, db_path: Path, key_path: Path, tmp_path: Path, monkeypatch: Any
 ) -> None:
-    from tuanti_cli import rotation
-
     def full_disk(*_: object) -> None:
         raise StoreError("store.busy")
 
-    monkeypatch.setattr(rotation, "rotate", full_disk)
+    monkeypatch.setattr(Store, "rekey", full_disk)
     new = tmp_path / "new.key"
     result = run("key", "rotate", "--new-key-file", str(new))
     assert result.exit_code == 1
@@ -125,15 +123,35 @@ def test_a_failed_rotation_leaves_no_new_key_file(
     assert opens(db_path, key_path)
 
 
-def test_init_that_fails_removes_the_key_file_it_made(
-    run: Run, db_path: Path, key_path: Path, monkeypatch: Any
+def test_a_rotation_whose_audit_fails_keeps_the_new_key(
+    run: Run, roster_id: str, db_path: Path, key_path: Path, tmp_path: Path, monkeypatch: Any
 ) -> None:
-    from tuanti_cli import rosters
+    from tuanti_cli import audit
 
-    def full_disk(*_: object) -> None:
+    def busy(*_: object, **__: object) -> None:
         raise StoreError("store.busy")
 
-    monkeypatch.setattr(rosters, "init_store", full_disk)
-    result = run("init", *ADMIN)
+    new = tmp_path / "new.key"
+    with monkeypatch.context() as failing:
+        failing.setattr(audit, "record", busy)
+        result = run("key", "rotate", "--new-key-file", str(new))
+    assert result.exit_code == 1
+    assert "now encrypted under the new key" in result.stderr
+    assert opens(db_path, new) and not opens(db_path, key_path)
+
+
+def test_init_that_fails_removes_the_store_and_the_key_file_it_made(
+    run: Run, db_path: Path, key_path: Path, monkeypatch: Any
+) -> None:
+    from tuanti_cli import audit
+
+    def full_disk(*_: object, **__: object) -> None:
+        raise StoreError("store.busy")
+
+    with monkeypatch.context() as failing:
+        failing.setattr(audit, "record", full_disk)  # after the store and its tables exist
+        result = run("init", *ADMIN)
     assert result.exit_code == 1
     assert not key_path.exists()
+    assert not [p for p in db_path.parent.iterdir() if p.name.startswith(db_path.name)]
+    assert run("init", *ADMIN).exit_code == 0  # and it can simply be run again

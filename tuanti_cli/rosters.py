@@ -12,7 +12,7 @@ from tuanti_cli.errors import InputError, NotFound, StoreError
 from tuanti_cli.keys import Key
 from tuanti_cli.masking import mask_phone
 from tuanti_cli.models import ROSTER_COLUMNS, Admin, Roster
-from tuanti_cli.store import IntegrityError, Store
+from tuanti_cli.store import IntegrityError, Store, remove_store_files
 
 DEFAULT_MAX_NAT_DAYS = 3
 TEXT_MAX = 200
@@ -50,16 +50,22 @@ def validate_admin(name: str, phone: str, id_number: str, today: dt.date) -> Adm
 
 
 def init_store(path: Path, key: Key, admin: Admin, now: dt.datetime) -> None:
-    """Create the store with its admin and the secret that signs registration codes."""
-    with Store.create(path, key) as store, store.transaction() as conn:
-        conn.execute(
-            "INSERT INTO admin (id, name, phone, id_number, created_at) VALUES (1, ?, ?, ?, ?)",
-            (admin.name, admin.phone, admin.id_number, clock.iso(now)),
-        )
-        conn.execute(
-            "INSERT INTO meta (key, value) VALUES ('code_secret', ?)", (codes.new_secret(),)
-        )
-        audit.record(conn, "init", None, now=now)
+    """Create the store with its admin and the secret that signs registration codes; if
+    that fails, the half-made store is removed (an existing one is never touched)."""
+    store = Store.create(path, key)
+    try:
+        with store, store.transaction() as conn:
+            conn.execute(
+                "INSERT INTO admin (id, name, phone, id_number, created_at) VALUES (1, ?, ?, ?, ?)",
+                (admin.name, admin.phone, admin.id_number, clock.iso(now)),
+            )
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('code_secret', ?)", (codes.new_secret(),)
+            )
+            audit.record(conn, "init", None, now=now)
+    except BaseException:
+        remove_store_files(path)
+        raise
 
 
 def code_secret(store: Store) -> str:

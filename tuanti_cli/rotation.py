@@ -3,26 +3,34 @@
 from __future__ import annotations
 
 import datetime as dt
+from contextlib import AbstractContextManager
 
 from tuanti_cli import audit
+from tuanti_cli.errors import StoreError
 from tuanti_cli.keys import Key
 from tuanti_cli.locking import refresh_lock
 from tuanti_cli.store import Store
 
 
-def rotate(store: Store, new_key: Key, now: dt.datetime) -> None:
-    """Rewrite every page under ``new_key``; no refresh may run meanwhile.
+def rotate(store: Store, new_key: AbstractContextManager[Key], now: dt.datetime) -> None:
+    """Rewrite every page under the new key; no refresh may run meanwhile.
 
-    ``PRAGMA rekey`` runs as one transaction with a rollback journal: killed half-way, the
-    store is still entirely under the old key.
+    ``new_key`` gives the key (``keys.new_key_file`` creates a key file and removes it again
+    if the re-keying fails). ``PRAGMA rekey`` runs as one transaction with a rollback
+    journal: killed half-way, the store is still entirely under the old key. Once it has
+    succeeded the new key is the only one, so nothing after it may remove that key.
     """
     with refresh_lock(store.path):
-        store.rekey(new_key)
-        with store.transaction() as conn:
-            audit.record(
-                conn,
-                "key.rotate",
-                None,
-                {"kind": "file" if new_key.raw_hex else "passphrase"},
-                now=now,
-            )
+        with new_key as key:
+            store.rekey(key)
+        try:
+            with store.transaction() as conn:
+                audit.record(
+                    conn,
+                    "key.rotate",
+                    None,
+                    {"kind": "file" if key.raw_hex else "passphrase"},
+                    now=now,
+                )
+        except Exception as exc:
+            raise StoreError("key.rotated_unaudited", reason=exc) from None

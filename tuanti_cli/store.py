@@ -48,6 +48,13 @@ def _connect(path: Path, key: Key) -> sqlcipher3.Connection:
     return conn
 
 
+def remove_store_files(path: Path) -> None:
+    """Delete a store this command has just created and could not finish setting up."""
+    for suffix in STORE_FILE_SUFFIXES:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(f"{path}{suffix}")
+
+
 def _tighten_permissions(path: Path) -> None:
     for suffix in STORE_FILE_SUFFIXES:
         with contextlib.suppress(FileNotFoundError):
@@ -137,9 +144,7 @@ class Store:
             store = cls(_connect(path, key), path)
             store._migrate()
         except BaseException:
-            for suffix in STORE_FILE_SUFFIXES:
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(f"{path}{suffix}")
+            remove_store_files(path)
             raise
         _tighten_permissions(path)
         return store

@@ -39,8 +39,7 @@ def rotate_command(
             keyed = nullcontext(
                 ask_passphrase("TUANTI_NEW_PASSPHRASE", "cli.new_passphrase", confirm=True)
             )
-        with keyed as new_key:
-            rotate(store, new_key, clock.now())
+        rotate(store, keyed, clock.now())
     if created is not None:
         info(t("key.rotated_file", path=created))
     else:

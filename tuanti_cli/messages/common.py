@@ -74,6 +74,10 @@ EN: dict[str, str] = {
         "The store is now encrypted under {path}. Use it from now on (--key-file or "
         "TUANTI_KEY_FILE) and back it up; the old key no longer opens the store."
     ),
+    "key.rotated_unaudited": (
+        "The store is now encrypted under the new key, but the audit entry for it could not "
+        "be written ({reason}). Use the new key from now on."
+    ),
     "key.rotated_passphrase": (
         "The store is now encrypted under the new passphrase; the old key no longer opens it."
     ),
@@ -163,6 +167,7 @@ ZH: dict[str, str] = {
     "key.rotate_one": "请且只能给出 --new-key-file PATH 或 --new-passphrase 之一",
     "key.rotated_file": "数据库现已使用 {path} 加密。今后请使用该文件（--key-file 或 TUANTI_KEY_FILE）并做好备份；旧密钥已无法打开数据库。",
     "key.rotated_passphrase": "数据库现已使用新口令加密；旧密钥已无法打开数据库。",
+    "key.rotated_unaudited": "数据库已改用新密钥加密，但未能写入相应的审计记录（{reason}）。今后请使用新密钥。",
     "opt.global.db": "数据库路径。",
     "opt.global.key_file": "密钥文件（64 位十六进制字符）。",
     "opt.global.lang": "界面文字的语言：zh 或 en。",
