@@ -636,3 +636,33 @@ def test_random_json_records(
         attempt(run, members_ready, command, path)
 
     one()
+
+
+def test_superscript_digits_in_a_dose_count_are_a_bad_row(
+    run: Run, members_ready: str, tmp_path: Path
+) -> None:
+    # '²'.isdigit() is True but int('²') fails: once a traceback quoting the cell
+    feed = tmp_path / "feed.csv"
+    feed.write_text(
+        "id_number,health_code,vaccine_doses\n" + "".join(f"{i},green,1²\n" for i in MEMBER_IDS),
+        encoding="utf-8",
+    )
+    result = run("refresh", "--feed", str(feed), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["bad_rows"] == len(MEMBER_IDS)
+
+
+def test_an_unexpected_error_is_one_masked_sentence(
+    run: Run, members_ready: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tuanti_cli import view
+
+    def broken(*_: object, **__: object) -> None:
+        raise ValueError("cannot read 110101199003071234 or 13912345678")
+
+    monkeypatch.setattr(view, "member_records", broken)
+    result = run("show", members_ready, "--format", "json")
+    assert result.exit_code == 1
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert "ValueError" in result.stderr and "bug in tuanti" in result.stderr
+    assert "110101199003071234" not in result.stderr and "13912345678" not in result.stderr

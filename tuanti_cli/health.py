@@ -102,7 +102,8 @@ def parse_health(fields: dict[str, Any]) -> Health:
     doses_text = _text(fields.get("vaccine_doses"))
     doses = None
     if doses_text:
-        if not doses_text.isdigit() or int(doses_text) > MAX_DOSES:
+        # isascii(): isdigit() also accepts digits such as '²' that int() refuses
+        if not (doses_text.isascii() and doses_text.isdigit()) or int(doses_text) > MAX_DOSES:
             raise BadValue("vaccine_doses")
         doses = int(doses_text)
     dose_text = _text(fields.get("last_dose_date"))

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from typer._click.exceptions import UsageError
+from typer._click.exceptions import ClickException, UsageError
 from typer.core import TyperGroup
 
 from tuanti_cli import __version__, clock, i18n
@@ -18,6 +18,7 @@ from tuanti_cli.cli.state import AppState, ask_passphrase
 from tuanti_cli.errors import FieldError, InputError, StoreError, TuantiError
 from tuanti_cli.i18n import t
 from tuanti_cli.keys import Key, new_key_file, read_key_file
+from tuanti_cli.masking import scrub
 from tuanti_cli.store import DatabaseError
 
 
@@ -44,6 +45,15 @@ class TuantiGroup(TyperGroup):
             # The disk is full, the file was damaged, … — every write is one transaction, so
             # the store is as it was before this command.
             typer.echo(t("store.failed", reason=exc), err=True)
+            raise typer.Exit(1) from None
+        except (ClickException, typer.Exit, typer.Abort):  # Click's own ways out, handled by Click
+            raise
+        except Exception as exc:
+            # A bug, not a mistake of the user's: still one sentence, and a traceback could
+            # carry personal data (a feed cell, an ID) where the message does not.
+            typer.echo(
+                t("internal.error", kind=type(exc).__name__, reason=scrub(str(exc))), err=True
+            )
             raise typer.Exit(1) from None
 
 

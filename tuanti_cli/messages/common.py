@@ -96,6 +96,10 @@ EN: dict[str, str] = {
     "opt.format_text_json": "text or json.",
     "opt.format_table_json": "table or json.",
     "opt.yes_confirm": "Do not ask for confirmation.",
+    "internal.error": (
+        "Unexpected error ({kind}: {reason}). This is a bug in tuanti; please report it. "
+        "Every change is one transaction, so the store is as it was before this command."
+    ),
     # Usage errors, worded as the bundled Click words them (see cli/usage.py)
     "usage.usage": "Usage: ",
     "usage.try_help": "Try '{command}' for help.",
@@ -183,6 +187,7 @@ ZH: dict[str, str] = {
     "opt.format_text_json": "输出格式：text 或 json。",
     "opt.format_table_json": "输出格式：table 或 json。",
     "opt.yes_confirm": "不询问确认，直接执行。",
+    "internal.error": "意外错误（{kind}：{reason}）。这是 tuanti 的缺陷，请报告。每次改动都是一个事务，数据库仍保持本命令之前的状态。",
     "usage.usage": "用法：",
     "usage.try_help": "运行 '{command}' 查看帮助。",
     "usage.error": "错误：{message}",
