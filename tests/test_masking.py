@@ -47,3 +47,16 @@ def test_masking_never_reveals_a_long_digit_run(text: str) -> None:
 def test_short_values_are_fully_hidden() -> None:
     assert mask_id("12345") == "*****"
     assert mask_phone("1381") == "****"
+
+
+def test_scrub_masks_numbers_written_in_groups_but_not_dates() -> None:
+    for text in (
+        "139 1234 5678",
+        "139-1234-5678",
+        "110101 19900307 1234",
+        "１３９ １２３４ ５６７８",
+    ):
+        masked = scrub(f"value {text}.")
+        assert sum(c.isdigit() for c in masked) <= 6, masked
+    for text in ("2022-12-05 08:00:00", "2022-12-05T08:00:00+08:00", "line 1234", "M0001"):
+        assert scrub(text) == text

@@ -70,3 +70,28 @@ def test_no_arguments_still_shows_the_help(run: Run, monkeypatch: pytest.MonkeyP
     chinese_user(monkeypatch)
     result = run("roster")
     assert "create" in result.output and "错误" not in result.output
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("show", "110101199003071234"),
+        ("110101199003071234",),
+        ("--bogus-13912345678",),
+        ("show", "A", "--format", "139 1234 5678"),
+        ("show", "A", "B", "110101199003071234"),
+        ("member", "withdraw", "A", "13912345678", "--yes"),
+    ],
+)
+def test_what_was_typed_is_masked_in_every_error(
+    run: Run, roster_id: str, monkeypatch: pytest.MonkeyPatch, lang: str, argv: tuple[str, ...]
+) -> None:
+    monkeypatch.setenv("TUANTI_LANG", lang)
+    monkeypatch.setitem(i18n._current, "lang", lang)
+    result = run(*argv)
+    assert result.exit_code != 0
+    assert result.stderr.strip()
+    digits = "".join(c for c in result.stderr if c.isdigit())
+    assert "1101011990" not in digits and "1234567" not in digits, result.stderr
+    assert "1391234" not in digits, result.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tuanti_cli.i18n import t
+from tuanti_cli.masking import scrub
 
 
 class TuantiError(Exception):
@@ -18,7 +19,13 @@ class TuantiError(Exception):
         self.params = params
 
     def __str__(self) -> str:
-        return t(self.key, **self.params)
+        # A value the user typed may be an ID or a phone in the wrong place (`show
+        # 110101…`): text parameters are scrubbed; numbers (line numbers) are not.
+        return t(self.key, **{k: _scrubbed(v) for k, v in self.params.items()})
+
+
+def _scrubbed(value: Any) -> Any:
+    return value if isinstance(value, int | float) else scrub(str(value))
 
 
 class StoreError(TuantiError):

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import re
 
-_LONG_DIGIT_RUN = re.compile(r"[0-9０-９]{7,}[0-9Xx]?")
+# Seven digits or more in a row; or, written with spaces or hyphens between groups (as
+# people write phones and IDs: ``139 1234 5678``), eleven or more (dates such as
+# ``2022-12-05 08:00`` stop short of that).
+_LONG_DIGIT_RUN = re.compile(
+    r"[0-9０-９]{7,}[0-9XxＸｘ]?|[0-9０-９](?:[ \u3000\-－]?[0-9０-９]){10,}(?:[ \-]?[XxＸｘ])?"
+)
 
 
 def mask_id(value: str) -> str:
@@ -31,7 +36,7 @@ def mask_phone(value: str) -> str:
 
 
 def scrub(text: str) -> str:
-    """Mask every run of seven or more digits in free text (a misplaced ID or phone)."""
+    """Mask every long run of digits in free text (a misplaced ID or phone)."""
     return _LONG_DIGIT_RUN.sub(lambda m: mask_id(m.group()), text)
 
 

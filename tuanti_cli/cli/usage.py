@@ -1,9 +1,10 @@
-"""Usage errors (an unknown option, a missing value, …) in Chinese when the language is zh.
+"""Usage errors (an unknown option, a missing value, …) in the user's language, masked.
 
-Click, which Typer bundles, writes them in English only. Under ``zh`` the root group turns
-each one into a :class:`TranslatedUsageError` that says the same in Chinese; under ``en``
-nothing changes. Typer is held below 0.29 (see pyproject), whose bundled Click these classes
-come from.
+Click, which Typer bundles, writes them in English only and repeats what was typed, which
+may be an ID or a phone in the wrong place (``tuanti show 110101…``). The root group turns
+each one into a :class:`MaskedUsageError`: in Chinese under ``zh``, Click's own words under
+``en``, long digit runs masked in both. Typer is held below 0.29 (see pyproject), whose
+bundled Click these classes come from.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typer._click.exceptions import (
 
 from tuanti_cli import i18n
 from tuanti_cli.i18n import t
+from tuanti_cli.masking import scrub
 
 _NOT_ONE_OF = re.compile(r"(.*) is not one of (.*)\.")
 _NOT_A_NUMBER = re.compile(r"(.*) is not a valid (?:int|integer|float)\.")
@@ -31,11 +33,13 @@ _DOES_NOT_TAKE = re.compile(r"Option (.*) does not take a value\.")
 _REQUIRES = re.compile(r"Option (.*) requires (?:an argument|\d+ arguments)\.")
 
 
-class TranslatedUsageError(UsageError):
-    """A usage error with its message (and the usage lines around it) in the user's language."""
+class MaskedUsageError(UsageError):
+    """A usage error in the user's language (usage line and hint too), digit runs masked."""
 
     def __init__(self, original: UsageError) -> None:
-        super().__init__(translate(original), original.ctx)
+        english = i18n.language() == "en"
+        message = original.format_message() if english else translate(original)
+        super().__init__(scrub(message), original.ctx)
         self.exit_code = original.exit_code
 
     def show(self, file: IO[Any] | None = None) -> None:
@@ -48,10 +52,10 @@ class TranslatedUsageError(UsageError):
 
 
 def localised(error: UsageError) -> UsageError:
-    """The error to show: translated under zh; as it is under en, or when it shows help."""
-    if i18n.language() == "en" or isinstance(error, NoArgsIsHelpError | TranslatedUsageError):
+    """The error to show (one that only shows the help stays as it is)."""
+    if isinstance(error, NoArgsIsHelpError | MaskedUsageError):
         return error
-    return TranslatedUsageError(error)
+    return MaskedUsageError(error)
 
 
 def translate(error: UsageError) -> str:
