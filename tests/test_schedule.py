@@ -97,3 +97,27 @@ def test_bad_times_and_zones(run: Run, store_ready: None, tmp_path: Path) -> Non
     assert bad_time.exit_code == 1 and "--at" in bad_time.stderr
     bad_zone = run("schedule", "--feed", str(tmp_path / "f.csv"), "--tz", "Mars/Base")
     assert bad_zone.exit_code == 1 and "--tz" in bad_zone.stderr
+
+
+def test_a_failing_job_logs_one_masked_line_and_no_traceback() -> None:
+    script = """
+import datetime as dt, os, signal, sys, threading
+from zoneinfo import ZoneInfo
+from tuanti_cli import schedule
+
+def job():
+    raise ValueError("cannot read 110101199003071234")
+
+soon = dt.datetime.now(ZoneInfo("UTC")) + dt.timedelta(seconds=2)
+threading.Timer(4, lambda: os.kill(os.getpid(), signal.SIGTERM)).start()
+schedule.run_schedule(
+    job, [(soon.hour, soon.minute, soon.second)], ZoneInfo("UTC"),
+    lambda line: print(line, file=sys.stderr),
+)
+"""
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "cannot read 11************1234" in proc.stderr
+    assert "Traceback" not in proc.stderr and "110101199003071234" not in proc.stderr

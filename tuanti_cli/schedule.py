@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import shlex
 import signal
@@ -55,6 +56,11 @@ def run_schedule(
     from apscheduler.schedulers.blocking import BlockingScheduler
     from apscheduler.triggers.cron import CronTrigger
 
+    # APScheduler logs a failed job with its full traceback (through Python's last-resort
+    # handler when nothing is configured); the listener below logs one masked line instead.
+    quiet = logging.getLogger("apscheduler")
+    quiet.addHandler(logging.NullHandler())
+    quiet.propagate = False
     scheduler = BlockingScheduler(timezone=zone)
     for hour, minute, second in times:
         scheduler.add_job(
