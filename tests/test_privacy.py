@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import os
+import stat
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
+import pytest
+
+from tests.conftest import Run
 from tests.helpers import make_ids
 
 NAMES = ["欧阳明月", "司马长风", "诸葛青云"]
@@ -102,3 +107,43 @@ def test_full_run_leaves_no_plaintext(tmp_path: Path) -> None:
             for encoding in ("utf-8", "gb18030", "utf-16-le"):
                 assert secret.encode(encoding) not in data, (path, secret)
     assert list(temp.iterdir()) == []
+
+
+def test_exports_use_no_temporary_files(
+    run: Run, roster_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refused(*_: object, **__: object) -> None:
+        raise AssertionError("a temporary file was made")
+
+    for name in ("NamedTemporaryFile", "TemporaryFile", "mkstemp", "mkdtemp"):
+        monkeypatch.setattr(tempfile, name, refused)
+    out = tmp_path / "roster.xlsx"
+    result = run("show", roster_id, "--format", "xlsx", "--output", str(out))
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_size > 0
+
+
+def test_files_written_over_older_ones_become_private(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    outputs = {
+        "show.csv": ("show", roster_id, "--format", "csv", "--output"),
+        "show.xlsx": ("show", roster_id, "--format", "xlsx", "--output"),
+        "qr.png": ("roster", "qr", roster_id, "--png"),
+        "qr.svg": ("roster", "qr", roster_id, "--svg"),
+    }
+    people = tmp_path / "people.csv"
+    people.write_text("姓名,身份证号,手机号,同意授权\n甲,12345,139,否\n", encoding="utf-8")
+    older = tmp_path / "rejects.csv"
+    older.write_text("old", encoding="utf-8")
+    older.chmod(0o644)
+    imported = run("enroll", "import", roster_id, str(people), "--rejects", str(older))
+    assert imported.exit_code == 0, imported.output
+    assert stat.S_IMODE(older.stat().st_mode) == 0o600
+    for name, argv in outputs.items():
+        path = tmp_path / name
+        path.write_text("old", encoding="utf-8")
+        path.chmod(0o644)
+        result = run(*argv, str(path))
+        assert result.exit_code == 0, (name, result.output)
+        assert stat.S_IMODE(path.stat().st_mode) == 0o600, name

@@ -159,6 +159,17 @@ def test_csv_and_xlsx_shapes(run: Run, full_roster: str, tmp_path: Path) -> None
         == 0
     )
     assert "绿一" in gbk.read_bytes().decode("gb18030")
+    book = tmp_path / "roster.xlsx"
+    assert run("show", full_roster, "--format", "xlsx", "--output", str(book)).exit_code == 0
+    header, *cells = load_workbook(book, read_only=True)["roster"].iter_rows(values_only=True)
+    assert list(header) == list(SECTION_6_KEYS)
+    records = json.loads(run("show", full_roster, "--format", "json").stdout)
+    as_cells = [
+        tuple(",".join(r[k]) if k == "flags" else r[k] for k in SECTION_6_KEYS) for r in records
+    ]
+    assert [tuple(row) for row in cells] == [
+        tuple(None if v == "" else v for v in row) for row in as_cells
+    ]
     missing = run("show", full_roster, "--format", "xlsx")
     assert missing.exit_code == 1 and "--output" in missing.stderr
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from tuanti_cli.errors import InputError
+from tuanti_cli.paths import open_private
 
 QUIET_ZONE = 4
 
@@ -69,7 +70,7 @@ def write_svg(payload: str, path: Path) -> None:
 
 def _write(path: Path, save: Any) -> None:
     try:
-        with open(path, "wb") as stream:
+        with open_private(path, "wb") as stream:
             save(stream)
     except OSError as exc:
         raise InputError("qr.write_failed", path=path, reason=exc.strerror or str(exc)) from None

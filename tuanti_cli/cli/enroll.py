@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Literal
 import typer
 
 from tuanti_cli import clock, rosters
-from tuanti_cli.cli.output import echo, info, to_json, write_csv
+from tuanti_cli.cli.output import echo, info, open_output, to_json, write_csv
 from tuanti_cli.cli.state import stdin_is_terminal
 from tuanti_cli.errors import FieldError, InputError
 from tuanti_cli.i18n import t
@@ -42,11 +42,8 @@ def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
 
 
 def _write_rejects(path: Path, report: enrollment.ImportReport) -> None:
-    try:
-        with open(path, "w", encoding="utf-8-sig", newline="") as stream:
-            write_csv(stream, report.as_json()["rejects"], ("row", "field", "reason", "value"))
-    except OSError as exc:
-        raise InputError("output.unwritable", path=path, reason=exc.strerror or str(exc)) from None
+    with open_output(path, encoding="utf-8-sig", newline="") as stream:
+        write_csv(stream, report.as_json()["rejects"], ("row", "field", "reason", "value"))
 
 
 @app.command("import", help=t("help.enroll_import"))

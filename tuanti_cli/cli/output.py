@@ -13,6 +13,7 @@ from typing import IO, Any
 import typer
 
 from tuanti_cli.errors import InputError
+from tuanti_cli.paths import open_private
 
 
 def to_json(data: Any) -> str:
@@ -52,13 +53,13 @@ def info(text: str) -> None:
 def open_output(
     path: Path | None, encoding: str = "utf-8", newline: str | None = None
 ) -> Iterator[IO[str]]:
-    """The chosen output: ``--output FILE`` (created 0600 by the umask) or standard output."""
+    """The chosen output: ``--output FILE`` (0600) or standard output."""
     if path is None:
         yield sys.stdout
         sys.stdout.flush()
         return
     try:
-        stream = open(path, "w", encoding=encoding, newline=newline)  # noqa: SIM115
+        stream = open_private(path, "w", encoding=encoding, newline=newline)
     except OSError as exc:
         raise InputError("output.unwritable", path=path, reason=exc.strerror or str(exc)) from None
     with stream:
