@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 import subprocess
 import sys
@@ -176,3 +177,15 @@ def test_migrations_are_recorded(run: Run, db_path: Path, key_path: Path) -> Non
         assert store.query("PRAGMA journal_mode")[0][0] == "wal"
         assert store.query("PRAGMA secure_delete")[0][0] == 1
         assert store.query("PRAGMA foreign_keys")[0][0] == 1
+
+
+def test_a_passphrase_that_is_not_text_is_one_sentence(tmp_path: Path) -> None:
+    env = dict(os.environ, TUANTI_DB=str(tmp_path / "s.db"), TUANTI_KEY_FILE="", TUANTI_LANG="en")
+    env_bytes = {k.encode(): v.encode() for k, v in env.items()}
+    env_bytes[b"TUANTI_PASSPHRASE"] = b"secret\xff\xfepass"
+    proc = subprocess.run(
+        [sys.executable, "-m", "tuanti_cli", "init", *ADMIN], env=env_bytes, capture_output=True
+    )
+    assert proc.returncode == 1
+    stderr = proc.stderr.decode()
+    assert "not text" in stderr and "Traceback" not in stderr and "secret" not in stderr

@@ -68,7 +68,11 @@ def new_key_file(path: Path) -> Iterator[Key]:
 
 
 def passphrase_key(passphrase: str) -> Key:
-    """Wrap a passphrase, refusing an empty one."""
+    """Wrap a passphrase, refusing an empty one or one that is not text."""
     if not passphrase:
         raise StoreKeyError("key.passphrase_empty")
+    try:
+        passphrase.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes in the environment; never quote them
+        raise StoreKeyError("key.passphrase_not_text") from None
     return Key(passphrase=passphrase)

@@ -13,6 +13,10 @@ EN: dict[str, str] = {
     ),
     "key.file_exists": "Key file {path} already exists; choose a new path for the new key.",
     "key.passphrase_empty": "The passphrase is empty. Choose a passphrase that is not empty.",
+    "key.passphrase_not_text": (
+        "The passphrase is not text in this terminal's encoding (UTF-8). "
+        "Set TUANTI_PASSPHRASE to a UTF-8 passphrase."
+    ),
     "key.passphrase_mismatch": "The two passphrases differ. Run the command again.",
     "key.wrong": (
         "Cannot open the store at {path}: the key is wrong, or the file is damaged or not a "
@@ -130,6 +134,7 @@ ZH: dict[str, str] = {
     ),
     "key.file_exists": "密钥文件 {path} 已存在；请为新密钥选择新的路径。",
     "key.passphrase_empty": "口令为空。请设置非空口令。",
+    "key.passphrase_not_text": "口令不是本终端编码（UTF-8）下的文本。请将 TUANTI_PASSPHRASE 设为 UTF-8 口令。",
     "key.passphrase_mismatch": "两次输入的口令不一致。请重新运行命令。",
     "key.wrong": "无法打开 {path} 处的数据库：密钥错误，或该文件已损坏或不是 tuanti 数据库。请检查 --key-file 或口令。",
     "store.missing": "{path} 处没有数据库。请先运行 `tuanti init`，或用 --db / TUANTI_DB 指向已有数据库。",
