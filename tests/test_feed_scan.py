@@ -345,3 +345,25 @@ def test_block_boundaries_never_change_what_is_found(
         assert refused.key == whole_or_error
     else:
         assert (pieces.rows, pieces.latest) == whole_or_error
+
+
+@pytest.mark.parametrize("layout", ["jsonl", "one-a-line", "pretty"])
+def test_json_ids_in_full_width_or_groups_match_in_every_layout(
+    tmp_path: Path, layout: str
+) -> None:
+    first, second = make_ids(2)
+    wide = first.translate({ord(c): ord(c) + 0xFEE0 for c in "0123456789"})
+    objects = [{"证件号码": f"9{i:017d}", "健康码状态": "绿码"} for i in range(20)] + [
+        {"证件号码": wide, "健康码状态": "红码"},
+        {"证件号码": f"{second[:6]} {second[6:14]} {second[14:]}", "健康码状态": "黄码"},
+    ]
+    if layout == "jsonl":
+        path = tmp_path / "feed.jsonl"
+        text = "".join(json.dumps(o, ensure_ascii=False) + "\n" for o in objects)
+        path.write_text(text, encoding="utf-8")
+    else:
+        path = tmp_path / "feed.json"
+        _json_feed(path, objects, layout)
+    scan = feed.scan(path, {first, second})
+    assert scan.latest[first][1]["health_code"] == "红码"
+    assert scan.latest[second][1]["health_code"] == "黄码"

@@ -125,8 +125,11 @@ def _scan_json_lines(
                 kept.append((number, text, None))  # no ID found cheaply: parse to look
                 continue
             saw_id = True
-            key = lookup.get(match.group(1).strip())
-            if key is not None:
+            raw = match.group(1).strip()
+            key = lookup.get(raw)
+            if key is not None or not raw.isalnum():
+                # a member; or an ID written with full-width digits or inner spaces, which
+                # only the parsed and normalised value can tell (see _keep)
                 kept.append((number, text, key))
             # else: a stranger, dropped without parsing the rest
     if array is not None and not array.closed:
