@@ -323,3 +323,12 @@ def test_nothing_unmasked_anywhere(
         for secret in secrets:
             assert secret not in text
     assert "row,field,reason,value" in outputs[4]
+
+
+def test_jsonl_lines_break_only_at_newlines(run: Run, roster_id: str, tmp_path: Path) -> None:
+    # U+2028 may stand raw inside a JSON string; str.splitlines() would cut the record there
+    record = {"name": "张\u2028三", "id_number": GOOD_ID, "phone": GOOD_PHONE, "consent": "是"}
+    path = tmp_path / "people.jsonl"
+    path.write_text(json.dumps(record, ensure_ascii=False) + "\r\n", encoding="utf-8")
+    report = import_json(run, roster_id, path)
+    assert (report["rows"], report["added"], report["rejected"]) == (1, 1, 0), report

@@ -180,7 +180,9 @@ def _parse_json(text: str, encoding: str, source: str) -> Parsed:
 
 def _parse_jsonl(text: str, encoding: str, source: str) -> Parsed:
     records = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # split("\n"), not splitlines(): that also breaks at U+2028, U+0085 and others, which
+    # JSON allows inside a string (a name), and would split one record into two
+    for number, line in enumerate(text.split("\n"), start=1):
         if line.strip():
             records.append(Record(number, _object_fields(_load_json(line, source, number))))
     return _checked(records, encoding, source)
