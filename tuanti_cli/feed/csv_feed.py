@@ -27,8 +27,8 @@ from tuanti_cli.textfile import decode_all, open_input
 
 PARALLEL_MIN_BYTES = 16 << 20
 MAX_RECORD_BYTES = 1 << 20
-"""A quoted record still open after this many bytes is a stray quote (csv's own limit for
-a field is 128 KiB): carrying it on would hold the rest of the feed in memory."""
+"""A quoted record still open after this many bytes is a stray quote: carrying it on would
+hold the rest of the feed in memory."""
 HASH_BLOCK_BYTES = CHUNK_BYTES
 
 
