@@ -16,7 +16,6 @@ from typing import Any, NamedTuple
 from tuanti_cli.errors import InputError
 from tuanti_cli.textfile import decode
 
-FORMATS = ("auto", "csv", "json", "jsonl", "xlsx")
 REQUIRED = ("name", "id_number", "phone", "consent")
 ALIASES: dict[str, tuple[str, ...]] = {
     "name": ("name", "姓名"),

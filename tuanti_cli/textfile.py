@@ -8,7 +8,6 @@ from typing import IO
 
 from tuanti_cli.errors import InputError
 
-ENCODINGS = ("auto", "utf-8", "gb18030")
 STDIN = "-"
 
 

@@ -13,9 +13,7 @@ from tuanti_cli.store import Store
 
 HEALTH_CODES = ("green", "yellow", "red", "popup", "unknown")
 ABNORMAL_CODES = frozenset(["yellow", "red", "popup", "unknown"])
-NAT_RESULTS = ("negative", "positive", "pending")
 VACCINATIONS = ("booster", "primary", "partial", "exempt", "unknown")
-FLAGS = ("name_mismatch", "not_found", "bad_row")
 
 RECORD_KEYS = (
     "member_no",
@@ -128,7 +126,8 @@ def last_refresh(store: Store, roster_id: str) -> str | None:
         " AND (roster_id IS NULL OR roster_id = ?)",
         (roster_id,),
     )
-    return rows[0][0] if rows else None
+    finished: str | None = rows[0][0]  # an aggregate: always one row, NULL before any run
+    return finished
 
 
 def roster_summaries(
