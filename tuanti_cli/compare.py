@@ -33,7 +33,6 @@ class RunResult:
     """The outcome of one refresh."""
 
     feed_rows: int = 0
-    bad_rows: int = 0
     matched: int = 0
     not_found: int = 0
     name_mismatch: int = 0
@@ -41,6 +40,11 @@ class RunResult:
     skipped: bool = False
     bad: list[BadRow] = field(default_factory=list)
     newly_abnormal: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def bad_rows(self) -> int:
+        """Members whose feed row could not be read."""
+        return len(self.bad)
 
     def as_json(self) -> dict[str, Any]:
         """The §5 JSON object."""
@@ -117,7 +121,7 @@ def _record_run(
         "INSERT INTO run (roster_id, started_at, feed_hash, members_digest) VALUES (?, ?, ?, ?)",
         (scope, clock.iso(clock.now()), scan.sha256, digest),
     ).lastrowid
-    _apply(conn, members, scan, run_id, now, result)
+    _apply(conn, scope, members, scan, run_id, now, result)
     cutoff = clock.iso(now - dt.timedelta(days=RETENTION_DAYS))
     conn.execute("DELETE FROM health_history WHERE compared_at < ?", (cutoff,))
     conn.execute(
@@ -166,7 +170,6 @@ def _judge(member: _Member, scan: feed.FeedScan, result: RunResult) -> tuple[Hea
         result.name_mismatch += 1
         return UNKNOWN, ["name_mismatch"]
     if reading.health is None:
-        result.bad_rows += 1
         result.bad.append(BadRow(row, mask_id(member.id_number), reading.bad_field or "row"))
         return UNKNOWN, ["bad_row"]
     result.matched += 1
@@ -175,6 +178,7 @@ def _judge(member: _Member, scan: feed.FeedScan, result: RunResult) -> tuple[Hea
 
 def _apply(
     conn: Any,
+    scope: str | None,
     members: list[_Member],
     scan: feed.FeedScan,
     run_id: int,
@@ -185,7 +189,9 @@ def _apply(
         row[0]: row[1:]
         for row in conn.execute(
             "SELECT member_id, health_code, nat_sampled_at, nat_result, vaccination,"
-            " vaccine_doses, last_dose_date, flags, abnormal FROM health"
+            " vaccine_doses, last_dose_date, flags, abnormal FROM health h"
+            " WHERE ?1 IS NULL OR h.member_id IN (SELECT id FROM member WHERE roster_id = ?1)",
+            (scope,),
         )
     }
     stamp = clock.iso(now)
