@@ -307,21 +307,20 @@ def _quoted_rows(
     records, firsts, done = _records(lines)
     try:
         found = [
-            index
+            (index, key)
             for index, cells in enumerate(csv.reader(records))
-            if len(cells) > column and cells[column].strip() in keys
+            if len(cells) > column and (key := cells[column].strip()) in keys
         ]
     except csv.Error:  # e.g. a lone carriage return: read record by record instead
         found = [
-            index
+            (index, key)
             for index, record in enumerate(records)
-            if (cells := _cells(record))[column:] and cells[column].strip() in keys
+            if (cells := _cells(record))[column:] and (key := cells[column].strip()) in keys
         ]
-    for index in found:
-        record = records[index]
-        key = _cells(record)[column].strip().encode("latin-1")
+    for index, key in found:
         first = firsts[index] if firsts is not None else index
-        hits[key] = (row_no + first + 1, record.encode("latin-1"))  # last row wins
+        # Last row wins: a later row for the same person replaces the earlier one.
+        hits[key.encode("latin-1")] = (row_no + first + 1, records[index].encode("latin-1"))
     pending = "".join(line + "\n" for line in lines[done:]).encode("latin-1")
     return pending, len(records) - records.count(""), row_no + done
 
