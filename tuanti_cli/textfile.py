@@ -47,12 +47,26 @@ def decode(data: bytes, encoding: str, source: str | Path) -> tuple[str, str]:
 def decode_all(pieces: list[bytes], encoding: str, source: str | Path) -> tuple[list[str], str]:
     """Decode every piece in one encoding: UTF-8 if all of them are UTF-8, else GB18030
     (``auto``), or the one the user named."""
-    tried = ("utf-8", "gb18030") if encoding == "auto" else (encoding,)
-    for name in tried:
+    for name in encodings_to_try(encoding):
         try:
-            return [p.decode("utf-8-sig" if name == "utf-8" else name) for p in pieces], name
+            return [p.decode(codec(name)) for p in pieces], name
         except UnicodeDecodeError:
             continue
+    raise undecodable(encoding, source)
+
+
+def encodings_to_try(encoding: str) -> tuple[str, ...]:
+    """``auto``: strict UTF-8 first, then GB18030; otherwise just the one the user named."""
+    return ("utf-8", "gb18030") if encoding == "auto" else (encoding,)
+
+
+def codec(name: str) -> str:
+    """Python's codec for an encoding name (UTF-8 with or without a BOM)."""
+    return "utf-8-sig" if name == "utf-8" else name
+
+
+def undecodable(encoding: str, source: str | Path) -> InputError:
+    """The error for input that none of the encodings tried can read."""
     if encoding == "auto":
-        raise InputError("input.encoding", path=source)
-    raise InputError("input.encoding_forced", path=source, encoding=encoding)
+        return InputError("input.encoding", path=source)
+    return InputError("input.encoding_forced", path=source, encoding=encoding)

@@ -21,7 +21,7 @@ from tuanti_cli.feed.common import (
     line_blocks,
     member_lookup,
 )
-from tuanti_cli.textfile import decode_all
+from tuanti_cli.textfile import codec, decode_all, encodings_to_try, undecodable
 from tuanti_cli.validate import normalise_id
 
 
@@ -165,7 +165,7 @@ def _keep(fields: dict[str, Any] | None, row: int, members: set[str], result: Fe
 
 
 def _text_chunks(path: Path, encoding: str, digest: Any) -> Iterator[str]:
-    decoder = codecs.getincrementaldecoder("utf-8-sig" if encoding == "utf-8" else encoding)()
+    decoder = codecs.getincrementaldecoder(codec(encoding))()
     for block in blocks(path, digest):
         yield decoder.decode(block)
     yield decoder.decode(b"", final=True)
@@ -178,8 +178,7 @@ def scan_json(path: Path, members: set[str], encoding: str) -> FeedScan:
         return _scan_json_lines(path, members, encoding, _ArrayLines())
     except _NotOnePerLine:
         pass
-    tried = ("utf-8", "gb18030") if encoding == "auto" else (encoding,)
-    for name in tried:
+    for name in encodings_to_try(encoding):
         digest = hashlib.sha256()
         result = FeedScan(encoding=name)
         try:
@@ -189,9 +188,7 @@ def scan_json(path: Path, members: set[str], encoding: str) -> FeedScan:
         result.sha256 = digest.hexdigest()
         _require_ids(result, path)
         return result
-    if encoding == "auto":
-        raise InputError("input.encoding", path=path)
-    raise InputError("input.encoding_forced", path=path, encoding=encoding)
+    raise undecodable(encoding, path)
 
 
 def _json_objects(chunks: Iterator[str], members: set[str], result: FeedScan, path: Path) -> None:
