@@ -13,25 +13,27 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from tuanti_cli.columns import (
+    FORMATS_BY_EXTENSION,
+    ID_NUMBER_ALIASES,
+    NAME_ALIASES,
+    HeaderNames,
+    format_by_content,
+    format_by_extension,
+)
 from tuanti_cli.errors import InputError
 from tuanti_cli.textfile import decode
 
 REQUIRED = ("name", "id_number", "phone", "consent")
 ALIASES: dict[str, tuple[str, ...]] = {
-    "name": ("name", "姓名"),
-    "id_number": ("id_number", "身份证号", "身份证号码", "证件号", "证件号码"),
+    "name": NAME_ALIASES,
+    "id_number": ID_NUMBER_ALIASES,
     "phone": ("phone", "手机号", "手机号码", "联系电话", "电话"),
     "consent": ("consent", "同意授权", "授权", "是否同意"),
     "code": ("code", "登记码"),
 }
-HEADER_TO_FIELD = {alias.lower(): field for field, names in ALIASES.items() for alias in names}
-_EXTENSIONS = {
-    ".csv": "csv",
-    ".json": "json",
-    ".jsonl": "jsonl",
-    ".ndjson": "jsonl",
-    ".xlsx": "xlsx",
-}
+HEADERS = HeaderNames(ALIASES)
+_EXTENSIONS = {**FORMATS_BY_EXTENSION, ".xlsx": "xlsx"}
 _XLSX_MAGIC = b"PK\x03\x04"
 # A CSV field may legitimately be long (an address pasted into a name column); the limit only
 # keeps a runaway quoted field from eating memory.
@@ -61,26 +63,12 @@ class Parsed:
     has_code_column: bool
 
 
-def canonical_field(header: Any) -> str | None:
-    """The field a header names (``身份证号码`` → ``id_number``), or ``None``."""
-    if not isinstance(header, str):
-        return None
-    return HEADER_TO_FIELD.get(header.strip().lstrip("\ufeff").lower())
-
-
 def detect_format(data: bytes, source: str) -> str:
-    """By extension, else by content."""
-    for extension, name in _EXTENSIONS.items():
-        if source.lower().endswith(extension):
-            return name
-    if data.startswith(_XLSX_MAGIC):
-        return "xlsx"
-    start = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-    if start == b"[":
-        return "json"
-    if start == b"{":
-        return "jsonl"
-    return "csv"
+    """By extension, else by content (a zip file is a workbook)."""
+    by_name = format_by_extension(source, _EXTENSIONS)
+    if by_name is not None:
+        return by_name
+    return "xlsx" if data.startswith(_XLSX_MAGIC) else format_by_content(data[:4096])
 
 
 def parse(data: bytes, source: str, input_format: str, encoding: str) -> Parsed:
@@ -99,11 +87,8 @@ def parse(data: bytes, source: str, input_format: str, encoding: str) -> Parsed:
 
 
 def _header_map(headers: list[Any], source: str) -> dict[int, str]:
-    mapping: dict[int, str] = {}
-    for index, header in enumerate(headers):
-        field = canonical_field(header)
-        if field is not None and field not in mapping.values():
-            mapping[index] = field
+    by_field = HEADERS.first_of_each((header, index) for index, header in enumerate(headers))
+    mapping = {index: field for field, index in by_field.items()}
     _require_columns(set(mapping.values()), source)
     return mapping
 
@@ -151,11 +136,7 @@ def _parse_csv(text: str, encoding: str, source: str) -> Parsed:
 def _object_fields(item: Any) -> tuple[Any, ...] | None:
     if not isinstance(item, dict) or not item:
         return None
-    fields: dict[str, Any] = {}
-    for key, value in item.items():
-        field = canonical_field(key)
-        if field is not None and field not in fields:
-            fields[field] = value
+    fields = HEADERS.first_of_each(item.items())
     return tuple(fields.get(f) for f in FIELD_ORDER)
 
 

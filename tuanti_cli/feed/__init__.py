@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tuanti_cli.columns import FORMATS_BY_EXTENSION, format_by_content, format_by_extension
 from tuanti_cli.errors import InputError
 from tuanti_cli.feed import csv_feed, json_feed
 from tuanti_cli.feed.common import (
@@ -20,7 +21,6 @@ from tuanti_cli.feed.common import (
     FeedScan,
     Prepare,
     as_is,
-    feed_field,
 )
 from tuanti_cli.textfile import open_input
 
@@ -30,21 +30,17 @@ __all__ = [
     "FeedScan",
     "Prepare",
     "detect_format",
-    "feed_field",
     "scan",
 ]
-
-_EXTENSIONS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json"}
 
 
 def detect_format(path: Path) -> str:
     """By extension, else by the first non-blank byte."""
-    for extension, name in _EXTENSIONS.items():
-        if path.name.lower().endswith(extension):
-            return name
+    by_name = format_by_extension(path.name, FORMATS_BY_EXTENSION)
+    if by_name is not None:
+        return by_name
     with open_input(path) as stream:
-        start = stream.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-    return {b"[": "json", b"{": "jsonl"}.get(start, "csv")
+        return format_by_content(stream.read(4096))
 
 
 def scan(

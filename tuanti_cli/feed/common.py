@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeAlias
 
+from tuanti_cli.columns import ID_NUMBER_ALIASES, NAME_ALIASES, HeaderNames
 from tuanti_cli.errors import InputError
 from tuanti_cli.textfile import open_input
 
 CHUNK_BYTES = 256 << 10  # small blocks stay in the CPU cache: measurably faster
 FEED_FIELDS: dict[str, tuple[str, ...]] = {
-    "id_number": ("id_number", "证件号码", "身份证号", "身份证号码", "证件号"),
-    "name": ("name", "姓名"),
+    "id_number": ID_NUMBER_ALIASES,
+    "name": NAME_ALIASES,
     "health_code": ("health_code", "健康码状态", "健康码"),
     "nat_sampled_at": ("nat_sampled_at", "核酸采样时间"),
     "nat_result": ("nat_result", "核酸结果", "核酸检测结果"),
@@ -21,7 +22,7 @@ FEED_FIELDS: dict[str, tuple[str, ...]] = {
     "vaccine_doses": ("vaccine_doses", "接种剂次"),
     "last_dose_date": ("last_dose_date", "最后接种日期", "末次接种日期"),
 }
-_HEADER_TO_FIELD = {a.lower(): f for f, names in FEED_FIELDS.items() for a in names}
+FEED_HEADERS = HeaderNames(FEED_FIELDS)
 UNREADABLE_ROW = "_unreadable_row"
 """Marks a member's feed record that could not be parsed at all."""
 
@@ -37,13 +38,6 @@ class FeedScan:
     """Whether any record carried an ID number at all (JSON has no header to check)."""
     latest: dict[str, tuple[int, Any]] = field(default_factory=dict)
     """Member ID number → (row number, prepared fields) of the last row for that person."""
-
-
-def feed_field(header: Any) -> str | None:
-    """The field a feed header names, or ``None``."""
-    if not isinstance(header, str):
-        return None
-    return _HEADER_TO_FIELD.get(header.strip().lstrip("\ufeff").lower())
 
 
 def blocks(path: Path, digest: Any) -> Iterator[bytes]:

@@ -16,10 +16,10 @@ from typing import IO, Any
 from tuanti_cli.errors import InputError
 from tuanti_cli.feed.common import (
     CHUNK_BYTES,
+    FEED_HEADERS,
     UNREADABLE_ROW,
     FeedScan,
     Prepare,
-    feed_field,
     line_blocks,
     member_lookup,
 )
@@ -98,11 +98,7 @@ def _header(path: Path, encoding: str) -> tuple[str, int, list[str]]:
 def scan_csv(path: Path, members: set[str], encoding: str, prepare: Prepare) -> FeedScan:
     """Scan a CSV feed: its header names the columns; members' rows are read, others dropped."""
     header_encoding, data_start, headers = _header(path, encoding)
-    columns: dict[str, int] = {}
-    for index, header in enumerate(headers):
-        name = feed_field(header)
-        if name is not None and name not in columns:
-            columns[name] = index
+    columns = FEED_HEADERS.first_of_each((header, index) for index, header in enumerate(headers))
     if "id_number" not in columns:
         raise InputError("feed.no_id_column", path=path)
     column = columns["id_number"]

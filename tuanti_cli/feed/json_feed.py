@@ -14,10 +14,10 @@ from typing import Any
 from tuanti_cli.errors import InputError
 from tuanti_cli.feed.common import (
     FEED_FIELDS,
+    FEED_HEADERS,
     UNREADABLE_ROW,
     FeedScan,
     blocks,
-    feed_field,
     line_blocks,
     member_lookup,
 )
@@ -34,12 +34,7 @@ def _id_patterns() -> re.Pattern[bytes]:
 def _object_fields(obj: Any) -> dict[str, Any] | None:
     if not isinstance(obj, dict):
         return None
-    fields: dict[str, Any] = {}
-    for key, value in obj.items():
-        name = feed_field(key)
-        if name is not None and name not in fields:
-            fields[name] = "" if value is None else value
-    return fields
+    return FEED_HEADERS.first_of_each((k, "" if v is None else v) for k, v in obj.items())
 
 
 def _member_key(raw: str, members: set[str]) -> str | None:
