@@ -16,7 +16,7 @@ from tuanti_cli import clock
 from tuanti_cli.errors import StoreError, StoreKeyError
 from tuanti_cli.keys import Key
 from tuanti_cli.migrations import MIGRATIONS
-from tuanti_cli.paths import make_private_dir
+from tuanti_cli.paths import create_private_file
 
 BUSY_TIMEOUT_MS = 15_000
 STORE_FILE_SUFFIXES = ("", "-wal", "-shm", "-journal")
@@ -137,9 +137,7 @@ class Store:
         """Create a new, empty store (0600 files in a 0700 folder if it is new)."""
         if path.exists():
             raise StoreError("store.exists", path=path)
-        make_private_dir(path.parent)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        os.close(fd)
+        create_private_file(path, b"")  # 0600 before SQLite writes a byte into it
         try:
             store = cls(_connect(path, key), path)
             store._migrate()
