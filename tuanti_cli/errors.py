@@ -6,6 +6,7 @@ from typing import Any
 
 from tuanti_cli.i18n import t
 from tuanti_cli.masking import scrub
+from tuanti_cli.printable import shown
 
 
 class TuantiError(Exception):
@@ -20,12 +21,13 @@ class TuantiError(Exception):
 
     def __str__(self) -> str:
         # A value the user typed may be an ID or a phone in the wrong place (`show
-        # 110101…`): text parameters are scrubbed; numbers (line numbers) are not.
+        # 110101…`), or carry terminal escapes: text parameters are scrubbed and escaped;
+        # numbers (line numbers) are not.
         return t(self.key, **{k: _scrubbed(v) for k, v in self.params.items()})
 
 
 def _scrubbed(value: Any) -> Any:
-    return value if isinstance(value, int | float) else scrub(str(value))
+    return value if isinstance(value, int | float) else shown(scrub(str(value)))
 
 
 class StoreError(TuantiError):

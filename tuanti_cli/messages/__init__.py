@@ -5,9 +5,18 @@ Each area module defines ``EN`` and ``ZH`` dicts with the same keys (a test chec
 
 from __future__ import annotations
 
-from tuanti_cli.messages import common, enroll, refresh, roster, view
+from tuanti_cli.messages import (
+    common,
+    enroll,
+    environment,
+    guards,
+    output,
+    refresh,
+    roster,
+    view,
+)
 
-AREAS = (common, roster, enroll, refresh, view)
+AREAS = (common, roster, enroll, refresh, view, output, guards, environment)
 
 CATALOGUE: dict[str, dict[str, str]] = {"en": {}, "zh": {}}
 for _area in AREAS:

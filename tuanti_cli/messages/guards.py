@@ -1,0 +1,5 @@
+"""Messages for the refresh guards: impossible times, long rows, interrupted runs."""
+
+EN: dict[str, str] = {}
+
+ZH: dict[str, str] = {}

@@ -1,0 +1,5 @@
+"""Messages for writing files: refused targets, atomic exports."""
+
+EN: dict[str, str] = {}
+
+ZH: dict[str, str] = {}
