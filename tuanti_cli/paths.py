@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import IO, Any
 
 
 def default_db_path() -> Path:
@@ -43,16 +42,3 @@ def create_private_file(path: Path, content: bytes) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def open_private(path: Path, mode: str = "w", **text_options: Any) -> IO[Any]:
-    """Open a file to write, made (or, if it exists, turned) 0600 before anything is
-    written: an export or a reject report over an older, world-readable file must not
-    inherit its mode."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)
-        return os.fdopen(fd, mode, **text_options)
-    except BaseException:
-        os.close(fd)
-        raise

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tuanti_cli.errors import InputError
-from tuanti_cli.paths import open_private
+from tuanti_cli.writing import Protected, write_atomically
 
 QUIET_ZONE = 4
 
@@ -53,24 +52,22 @@ def render_text(payload: str, invert: bool = False) -> str:
     return "\n".join(lines)
 
 
-def write_png(payload: str, path: Path, scale: int = 8) -> None:
-    """Write a black-on-white PNG of the QR."""
+def write_png(payload: str, path: Path, protected: Protected, scale: int = 8) -> None:
+    """Write a black-on-white PNG of the QR to ``path`` (``--png``), never onto ``protected``."""
     from qrcode.image.pure import PyPNGImage
 
     image = _qr(payload, box_size=scale).make_image(image_factory=PyPNGImage)
-    _write(path, image.save)
+    _write(path, protected, "--png", image.save)
 
 
-def write_svg(payload: str, path: Path) -> None:
-    """Write an SVG of the QR (one path, black on white)."""
+def write_svg(payload: str, path: Path, protected: Protected) -> None:
+    """Write an SVG of the QR (one path, black on white) to ``path`` (``--svg``)."""
     from qrcode.image.svg import SvgPathFillImage
 
-    _write(path, _qr(payload).make_image(image_factory=SvgPathFillImage).save)
+    image = _qr(payload).make_image(image_factory=SvgPathFillImage)
+    _write(path, protected, "--svg", image.save)
 
 
-def _write(path: Path, save: Any) -> None:
-    try:
-        with open_private(path, "wb") as stream:
-            save(stream)
-    except OSError as exc:
-        raise InputError("qr.write_failed", path=path, reason=exc.strerror or str(exc)) from None
+def _write(path: Path, protected: Protected, option: str, save: Any) -> None:
+    with write_atomically(path, protected, option=option, binary=True) as stream:
+        save(stream)

@@ -18,6 +18,7 @@ from tuanti_cli.i18n import t
 
 if TYPE_CHECKING:
     from tuanti_cli import enrollment
+    from tuanti_cli.writing import Protected
 
 app = typer.Typer(help=t("help.enroll"), no_args_is_help=True)
 
@@ -41,8 +42,10 @@ def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
         yield lambda done: bar.update(task, completed=done)
 
 
-def _write_rejects(path: Path, report: enrollment.ImportReport) -> None:
-    with open_output(path, encoding="utf-8-sig", newline="") as stream:
+def _write_rejects(path: Path, report: enrollment.ImportReport, protected: Protected) -> None:
+    with open_output(
+        path, protected, option="--rejects", encoding="utf-8-sig", newline=""
+    ) as stream:
         write_csv(stream, report.as_json()["rejects"], ("row", "field", "reason", "value"))
 
 
@@ -62,8 +65,13 @@ def import_command(
 ) -> None:
     from tuanti_cli import enrollment
     from tuanti_cli.ingest import parse
-    from tuanti_cli.textfile import read_bytes
+    from tuanti_cli.textfile import STDIN, read_bytes
+    from tuanti_cli.writing import check_target
 
+    protected = ctx.obj.protected(inputs=() if source == STDIN else (Path(source),))
+    if rejects is not None:
+        # A bad --rejects path must fail before the import commits anything.
+        check_target(rejects, protected, "--rejects")
     with ctx.obj.open_store() as store:
         roster = rosters.get_roster(store, roster_ref)
         parsed = parse(read_bytes(source), source, input_format, encoding)
@@ -72,7 +80,18 @@ def import_command(
                 store, roster, parsed, clock.now(), dry_run, strict, progress
             )
     if rejects is not None:
-        _write_rejects(rejects, report)
+        try:
+            _write_rejects(rejects, report, protected)
+        except InputError as exc:
+            if dry_run or report.aborted:
+                raise
+            raise InputError(
+                "output.rejects_after_commit",
+                added=report.added,
+                updated=report.updated,
+                path=rejects,
+                reason=exc.params.get("reason") or str(exc).rstrip("."),
+            ) from None
     if output_format == "json":
         echo(to_json(report.as_json()))
     else:

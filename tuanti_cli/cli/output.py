@@ -12,8 +12,8 @@ from typing import IO, Any
 
 import typer
 
-from tuanti_cli.errors import InputError
-from tuanti_cli.paths import open_private
+from tuanti_cli.printable import shown
+from tuanti_cli.writing import Protected, write_atomically
 
 
 def to_json(data: Any) -> str:
@@ -22,21 +22,31 @@ def to_json(data: Any) -> str:
 
 
 def write_csv(stream: IO[str], records: Iterable[dict[str, Any]], columns: Sequence[str]) -> None:
-    """CSV with a header row; lists are joined with ``;`` and ``None`` is empty."""
+    """CSV with a header row, one row per record as it comes; lists are joined with ``;``,
+    ``None`` is empty, and text a spreadsheet would run as a formula is defused."""
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(columns)
     for record in records:
-        writer.writerow([_csv_cell(record[c]) for c in columns])
+        writer.writerow([csv_cell(record[c]) for c in columns])
 
 
-def _csv_cell(value: Any) -> Any:
+# OWASP "CSV injection": a spreadsheet runs a cell starting with one of these as a formula
+# (=HYPERLINK(…) leaks data, =cmd|… runs programs on old Excel); a leading ' makes it text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> Any:
+    """One CSV cell: numbers tuanti computed as they are; text with control and bidi
+    characters escaped (a bare CR inside a cell is not quoted by :mod:`csv` and would start a
+    new row, which a spreadsheet could then run) and defused with a leading ``'``."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, list):
-        return ";".join(str(v) for v in value)
-    return value
+    if isinstance(value, int | float):
+        return value
+    text = ";".join(str(v) for v in value) if isinstance(value, list) else str(value)
+    return "'" + shown(text) if text.startswith(FORMULA_STARTS) else shown(text)
 
 
 def echo(text: str) -> None:
@@ -51,18 +61,21 @@ def info(text: str) -> None:
 
 @contextmanager
 def open_output(
-    path: Path | None, encoding: str = "utf-8", newline: str | None = None
+    path: Path | None,
+    protected: Protected,
+    option: str = "--output",
+    encoding: str = "utf-8",
+    newline: str | None = None,
 ) -> Iterator[IO[str]]:
-    """The chosen output: ``--output FILE`` (0600) or standard output."""
+    """The chosen output: standard output, or ``path`` written through
+    :func:`tuanti_cli.writing.write_atomically` (never onto a ``protected`` file)."""
     if path is None:
         yield sys.stdout
         sys.stdout.flush()
         return
-    try:
-        stream = open_private(path, "w", encoding=encoding, newline=newline)
-    except OSError as exc:
-        raise InputError("output.unwritable", path=path, reason=exc.strerror or str(exc)) from None
-    with stream:
+    with write_atomically(
+        path, protected, option=option, encoding=encoding, newline=newline
+    ) as stream:
         yield stream
 
 
@@ -70,10 +83,12 @@ def print_table(title: str | None, headers: Sequence[str], rows: Iterable[Sequen
     """A simple Rich table for short listings (rosters, changes, audit)."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=title, show_lines=False)
     for header in headers:
         table.add_column(header)
     for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
+        # Text, not str: a roster name such as "[link=http://…]" is shown, never markup.
+        table.add_row(*(Text("" if v is None else shown(str(v))) for v in row))
     Console().print(table)

@@ -94,14 +94,20 @@ def qr_command(
     invert: bool = typer.Option(False, "--invert", help=t("opt.roster.invert")),
 ) -> None:
     from tuanti_cli import qr
+    from tuanti_cli.writing import check_target
 
+    protected = ctx.obj.protected()
+    # Both targets are checked before either is written: a refused --svg leaves no --png.
+    for path, option in ((png, "--png"), (svg, "--svg")):
+        if path is not None:
+            check_target(path, protected, option)
     with ctx.obj.open_store() as store:
         issued = rosters.issued_code(store, rosters.get_roster(store, roster_ref))
     if png is not None:
-        qr.write_png(issued.payload, png)
+        qr.write_png(issued.payload, png, protected)
         info(t("roster.wrote", path=png))
     if svg is not None:
-        qr.write_svg(issued.payload, svg)
+        qr.write_svg(issued.payload, svg, protected)
         info(t("roster.wrote", path=svg))
     echo(qr.render_text(issued.payload, invert=invert))
 

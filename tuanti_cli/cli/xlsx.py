@@ -2,19 +2,23 @@
 
 Written here as the few XML parts a workbook needs, straight into the zip file: openpyxl,
 which reads enrollment workbooks, writes every sheet through a temporary file first, and
-tuanti writes no temporary files.
+tuanti writes no temporary files (other than the one :mod:`tuanti_cli.writing` renames onto
+the target). Text is always an inline string, never a formula, and passes through
+:func:`tuanti_cli.printable.shown` first: XML 1.0 cannot hold most control characters, and a
+workbook holding one is refused whole by Excel.
 """
 
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from tuanti_cli.errors import InputError
-from tuanti_cli.paths import open_private
+from tuanti_cli.printable import shown
 from tuanti_cli.view import RECORD_KEYS
+from tuanti_cli.writing import Protected, write_atomically
 
 _MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -46,27 +50,27 @@ _PARTS = {
 }
 
 
-def write_xlsx(path: Path, records: list[dict[str, Any]]) -> None:
-    """Write one sheet: a header row of the §6 keys, then one row per record."""
-    rows = [list(RECORD_KEYS), *([record[key] for key in RECORD_KEYS] for record in records)]
-    sheet = "".join(
-        f'<row r="{number}">{"".join(_cell(value) for value in row)}</row>'
-        for number, row in enumerate(rows, start=1)
-    )
-    try:
-        with (
-            open_private(path, "wb") as stream,
-            zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as archive,
-        ):
-            for name, xml in _PARTS.items():
-                archive.writestr(name, _XML_DECLARATION + xml)
-            archive.writestr(
-                "xl/worksheets/sheet1.xml",
-                f'{_XML_DECLARATION}<worksheet xmlns="{_MAIN}"><sheetData>{sheet}</sheetData>'
-                "</worksheet>",
-            )
-    except OSError as exc:
-        raise InputError("output.unwritable", path=path, reason=exc.strerror or str(exc)) from None
+def write_xlsx(
+    path: Path, records: Iterable[dict[str, Any]], protected: Protected, option: str = "--output"
+) -> None:
+    """Write one sheet: a header row of the §6 keys, then one row per record, each row
+    compressed into the file as it is produced."""
+    with (
+        write_atomically(path, protected, option=option, binary=True) as stream,
+        zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as archive,
+    ):
+        for name, xml in _PARTS.items():
+            archive.writestr(name, _XML_DECLARATION + xml)
+        with archive.open("xl/worksheets/sheet1.xml", "w") as sheet:
+            sheet.write(f'{_XML_DECLARATION}<worksheet xmlns="{_MAIN}"><sheetData>'.encode())
+            sheet.write(_row(1, RECORD_KEYS))
+            for number, record in enumerate(records, start=2):
+                sheet.write(_row(number, [record[key] for key in RECORD_KEYS]))
+            sheet.write(b"</sheetData></worksheet>")
+
+
+def _row(number: int, values: Iterable[Any]) -> bytes:
+    return f'<row r="{number}">{"".join(_cell(value) for value in values)}</row>'.encode()
 
 
 _XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
@@ -81,4 +85,4 @@ def _cell(value: Any) -> str:
     text = "" if value is None else ",".join(value) if isinstance(value, list) else str(value)
     if not text:
         return "<c/>"
-    return f'<c t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
+    return f'<c t="inlineStr"><is><t xml:space="preserve">{escape(shown(text))}</t></is></c>'

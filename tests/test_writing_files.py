@@ -1,0 +1,488 @@
+"""Writing files (PRODUCT §7): no output onto the store, its companions, the key or the input;
+atomic 0600 writes; no symlinks or devices; defused CSV cells; valid XLSX XML."""
+
+from __future__ import annotations
+
+import csv
+import errno
+import io
+import json
+import os
+import stat
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from typer.testing import Result
+
+from tests.conftest import Run, add_member
+from tests.helpers import make_id, make_phone, query
+from tuanti_cli.errors import InputError
+from tuanti_cli.keys import read_key_file
+from tuanti_cli.store import Store
+from tuanti_cli.writing import NOTHING, Protected, check_target, write_atomically
+
+INJECTION = '=HYPERLINK("http://x","y")'
+
+
+def sentences(text: str) -> int:
+    return text.strip().count(". ") + 1
+
+
+def assert_refused(result: Result, *words: str) -> None:
+    """Exit 1, one sentence on stderr that says how to fix it, nothing on stdout."""
+    assert result.exit_code == 1, result.output
+    message = result.stderr.strip()
+    assert "\n" not in message and sentences(message) == 1, message
+    assert "choose another" in message, message
+    assert "Traceback" not in message
+    for word in words:
+        assert word in message, message
+    assert result.stdout == ""
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+
+
+@pytest.fixture
+def member_roster(run: Run, roster_id: str) -> str:
+    result = add_member(run, roster_id, "张三", make_id(seq=11), make_phone(1))
+    assert result.exit_code == 0, result.output
+    return roster_id
+
+
+def rename_member(db_path: Path, key_path: Path, name: str) -> None:
+    """Put a name straight into the store, as a lenient older import could have stored it."""
+    with Store.open(db_path, read_key_file(key_path)) as store, store.transaction() as conn:
+        conn.execute("UPDATE member SET name = ?", (name,))
+
+
+# --- protected targets ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("output_format", ["table", "json", "csv", "xlsx"])
+def test_show_output_onto_the_store_is_refused(
+    run: Run, member_roster: str, db_path: Path, output_format: str
+) -> None:
+    before = db_path.read_bytes()
+    result = run("show", member_roster, "--format", output_format, "--output", str(db_path))
+    assert_refused(result, "is the store itself", "--output")
+    assert db_path.read_bytes() == before
+    assert run("show", member_roster, "--format", "json").exit_code == 0
+
+
+@pytest.mark.parametrize("suffix", ["-wal", "-shm", "-journal", ".lock", ".keys"])
+def test_show_output_onto_a_store_companion_is_refused(
+    run: Run, member_roster: str, db_path: Path, suffix: str
+) -> None:
+    target = db_path.with_name(db_path.name + suffix)
+    existed = target.exists()
+    before = target.read_bytes() if existed else None
+    result = run("show", member_roster, "--format", "csv", "--output", str(target))
+    assert_refused(result, "one of the store's own files")
+    assert (target.read_bytes() if target.exists() else None) == before
+    assert target.exists() == existed
+
+
+def test_an_existing_wal_is_left_byte_identical(
+    run: Run, member_roster: str, db_path: Path, key_path: Path
+) -> None:
+    wal = db_path.with_name(db_path.name + "-wal")
+    with Store.open(db_path, read_key_file(key_path)):  # an open connection keeps its WAL
+        if not wal.exists():
+            pytest.skip("this SQLite build keeps no WAL file while open")
+        before = wal.read_bytes()
+        result = run("show", member_roster, "--format", "json", "--output", str(wal))
+        assert_refused(result, "one of the store's own files")
+        assert wal.read_bytes() == before
+
+
+def test_qr_png_onto_the_key_file_is_refused(
+    run: Run, roster_id: str, key_path: Path, tmp_path: Path
+) -> None:
+    before = key_path.read_bytes()
+    svg = tmp_path / "code.svg"
+    result = run("roster", "qr", roster_id, "--svg", str(svg), "--png", str(key_path))
+    assert_refused(result, "key file in use", "--png")
+    assert key_path.read_bytes() == before
+    assert not svg.exists()  # both targets are checked before either is written
+    assert run("roster", "list", "--format", "json").exit_code == 0
+
+
+def test_key_file_given_with_option_is_protected(
+    run: Run, roster_id: str, key_path: Path, tmp_path: Path
+) -> None:
+    other = tmp_path / "other.key"
+    key_path.rename(other)
+    before = other.read_bytes()
+    result = run("--key-file", str(other), "roster", "qr", roster_id, "--svg", str(other))
+    assert_refused(result, "key file in use", "--svg")
+    assert other.read_bytes() == before
+
+
+def test_rejects_onto_the_import_input_is_refused(
+    run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path
+) -> None:
+    source = tmp_path / "people.csv"
+    source.write_text(
+        f"name,id_number,phone,consent\n李四,{make_id(seq=21)},{make_phone(2)},是\n",
+        encoding="utf-8",
+    )
+    before = source.read_bytes()
+    result = run("enroll", "import", roster_id, str(source), "--rejects", str(source))
+    assert_refused(result, "own input file", "--rejects")
+    assert source.read_bytes() == before
+    assert query(db_path, key_path, "SELECT count(*) FROM member")[0][0] == 0
+
+
+def test_a_hard_link_to_the_store_is_refused(
+    run: Run, member_roster: str, db_path: Path, tmp_path: Path
+) -> None:
+    link = tmp_path / "innocent.csv"
+    os.link(db_path, link)
+    before = db_path.read_bytes()
+    result = run("show", member_roster, "--format", "csv", "--output", str(link))
+    assert_refused(result, "is the store itself")
+    assert db_path.read_bytes() == before
+    assert link.stat().st_ino == db_path.stat().st_ino
+
+
+def test_a_roundabout_path_to_the_store_is_refused(
+    run: Run, member_roster: str, db_path: Path
+) -> None:
+    (db_path.parent / "x").mkdir()
+    roundabout = db_path.parent / "x" / ".." / db_path.name
+    before = db_path.read_bytes()
+    result = run("show", member_roster, "--format", "json", "--output", str(roundabout))
+    assert_refused(result, "is the store itself")
+    assert db_path.read_bytes() == before
+
+
+def test_refusal_in_chinese(run: Run, member_roster: str, db_path: Path) -> None:
+    result = run("--lang", "zh", "show", member_roster, "--format", "csv", "--output", str(db_path))
+    assert result.exit_code == 1
+    assert "数据库本身" in result.stderr and "--output" in result.stderr
+
+
+# --- symlinks and non-regular files -------------------------------------------------------
+
+
+def test_a_symlink_target_is_not_followed(run: Run, member_roster: str, tmp_path: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me\n")
+    victim.chmod(0o644)
+    link = tmp_path / "out.csv"
+    link.symlink_to(victim)
+    result = run("show", member_roster, "--format", "csv", "--output", str(link))
+    assert_refused(result, "symbolic link")
+    assert link.is_symlink()
+    assert victim.read_text() == "keep me\n"
+    assert stat.S_IMODE(victim.stat().st_mode) == 0o644
+
+
+def test_a_dangling_symlink_is_refused(run: Run, member_roster: str, tmp_path: Path) -> None:
+    link = tmp_path / "out.json"
+    link.symlink_to(tmp_path / "elsewhere.json")
+    result = run("show", member_roster, "--format", "json", "--output", str(link))
+    assert_refused(result, "symbolic link")
+    assert not (tmp_path / "elsewhere.json").exists()
+
+
+def test_a_device_is_refused(run: Run, member_roster: str) -> None:
+    result = run("show", member_roster, "--format", "csv", "--output", os.devnull)
+    assert_refused(result, "not a regular file")
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+
+
+def test_a_fifo_is_refused(run: Run, member_roster: str, tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    result = run("roster", "qr", member_roster, "--png", str(fifo))
+    assert_refused(result, "not a regular file", "--png")
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+
+
+def test_a_folder_is_refused(run: Run, member_roster: str, tmp_path: Path) -> None:
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    result = run("show", member_roster, "--format", "xlsx", "--output", str(folder))
+    assert_refused(result, "not a regular file")
+    assert list(folder.iterdir()) == []
+
+
+def test_a_missing_folder_is_refused(run: Run, member_roster: str, tmp_path: Path) -> None:
+    result = run(
+        "show", member_roster, "--format", "csv", "--output", str(tmp_path / "no" / "x.csv")
+    )
+    assert_refused(result, "does not exist")
+
+
+# --- atomic writes ------------------------------------------------------------------------
+
+
+def test_a_failing_writer_leaves_the_old_file_and_no_temporary(
+    run: Run, member_roster: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "roster.csv"
+    out.write_text("the old export\n")
+
+    def disk_full(stream: io.TextIOBase, *_: object) -> None:
+        stream.write("member_no,name\nM0001,张三\n")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("tuanti_cli.cli.show.write_csv", disk_full)
+    result = run("show", member_roster, "--format", "csv", "--output", str(out))
+    assert result.exit_code == 1
+    assert os.strerror(errno.ENOSPC) in result.stderr
+    assert "unchanged" in result.stderr
+    assert out.read_text() == "the old export\n"
+    assert leftovers(tmp_path) == []
+
+
+def test_a_real_file_size_limit_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
+    # RLIMIT_FSIZE is what a full disk looks like to a writer: write() fails with EFBIG.
+    out = tmp_path / "big.txt"
+    out.write_text("old\n")
+    script = f"""
+import resource, signal, sys
+from pathlib import Path
+from tuanti_cli.errors import InputError
+from tuanti_cli.writing import NOTHING, write_atomically
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+try:
+    with write_atomically(Path({str(out)!r}), NOTHING) as stream:
+        for _ in range(1000):
+            stream.write("x" * 100 + "\\n")
+except InputError as exc:
+    print(exc.key, exc.params["reason"])
+    sys.exit(3)
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 3, done.stderr
+    assert done.stdout.startswith("output.write_failed"), done.stdout
+    assert out.read_text() == "old\n"
+    assert leftovers(tmp_path) == []
+
+
+def test_an_error_in_the_block_keeps_the_old_file(tmp_path: Path) -> None:
+    out = tmp_path / "x.json"
+    out.write_text("old")
+    with pytest.raises(ZeroDivisionError), write_atomically(out, NOTHING) as stream:
+        stream.write("new, half")
+        raise ZeroDivisionError
+    assert out.read_text() == "old"
+    assert leftovers(tmp_path) == []
+
+
+def test_written_in_full_and_private_whatever_the_umask(tmp_path: Path) -> None:
+    out = tmp_path / "x.bin"
+    out.write_bytes(b"old, longer than the new content")
+    out.chmod(0o644)
+    saved = os.umask(0)
+    try:
+        with write_atomically(out, NOTHING, binary=True) as stream:
+            assert stat.S_IMODE(os.fstat(stream.fileno()).st_mode) == 0o600
+            stream.write(b"new")
+    finally:
+        os.umask(saved)
+    assert out.read_bytes() == b"new"
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+def test_every_output_option_writes_a_private_file(
+    run: Run, member_roster: str, tmp_path: Path
+) -> None:
+    outputs = {
+        "t.txt": ("show", member_roster, "--format", "table", "--output"),
+        "j.json": ("show", member_roster, "--format", "json", "--output"),
+        "c.csv": ("show", member_roster, "--format", "csv", "--output"),
+        "x.xlsx": ("show", member_roster, "--format", "xlsx", "--output"),
+        "q.png": ("roster", "qr", member_roster, "--png"),
+        "q.svg": ("roster", "qr", member_roster, "--svg"),
+    }
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,id_number,phone,consent\n王五,123,1,是\n", encoding="utf-8")
+    outputs["r.csv"] = ("enroll", "import", member_roster, str(bad), "--rejects")
+    for name, args in outputs.items():
+        target = tmp_path / name
+        target.write_text("older, world-readable")
+        target.chmod(0o644)
+        result = run(*args, str(target))
+        assert result.exit_code == 0, (name, result.output)
+        assert stat.S_IMODE(target.stat().st_mode) == 0o600, name
+        assert target.read_bytes() != b"older, world-readable", name
+    assert leftovers(tmp_path) == []
+
+
+# --- --rejects and the import transaction ---------------------------------------------------
+
+
+def people_file(tmp_path: Path) -> Path:
+    path = tmp_path / "people.csv"
+    path.write_text(
+        "name,id_number,phone,consent\n"
+        f"李四,{make_id(seq=31)},{make_phone(3)},是\n"
+        f"赵六,{make_id(seq=32)},{make_phone(4)},是\n"
+        "坏行,123,1,是\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.mark.parametrize("bad", ["missing/rejects.csv", "folder", "link.csv"])
+def test_a_bad_rejects_path_fails_before_the_import(
+    run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path, bad: str
+) -> None:
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "link.csv").symlink_to(tmp_path / "target.csv")
+    source = people_file(tmp_path)
+    result = run("enroll", "import", roster_id, str(source), "--rejects", str(tmp_path / bad))
+    assert_refused(result, "--rejects")
+    assert query(db_path, key_path, "SELECT count(*) FROM member")[0][0] == 0
+
+
+def test_a_rejects_failure_after_commit_says_what_was_committed(
+    run: Run,
+    roster_id: str,
+    tmp_path: Path,
+    db_path: Path,
+    key_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def disk_full(*_: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("tuanti_cli.cli.enroll.write_csv", disk_full)
+    rejects = tmp_path / "rejects.csv"
+    result = run(
+        "enroll", "import", roster_id, str(people_file(tmp_path)), "--rejects", str(rejects)
+    )
+    assert result.exit_code == 1
+    message = result.stderr
+    assert "committed (2 added, 0 updated)" in message, message
+    assert "--dry-run --rejects" in message
+    assert "nothing" not in message.lower().split("without")[0]
+    assert query(db_path, key_path, "SELECT count(*) FROM member")[0][0] == 2
+    assert not rejects.exists()
+    assert leftovers(tmp_path) == []
+
+
+def test_a_rejects_failure_in_a_dry_run_is_a_plain_write_error(
+    run: Run, roster_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def disk_full(*_: object) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr("tuanti_cli.cli.enroll.write_csv", disk_full)
+    source = people_file(tmp_path)
+    rejects = tmp_path / "rejects.csv"
+    result = run("enroll", "import", roster_id, str(source), "--dry-run", "--rejects", str(rejects))
+    assert result.exit_code == 1
+    assert "committed" not in result.stderr
+    assert "--rejects" in result.stderr
+
+
+# --- CSV injection ----------------------------------------------------------------------
+
+
+def test_write_csv_defuses_formula_cells_and_keeps_numbers() -> None:
+    from tuanti_cli.cli.output import write_csv
+
+    stream = io.StringIO()
+    cells = ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "plain", "a=b", "a\r=1+1"]
+    records = [{"text": cell, "number": -3} for cell in cells]
+    write_csv(stream, records, ("text", "number"))
+    rows = list(csv.reader(io.StringIO(stream.getvalue(), newline="")))[1:]
+    assert [row[0] for row in rows] == [
+        "'=1+1", "'+1", "'-1", "'@SUM(A1)", "'\\x09x", "'\\x0dx", "plain", "a=b",
+        "a\\x0d=1+1",
+    ]  # fmt: skip
+    assert {row[1] for row in rows} == {"-3"}
+
+
+def test_show_csv_defuses_a_formula_name(
+    run: Run, member_roster: str, tmp_path: Path, db_path: Path, key_path: Path
+) -> None:
+    rename_member(db_path, key_path, INJECTION)
+    out = tmp_path / "roster.csv"
+    assert run("show", member_roster, "--format", "csv", "--output", str(out)).exit_code == 0
+    text = out.read_text(encoding="utf-8-sig")
+    assert '"\'=HYPERLINK(""http://x"",""y"")"' in text, text
+    stdout = run("show", member_roster, "--format", "csv").stdout
+    assert "'=HYPERLINK" in stdout
+
+
+def test_rejects_csv_defuses_a_formula_value(run: Run, roster_id: str, tmp_path: Path) -> None:
+    source = tmp_path / "people.json"
+    name = INJECTION + "x" * 60  # too long: rejected, and reported as it was typed
+    source.write_text(
+        json.dumps(
+            [{"name": name, "id_number": make_id(seq=41), "phone": make_phone(5), "consent": "是"}],
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    rejects = tmp_path / "rejects.csv"
+    result = run("enroll", "import", roster_id, str(source), "--rejects", str(rejects))
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(rejects.read_text(encoding="utf-8-sig"))))
+    assert rows and rows[0]["field"] == "name"
+    assert rows[0]["value"].startswith("'=HYPERLINK"), rows
+
+
+# --- XLSX -----------------------------------------------------------------------------------
+
+
+def test_xlsx_with_control_characters_stays_valid(
+    run: Run, member_roster: str, tmp_path: Path, db_path: Path, key_path: Path
+) -> None:
+    rename_member(db_path, key_path, "张\x01三\x1b[8m\ufffe\u202e" + INJECTION)
+    out = tmp_path / "roster.xlsx"
+    result = run("show", member_roster, "--format", "xlsx", "--output", str(out))
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(out) as archive:
+        sheet = archive.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    assert "\x01" not in sheet and "\x1b" not in sheet and "\ufffe" not in sheet
+    assert "<f>" not in sheet
+    rows = list(load_workbook(out, read_only=True).active.iter_rows(values_only=True))
+    header, first = rows[0], rows[1]
+    cell = first[header.index("name")]
+    assert cell == "张\\x01三\\x1b[8m\\ufffe\\u202e" + INJECTION
+    assert first[header.index("member_no")] == "M0001"
+
+
+# --- the core -------------------------------------------------------------------------------
+
+
+def test_check_target_protects_companions_that_do_not_exist_yet(tmp_path: Path) -> None:
+    store = tmp_path / "s.db"
+    protected = Protected(store=store, key_file=tmp_path / "k", inputs=(tmp_path / "in.csv",))
+    for name, key in [
+        ("s.db", "output.is_store"),
+        ("s.db-wal", "output.is_store_file"),
+        ("s.db.lock", "output.is_store_file"),
+        ("s.db.keys", "output.is_store_file"),
+        ("k", "output.is_key"),
+        ("in.csv", "output.is_input"),
+    ]:
+        with pytest.raises(InputError) as caught:
+            check_target(tmp_path / name, protected, "--output")
+        assert caught.value.key == key, name
+    check_target(tmp_path / "fine.csv", protected, "--output")
+
+
+def test_a_symlinked_key_file_is_protected_through_its_real_path(tmp_path: Path) -> None:
+    real = tmp_path / "real.key"
+    real.write_bytes(b"k" * 32)
+    link = tmp_path / "link.key"
+    link.symlink_to(real)
+    with pytest.raises(InputError) as caught:
+        check_target(real, Protected(key_file=link))
+    assert caught.value.key == "output.is_key"

@@ -1,0 +1,191 @@
+"""The one way tuanti writes a file (PRODUCT §7, STYLE "One way to write a file").
+
+Every output option (``show --output``, ``enroll import --rejects``, ``roster qr --png/--svg``,
+…) goes through :func:`write_atomically`. It refuses a target that is the store or one of its
+companion files, the key file in use or the command's own input (compared by resolved path
+*and* by device and inode, so a hard link or ``./x/../store.db`` is caught); it refuses a
+symbolic link and anything that exists but is not a regular file; and it writes a 0600
+temporary file beside the target, fsyncs it and renames it over the target, so a full disk or
+any other failure leaves the old file as it was and no temporary file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import secrets
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from tuanti_cli.errors import InputError
+from tuanti_cli.paths import lock_path
+
+# SQLite's journal files, the refresh lock and the key slots of a later issue all sit beside
+# the store; overwriting any of them loses or corrupts data as surely as the store itself.
+STORE_SUFFIXES = ("-wal", "-shm", "-journal")
+
+
+def store_companions(store: Path) -> tuple[Path, ...]:
+    """The files that belong to the store at ``store``, the store itself first."""
+    return (
+        store,
+        *(store.with_name(store.name + suffix) for suffix in STORE_SUFFIXES),
+        lock_path(store),
+        store.with_name(store.name + ".keys"),
+    )
+
+
+@dataclass(frozen=True)
+class Protected:
+    """What no output of one command may replace: its store, its key file and its inputs."""
+
+    store: Path | None = None
+    key_file: Path | None = None
+    inputs: tuple[Path, ...] = field(default_factory=tuple)
+
+    def files(self) -> list[tuple[Path, str]]:
+        """Each protected path with the message key that explains why it is protected."""
+        found: list[tuple[Path, str]] = []
+        if self.store is not None:
+            store, *companions = store_companions(self.store.expanduser())
+            found.append((store, "output.is_store"))
+            found.extend((path, "output.is_store_file") for path in companions)
+        if self.key_file is not None:
+            found.append((self.key_file.expanduser(), "output.is_key"))
+        found.extend((path.expanduser(), "output.is_input") for path in self.inputs)
+        return found
+
+
+NOTHING = Protected()
+"""For writers with no store, key or input around them (tests, ``demo``)."""
+
+
+def check_target(target: Path, protected: Protected, option: str = "--output") -> None:
+    """Raise :class:`InputError` unless ``target`` may be written by :func:`write_atomically`.
+
+    Call it before any work whose result would be lost if the output were then refused (an
+    import transaction, for instance); :func:`write_atomically` calls it again.
+    """
+    target = target.expanduser()
+    try:
+        found = target.lstat()
+    except FileNotFoundError:
+        found = None
+    except OSError as exc:
+        raise _unwritable(target, option, exc) from None
+    if found is not None:
+        # lstat, never stat: a link is refused as it is, whatever it points to.
+        if stat.S_ISLNK(found.st_mode):
+            raise InputError("output.symlink", path=target, option=option)
+        if not stat.S_ISREG(found.st_mode):
+            raise InputError("output.not_regular", path=target, option=option)
+    where = _resolved(target)
+    for path, key in protected.files():
+        if _resolved(path) == where or (found is not None and _same_file(found, path)):
+            raise InputError(key, path=target, option=option)
+    folder = target.parent
+    if not folder.is_dir():
+        raise InputError("output.no_folder", path=target, folder=folder, option=option)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError("output.folder_unwritable", path=target, folder=folder, option=option)
+
+
+@contextlib.contextmanager
+def write_atomically(
+    target: Path,
+    protected: Protected,
+    *,
+    option: str = "--output",
+    binary: bool = False,
+    encoding: str = "utf-8",
+    newline: str | None = None,
+) -> Iterator[IO[Any]]:
+    """Yield a stream to write ``target`` with; on a clean exit the file replaces ``target``.
+
+    The stream is a 0600 temporary file in the target's folder (created so, never chmod-ed
+    after), flushed, fsynced and renamed over the target only when the ``with`` block ends
+    without an error. On any error the temporary file is removed and the old target is left
+    as it was; an :class:`OSError` (a full disk, a vanished folder) becomes an
+    :class:`InputError` naming ``target`` and ``option``. ``binary`` yields a bytes stream;
+    otherwise text in ``encoding`` with ``newline`` as for :func:`open`.
+    """
+    target = target.expanduser()
+    check_target(target, protected, option)
+    fd, temporary = _create_temporary(target, option)
+    try:
+        try:
+            stream: IO[Any] = (
+                os.fdopen(fd, "wb")
+                if binary
+                else os.fdopen(fd, "w", encoding=encoding, newline=newline)
+            )
+        except BaseException:
+            os.close(fd)
+            raise
+        with stream:
+            yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        # The target may have changed while the content was produced: check it once more.
+        check_target(target, protected, option)
+        os.replace(temporary, target)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+        if isinstance(exc, OSError):
+            raise _unwritable(target, option, exc) from None
+        raise
+    _sync_folder(target.parent)
+
+
+def _create_temporary(target: Path, option: str) -> tuple[int, Path]:
+    """A new file beside ``target``, mode 0600 from the first instant (O_EXCL, no chmod).
+
+    Not :mod:`tempfile`: its functions default to the system temporary folder, and no
+    plaintext may ever land there (PRODUCT §7); this name can only be in the target's folder.
+    """
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    for _ in range(100):
+        temporary = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+        try:
+            return os.open(temporary, flags, 0o600), temporary
+        except FileExistsError:
+            continue
+        except OSError as exc:
+            raise _unwritable(target, option, exc) from None
+    raise _unwritable(target, option, FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST)))
+
+
+def _unwritable(target: Path, option: str, exc: OSError) -> InputError:
+    return InputError(
+        "output.write_failed", path=target, option=option, reason=exc.strerror or str(exc)
+    )
+
+
+def _resolved(path: Path) -> str:
+    return os.path.normcase(os.path.realpath(path))
+
+
+def _same_file(found: os.stat_result, path: Path) -> bool:
+    try:
+        other = path.stat()
+    except OSError:
+        return False
+    return (found.st_dev, found.st_ino) == (other.st_dev, other.st_ino)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable; not every platform lets a folder be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
+    finally:
+        os.close(fd)
