@@ -17,6 +17,9 @@ from tuanti_cli.models import Roster
 from tuanti_cli.store import Store
 
 RETENTION_DAYS = 30
+FUTURE_TOLERANCE = dt.timedelta(hours=1)
+"""A sampling time may run this far ahead of the comparison time (clocks drift); any
+later is a typing or export error, and would read as "sampled in −N days"."""
 
 
 @dataclass(frozen=True)
@@ -122,8 +125,13 @@ def _record_run(
         (scope, clock.iso(clock.now()), scan.sha256, digest),
     ).lastrowid
     _apply(conn, scope, members, scan, run_id, now, result)
-    cutoff = clock.iso(now - dt.timedelta(days=RETENTION_DAYS))
-    conn.execute("DELETE FROM health_history WHERE compared_at < ?", (cutoff,))
+    # By the real clock and when each run really happened, never by --as-of: a run "as of
+    # 2030" must not purge today's history, nor one "as of 2022" keep it forever.
+    cutoff = clock.iso(clock.now() - dt.timedelta(days=RETENTION_DAYS))
+    conn.execute(
+        "DELETE FROM health_history WHERE run_id IN (SELECT run_id FROM run WHERE started_at < ?)",
+        (cutoff,),
+    )
     conn.execute(
         "UPDATE run SET finished_at = ?, feed_rows = ?, bad_rows = ?, matched = ?,"
         " not_found = ?, name_mismatch = ?, changed = ? WHERE run_id = ?",
@@ -160,7 +168,9 @@ def _digest(members: list[_Member]) -> str:
     return digest.hexdigest()
 
 
-def _judge(member: _Member, scan: feed.FeedScan, result: RunResult) -> tuple[Health, list[str]]:
+def _judge(
+    member: _Member, scan: feed.FeedScan, now: dt.datetime, result: RunResult
+) -> tuple[Health, list[str]]:
     found = scan.latest.get(member.id_number)
     if found is None:
         result.not_found += 1
@@ -169,11 +179,21 @@ def _judge(member: _Member, scan: feed.FeedScan, result: RunResult) -> tuple[Hea
     if reading.name and reading.name != member.name:
         result.name_mismatch += 1
         return UNKNOWN, ["name_mismatch"]
-    if reading.health is None:
-        result.bad.append(BadRow(row, mask_id(member.id_number), reading.bad_field or "row"))
+    bad_field = reading.bad_field if reading.health is None else None
+    if reading.health is not None and _after(reading.health.nat_sampled_at, now):
+        bad_field = "nat_sampled_at"
+    if reading.health is None or bad_field is not None:
+        result.bad.append(BadRow(row, mask_id(member.id_number), bad_field or "row"))
         return UNKNOWN, ["bad_row"]
     result.matched += 1
     return reading.health, []
+
+
+def _after(sampled_at: str | None, now: dt.datetime) -> bool:
+    """Whether a sampling time lies after the comparison time (beyond the tolerance)."""
+    if sampled_at is None:
+        return False
+    return dt.datetime.fromisoformat(sampled_at) > now + FUTURE_TOLERANCE
 
 
 def _apply(
@@ -197,7 +217,7 @@ def _apply(
     stamp = clock.iso(now)
     records = []
     for member in members:
-        health, flags = _judge(member, scan, result)
+        health, flags = _judge(member, scan, now, result)
         values = tuple(health)
         flag_text = ",".join(flags)
         days = view.nat_days(health.nat_sampled_at, now)

@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 
 from tuanti_cli import clock
 from tuanti_cli.feed import UNREADABLE_ROW
-from tuanti_cli.timeparse import parse_date, parse_datetime
+from tuanti_cli.timeparse import EARLIEST_YEAR, in_shanghai, parse_date, parse_datetime
 
 HEALTH_CODE_WORDS = {
     "green": "green",
@@ -86,8 +86,12 @@ def _word(fields: dict[str, Any], name: str, words: dict[str, str]) -> str | Non
 
 @functools.lru_cache(maxsize=4096)
 def _sampled_iso(text: str) -> str:
-    """A sampling time as ISO 8601 in Asia/Shanghai (cached: feeds repeat times a lot)."""
-    return clock.iso(parse_datetime(text))
+    """A sampling time as ISO 8601 in Asia/Shanghai (cached: feeds repeat times a lot).
+
+    Raises ``ValueError`` for a time before 1900 or one the calendar cannot hold; a time
+    after the comparison time is judged where that time is known (``compare``).
+    """
+    return clock.iso(in_shanghai(parse_datetime(text)))
 
 
 def parse_health(fields: dict[str, Any]) -> Health:
@@ -97,7 +101,7 @@ def parse_health(fields: dict[str, Any]) -> Health:
     sampled_text = _text(fields.get("nat_sampled_at"))
     try:
         sampled = _sampled_iso(sampled_text) if sampled_text else None
-    except ValueError:
+    except (ValueError, OverflowError):
         raise BadValue("nat_sampled_at") from None
     doses_text = _text(fields.get("vaccine_doses"))
     doses = None
@@ -109,7 +113,7 @@ def parse_health(fields: dict[str, Any]) -> Health:
     dose_text = _text(fields.get("last_dose_date"))
     try:
         last_dose = _date_only(dose_text) if dose_text else None
-    except ValueError:
+    except (ValueError, OverflowError):
         raise BadValue("last_dose_date") from None
     return Health(
         health_code=_word(fields, "health_code", HEALTH_CODE_WORDS) or "unknown",
@@ -124,9 +128,12 @@ def parse_health(fields: dict[str, Any]) -> Health:
 @functools.lru_cache(maxsize=4096)
 def _date_only(text: str) -> str:
     try:
-        return parse_date(text).isoformat()
+        day = parse_date(text)
     except ValueError:
-        return clock.local_date(parse_datetime(text)).isoformat()
+        day = in_shanghai(parse_datetime(text)).date()
+    if day.year < EARLIEST_YEAR:
+        raise ValueError(text)
+    return day.isoformat()
 
 
 class RowReading(NamedTuple):

@@ -102,10 +102,16 @@ def cron_lines(
     """Crontab lines running ``command`` at ``times`` in ``zone``, in this machine's local time.
 
     Classic cron reads times in the system's zone, so they are converted (for ``today``: a
-    zone with daylight saving time needs the lines re-printed when it changes).
+    zone with daylight saving time needs the lines re-printed when it changes). Every ``%``
+    is escaped; a part holding a line break is refused (:class:`InputError`).
     """
     local_zone = dt.datetime.now().astimezone().tzinfo
-    line = " ".join(shlex.quote(part) for part in command)
+    for part in command:
+        if "\n" in part or "\r" in part:
+            raise InputError("guards.cron_line_break", path=part)
+    # cron turns an unescaped % into a newline (and feeds the rest to standard input), even
+    # inside the shell's quotes; it drops the backslash of \% before the shell sees it.
+    line = " ".join(shlex.quote(part) for part in command).replace("%", "\\%")
     header = t(
         "schedule.cron_header",
         times=", ".join(f"{h:02d}:{m:02d}" for h, m, _ in times),

@@ -41,14 +41,18 @@ _MEMBER_QUERY = """
 
 
 def nat_days(sampled_at: str | None, as_of: dt.datetime) -> int | None:
-    """Calendar days in Asia/Shanghai from the sampling date to the view date (today → 0)."""
+    """Calendar days in Asia/Shanghai from the sampling date to the view date (today → 0).
+
+    Never negative: a sample up to an hour "in the future" is accepted (clocks differ), and
+    one taken just after midnight counts as today's.
+    """
     if not sampled_at:
         return None
     if sampled_at.endswith(clock.SHANGHAI_OFFSET):
         sampled = dt.date.fromisoformat(sampled_at[:10])  # stored in Asia/Shanghai already
     else:
         sampled = clock.local_date(dt.datetime.fromisoformat(sampled_at))
-    return (clock.local_date(as_of) - sampled).days
+    return max(0, (clock.local_date(as_of) - sampled).days)
 
 
 def is_abnormal(

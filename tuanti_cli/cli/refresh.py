@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Literal
 
 import typer
@@ -14,6 +19,7 @@ from tuanti_cli.cli.output import echo, info, to_json
 from tuanti_cli.cli.state import AppState
 from tuanti_cli.errors import TuantiError
 from tuanti_cli.i18n import t
+from tuanti_cli.printable import shown
 
 if TYPE_CHECKING:
     from tuanti_cli import compare
@@ -48,8 +54,8 @@ def _newly_abnormal_lines(result: compare.RunResult) -> list[str]:
             t(
                 "refresh.abnormal_line",
                 roster_id=m["roster_id"],
-                member_no=m["member_no"],
-                name=m["name"],
+                member_no=shown(str(m["member_no"])),
+                name=shown(m["name"]),
                 id_number=m["id_number"],
                 phone=m["phone"],
                 code=t(f"code.{m['health_code']}"),
@@ -71,16 +77,29 @@ def refresh_command(
     from tuanti_cli.compare import refresh
 
     moment = parse_as_of(as_of)
-    with ctx.obj.open_store() as store:
-        roster = rosters.get_roster(store, roster_ref) if roster_ref else None
-        result = refresh(store, feed, moment, roster)
+    try:
+        with _signals_stop_the_run(), ctx.obj.open_store() as store:
+            roster = rosters.get_roster(store, roster_ref) if roster_ref else None
+            result = refresh(store, feed, moment, roster)
+    except KeyboardInterrupt as stopped:
+        # The run's transaction rolled back on the way out; the scanner's helper is gone.
+        number = stopped.signum if isinstance(stopped, Stopped) else signal.SIGINT
+        typer.echo(t("guards.interrupted", signal=signal.Signals(number).name), err=True)
+        raise typer.Exit(128 + number) from None
     if output_format == "json" and not quiet:
         echo(to_json(result.as_json()))
         return
     if not quiet:
         echo(summary_text(result))
         for bad in result.bad[:LISTED_MAX]:
-            echo(t("refresh.bad_line", row=bad.row, id_number=bad.id_number, field=bad.field))
+            echo(
+                t(
+                    "refresh.bad_line",
+                    row=bad.row,
+                    id_number=shown(bad.id_number),
+                    field=shown(bad.field),
+                )
+            )
         if len(result.bad) > LISTED_MAX:
             echo(t("refresh.more_bad", count=len(result.bad) - LISTED_MAX))
     abnormal = _newly_abnormal_lines(result)
@@ -90,6 +109,36 @@ def refresh_command(
             echo(line)
         if len(abnormal) > LISTED_MAX:
             echo(t("refresh.more_abnormal", count=len(abnormal) - LISTED_MAX))
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGINT or SIGTERM arrived during a refresh: unwind it like Ctrl-C."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _signals_stop_the_run() -> Iterator[None]:
+    """SIGINT and SIGTERM raise :class:`Stopped`, so the transaction rolls back and the
+    lock is let go; a second signal while that happens is ignored (the first one stops)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals reach only the main thread
+        return
+    stopping = (signal.SIGINT, signal.SIGTERM)
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        for number in stopping:
+            signal.signal(number, signal.SIG_IGN)
+        raise Stopped(signum)
+
+    previous = {number: signal.signal(number, stop) for number in stopping}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def schedule_command(

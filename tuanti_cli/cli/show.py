@@ -13,6 +13,7 @@ from tuanti_cli import audit, clock, rosters, view
 from tuanti_cli.cli.output import open_output, to_json, write_csv
 from tuanti_cli.errors import InputError
 from tuanti_cli.i18n import t
+from tuanti_cli.writing import check_target
 
 ShowFormat = Literal["table", "json", "csv", "xlsx"]
 CsvEncoding = Literal["auto", "utf-8", "utf-8-sig", "gb18030"]
@@ -22,12 +23,17 @@ def parse_as_of(value: str | None) -> dt.datetime:
     """``--as-of`` as an aware datetime (default: now)."""
     if value is None:
         return clock.now()
-    from tuanti_cli.timeparse import parse_datetime
+    from tuanti_cli.timeparse import AS_OF_YEARS, check_as_of, parse_datetime
 
     try:
-        return parse_datetime(value)
-    except ValueError:
+        moment = parse_datetime(value)
+    except (ValueError, OverflowError):
         raise InputError("show.bad_as_of", value=value) from None
+    try:
+        return check_as_of(moment)
+    except ValueError:
+        first, last = AS_OF_YEARS
+        raise InputError("guards.as_of_range", value=value, first=first, last=last) from None
 
 
 def _split(values: list[str], allowed: tuple[str, ...], option: str) -> list[str]:
@@ -59,6 +65,10 @@ def show(
     moment = parse_as_of(as_of)
     if output_format == "xlsx" and output is None:
         raise InputError("show.xlsx_needs_output")
+    protected = ctx.obj.protected()
+    if output is not None:
+        # Refused before the store is read, so no read is audited for an export never made.
+        check_target(output, protected)
     with ctx.obj.open_store() as store:
         roster = rosters.get_roster(store, roster_ref)
         records = view.filter_records(
@@ -71,17 +81,17 @@ def show(
         assert output is not None
         from tuanti_cli.cli.xlsx import write_xlsx
 
-        write_xlsx(output, records)
+        write_xlsx(output, records, protected)
         return
     if output_format == "json":
-        with open_output(output) as stream:
+        with open_output(output, protected) as stream:
             stream.write(to_json(records) + "\n")
         return
     if output_format == "csv":
         chosen = encoding if encoding != "auto" else ("utf-8-sig" if output else "utf-8")
         if output is None:
             sys.stdout.reconfigure(encoding=chosen)  # type: ignore[union-attr]
-        with open_output(output, encoding=chosen, newline="") as stream:
+        with open_output(output, protected, encoding=chosen, newline="") as stream:
             write_csv(stream, records, view.RECORD_KEYS)
         return
     from tuanti_cli.cli import table
@@ -89,7 +99,7 @@ def show(
     colour = output is None and table.use_colour()
     lines = table.view_lines(records, roster.max_nat_days, colour, table.terminal_width())
     if output is not None:
-        with open_output(output) as stream:
+        with open_output(output, protected) as stream:
             stream.write("\n".join(lines) + "\n")
         return
     table.emit(lines)

@@ -50,17 +50,74 @@ def blocks(path: Path, digest: Any) -> Iterator[bytes]:
             yield block
 
 
-def line_blocks(blocks: Iterator[bytes]) -> Iterator[bytes]:
-    """Blocks cut after their last newline (the rest carried into the next block)."""
-    carry = b""
-    for block in blocks:
-        block = carry + block
-        cut = block.rfind(b"\n") + 1
-        carry = block[cut:]
-        if cut:
-            yield block[:cut]
-    if carry:
-        yield carry + b"\n"
+MAX_ROW_BYTES = 1 << 20
+"""The longest feed row read (PRODUCT §7): a longer one is a bad row if it is a member's."""
+TOO_LONG = b"\x00"
+"""Marks the line put in place of a row longer than :data:`MAX_ROW_BYTES`. A feed cannot
+hold it: NUL bytes are refused while the file is read."""
+
+
+def drop_row(prefix: bytes) -> bytes:
+    """What stands in for an over-long row nobody can be found in: a marked empty row."""
+    return TOO_LONG
+
+
+def line_blocks(
+    blocks: Iterator[bytes],
+    too_long: Callable[[bytes], bytes] = drop_row,
+    limit: int = MAX_ROW_BYTES,
+) -> Iterator[bytes]:
+    """Blocks cut after their last newline (the rest carried into the next block).
+
+    A line longer than ``limit`` is not carried on: its first ``limit`` bytes go to
+    ``too_long``, whose answer (one line, no newline) stands in its place, and the rest is
+    skipped up to the next newline. So time stays linear and memory bounded even for a
+    file that is one 200 MB line.
+    """
+    carry: list[bytes] = []
+    carried = 0
+    skipping = False
+    for big in blocks:
+        # Lines inside a block are checked only where a block ends: keep blocks short.
+        pieces = [big] if len(big) <= limit else _sliced(big, limit)
+        for block in pieces:
+            if skipping:
+                newline = block.find(b"\n")
+                if newline < 0:
+                    continue
+                block = block[newline + 1 :]
+                skipping = False
+                if not block:
+                    continue
+            cut = block.rfind(b"\n") + 1
+            if not cut:
+                carry.append(block)
+                carried += len(block)
+                if carried > limit:  # at most one block beyond the limit is held
+                    yield too_long(b"".join(carry)[:limit]) + b"\n"
+                    carry, carried, skipping = [], 0, True
+                continue
+            if carry:
+                first = block.find(b"\n")
+                if carried + first > limit:
+                    yield too_long(b"".join(carry) + block[: limit - carried]) + b"\n"
+                    block, cut = block[first + 1 :], cut - first - 1
+                else:
+                    block = b"".join(carry) + block
+                    cut += carried
+                carry, carried = [], 0
+            if cut:
+                yield block[:cut]
+            if cut < len(block):
+                carry.append(block[cut:])
+                carried = len(block) - cut
+    if carry and not skipping:
+        rest = b"".join(carry)
+        yield (too_long(rest[:limit]) if len(rest) > limit else rest) + b"\n"
+
+
+def _sliced(block: bytes, size: int) -> list[bytes]:
+    return [block[i : i + size] for i in range(0, len(block), size)]
 
 
 def member_lookup(members: set[str]) -> dict[bytes, str]:

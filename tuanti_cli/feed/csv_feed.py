@@ -7,6 +7,8 @@ import csv
 import hashlib
 import os
 import pickle
+import signal
+import sys
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,6 +19,8 @@ from tuanti_cli.errors import InputError
 from tuanti_cli.feed.common import (
     CHUNK_BYTES,
     FEED_HEADERS,
+    MAX_ROW_BYTES,
+    TOO_LONG,
     UNREADABLE_ROW,
     FeedScan,
     Prepare,
@@ -67,6 +71,8 @@ class _Finisher:
         return done, used
 
     def _fields(self, text: str) -> dict[str, Any]:
+        if "\x00" in text:  # stands in for a row over MAX_ROW_BYTES
+            return {UNREADABLE_ROW: True}
         if '"' in text or "\r" in text:
             try:
                 cells = next(csv.reader([text]), [])
@@ -80,7 +86,9 @@ class _Finisher:
 def _header(path: Path, encoding: str) -> tuple[str, int, list[str]]:
     """The header's encoding, the offset of the first data byte, and the header cells."""
     with open_input(path) as stream:
-        first = stream.readline()
+        first = stream.readline(MAX_ROW_BYTES + 1)
+    if len(first) > MAX_ROW_BYTES:
+        raise InputError("guards.header_too_long", path=path)
     raw = first.rstrip(b"\r\n")
     if b"\x00" in raw:
         raise InputError("input.binary", path=path)
@@ -137,14 +145,13 @@ def _scan_in_two(
     """
     if end - start < PARALLEL_MIN_BYTES or not hasattr(os, "fork") or threading.active_count() > 1:
         return None
-    with open_input(path) as stream:
-        stream.seek(start + (end - start) // 2)
-        stream.readline()
-        middle = stream.tell()
+    middle = _line_start_after(path, start + (end - start) // 2)
     reader, writer = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child: scan the second half, send it back, leave at once
         try:
+            _die_with(parent)
             os.close(reader)
             second = _scan_range(path, middle, end, column, lookup, hash_from=middle)
             _finish_quietly(second, finisher)
@@ -158,6 +165,10 @@ def _scan_in_two(
         _finish_quietly(first, finisher)
         with os.fdopen(reader, "rb") as incoming:
             data = incoming.read()
+    except BaseException:
+        # Interrupted (Ctrl-C, SIGTERM) or failed: the helper's half is of no use now.
+        os.kill(pid, signal.SIGKILL)
+        raise
     finally:
         os.waitpid(pid, 0)
     try:
@@ -182,6 +193,34 @@ def _scan_in_two(
     first.lines += second.lines
     first.digests += second.digests
     return first
+
+
+def _line_start_after(path: Path, offset: int) -> int:
+    """The offset of the first line start after ``offset`` (or the file's end), read in
+    blocks: ``readline`` would hold a 200 MB line in memory."""
+    with open_input(path) as stream:
+        stream.seek(offset)
+        while block := stream.read(CHUNK_BYTES):
+            newline = block.find(b"\n")
+            if newline >= 0:
+                return offset + newline + 1
+            offset += len(block)
+    return offset
+
+
+def _die_with(parent: int) -> None:
+    """In the forked helper: end with the parent, however it ends (even by kill -9)."""
+    # Ctrl-C reaches the whole process group: the helper leaves quietly, no traceback.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        import contextlib
+        import ctypes
+
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent ended before the line above took effect
+        os._exit(0)
 
 
 def _finish_quietly(part: _RangeScan, finisher: _Finisher) -> None:
@@ -216,7 +255,10 @@ def _scan_range(
     pending = b""
     keys: set[str] | None = None  # the lookup as Latin-1 text, for quoted blocks
     with open_input(path) as stream:
-        blocks = line_blocks(_read_hashed(stream, start, end, hash_from, result.digests, path))
+        blocks = line_blocks(
+            _read_hashed(stream, start, end, hash_from, result.digests, path),
+            _TooLong(column, frozenset(lookup)),
+        )
         for block in blocks:
             if b"\r" in block:
                 block = block.replace(b"\r\n", b"\n")
@@ -239,6 +281,49 @@ def _scan_range(
         raise InputError("feed.bad_csv", path=path, line=result.lines + 2)
     result.unfinished = bool(pending)
     return result
+
+
+@dataclass(frozen=True)
+class _TooLong:
+    """What stands in for a row over ``MAX_ROW_BYTES``: a marked row carrying only its ID,
+    when the ID cell lies within the first MiB and is a member's (a stranger's is dropped)."""
+
+    column: int
+    keys: frozenset[bytes]
+
+    def __call__(self, prefix: bytes) -> bytes:
+        """The stand-in row for an over-long row that begins with ``prefix``."""
+        cells = _whole_cells(prefix.decode("latin-1"), self.column + 1)
+        key = cells[self.column].strip().encode("latin-1") if len(cells) > self.column else b""
+        if key not in self.keys:
+            return TOO_LONG
+        return b"," * self.column + key + b"," + TOO_LONG
+
+
+def _whole_cells(text: str, count: int) -> list[str]:
+    """Up to ``count`` leading cells of a row's beginning that a comma closes (the last cell
+    may be cut short). Read by hand: ``csv`` refuses cells over 128 KiB."""
+    cells: list[str] = []
+    position = 0
+    while len(cells) < count:
+        value = ""
+        if text.startswith('"', position):
+            position += 1
+            while (closing := text.find('"', position)) >= 0:
+                value += text[position:closing]
+                position = closing + 1
+                if not text.startswith('"', position):
+                    break
+                value += '"'  # a doubled quote
+                position += 1
+            else:
+                return cells
+        comma = text.find(",", position)
+        if comma < 0:
+            return cells
+        cells.append(value + text[position:comma])
+        position = comma + 1
+    return cells
 
 
 def _read_hashed(

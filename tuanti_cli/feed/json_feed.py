@@ -15,6 +15,8 @@ from tuanti_cli.errors import InputError
 from tuanti_cli.feed.common import (
     FEED_FIELDS,
     FEED_HEADERS,
+    MAX_ROW_BYTES,
+    TOO_LONG,
     UNREADABLE_ROW,
     FeedScan,
     blocks,
@@ -29,6 +31,61 @@ def _id_patterns() -> re.Pattern[bytes]:
     keys = [k.encode(enc) for k in FEED_FIELDS["id_number"] for enc in ("utf-8", "gb18030")]
     alternatives = b"|".join(re.escape(k) for k in dict.fromkeys(keys))
     return re.compile(rb'"(?:' + alternatives + rb')"\s*:\s*"([^"\\]*)"')
+
+
+def _text_id_pattern() -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(k) for k in FEED_FIELDS["id_number"])
+    return re.compile(r'"(?:' + alternatives + r')"\s*:\s*"([^"\\]*)"')
+
+
+_TEXT_ID = _text_id_pattern()
+_TOKEN = re.compile(r'["{}\[\]]')
+_STRING_END = re.compile(r'["\\]')
+
+
+class _Skipper:
+    """Follows one JSON value to its end, chunk by chunk, without keeping it (a record over
+    ``MAX_ROW_BYTES``): only brackets and strings are tracked, so it stays linear."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.in_string = False
+        self.escaped = False
+
+    def end(self, text: str, start: int) -> int | None:
+        """The index just after the value's end in ``text``, or ``None`` if it goes on."""
+        position = start
+        while True:
+            if self.escaped:
+                if position >= len(text):
+                    return None
+                position += 1
+                self.escaped = False
+            if self.in_string:
+                found = _STRING_END.search(text, position)
+                if found is None:
+                    return None
+                position = found.end()
+                if found.group() == "\\":
+                    self.escaped = True
+                    continue
+                self.in_string = False
+                if self.depth == 0:
+                    return position
+                continue
+            found = _TOKEN.search(text, position)
+            if found is None:
+                return None
+            position = found.end()
+            token = found.group()
+            if token == '"':
+                self.in_string = True
+            elif token in "{[":
+                self.depth += 1
+            else:
+                self.depth -= 1
+                if self.depth <= 0:
+                    return position
 
 
 def _object_fields(obj: Any) -> dict[str, Any] | None:
@@ -98,11 +155,28 @@ def _scan_json_lines(
     saw_id = False
     kept: list[tuple[int, bytes, str | None]] = []
     line_no = 0
-    for block in line_blocks(blocks(path, digest)):
+
+    def too_long(prefix: bytes) -> bytes:
+        found = find_id.search(prefix)
+        return TOO_LONG + (found.group(1).strip() if found else b"")
+
+    for block in line_blocks(blocks(path, digest), too_long):
         for line in block.split(b"\n")[:-1]:
             line_no += 1
             text = line.strip()
             if not text:
+                continue
+            if text[:1] == TOO_LONG:  # a record over MAX_ROW_BYTES
+                if array is not None:
+                    if not array.opened or array.closed:
+                        raise _NotOnePerLine
+                    array.objects += 1
+                    array.comma = True  # not known (the end was skipped): assume one
+                rows += 1
+                saw_id = saw_id or len(text) > 1
+                key = lookup.get(text[1:])
+                if key is not None:
+                    kept.append((rows if array is not None else line_no, TOO_LONG, key))
                 continue
             if array is not None:
                 if array.comma and text[-2:] == b"}," and text[:1] == b"{":
@@ -131,7 +205,10 @@ def _scan_json_lines(
         raise _NotOnePerLine
     texts, used = decode_all([raw for _, raw, _ in kept], encoding, path)
     result = FeedScan(rows=rows, encoding=used, sha256=digest.hexdigest(), saw_id=saw_id)
-    for (number, _, key), decoded in zip(kept, texts, strict=True):
+    for (number, raw, key), decoded in zip(kept, texts, strict=True):
+        if raw == TOO_LONG and key is not None:
+            result.latest[key] = (number, {UNREADABLE_ROW: True})
+            continue
         try:
             fields = _object_fields(json.loads(decoded))
         except (json.JSONDecodeError, RecursionError):
@@ -159,6 +236,17 @@ def _keep(fields: dict[str, Any] | None, row: int, members: set[str], result: Fe
         result.latest[key] = (row, fields)
 
 
+def _keep_too_long(prefix: str, members: set[str], result: FeedScan) -> None:
+    """A record over ``MAX_ROW_BYTES``: a bad row if its ID (in its first MiB) is a member's."""
+    found = _TEXT_ID.search(prefix)
+    if found is None:
+        return
+    result.saw_id = True
+    key = _member_key(found.group(1).strip(), members)
+    if key is not None:
+        result.latest[key] = (result.rows, {UNREADABLE_ROW: True})
+
+
 def _text_chunks(path: Path, encoding: str, digest: Any) -> Iterator[str]:
     decoder = codecs.getincrementaldecoder(codec(encoding))()
     for block in blocks(path, digest):
@@ -177,7 +265,7 @@ def scan_json(path: Path, members: set[str], encoding: str) -> FeedScan:
         digest = hashlib.sha256()
         result = FeedScan(encoding=name)
         try:
-            _json_objects(_text_chunks(path, name, digest), members, result, path)
+            _json_objects(_text_chunks(path, name, digest), members, result, path, name)
         except UnicodeDecodeError:
             continue
         result.sha256 = digest.hexdigest()
@@ -186,13 +274,22 @@ def scan_json(path: Path, members: set[str], encoding: str) -> FeedScan:
     raise undecodable(encoding, path)
 
 
-def _json_objects(chunks: Iterator[str], members: set[str], result: FeedScan, path: Path) -> None:
+def _json_objects(
+    chunks: Iterator[str], members: set[str], result: FeedScan, path: Path, encoding: str
+) -> None:
     decoder = json.JSONDecoder()
     buffer = ""
     position = 0
     started = ended = False
+    skipper: _Skipper | None = None
     for text in chunks:
-        buffer = buffer[position:] + text
+        if skipper is not None:  # inside a record over MAX_ROW_BYTES: nothing is kept
+            end = skipper.end(text, 0)
+            if end is None:
+                continue
+            skipper, buffer = None, text[end:]
+        else:
+            buffer = buffer[position:] + text
         position = 0
         while True:
             while position < len(buffer) and buffer[position] in " \t\r\n,":
@@ -212,12 +309,29 @@ def _json_objects(chunks: Iterator[str], members: set[str], result: FeedScan, pa
             if ended:
                 raise InputError("feed.bad_json", path=path, line=result.rows + 1)
             try:
+                start = position
                 obj, position = decoder.raw_decode(buffer, position)
             except json.JSONDecodeError:
-                break  # an object cut by the chunk boundary: read on
+                if len(buffer) - position <= MAX_ROW_BYTES:
+                    break  # an object cut by the chunk boundary: read on
+                result.rows += 1
+                _keep_too_long(buffer[position : position + MAX_ROW_BYTES], members, result)
+                skipper = _Skipper()
+                end = skipper.end(buffer, position)
+                if end is None:
+                    buffer, position = "", 0
+                    break
+                skipper, position = None, end
+                continue
             except RecursionError:
                 raise InputError("feed.bad_json", path=path, line=result.rows + 1) from None
             result.rows += 1
+            # Counted in characters so far; a character takes at most 4 bytes.
+            if position - start > MAX_ROW_BYTES // 4 and (
+                len(buffer[start:position].encode(codec(encoding))) > MAX_ROW_BYTES
+            ):
+                _keep_too_long(buffer[start : start + MAX_ROW_BYTES], members, result)
+                continue
             _keep(_object_fields(obj), result.rows, members, result)
-    if buffer[position:].strip() or not ended:
+    if skipper is not None or buffer[position:].strip() or not ended:
         raise InputError("feed.bad_json", path=path, line=result.rows + 1)

@@ -1,0 +1,406 @@
+"""The refresh guards against untrusted feeds and options (issue #10, PRODUCT §5 and §7):
+impossible times, ``--as-of`` bounds, retention by the real clock, row-size bounds, signals,
+``%`` in cron lines, and nothing raw echoed."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import Run
+from tests.helpers import all_rows, query
+from tests.test_refresh import (
+    AS_OF,
+    big_feed,
+    by_name,
+    enroll,
+    green_row,
+    new_id,
+    refresh,
+    refresh_json,
+    run_count,
+    show,
+    write_feed,
+)
+from tuanti_cli import clock, feed
+from tuanti_cli.errors import InputError
+from tuanti_cli.feed import common, csv_feed
+from tuanti_cli.health import read_row
+from tuanti_cli.printable import UNSAFE
+
+MIB = 1 << 20
+
+
+def history_count(db_path: Path, key_path: Path) -> int:
+    return int(query(db_path, key_path, "SELECT count(*) FROM health_history")[0][0])
+
+
+def flags_of(records: list[dict[str, Any]]) -> dict[str, list[str]]:
+    return {r["name"]: r["flags"] for r in records}
+
+
+def one_sentence(text: str) -> bool:
+    return text.strip() != "" and text.strip().count("\n") == 0 and "Traceback" not in text
+
+
+# --------------------------------------------------------------------------- 1. times
+
+
+def test_a_sampling_time_after_the_comparison_time_is_a_bad_row(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    people = {"未来": new_id(), "稍早": new_id(), "正常": new_id()}
+    enroll(run, roster_id, tmp_path, list(people.items()))
+    rows = [
+        green_row("未来", people["未来"], sampled="2032-01-01 08:00"),
+        green_row("稍早", people["稍早"], sampled="2022-12-05 09:50"),  # within the hour
+        green_row("正常", people["正常"]),
+    ]
+    result = refresh(run, write_feed(tmp_path / "feed.csv", rows), AS_OF)
+    assert result.exit_code == 0, result.output
+    assert f"feed row 2 ({people['未来'][:2]}" in result.stdout
+    assert ": nat_sampled_at" in result.stdout
+    records = by_name(show(run, roster_id))
+    assert records["未来"]["flags"] == ["bad_row"]
+    assert records["未来"]["nat_days"] is None and records["未来"]["abnormal"] is True
+    assert records["稍早"]["flags"] == [] and records["稍早"]["nat_days"] == 0
+    assert records["正常"]["flags"] == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("nat_sampled_at", "0001-01-01T00:00:00+14:00"),
+        ("nat_sampled_at", "0001-01-01 00:00"),
+        ("nat_sampled_at", "9999-12-31T23:59:00-14:00"),
+        ("nat_sampled_at", "1899-12-31 08:00"),
+        ("last_dose_date", "0001-01-01T00:00:00+14:00"),
+        ("last_dose_date", "9999-12-31T23:59:00-14:00"),
+    ],
+)
+def test_impossible_dates_are_bad_rows_and_every_roster_is_still_compared(
+    run: Run, roster_id: str, tmp_path: Path, field: str, value: str
+) -> None:
+    other = run("roster", "create", "--name", "另一家", "--address", "上海", "--format", "json")
+    other_id = json.loads(other.stdout)["roster_id"]
+    bad, good = new_id(), new_id()
+    enroll(run, roster_id, tmp_path, [("坏行", bad)])
+    enroll(run, other_id, tmp_path, [("好行", good)])
+    rows = [{**green_row("坏行", bad), field: value}, green_row("好行", good)]
+    for suffix in (".csv", ".jsonl"):
+        report = refresh_json(run, write_feed(tmp_path / f"feed{suffix}", rows))
+        assert (report["bad_rows"], report["matched"]) == (1, 1), report
+        assert by_name(show(run, roster_id))["坏行"]["flags"] == ["bad_row"]
+        assert by_name(show(run, roster_id))["坏行"]["abnormal"] is True
+        assert by_name(show(run, other_id))["好行"]["health_code"] == "green"
+
+
+# --------------------------------------------------------------------------- 2. --as-of
+
+
+@pytest.mark.parametrize("as_of", ["1999-12-31 23:00", "2101-01-01 00:00", "0001-01-01T00:00Z"])
+def test_an_as_of_outside_2000_to_2100_is_refused(
+    run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path, as_of: str
+) -> None:
+    number = new_id()
+    enroll(run, roster_id, tmp_path, [("张三", number)])
+    feed_path = write_feed(tmp_path / "feed.csv", [green_row("张三", number)])
+    before = all_rows(db_path, key_path)
+    result = refresh(run, feed_path, as_of)
+    assert result.exit_code == 1, result.output
+    assert "outside the years 2000–2100" in result.stderr and one_sentence(result.stderr)
+    assert all_rows(db_path, key_path) == before
+    shown = run("show", roster_id, "--as-of", as_of)
+    assert shown.exit_code == 1 and "outside the years" in shown.stderr
+    assert refresh(run, feed_path, "2100-12-31 23:00").exit_code == 0
+
+
+# --------------------------------------------------------------------------- 3. retention
+
+
+def test_a_run_as_of_2030_keeps_the_history_of_earlier_runs(
+    run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path
+) -> None:
+    number = new_id()
+    enroll(run, roster_id, tmp_path, [("张三", number)])
+    refresh_json(run, write_feed(tmp_path / "a.csv", [green_row("张三", number)]))
+    yellow = {**green_row("张三", number), "health_code": "yellow"}
+    refresh_json(run, write_feed(tmp_path / "b.csv", [yellow]), "2030-01-01 09:00")
+    assert history_count(db_path, key_path) == 2
+
+
+def test_history_is_purged_by_when_runs_really_happened(
+    run: Run,
+    roster_id: str,
+    tmp_path: Path,
+    db_path: Path,
+    key_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    number = new_id()
+    enroll(run, roster_id, tmp_path, [("张三", number)])
+    refresh_json(run, write_feed(tmp_path / "a.csv", [green_row("张三", number)]))
+    later = clock.now() + dt.timedelta(days=31)
+    monkeypatch.setattr(clock, "now", lambda: later)
+    yellow = {**green_row("张三", number), "health_code": "yellow"}
+    refresh_json(run, write_feed(tmp_path / "b.csv", [yellow]))  # still "as of" 2022
+    assert history_count(db_path, key_path) == 1
+
+
+# --------------------------------------------------------------------------- 4. row bounds
+
+
+def long_feeds(tmp_path: Path, member: str, stranger: str) -> list[Path]:
+    """The same two over-long rows (a member's, a stranger's) and a short one, in each layout."""
+    filler = "长" * (MIB // 2)  # 1.5 MiB in UTF-8
+    plain = tmp_path / "plain.csv"
+    plain.write_text(
+        f"id_number,name,health_code\n{member},{filler},green\n{stranger},{filler},red\n"
+        f"{new_id()},短,green\n",
+        encoding="utf-8",
+    )
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_text(
+        f'name,id_number,health_code\n"甲",{member},"{filler}"\n'
+        f'"x",{stranger},"{filler}"\n"短",{new_id()},green\n',
+        encoding="utf-8",
+    )
+    objects = [
+        {"id_number": member, "name": filler, "health_code": "green"},
+        {"id_number": stranger, "name": filler},
+        {"id_number": new_id(), "name": "短"},
+    ]
+    jsonl = tmp_path / "feed.jsonl"
+    jsonl.write_text("".join(json.dumps(o, ensure_ascii=False) + "\n" for o in objects))
+    one_a_line = tmp_path / "lines.json"
+    one_a_line.write_text(
+        "[\n" + ",\n".join(json.dumps(o, ensure_ascii=False) for o in objects) + "\n]\n"
+    )
+    pretty = tmp_path / "pretty.json"
+    pretty.write_text(json.dumps(objects, ensure_ascii=False, indent=1))
+    return [plain, quoted, jsonl, one_a_line, pretty]
+
+
+def test_a_member_row_over_1_mib_is_a_bad_row_in_every_format(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    member, stranger = new_id(), new_id()
+    enroll(run, roster_id, tmp_path, [("张三", member)])
+    for path in long_feeds(tmp_path, member, stranger):
+        report = refresh_json(run, path)
+        assert report["feed_rows"] == 3, (path.name, report)
+        assert (report["bad_rows"], report["matched"], report["not_found"]) == (1, 0, 0), (
+            path.name,
+            report,
+        )
+        assert show(run, roster_id)[0]["flags"] == ["bad_row"]
+
+
+def test_a_200_mb_single_line_is_scanned_in_linear_time(tmp_path: Path) -> None:
+    member = new_id()
+    path = tmp_path / "one-line.csv"
+    with path.open("wb") as out:
+        out.write(b"id_number,name,health_code\n" + member.encode() + b",")
+        block = b"y" * (8 * MIB)
+        for _ in range(25):
+            out.write(block)
+        out.write(b",green\n")
+    started = time.monotonic()
+    scan = feed.scan(path, {member}, prepare=read_row)
+    assert time.monotonic() - started < 20
+    assert scan.rows == 1 and scan.latest[member][1].bad_field == "row"
+    path.unlink()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".json"])
+def test_a_30_mb_line_is_read_in_bounded_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, suffix: str
+) -> None:
+    member = new_id()
+    filler = b"z" * (30 * MIB)
+    path = tmp_path / f"one-line{suffix}"
+    if suffix == ".csv":
+        path.write_bytes(b"id_number,note\n" + member.encode() + b"," + filler + b"\n")
+    else:
+        record = b'{"id_number": "' + member.encode() + b'", "note": "' + filler + b'"}'
+        path.write_bytes(b"[" + record + b"]" if suffix == ".json" else record + b"\n")
+    del filler
+    monkeypatch.setattr(csv_feed, "PARALLEL_MIN_BYTES", 1 << 40)  # measure this process
+    tracemalloc.start()
+    try:
+        scan = feed.scan(path, {member}, prepare=read_row)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert scan.latest[member][1].bad_field == "row"
+    assert peak < 12 * MIB, peak
+
+
+def test_a_header_over_1_mib_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "feed.csv"
+    path.write_bytes(b"id_number," + b"h" * (2 * MIB) + b"\n1,2\n")
+    with pytest.raises(InputError) as refused:
+        feed.scan(path, {new_id()})
+    assert refused.value.key == "guards.header_too_long"
+
+
+def test_line_blocks_cut_every_long_line_wherever_the_blocks_end() -> None:
+    data = b"ab\n" + b"x" * 50 + b"\ncd\n" + b"y" * 11 + b"\n" + b"z" * 30
+    expected = b"ab\n<xxxxxxxxxx>\ncd\n<yyyyyyyyyy>\n<zzzzzzzzzz>\n"
+    for size in range(1, 40):
+        pieces = iter([data[i : i + size] for i in range(0, len(data), size)])
+        joined = b"".join(common.line_blocks(pieces, lambda p: b"<" + p + b">", limit=10))
+        assert joined == expected, size
+
+
+# --------------------------------------------------------------------------- 5. signals
+
+
+def cli(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "tuanti_cli", *args],
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the helper")
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_mid_refresh_rolls_back_and_ends_the_helper(
+    run: Run,
+    roster_id: str,
+    tmp_path: Path,
+    db_path: Path,
+    key_path: Path,
+    signum: int,
+    code: int,
+) -> None:
+    people = {name: new_id() for name in ("成员甲", "成员乙", "成员丙")}
+    enroll(run, roster_id, tmp_path, list(people.items()))
+    refresh_json(
+        run, write_feed(tmp_path / "small.csv", [green_row(n, i) for n, i in people.items()])
+    )
+    before = all_rows(db_path, key_path)
+    # quoted cells: every row goes through the csv module, slow enough to be stopped mid-scan
+    big = big_feed(tmp_path / "big.csv", 2_000_000, people, "red", quoted=True)
+    assert big.stat().st_size > csv_feed.PARALLEL_MIN_BYTES
+    proc = cli("refresh", "--feed", str(big), "--as-of", "2022-12-06 09:00")
+    helpers: list[int] = []
+    deadline = time.monotonic() + 30
+    while not helpers and proc.poll() is None and time.monotonic() < deadline:
+        helpers = children(proc.pid)
+        time.sleep(0.01)
+    assert helpers, "the two-process scan never started"
+    time.sleep(0.2)
+    os.kill(proc.pid, signum)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == code, (out, err)
+    assert out == ""
+    assert "interrupted" in err and one_sentence(err), err
+    for pid in helpers:
+        assert not Path(f"/proc/{pid}").exists(), "the helper outlived the refresh"
+    assert all_rows(db_path, key_path) == before
+    assert run_count(db_path, key_path) == 1
+
+
+# --------------------------------------------------------------------------- 6. cron
+
+
+def test_every_percent_sign_in_a_cron_line_is_escaped(
+    run: Run, store_ready: None, tmp_path: Path
+) -> None:
+    folder = tmp_path / "100%"
+    folder.mkdir()
+    result = run(
+        "--db", str(folder / "a%b.db"), "schedule", "--feed", str(folder / "%d.csv"),
+        "--print-cron",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.stdout.splitlines() if not line.startswith("#")]
+    assert lines and all("100\\%" in line and "\\%d.csv" in line for line in lines), lines
+    assert not any(re.search(r"(?<!\\)%", line) for line in lines), lines
+
+
+# --------------------------------------------------------------------------- 8. property
+
+# Every code point but the CSV's own separators (and NUL, which refuses the whole file):
+# controls, bidi marks and lone surrogates included (written with "surrogatepass").
+ANY_TEXT = st.text(
+    st.characters(exclude_categories=(), exclude_characters='\x00\n\r,"'), max_size=12
+)
+_ENROLLED: dict[str, dict[str, str]] = {}
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    rows=st.lists(
+        st.tuples(st.booleans(), ANY_TEXT, st.lists(ANY_TEXT, min_size=6, max_size=6)), max_size=4
+    ),
+    quote=st.booleans(),
+)
+def test_any_unicode_in_the_feed_is_never_echoed_raw(
+    run: Run,
+    roster_id: str,
+    tmp_path: Path,
+    rows: list[tuple[bool, str, list[str]]],
+    quote: bool,
+) -> None:
+    if roster_id not in _ENROLLED:  # once per store: the examples share the test's fixtures
+        _ENROLLED[roster_id] = {"张三": new_id(), "李四": new_id()}
+        enroll(run, roster_id, tmp_path, list(_ENROLLED[roster_id].items()))
+    numbers = list(_ENROLLED[roster_id].values())
+    lines = [
+        "name,id_number,health_code,nat_sampled_at,nat_result,vaccination,vaccine_doses,last_dose_date"
+    ]
+    for i, (is_member, name, values) in enumerate(rows):
+        number = numbers[i % 2] if is_member else new_id("440305")
+        cells = [name, number, *values]
+        lines.append(",".join(f'"{c}"' if quote else c for c in cells))
+    path = tmp_path / "any.csv"
+    path.write_bytes(("\n".join(lines) + "\n").encode("utf-8", "surrogatepass"))
+    for args in (("--format", "json"), ()):
+        result = run("refresh", "--feed", str(path), "--as-of", AS_OF, *args)
+        assert result.exit_code in (0, 1, 2, 75), result.output
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert "Traceback" not in result.stdout + result.stderr
+        for line in (result.stdout + result.stderr).split("\n"):
+            assert not UNSAFE.search(line), line
+    listed = run("show", roster_id, "--format", "csv", "--as-of", AS_OF)
+    assert listed.exit_code == 0, listed.output
+    assert not UNSAFE.search(listed.stdout.replace("\n", "")), listed.stdout
+    cells = [cell for row in csv.reader(io.StringIO(listed.stdout)) for cell in row]
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r")) for cell in cells)
