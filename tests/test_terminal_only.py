@@ -14,6 +14,7 @@ def test_pager_only_for_a_terminal_and_a_tall_table(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     paged = tmp_path / "paged.txt"
+    monkeypatch.setenv("TERM", "xterm")  # TERM=dumb (as some CI set it) means no pager
     monkeypatch.setenv("PAGER", f"cat > {paged}")
     monkeypatch.setenv("LINES", "10")
     tall = [f"line {i}" for i in range(50)]

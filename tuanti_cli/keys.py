@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -12,6 +14,8 @@ from tuanti_cli.errors import StoreKeyError
 from tuanti_cli.paths import create_private_file
 
 _HEX_KEY = re.compile(r"[0-9a-fA-F]{64}")
+KEY_FILE_MAX_BYTES = 1024
+_BOM = b"\xef\xbb\xbf"
 
 
 @dataclass(frozen=True)
@@ -31,16 +35,39 @@ class Key:
 
 
 def read_key_file(path: Path) -> Key:
-    """Load a key file holding 64 hex characters."""
+    """Load a key file holding 64 hex characters (a UTF-8 BOM and a CRLF are tolerated).
+
+    At most 1 KiB is read: ``--key-file /dev/zero`` or a mistyped path to a large file
+    is refused at once instead of filling memory.
+    """
     try:
-        text = path.read_text(encoding="ascii").strip()
+        with path.open("rb") as stream:
+            data = stream.read(KEY_FILE_MAX_BYTES + 1)
     except FileNotFoundError:
         raise StoreKeyError("key.file_missing", path=path) from None
-    except (OSError, UnicodeDecodeError):
+    except OSError:
         raise StoreKeyError("key.file_unreadable", path=path) from None
+    if len(data) > KEY_FILE_MAX_BYTES:
+        raise StoreKeyError("key.file_too_large", path=path, limit=KEY_FILE_MAX_BYTES)
+    data = data.removeprefix(_BOM)
+    try:
+        text = data.decode("ascii").strip()
+    except UnicodeDecodeError:
+        raise StoreKeyError("key.file_bad", path=path) from None
     if not _HEX_KEY.fullmatch(text):
         raise StoreKeyError("key.file_bad", path=path)
     return Key(raw_hex=text.lower())
+
+
+def has_unsafe_permissions(path: Path) -> bool:
+    """Whether group or others may read or write the key file (as gpg warns about)."""
+    if os.name != "posix":  # Windows reports 0o666 for every writable file
+        return False
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISREG(mode) and bool(mode & 0o066)
 
 
 def create_key_file(path: Path) -> Key:

@@ -35,6 +35,10 @@ def _connect(path: Path, key: Key) -> sqlcipher3.Connection:
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
     except DatabaseError:
         conn.close()
+        # SQLite reports a folder where it cannot create `-wal`/`-shm` as a read-only
+        # database, which would otherwise be taken for a wrong key.
+        if not os.access(path.parent, os.W_OK | os.X_OK):
+            raise StoreError("store.folder_read_only", folder=path.parent, name=path.name) from None
         raise StoreKeyError("key.wrong", path=path) from None
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     conn.execute("PRAGMA journal_mode = WAL")
@@ -46,6 +50,29 @@ def _connect(path: Path, key: Key) -> sqlcipher3.Connection:
     # Sorts and temporary indexes stay in memory: no temp file may hold personal data.
     conn.execute("PRAGMA temp_store = MEMORY")
     return conn
+
+
+def check_store_file(path: Path) -> None:
+    """Refuse a path that holds no store (missing, or a 0-byte file) before any key is
+    needed; a 0-byte file would otherwise be taken for a new database and filled in."""
+    if not path.is_file():
+        raise StoreError("store.missing", path=path)
+    if _is_empty(path):
+        raise StoreError("store.empty", path=path)
+
+
+def _is_empty(path: Path) -> bool:
+    """A 0-byte file, which SQLCipher would silently take for a new database.
+
+    A store whose every page is still in its `-wal` file (a crash right after `init`)
+    is not empty: SQLite folds the WAL back in when it opens it.
+    """
+    try:
+        if path.stat().st_size:
+            return False
+        return os.stat(f"{path}-wal").st_size == 0
+    except FileNotFoundError:
+        return True
 
 
 def remove_store_files(path: Path) -> None:
@@ -121,14 +148,17 @@ class Store:
     @classmethod
     def open(cls, path: Path, key: Key) -> Store:
         """Open an existing store, migrating it if needed."""
-        if not path.is_file():
-            raise StoreError("store.missing", path=path)
+        check_store_file(path)
         try:
             conn = _connect(path, key)
         except sqlcipher3.OperationalError:
             raise StoreError("store.unreadable", path=path) from None
         store = cls(conn, path)
-        store._migrate()
+        try:
+            store._migrate()
+        except BaseException:
+            store.close()
+            raise
         _tighten_permissions(path)
         return store
 
@@ -211,12 +241,14 @@ class Store:
             " (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
         )
         done = {row[0] for row in self.conn.execute("SELECT name FROM migrations")}
+        _refuse_newer(done, self.path)
         pending = [(name, sql) for name, sql in MIGRATIONS if name not in done]
         if not pending:
             return
         with self.transaction() as conn:
             # Another process may have migrated while this one waited for the write lock.
             done = {row[0] for row in conn.execute("SELECT name FROM migrations")}
+            _refuse_newer(done, self.path)
             for name, sql in pending:
                 if name in done:
                     continue
@@ -227,3 +259,11 @@ class Store:
                     "INSERT INTO migrations (name, applied_at) VALUES (?, ?)",
                     (name, clock.iso(clock.now())),
                 )
+
+
+def _refuse_newer(done: set[str], path: Path) -> None:
+    """A migration this version does not know means a newer tuanti wrote the store; its
+    schema may differ in ways this code would misread or damage, so nothing is touched."""
+    unknown = sorted(done - {name for name, _ in MIGRATIONS})
+    if unknown:
+        raise StoreError("store.newer", path=path, migration=unknown[-1])

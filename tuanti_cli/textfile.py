@@ -27,6 +27,8 @@ def open_input(path: Path) -> IO[bytes]:
 def read_bytes(source: str) -> bytes:
     """The whole content of ``source`` (a path, or ``-`` for standard input)."""
     if source == STDIN:
+        if sys.stdin is None:  # Python's value when the command ran with fd 0 closed
+            raise InputError("stdin.closed")
         return sys.stdin.buffer.read()
     with open_input(Path(source)) as stream:
         return stream.read()

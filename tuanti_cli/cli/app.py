@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import os
-from contextlib import AbstractContextManager, nullcontext
+import sys
+from contextlib import AbstractContextManager, nullcontext, suppress
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 from typer._click.exceptions import ClickException, UsageError
@@ -17,9 +18,26 @@ from tuanti_cli.cli.output import echo, info
 from tuanti_cli.cli.state import AppState, ask_passphrase
 from tuanti_cli.errors import FieldError, InputError, StoreError, TuantiError
 from tuanti_cli.i18n import t
-from tuanti_cli.keys import Key, new_key_file, read_key_file
+from tuanti_cli.keys import Key, has_unsafe_permissions, new_key_file, read_key_file
 from tuanti_cli.masking import scrub
+from tuanti_cli.printable import shown
 from tuanti_cli.store import DatabaseError
+
+# Python's documented recipe for SIGPIPE exits 1, and so do Click (help text) and Rich
+# (tables) when their reader goes away; one status for every kind of output.
+PIPE_CLOSED_EXIT = 1
+
+
+def _reader_went_away() -> NoReturn:
+    """Standard output's reader closed the pipe (`tuanti show R | head -1`): end quietly.
+
+    Python's documented recipe: point stdout at devnull, so the interpreter's final flush
+    of what is still buffered does not raise again and print "Exception ignored".
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    with suppress(AttributeError, OSError, ValueError):
+        os.dup2(devnull, sys.stdout.fileno())
+    raise typer.Exit(PIPE_CLOSED_EXIT)
 
 
 class TuantiGroup(TyperGroup):
@@ -31,6 +49,8 @@ class TuantiGroup(TyperGroup):
             return super().parse_args(ctx, args)
         except UsageError as exc:
             raise usage.localised(exc) from exc.__cause__
+        except BrokenPipeError:  # `tuanti --help | head -1`
+            _reader_went_away()
 
     def invoke(self, ctx: Any) -> Any:
         """Run the command; its errors become one sentence (usage errors: Click's layout)."""
@@ -38,6 +58,8 @@ class TuantiGroup(TyperGroup):
             return super().invoke(ctx)
         except UsageError as exc:  # a subcommand's options, or an unknown command
             raise usage.localised(exc) from exc.__cause__
+        except BrokenPipeError:
+            _reader_went_away()
         except TuantiError as exc:
             typer.echo(str(exc), err=True)
             raise typer.Exit(exc.exit_code) from None
@@ -49,6 +71,10 @@ class TuantiGroup(TyperGroup):
         except (ClickException, typer.Exit, typer.Abort):  # Click's own ways out, handled by Click
             raise
         except Exception as exc:
+            if isinstance(exc, RuntimeError) and sys.stdin is None:
+                # A prompt with standard input closed (`<&-`): input() raises "lost sys.stdin".
+                typer.echo(t("stdin.closed"), err=True)
+                raise typer.Exit(1) from None
             # A bug, not a mistake of the user's: still one sentence, and a traceback could
             # carry personal data (a feed cell, an ID) where the message does not.
             typer.echo(
@@ -137,6 +163,8 @@ def init(
         keyed = new_key_file(key_file)
     else:
         keyed = nullcontext(read_key_file(key_file))
+        if has_unsafe_permissions(key_file):
+            info(t("key.file_unsafe", path=shown(str(key_file))))
     with keyed as key:
         init_store(path, key, admin, now)
     if creating:

@@ -10,10 +10,12 @@ from pathlib import Path
 import typer
 
 from tuanti_cli import paths
-from tuanti_cli.errors import StoreError, StoreKeyError
+from tuanti_cli.errors import StoreKeyError
 from tuanti_cli.i18n import t
-from tuanti_cli.keys import Key, passphrase_key, read_key_file
-from tuanti_cli.store import Store
+from tuanti_cli.keys import Key, has_unsafe_permissions, passphrase_key, read_key_file
+from tuanti_cli.printable import shown
+from tuanti_cli.store import Store, check_store_file
+from tuanti_cli.writing import Protected
 
 
 @dataclass
@@ -30,20 +32,29 @@ class AppState:
     def key(self, confirm: bool = False) -> Key:
         """The key: key file, else ``TUANTI_PASSPHRASE``, else a hidden prompt on a terminal."""
         if self.key_file is not None:
-            return read_key_file(self.key_file.expanduser())
+            path = self.key_file.expanduser()
+            key = read_key_file(path)
+            if has_unsafe_permissions(path):
+                typer.echo(t("key.file_unsafe", path=shown(str(path))), err=True)
+            return key
         return ask_passphrase("TUANTI_PASSPHRASE", "cli.passphrase", confirm)
+
+    def protected(self, inputs: tuple[Path, ...] = ()) -> Protected:
+        """What this command's outputs must never replace: the store and its companion
+        files, the key file in use and the command's own ``inputs``."""
+        return Protected(store=self.db_path(), key_file=self.key_file, inputs=inputs)
 
     def open_store(self) -> Store:
         """Open the store with the configured key (a missing store is reported first)."""
         path = self.db_path()
-        if not path.is_file():
-            raise StoreError("store.missing", path=path)
+        check_store_file(path)  # before the key: no passphrase asked for an empty file
         return Store.open(path, self.key())
 
 
 def stdin_is_terminal() -> bool:
     """Whether a person can answer a prompt."""
-    return sys.stdin.isatty()
+    # sys.stdin is None when the command runs with standard input closed (`<&-`).
+    return sys.stdin is not None and sys.stdin.isatty()
 
 
 def ask_passphrase(env_var: str, prompt_key: str, confirm: bool) -> Key:

@@ -7,6 +7,7 @@ only supplies the colour styles (rendered once per health code) and cell widths.
 from __future__ import annotations
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tuanti_cli.i18n import t
+from tuanti_cli.printable import shown
 
 COLUMNS = (
     "member_no",
@@ -65,7 +67,7 @@ def cells(record: dict[str, Any]) -> dict[str, str]:
     compared = record["compared_at"]
     return {
         "member_no": record["member_no"],
-        "name": record["name"],
+        "name": shown(record["name"]),
         "id_number": record["id_number"],
         "phone": record["phone"],
         "health_code": t(f"code.{record['health_code']}")
@@ -109,9 +111,15 @@ def render(records: Sequence[dict[str, Any]], colour: bool, width: int) -> list[
     return lines
 
 
+def _stdout_is_terminal() -> bool:
+    return sys.stdout is not None and sys.stdout.isatty()
+
+
 def use_colour() -> bool:
-    """Colour only on a terminal, and never when NO_COLOR is set."""
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+    """Colour only on a terminal, and never when NO_COLOR is set or TERM is ``dumb``."""
+    return (
+        _stdout_is_terminal() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+    )
 
 
 def terminal_width() -> int:
@@ -120,20 +128,68 @@ def terminal_width() -> int:
 
 
 def emit(lines: list[str]) -> None:
-    """Print, through a pager only when stdout is a terminal and the text is taller than it."""
+    """Print, through a pager only when stdout is a terminal that can run one (TERM is not
+    ``dumb``) and the text is taller than it.
+
+    ``$PAGER`` (else ``less``) that cannot be started or exits non-zero gets a one-line
+    note on stderr, and the text is then printed directly, so it is never lost.
+    """
     text = "\n".join(lines) + "\n"
     height = shutil.get_terminal_size((100, 24)).lines
-    if sys.stdout.isatty() and len(lines) > height - 1:
-        pager = os.environ.get("PAGER") or "less"
-        env = dict(os.environ)
-        env.setdefault("LESS", "FRX")
-        try:
-            subprocess.run(pager, shell=True, input=text.encode("utf-8"), env=env, check=False)
-            return
-        except OSError:
-            pass
+    if (
+        _stdout_is_terminal()
+        and os.environ.get("TERM") != "dumb"
+        and len(lines) > height - 1
+        and _page(text)
+    ):
+        return
     sys.stdout.write(text)
     sys.stdout.flush()
+
+
+def _page(text: str) -> bool:
+    """Show ``text`` in the pager; whether the pager ran and exited 0.
+
+    ``$PAGER`` is a shell command, as for git and man (``less -R``, ``cat > file``).
+    """
+    from tuanti_cli.printable import shown
+
+    pager = os.environ.get("PAGER") or "less"
+    env = dict(os.environ)
+    env.setdefault("LESS", "FRX")
+    # The pager writes to the same terminal, so it gets the bytes stdout would have written.
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    if not _command_exists(pager):
+        print(t("pager.missing", pager=shown(pager)), file=sys.stderr)
+        return False
+    try:
+        status = subprocess.run(
+            pager, shell=True, input=text.encode(encoding, "replace"), env=env, check=False
+        ).returncode
+    except OSError:  # no shell at all
+        status = _SHELL_NOT_FOUND
+    if status in (_SHELL_NOT_EXECUTABLE, _SHELL_NOT_FOUND):
+        print(t("pager.missing", pager=shown(pager)), file=sys.stderr)
+        return False
+    if status != 0:
+        print(t("pager.failed", pager=shown(pager), status=status), file=sys.stderr)
+        return False
+    return True
+
+
+_SHELL_NOT_EXECUTABLE, _SHELL_NOT_FOUND = 126, 127
+
+
+def _command_exists(command: str) -> bool:
+    """False when the pager's first word is plainly no command (spares the shell's own
+    "not found" line); anything the shell must interpret is left to the shell."""
+    try:
+        words = shlex.split(command)
+    except ValueError:
+        return True
+    if not words or "=" in words[0]:
+        return bool(words)
+    return shutil.which(words[0]) is not None
 
 
 def summary_line(summary: dict[str, Any], max_nat_days: int) -> str:
