@@ -68,3 +68,8 @@ def all_rows(db_path: Path, key_path: Path) -> str:
     with Store.open(db_path, read_key_file(key_path)) as store:
         tables = [r[0] for r in store.query("SELECT name FROM sqlite_master WHERE type='table'")]
         return repr({t: store.query(f"SELECT * FROM {t}") for t in tables})
+
+
+def person_name(i: int, prefix: str = "员工") -> str:
+    """A distinct, valid name for number ``i`` (names hold no digits: 员工一二)."""
+    return prefix + "".join("零一二三四五六七八九"[int(d)] for d in str(i))

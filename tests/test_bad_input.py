@@ -32,6 +32,7 @@ from typer.testing import CliRunner, Result
 from tests.conftest import ADMIN, Run
 from tests.helpers import make_id, make_phone
 from tuanti_cli import i18n
+from tuanti_cli.printable import UNSAFE
 
 MEMBER_IDS = [
     make_id("110101", dt.date(1988, 5, 17), 41),
@@ -152,6 +153,8 @@ def check(run: Run, roster: str, command: str, result: Result, before: str) -> N
     assert exc is None or isinstance(exc, SystemExit), f"crashed: {exc!r}\n{result.output}"
     assert "Traceback" not in result.stdout and "Traceback" not in result.stderr, result.stderr
     assert result.exit_code in (0, 1), (result.exit_code, result.output)
+    for stream in (result.stdout, result.stderr):  # controls and bidi are echoed escaped
+        assert not UNSAFE.search(stream.replace("\n", "")), ascii(stream[:2000])
     if result.exit_code == 1:
         message = result.stderr.strip()
         assert message, "exit 1 without a message on stderr"
@@ -395,7 +398,8 @@ def test_5mb_name_is_rejected_not_stored(run: Run, members_ready: str, tmp_path:
     result = attempt(run, members_ready, "enroll", CORPUS["5mb-field.csv"](tmp_path))
     if result.exit_code == 0:
         report = json.loads(result.stdout)
-        assert report["rejected"] == 1 and report["rejects"][0]["field"] == "name", report
+        # The row is over 1 MiB: rejected whole, before its fields are looked at
+        assert report["rejected"] == 1 and report["rejects"][0]["field"] == "row", report
         assert len(report["rejects"][0]["value"]) < 1000, "the masked value echoes 5 MB"
         assert show(run, members_ready) == before
 
@@ -469,7 +473,14 @@ def test_random_bytes(
     one()
 
 
-_cell = st.text(max_size=30)
+# The whole of Unicode, with the characters that steer terminals or hide in text drawn
+# often: controls, bidi, separators, noncharacters, lone surrogates.
+ANY_CHARACTER = st.one_of(
+    st.characters(exclude_categories=()),
+    st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF, exclude_categories=()),
+    st.sampled_from(list("\x1b\x07\x85\u202e\u2066\u2028\u200b\ufeff\ufffe\U000e0041=+-@\t")),
+)
+_cell = st.text(ANY_CHARACTER, max_size=30)
 _id_cell = st.one_of(
     _cell, st.sampled_from(MEMBER_IDS), st.sampled_from([i.lower() for i in MEMBER_IDS])
 )
@@ -600,7 +611,7 @@ _json_scalar = st.one_of(
     st.booleans(),
     st.integers(),
     st.floats(allow_nan=False),
-    st.text(max_size=20),
+    st.text(ANY_CHARACTER, max_size=20),
     st.sampled_from(
         [*MEMBER_IDS, "green", "红码", "2022-06-01 08:00", "阴性", "是", "13900000100"]
     ),
@@ -626,13 +637,14 @@ def test_random_json_records(
     path = tmp_path / f"records{suffix}"
 
     @EXTRA
-    @given(records=st.lists(_record, max_size=5))
-    def one(records: list[Any]) -> None:
+    @given(records=st.lists(_record, max_size=5), escaped=st.booleans())
+    def one(records: list[Any], escaped: bool) -> None:
+        # Escaped (\\ud800) is how a lone surrogate reaches a parsed string.
         if suffix == ".json":
-            text = json.dumps(records, ensure_ascii=False)
+            text = json.dumps(records, ensure_ascii=escaped)
         else:
-            text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
-        path.write_text(text, encoding="utf-8")
+            text = "".join(json.dumps(r, ensure_ascii=escaped) + "\n" for r in records)
+        path.write_text(text, encoding="utf-8", errors="surrogatepass")
         attempt(run, members_ready, command, path)
 
     one()

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from tests.conftest import Run, add_member
-from tests.helpers import make_ids
+from tests.helpers import make_ids, person_name
 
 TUANTI = [sys.executable, "-m", "tuanti_cli"]
 
@@ -29,7 +29,7 @@ def write_people(path: Path, ids: list[str], prefix: str) -> Path:
     with path.open("w", encoding="utf-8") as out:
         out.write("name,id_number,phone,consent\n")
         for i, number in enumerate(ids):
-            out.write(f"{prefix}{i},{number},139{i:08d},是\n")
+            out.write(f"{person_name(i, prefix)},{number},139{i:08d},是\n")
     return path
 
 

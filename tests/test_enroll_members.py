@@ -12,7 +12,7 @@ from pathlib import Path
 from unittest import mock
 
 from tests.conftest import Run, add_member
-from tests.helpers import all_rows, bad_check, make_id, make_ids
+from tests.helpers import all_rows, bad_check, make_id, make_ids, person_name
 from tuanti_cli.keys import read_key_file
 from tuanti_cli.store import Store
 
@@ -96,7 +96,7 @@ def test_kill_during_import_leaves_roster_as_it_was(
     with big.open("w", encoding="utf-8") as out:
         out.write("name,id_number,phone,consent\n")
         for i, number in enumerate(make_ids(100_000, start=1000)):
-            out.write(f"员工{i},{number},139{i:08d},是\n")
+            out.write(f"{person_name(i)},{number},139{i:08d},是\n")
     env = dict(os.environ)
     wal = Path(f"{db_path}-wal")
     killed_mid_write = False

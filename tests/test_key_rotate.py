@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import ADMIN, Run
-from tests.helpers import make_ids
+from tests.helpers import make_ids, person_name
 from tuanti_cli.errors import StoreError, StoreKeyError
 from tuanti_cli.keys import read_key_file
 from tuanti_cli.store import Store
@@ -72,7 +72,7 @@ def test_kill_during_rotation_leaves_exactly_one_working_key(
     with big.open("w", encoding="utf-8") as out:
         out.write("name,id_number,phone,consent\n")
         for i, number in enumerate(make_ids(60_000)):
-            out.write(f"员工{i},{number},139{i:08d},是\n")
+            out.write(f"{person_name(i)},{number},139{i:08d},是\n")
     assert run("enroll", "import", roster_id, str(big)).exit_code == 0
     for delay in (0.05, 0.12, 0.2, 0.35):
         new = tmp_path / f"new-{delay}.key"

@@ -20,7 +20,15 @@ import pytest
 from typer.testing import Result
 
 from tests.conftest import Run
-from tests.helpers import SECTION_6_KEYS, all_rows, make_id, make_ids, make_phone, query
+from tests.helpers import (
+    SECTION_6_KEYS,
+    all_rows,
+    make_id,
+    make_ids,
+    make_phone,
+    person_name,
+    query,
+)
 from tuanti_cli.keys import read_key_file
 from tuanti_cli.store import Store
 
@@ -860,7 +868,7 @@ def big_feed(path: Path, rows: int, members: dict[str, str], code: str, quoted: 
 def test_two_refreshes_at_once_never_overlap(
     run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path
 ) -> None:
-    people = {f"成员{i}": new_id() for i in range(5)}
+    people = {person_name(i, "成员"): new_id() for i in range(5)}
     enroll(run, roster_id, tmp_path, list(people.items()))
     feeds = [
         big_feed(tmp_path / "a.csv", 200_000, people, "green", quoted=True),
@@ -901,7 +909,7 @@ def test_two_refreshes_at_once_never_overlap(
 def test_kill_during_refresh_leaves_the_store_as_it_was(
     run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path
 ) -> None:
-    people = {f"成员{i}": new_id() for i in range(5)}
+    people = {person_name(i, "成员"): new_id() for i in range(5)}
     enroll(run, roster_id, tmp_path, list(people.items()))
     small = write_feed(tmp_path / "small.csv", [green_row(n, i) for n, i in people.items()])
     assert refresh_json(run, small)["matched"] == 5
@@ -933,9 +941,8 @@ def test_kill_during_refresh_leaves_the_store_as_it_was(
     assert all_rows(db_path, key_path) == before
     with Store.open(db_path, read_key_file(key_path)) as store:
         assert store.integrity_ok()
-    after = refresh_json(
-        run, write_feed(tmp_path / "next.csv", [green_row("成员0", people["成员0"])])
-    )
+    first = person_name(0, "成员")
+    after = refresh_json(run, write_feed(tmp_path / "next.csv", [green_row(first, people[first])]))
     assert after["matched"] == 1 and after["not_found"] == 4 and after["skipped"] is False
 
 
@@ -945,7 +952,7 @@ def test_kill_while_the_run_is_written_leaves_the_store_as_it_was(
     """Killed while the commit is being written to the WAL: the run is all or nothing."""
     count = 10_000
     numbers = make_ids(count, start=0)
-    people = {f"员工{i}": number for i, number in enumerate(numbers)}
+    people = {person_name(i): number for i, number in enumerate(numbers)}
     enroll(run, roster_id, tmp_path, list(people.items()))
     first = big_feed(tmp_path / "first.csv", count, people, "green", quoted=False)
     assert refresh_json(run, first)["matched"] == count

@@ -15,6 +15,7 @@ from tuanti_cli.i18n import t
 from tuanti_cli.ingest import Parsed, Record
 from tuanti_cli.masking import mask_field
 from tuanti_cli.models import Roster
+from tuanti_cli.printable import shown
 from tuanti_cli.store import BackgroundWriter, Store
 from tuanti_cli.validate import require_consent, validate_id, validate_name, validate_phone
 
@@ -78,7 +79,7 @@ class ImportReport:
 
 
 def _reject(row: int, field_name: str, reason: str, value: Any) -> Reject:
-    masked = mask_field(field_name, _text(value))
+    masked = shown(mask_field(field_name, _text(value)))
     if len(masked) > REPORTED_VALUE_MAX:
         masked = masked[: REPORTED_VALUE_MAX - 1] + "…"
     return Reject(row, field_name, reason, masked)
@@ -129,7 +130,8 @@ def validate_record(
     """Check one record with the §4 rules."""
     fields = record.fields
     if fields is None:
-        return _reject(record.row, "row", t("row.not_object"), "")
+        reason = t("row.too_long") if record.too_long else t("row.not_object")
+        return _reject(record.row, "row", reason, "")
     raw_name, raw_id, raw_phone, consent = fields[:4]
     if isinstance(raw_id, float) or (from_spreadsheet and isinstance(raw_id, int)):
         return _reject(record.row, "id_number", t("id.number_cell"), raw_id)

@@ -27,7 +27,15 @@ class TuantiError(Exception):
 
 
 def _scrubbed(value: Any) -> Any:
-    return value if isinstance(value, int | float) else shown(scrub(str(value)))
+    return value if isinstance(value, int | float) else _Quoted(shown(scrub(str(value))))
+
+
+class _Quoted(str):
+    """Text already made safe: ``{value!r}`` in a message quotes it without escaping the
+    escapes again (``'\\x1b'``, not ``'\\\\x1b'``)."""
+
+    def __repr__(self) -> str:
+        return f"'{self}'"
 
 
 class StoreError(TuantiError):

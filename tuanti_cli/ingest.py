@@ -9,7 +9,6 @@ import csv
 import io
 import json
 import operator
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -33,6 +32,8 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "code": ("code", "登记码"),
 }
 HEADERS = HeaderNames(ALIASES)
+MAX_ROW_CHARS = 1 << 20
+"""A row longer than this (1 MiB of characters) is rejected whole: no form answer is."""
 _EXTENSIONS = {**FORMATS_BY_EXTENSION, ".xlsx": "xlsx"}
 _XLSX_MAGIC = b"PK\x03\x04"
 # A CSV field may legitimately be long (an address pasted into a name column); the limit only
@@ -52,6 +53,7 @@ class Record(NamedTuple):
 
     row: int
     fields: tuple[Any, ...] | None
+    too_long: bool = False
 
 
 @dataclass
@@ -125,6 +127,9 @@ def _parse_csv(text: str, encoding: str, source: str) -> Parsed:
                 if not any(cell.strip() for cell in row):
                     continue
                 row = row + [""] * (width - len(row))
+            if sum(map(len, row)) > MAX_ROW_CHARS:
+                records.append(Record(reader.line_num, None, too_long=True))
+                continue
             records.append(Record(reader.line_num, pick(row)))
     except csv.Error as exc:
         raise InputError("input.csv", path=source, line=reader.line_num, reason=str(exc)) from None
@@ -138,6 +143,17 @@ def _object_fields(item: Any) -> tuple[Any, ...] | None:
         return None
     fields = HEADERS.first_of_each(item.items())
     return tuple(fields.get(f) for f in FIELD_ORDER)
+
+
+def _json_record(number: int, item: Any) -> Record:
+    if isinstance(item, dict) and _text_length(item.items()) > MAX_ROW_CHARS:
+        return Record(number, None, too_long=True)
+    return Record(number, _object_fields(item))
+
+
+def _text_length(pairs: Any) -> int:
+    """Characters of the keys and text values of one record (nested values not counted)."""
+    return sum(len(k) + (len(v) if isinstance(v, str) else 0) for k, v in pairs)
 
 
 def _load_json(text: str, source: str, line: int | None = None) -> Any:
@@ -154,7 +170,7 @@ def _parse_json(text: str, encoding: str, source: str) -> Parsed:
     data = _load_json(text, source)
     if not isinstance(data, list):
         raise InputError("input.json_not_list", path=source)
-    records = [Record(i, _object_fields(item)) for i, item in enumerate(data, start=1)]
+    records = [_json_record(i, item) for i, item in enumerate(data, start=1)]
     return _checked(records, encoding, source)
 
 
@@ -163,7 +179,9 @@ def _parse_jsonl(text: str, encoding: str, source: str) -> Parsed:
     # split("\n"), not splitlines(): that also breaks at U+2028, U+0085 and others, which
     # JSON allows inside a string (a name), and would split one record into two
     for number, line in enumerate(text.split("\n"), start=1):
-        if line.strip():
+        if len(line) > MAX_ROW_CHARS:
+            records.append(Record(number, None, too_long=True))
+        elif line.strip():
             records.append(Record(number, _object_fields(_load_json(line, source, number))))
     return _checked(records, encoding, source)
 
@@ -185,41 +203,27 @@ def _checked(records: list[Record], encoding: str, source: str) -> Parsed:
 
 
 def _parse_xlsx(data: bytes, source: str) -> Parsed:
-    import zipfile
+    from tuanti_cli.workbook import UNREADABLE, first_sheet_rows
 
-    from openpyxl import load_workbook
-
-    # openpyxl reports a damaged or unusual workbook with many exception types.
-    unreadable = (
-        zipfile.BadZipFile,
-        KeyError,
-        ValueError,
-        OSError,
-        TypeError,
-        AttributeError,
-        IndexError,
-        EOFError,
-    )
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except unreadable:
-        raise InputError("input.xlsx", path=source) from None
-    try:
-        rows: Iterator[tuple[Any, ...]] = workbook.worksheets[0].iter_rows(values_only=True)
-        headers = next(rows, None)
-        if headers is None:
-            raise InputError("input.empty", path=source)
-        mapping = _header_map(list(headers), source)
-        indexes = _ordered_indexes(mapping)
-        records = []
-        for number, row in enumerate(rows, start=2):
-            if not any(cell is not None and str(cell).strip() for cell in row):
-                continue
-            records.append(Record(number, tuple(row[i] if i < len(row) else None for i in indexes)))
-    except unreadable:
-        raise InputError("input.xlsx", path=source) from None
-    finally:
-        workbook.close()
+    with first_sheet_rows(data, source) as rows:
+        try:
+            headers = next(rows, None)
+            if headers is None:
+                raise InputError("input.empty", path=source)
+            mapping = _header_map(list(headers), source)
+            indexes = _ordered_indexes(mapping)
+            records = []
+            for number, row in enumerate(rows, start=2):
+                if not any(cell is not None and str(cell).strip() for cell in row):
+                    continue
+                if _text_length(("", c) for c in row) > MAX_ROW_CHARS:
+                    records.append(Record(number, None, too_long=True))
+                    continue
+                records.append(
+                    Record(number, tuple(row[i] if i < len(row) else None for i in indexes))
+                )
+        except UNREADABLE:
+            raise InputError("input.xlsx", path=source) from None
     if not records:
         raise InputError("input.empty", path=source)
     return Parsed(records, "xlsx", "code" in mapping.values())

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tuanti_cli import audit, clock, codes
 from tuanti_cli.errors import InputError, NotFound, StoreError
+from tuanti_cli.i18n import t
 from tuanti_cli.keys import Key
 from tuanti_cli.masking import mask_phone
 from tuanti_cli.models import ROSTER_COLUMNS, Admin, Roster
 from tuanti_cli.store import IntegrityError, Store, remove_store_files
+from tuanti_cli.validate import text_problem
 
 DEFAULT_MAX_NAT_DAYS = 3
 TEXT_MAX = 200
@@ -88,8 +91,13 @@ def _clean_text(value: str, what: str) -> str:
     text = value.strip()
     if not text:
         raise InputError("roster.empty_field", field=what)
-    if len(text) > TEXT_MAX or any(ord(ch) < 32 for ch in text):
+    if len(text) > TEXT_MAX:
         raise InputError("roster.bad_field", field=what, max=TEXT_MAX)
+    text = unicodedata.normalize("NFC", text)
+    problem = text_problem(text, in_name=False)
+    if problem is not None:
+        key, char = problem
+        raise InputError("field.invalid", option=what, reason=t(key, char=char))
     return text
 
 

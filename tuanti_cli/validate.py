@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import operator
 import re
+import unicodedata
 from typing import Any
 
 from tuanti_cli.errors import FieldError
@@ -38,7 +39,6 @@ _SPACES = re.compile(r"\s+")
 _ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
 _PHONE_SEPARATORS = re.compile(r"[\s\-().]+")
 _MOBILE = re.compile(r"1[3-9][0-9]{9}")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
 
 # ISO 7064 MOD 11-2 weights for the 17 body digits (2**(17-i) mod 11), and the check
 # character for each remainder. python-stdnum's ``mod_11_2`` is the reference the tests use;
@@ -121,15 +121,92 @@ def validate_phone(raw: str) -> str:
 
 
 def validate_name(raw: str) -> str:
-    """Return the trimmed name (1–50 characters, no control characters)."""
+    """Return the name as on the ID card, or raise :class:`FieldError` with the reason.
+
+    1–50 characters after trimming and NFC: letters of any script, combining marks after a
+    letter, spaces and ``· . - '``. The look-alike dots people type for the middle dot of
+    minority names (``• ‧ ・ ･``) are stored as ``·``. No digits: a name that is an ID or a
+    phone would be shown unmasked.
+    """
     name = raw.strip()
+    if not _PLAIN_NAME.fullmatch(name):
+        name = unicodedata.normalize("NFC", name).translate(_NAME_LOOKALIKES)
+        problem = text_problem(name, in_name=True)
+        if problem is not None:
+            key, char = problem
+            raise FieldError("name", key, char=char)
     if not name:
         raise FieldError("name", "name.empty")
     if len(name) > NAME_MAX:
         raise FieldError("name", "name.long", max=NAME_MAX)
-    if _CONTROL.search(name):
-        raise FieldError("name", "name.control")
     return name
+
+
+# Most names: common ideographs or ASCII letters (NFC already; nothing to look at closely).
+_PLAIN_NAME = re.compile(r"[\u4e00-\u9fa5A-Za-z·. '-]*")
+# Dots, apostrophes and hyphens as phones and input methods write them.
+_NAME_LOOKALIKES = str.maketrans(
+    {
+        "•": "·",
+        "‧": "·",
+        "・": "·",
+        "･": "·",
+        "\u2019": "'",
+        "\u02bc": "'",
+        "\u2010": "-",
+        "\u2011": "-",
+    }
+)
+_NAME_PUNCTUATION = frozenset(" \u3000·.-'")
+_BIDI = frozenset("\u061c\u200e\u200f") | frozenset(map(chr, range(0x202A, 0x202F)))
+_BIDI |= frozenset(map(chr, range(0x2066, 0x206A)))
+_INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff")
+
+
+def _character_problem(char: str, previous: str, in_name: bool) -> str | None:
+    """The message key for one character that may not stand here, or ``None``."""
+    category = unicodedata.category(char)
+    if category[0] == "L" or (not in_name and category[0] in "NPS"):
+        return None
+    if in_name and char in _NAME_PUNCTUATION:
+        return None
+    code = ord(char)
+    if category == "Cc" or category in ("Zl", "Zp"):
+        return "text.control"
+    if char in _BIDI:
+        return "text.bidi"
+    if char in _INVISIBLE or 0xE0000 <= code <= 0xE007F:
+        return "text.invisible"
+    if category == "Cs" or 0xFDD0 <= code <= 0xFDEF or (code & 0xFFFE) == 0xFFFE:
+        return "text.not_a_character"
+    if category[0] == "M":
+        # A mark belongs to the letter (or mark) before it; on its own it stacks onto
+        # whatever the terminal printed last.
+        return None if previous and unicodedata.category(previous)[0] in "LM" else "text.mark"
+    if category == "Co" or (category == "Cn" and 0x20000 <= code <= 0x3FFFF):
+        # Rare name characters: private-use codes from older Chinese systems, and
+        # ideographs newer than this Python's Unicode tables.
+        return None
+    if category == "Zs" and not in_name:
+        return None
+    if in_name and category == "Nl":
+        return None  # 〇 stands in names
+    if in_name and category[0] == "N":
+        return "name.digits"
+    return "name.character" if in_name else "text.not_a_character"
+
+
+def text_problem(text: str, in_name: bool) -> tuple[str, str] | None:
+    """(message key, character) for the first character of ``text`` that may not stand in
+    a name (``in_name``) or in a roster's name or address, or ``None`` when all may."""
+    previous = ""
+    for char in text:
+        key = _character_problem(char, previous, in_name)
+        if key is not None:
+            # A lone mark would stack onto the message's punctuation: name it by code point.
+            return key, f"U+{ord(char):04X}" if key == "text.mark" else char
+        previous = char
+    return None
 
 
 def is_consent(value: Any) -> bool:

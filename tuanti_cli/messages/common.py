@@ -55,7 +55,20 @@ EN: dict[str, str] = {
     "phone.shape": "A mainland mobile number has 11 digits and starts with 13–19.",
     "name.empty": "The name is empty.",
     "name.long": "The name is longer than {max} characters.",
-    "name.control": "The name contains control characters.",
+    "name.digits": (
+        "A name has no digits ({char}); an ID or phone number in the name column would be "
+        "shown unmasked."
+    ),
+    "name.character": (
+        "“{char}” is not part of a name as on the ID card (letters, spaces and · . - ' only)."
+    ),
+    "text.control": "It contains a control or line-break character ({char}); remove it.",
+    "text.bidi": (
+        "It contains a text-direction control ({char}) that reorders what is shown; remove it."
+    ),
+    "text.invisible": "It contains an invisible character ({char}); remove it.",
+    "text.not_a_character": "It contains {char}, which is not a character; remove it.",
+    "text.mark": "A combining mark ({char}) stands without a letter before it; remove it.",
     "consent.missing": "There is no explicit consent (yes, 是 or 同意); no consent, no data.",
     "field.invalid": "{option}: {reason}",
     "output.unwritable": "Cannot write {path}: {reason}. Choose another --output path.",
@@ -155,7 +168,13 @@ ZH: dict[str, str] = {
     "phone.shape": "大陆手机号为 11 位，以 13–19 开头。",
     "name.empty": "姓名为空。",
     "name.long": "姓名超过 {max} 个字符。",
-    "name.control": "姓名包含控制字符。",
+    "name.digits": "姓名中不能有数字（{char}）：写进姓名列的身份证号或手机号会不加掩码地显示。",
+    "name.character": "“{char}” 不是身份证姓名中的字符（只能是文字、空格和 · . - '）。",
+    "text.control": "包含控制字符或换行符（{char}），请删除。",
+    "text.bidi": "包含会改变显示顺序的文字方向控制符（{char}），请删除。",
+    "text.invisible": "包含不可见字符（{char}），请删除。",
+    "text.not_a_character": "包含不是字符的码位 {char}，请删除。",
+    "text.mark": "组合符号（{char}）前面没有文字，请删除。",
     "consent.missing": "没有明确同意（是、同意 或 yes）；未同意则不收集数据。",
     "field.invalid": "{option}：{reason}",
     "output.unwritable": "无法写入 {path}：{reason}。请换一个 --output 路径。",

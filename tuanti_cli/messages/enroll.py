@@ -24,6 +24,10 @@ EN: dict[str, str] = {
         "{path} is a JSON value but not an array; give an array of objects "
         '([{{"name": …}}, …]) or one object per line as JSONL.'
     ),
+    "input.xlsx_too_big": (
+        "{path} would unpack to {unpacked} MiB from {packed} MiB, more than a workbook of "
+        "answers needs (a zip bomb?); it was not read. Export the answers again as .xlsx or CSV."
+    ),
     "input.xlsx": "{path} is not a readable .xlsx workbook. Open it in Excel and save it as .xlsx or CSV UTF-8.",
     "code.not_a_code": "Not a registration code.",
     "code.other_roster": "The registration code belongs to another roster.",
@@ -31,6 +35,7 @@ EN: dict[str, str] = {
     "code.is_revoked": "The registration code was revoked by a re-issue.",
     "code.is_forged": "The registration code is not genuine.",
     "row.not_object": "The record is not an object with fields.",
+    "row.too_long": "The row is longer than 1 MiB; no form answer is that long.",
     "row.duplicate": "The same person as row {row}; kept once.",
     "id.number_cell": (
         "The ID number is stored as a number and has lost digits; format the column as Text "
@@ -103,6 +108,7 @@ ZH: dict[str, str] = {
     "input.json": "{path} 不是有效的 JSON（第 {line} 行：{reason}）。",
     "input.json_deep": "{path} 嵌套层级过深，不是登记文件；请提供对象数组。",
     "input.json_not_list": '{path} 是 JSON 但不是数组；请提供对象数组（[{{"name": …}}, …]），或每行一个对象的 JSONL。',
+    "input.xlsx_too_big": "{path} 解压后将从 {packed} MiB 变为 {unpacked} MiB，远超正常答卷所需（可能是压缩炸弹），未读取。请重新导出为 .xlsx 或 CSV。",
     "input.xlsx": "{path} 不是可读取的 .xlsx 工作簿。请在 Excel 中另存为 .xlsx 或 CSV UTF-8。",
     "code.not_a_code": "不是登记码。",
     "code.other_roster": "该登记码属于其他登记簿。",
@@ -110,6 +116,7 @@ ZH: dict[str, str] = {
     "code.is_revoked": "登记码已因重新生成而作废。",
     "code.is_forged": "登记码不是真实签发的。",
     "row.not_object": "该记录不是包含字段的对象。",
+    "row.too_long": "该行超过 1 MiB；正常的表单答案不会这么长。",
     "row.duplicate": "与第 {row} 行是同一人；只保留一次。",
     "id.number_cell": "身份证号以数字格式存储，已丢失位数；请将该列设为文本格式后重新输入。",
     "member.not_found": "登记簿 {roster_id} 中没有成员 {member_no}。`tuanti show {roster_id}` 可查看成员编号。",

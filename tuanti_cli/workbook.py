@@ -1,0 +1,73 @@
+"""Reading ``.xlsx`` workbooks from untrusted hands: sizes checked before anything is
+inflated, openpyxl's streaming read-only mode, and the sheet's own ``<dimension>`` ignored."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from tuanti_cli.errors import InputError
+
+MAX_RATIO = 50
+"""A workbook may unpack to at most this many times its own size …"""
+MAX_UNPACKED = 1 << 30
+"""… and never beyond 1 GiB."""
+ALWAYS_ALLOWED = 16 << 20
+"""Unpacking this much is harmless whatever the ratio (a small sheet of repeated values
+compresses far better than 50:1)."""
+
+# openpyxl reports a damaged or unusual workbook with many exception types.
+UNREADABLE = (
+    zipfile.BadZipFile,
+    zlib.error,
+    KeyError,
+    ValueError,
+    OSError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    EOFError,
+)
+
+
+def check_unpacked_size(archive: zipfile.ZipFile, size: int, source: str) -> None:
+    """Refuse a zip bomb by what the archive says its parts unpack to.
+
+    zipfile never inflates a part beyond the size its directory declares, so checking the
+    declared sizes bounds the work before any of it is done.
+    """
+    unpacked = sum(part.file_size for part in archive.infolist())
+    limit = min(MAX_UNPACKED, max(ALWAYS_ALLOWED, MAX_RATIO * size))
+    if unpacked > limit:
+        raise InputError(
+            "input.xlsx_too_big", path=source, unpacked=unpacked >> 20, packed=size >> 20
+        )
+
+
+@contextmanager
+def first_sheet_rows(data: bytes, source: str) -> Iterator[Iterator[tuple[Any, ...]]]:
+    """The rows of the workbook's first sheet as tuples of cell values, streamed."""
+    from openpyxl import load_workbook
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            check_unpacked_size(archive, len(data), source)
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except UNREADABLE:
+        raise InputError("input.xlsx", path=source) from None
+    try:
+        sheet = workbook.worksheets[0]
+        # A writer's stale <dimension ref="A1:B2"> would make openpyxl silently drop
+        # every row and column beyond it.
+        reset = getattr(sheet, "reset_dimensions", None)
+        if reset is not None:
+            reset()
+        yield sheet.iter_rows(values_only=True)
+    except UNREADABLE:
+        raise InputError("input.xlsx", path=source) from None
+    finally:
+        workbook.close()
