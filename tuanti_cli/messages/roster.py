@@ -17,7 +17,6 @@ EN: dict[str, str] = {
         "No roster {ref!r}. Give a roster id or the exact institution name; "
         "`tuanti roster list` shows them."
     ),
-    "qr.write_failed": "Cannot write {path}: {reason}.",
     "roster.created": "Created roster {roster_id} for {name}.",
     "roster.code": "Registration code: {code}",
     "roster.expires": "Valid until {date} (Asia/Shanghai).",
@@ -67,7 +66,6 @@ ZH: dict[str, str] = {
     "roster.bad_nat_days": "--max-nat-days {value} 超出范围；请使用 0 到 365。",
     "roster.name_taken": "名为 {name!r} 的登记簿已存在；请换一个名称或使用已有登记簿。",
     "roster.not_found": "没有登记簿 {ref!r}。请给出登记簿编号或完整的机构名称；`tuanti roster list` 可查看。",
-    "qr.write_failed": "无法写入 {path}：{reason}。",
     "roster.created": "已为 {name} 创建登记簿 {roster_id}。",
     "roster.code": "登记码：{code}",
     "roster.expires": "有效期至 {date}（北京时间）。",
