@@ -26,17 +26,30 @@ def record(
     detail: dict[str, int | str | bool] | None = None,
     now: dt.datetime | None = None,
 ) -> None:
-    """Append one audit entry inside the caller's transaction (or on its own)."""
-    conn.execute(
-        "INSERT INTO audit (at, user, action, roster_id, detail) VALUES (?, ?, ?, ?, ?)",
-        (
-            clock.iso(now or clock.now()),
-            os_user(),
-            action,
-            roster_id,
-            json.dumps(detail or {}, ensure_ascii=False, sort_keys=True),
-        ),
+    """Append one audit entry inside the caller's transaction (or on its own).
+
+    The entry names the acting admin when the store was opened through a key slot (the
+    connection carries the admin number; see :mod:`tuanti_cli.keyslots`).
+    """
+    values = (
+        clock.iso(now or clock.now()),
+        os_user(),
+        action,
+        roster_id,
+        json.dumps(detail or {}, ensure_ascii=False, sort_keys=True),
     )
+    admin_no = getattr(conn, "admin_no", None)
+    if admin_no is None:  # a store without key slots: the column stays NULL
+        conn.execute(
+            "INSERT INTO audit (at, user, action, roster_id, detail) VALUES (?, ?, ?, ?, ?)",
+            values,
+        )
+    else:
+        conn.execute(
+            "INSERT INTO audit (at, user, action, roster_id, detail, admin_no)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (*values, admin_no),
+        )
 
 
 def record_read(store: Store, action: str, roster_id: str | None, **detail: int | str) -> None:
@@ -48,24 +61,27 @@ def record_read(store: Store, action: str, roster_id: str | None, **detail: int 
 def entries(
     store: Store, roster_id: str | None = None, since: dt.datetime | None = None
 ) -> list[dict[str, Any]]:
-    """Audit entries, oldest first, as ``at, user, action, roster, detail`` records."""
-    sql = "SELECT at, user, action, roster_id, detail FROM audit WHERE 1=1"
+    """Audit entries, oldest first, as ``at, user, action, roster, detail`` records, with
+    ``admin`` too once the store has key slots (opened through one, so ``store.admin_no``)."""
+    with_admin = store.admin_no is not None
+    sql = "SELECT at, user, action, roster_id, detail, admin_no FROM audit WHERE 1=1"
     params: list[Any] = []
     if roster_id is not None:
         sql += " AND roster_id = ?"
         params.append(roster_id)
     rows = store.query(sql + " ORDER BY id", params)
     result = []
-    for at, user, action, roster, detail in rows:
+    for at, user, action, roster, detail, admin_no in rows:
         if since is not None and dt.datetime.fromisoformat(at) < since:
             continue
-        result.append(
-            {
-                "at": at,
-                "user": user,
-                "action": action,
-                "roster": roster,
-                "detail": json.loads(detail),
-            }
-        )
+        entry = {
+            "at": at,
+            "user": user,
+            "action": action,
+            "roster": roster,
+            "detail": json.loads(detail),
+        }
+        if with_admin:
+            entry["admin"] = admin_no
+        result.append(entry)
     return result

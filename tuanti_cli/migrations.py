@@ -133,4 +133,33 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX history_by_time ON health_history(compared_at);
         """,
     ),
+    (
+        # Several admins, each with a key slot in `<store>.keys` (tuanti_cli/keyslots.py).
+        # Their personal data stays here, encrypted; the slot file holds only wrapped keys.
+        # `public_key` is the authority for re-wrapping the data key: a slot file that names
+        # another key for an admin is not trusted. The trigger gives a store created by
+        # `init` (which writes `admin`) its A1 as well.
+        "0003_admins",
+        """
+        CREATE TABLE admins (
+            admin_no TEXT PRIMARY KEY,
+            seq INTEGER NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            phone TEXT NOT NULL,
+            id_number TEXT NOT NULL,
+            kind TEXT,
+            kdf TEXT,
+            public_key TEXT,
+            added_at TEXT NOT NULL
+        );
+        INSERT INTO admins (admin_no, seq, name, phone, id_number, added_at)
+            SELECT 'A1', 1, name, phone, id_number, created_at FROM admin WHERE id = 1;
+        CREATE TRIGGER admin_is_a1 AFTER INSERT ON admin
+        BEGIN
+            INSERT OR IGNORE INTO admins (admin_no, seq, name, phone, id_number, added_at)
+                VALUES ('A1', 1, new.name, new.phone, new.id_number, new.created_at);
+        END;
+        ALTER TABLE audit ADD COLUMN admin_no TEXT;
+        """,
+    ),
 ]

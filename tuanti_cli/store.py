@@ -25,8 +25,17 @@ DatabaseError = sqlcipher3.DatabaseError
 IntegrityError = sqlcipher3.IntegrityError
 
 
+class _Connection(sqlcipher3.Connection):  # type: ignore[misc]
+    """A connection that knows which admin acts through it, so every audit entry written
+    on it names that admin whichever module writes it."""
+
+    admin_no: str | None = None
+
+
 def _connect(path: Path, key: Key) -> sqlcipher3.Connection:
-    conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
+    conn = sqlcipher3.connect(
+        str(path), isolation_level=None, check_same_thread=False, factory=_Connection
+    )
     # Silence SQLCipher's own logging before the key is sent, or a wrong key prints
     # "hmac check failed" lines on stderr.
     conn.execute("PRAGMA cipher_log_level = NONE")
@@ -144,6 +153,18 @@ class Store:
     def __init__(self, conn: sqlcipher3.Connection, path: Path) -> None:
         self.conn = conn
         self.path = path
+        # Set by tuanti_cli.keyslots when the store was opened through an admin's key slot.
+        self.data_key: bytes | None = None
+        self.key_generation: int | None = None
+
+    @property
+    def admin_no(self) -> str | None:
+        """The acting admin (``A1``…) when the store was opened through a key slot."""
+        return getattr(self.conn, "admin_no", None)
+
+    @admin_no.setter
+    def admin_no(self, value: str | None) -> None:
+        self.conn.admin_no = value
 
     @classmethod
     def open(cls, path: Path, key: Key) -> Store:
@@ -252,13 +273,25 @@ class Store:
             for name, sql in pending:
                 if name in done:
                     continue
-                for statement in sql.split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
+                for statement in _statements(sql):
+                    conn.execute(statement)
                 conn.execute(
                     "INSERT INTO migrations (name, applied_at) VALUES (?, ?)",
                     (name, clock.iso(clock.now())),
                 )
+
+
+def _statements(script: str) -> Iterator[str]:
+    """The statements of a migration, one by one; a trigger's body keeps its own ``;``."""
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlcipher3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                yield pending
+            pending = ""
+    if pending.strip(" \n;"):
+        yield pending
 
 
 def _refuse_newer(done: set[str], path: Path) -> None:

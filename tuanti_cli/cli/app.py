@@ -13,7 +13,7 @@ from typer._click.exceptions import ClickException, UsageError
 from typer.core import TyperGroup
 
 from tuanti_cli import __version__, clock, i18n
-from tuanti_cli.cli import audit, enroll, key, member, refresh, roster, show, usage
+from tuanti_cli.cli import admin, audit, enroll, key, member, refresh, roster, show, usage
 from tuanti_cli.cli.output import echo, info
 from tuanti_cli.cli.state import AppState, ask_passphrase
 from tuanti_cli.errors import FieldError, InputError, StoreError, TuantiError
@@ -98,6 +98,7 @@ refresh.register(app)
 show.register(app)
 audit.register(app)
 app.add_typer(key.app, name="key")
+app.add_typer(admin.app, name="admin")
 
 
 def _version(value: bool) -> None:
@@ -170,6 +171,7 @@ def init(
     if creating:
         info(t("init.key_created", path=key_file))
     info(t("init.done", path=path))
+    info(t("admin.keys_later", path=path.with_name(path.name + ".keys")))
 
 
 @app.command("demo", help=t("help.demo"))

@@ -56,13 +56,17 @@ def audit_command(
     if not entries:
         info(t("audit.none"))
         return
+    # Once the store has key slots, each entry names the acting admin (PRODUCT §9).
+    with_admin = "admin" in entries[0]
+    columns = ("at", "user", "admin", "action", "roster", "detail")
     print_table(
         None,
-        [t(f"acol.{c}") for c in ("at", "user", "action", "roster", "detail")],
+        [t(f"acol.{c}") for c in columns if with_admin or c != "admin"],
         (
             [
                 e["at"][:16].replace("T", " "),
                 e["user"],
+                *([e["admin"] or ""] if with_admin else []),
                 e["action"],
                 e["roster"] or "",
                 _detail(e["detail"]),

@@ -24,23 +24,70 @@ def rotate_command(
     new_passphrase: bool = typer.Option(
         False, "--new-passphrase", help=t("opt.key.new_passphrase")
     ),
+    data_key: bool = typer.Option(False, "--data-key", help=t("opt.key.data_key")),
 ) -> None:
+    from tuanti_cli import keyslots
+
+    state: AppState = ctx.obj
+    if data_key:
+        if new_key_file is not None and new_passphrase:
+            raise typer.BadParameter(t("admin.rotate_one"), param_hint="--new-key-file")
+    elif (new_key_file is None) == (not new_passphrase):
+        raise typer.BadParameter(t("key.rotate_one"), param_hint="--new-key-file")
+    created = new_key_file.expanduser() if new_key_file is not None else None
+    if keyslots.has_slots(state.db_path()):
+        _rotate_slotted(state, created, new_passphrase, data_key)
+        return
+    if data_key and created is None and not new_passphrase:
+        from tuanti_cli.errors import InputError
+
+        raise InputError("admin.no_slots_data_key")
     from tuanti_cli.rotation import rotate
 
-    if (new_key_file is None) == (not new_passphrase):
-        raise typer.BadParameter(t("key.rotate_one"), param_hint="--new-key-file")
-    state: AppState = ctx.obj
-    created = new_key_file.expanduser() if new_key_file is not None else None
     with state.open_store() as store:
-        keyed: AbstractContextManager[keys.Key]
-        if created is not None:
-            keyed = keys.new_key_file(created)
-        else:
-            keyed = nullcontext(
-                ask_passphrase("TUANTI_NEW_PASSPHRASE", "cli.new_passphrase", confirm=True)
-            )
+        keyed = _new_key(created)
         rotate(store, keyed, clock.now())
+    _rotated(created)
+
+
+def _new_key(created: Path | None) -> AbstractContextManager[keys.Key]:
+    if created is not None:
+        return keys.new_key_file(created)  # removed again if the rotation fails
+    return nullcontext(ask_passphrase("TUANTI_NEW_PASSPHRASE", "cli.new_passphrase", confirm=True))
+
+
+def _rotated(created: Path | None) -> None:
     if created is not None:
         info(t("key.rotated_file", path=created))
     else:
         info(t("key.rotated_passphrase"))
+
+
+def _rotate_slotted(
+    state: AppState, created: Path | None, new_passphrase: bool, data_key: bool
+) -> None:
+    """With key slots: the acting admin's own slot, and/or the data key for everyone."""
+    from tuanti_cli import keyslots
+
+    acting = state.key()
+    passphrase = (
+        ask_passphrase("TUANTI_NEW_PASSPHRASE", "cli.new_passphrase", confirm=True)
+        if new_passphrase
+        else None
+    )
+    with state.locked_store(acting) as store:
+        now = clock.now()
+        if data_key:
+            keyslots.rotate_data_key(store, now)
+        if created is not None or passphrase is not None:
+            keyed = keys.new_key_file(created) if created is not None else nullcontext(passphrase)
+            with keyed as new_key:
+                assert new_key is not None
+                keyslots.rotate_own_key(store, new_key, now)
+        admin_no = store.admin_no
+    if data_key:
+        info(t("admin.data_key_rotated"))
+    if created is not None:
+        info(t("admin.rotated_own_file", admin_no=admin_no, path=created))
+    elif passphrase is not None:
+        info(t("admin.rotated_own_passphrase", admin_no=admin_no))

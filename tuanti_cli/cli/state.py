@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,10 +47,26 @@ class AppState:
         return Protected(store=self.db_path(), key_file=self.key_file, inputs=inputs)
 
     def open_store(self) -> Store:
-        """Open the store with the configured key (a missing store is reported first)."""
+        """Open the store with the configured key (a missing store is reported first);
+        through the acting admin's key slot when the store has slots."""
+        from tuanti_cli import keyslots
+
         path = self.db_path()
         check_store_file(path)  # before the key: no passphrase asked for an empty file
-        return Store.open(path, self.key())
+        return keyslots.open_store(path, self.key())
+
+    @contextlib.contextmanager
+    def locked_store(self, key: Key | None = None) -> Iterator[Store]:
+        """The store opened under the refresh lock, for changes of admins and keys: the
+        lock is taken before the slot file is read, so no other change interleaves."""
+        from tuanti_cli import keyslots
+        from tuanti_cli.locking import refresh_lock
+
+        path = self.db_path()
+        check_store_file(path)
+        key = key or self.key()
+        with refresh_lock(path), keyslots.open_store(path, key, lock_held=True) as store:
+            yield store
 
 
 def stdin_is_terminal() -> bool:

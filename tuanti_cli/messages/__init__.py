@@ -6,6 +6,8 @@ Each area module defines ``EN`` and ``ZH`` dicts with the same keys (a test chec
 from __future__ import annotations
 
 from tuanti_cli.messages import (
+    admin,
+    columns,
     common,
     enroll,
     environment,
@@ -16,7 +18,7 @@ from tuanti_cli.messages import (
     view,
 )
 
-AREAS = (common, roster, enroll, refresh, view, output, guards, environment)
+AREAS = (common, roster, enroll, refresh, view, output, guards, environment, columns, admin)
 
 CATALOGUE: dict[str, dict[str, str]] = {"en": {}, "zh": {}}
 for _area in AREAS:

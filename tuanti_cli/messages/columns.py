@@ -1,0 +1,34 @@
+"""Messages for recognising columns: form-tool headers, ``--column`` and ``--consent-answer``."""
+
+EN: dict[str, str] = {
+    "columns.override_missing": (
+        "{path} has no column {header!r} for {field} (--column {field}={header}). "
+        "Copy the header exactly as the file's first row writes it."
+    ),
+    "columns.ambiguous": (
+        "{path}: both {first!r} and {second!r} could be the {field} column. "
+        "Choose one with --column {field}=HEADER."
+    ),
+    "columns.override_shape": (
+        "--column {value!r} is not FIELD=HEADER; write it as --column name=姓名."
+    ),
+    "columns.override_field": "--column names an unknown field {field!r}; the fields are {fields}.",
+    "columns.override_twice": "--column names {field} twice; give each field once.",
+    "columns.used": "{field} ← {header}",
+    "consent.answer_empty": "--consent-answer is empty; give the answer text that means yes.",
+}
+
+ZH: dict[str, str] = {
+    "columns.override_missing": (
+        "{path} 中没有 {field} 所指定的列 {header!r}（--column {field}={header}）。"
+        "请按文件标题行原样复制列名。"
+    ),
+    "columns.ambiguous": (
+        "{path}：{first!r} 和 {second!r} 都可能是 {field} 列。请用 --column {field}=列名 指定一个。"
+    ),
+    "columns.override_shape": "--column {value!r} 不是 字段=列名 的形式；请写成 --column name=姓名。",
+    "columns.override_field": "--column 指定了未知字段 {field!r}；可用字段为 {fields}。",
+    "columns.override_twice": "--column 两次指定了 {field}；每个字段只能指定一次。",
+    "columns.used": "{field} ← {header}",
+    "consent.answer_empty": "--consent-answer 为空；请给出表示同意的答案文字。",
+}
