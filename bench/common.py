@@ -73,3 +73,8 @@ def sibling(tool: str) -> str:
     """A console script installed next to this Python (sqlite-utils), else from PATH."""
     beside = Path(sys.executable).parent / tool
     return str(beside) if beside.exists() else shutil.which(tool) or tool
+
+
+def person_name(index: int, prefix: str = "人员") -> str:
+    """A distinct, valid name (names hold no digits): 人员一二三."""
+    return prefix + "".join("零一二三四五六七八九"[int(d)] for d in str(index))

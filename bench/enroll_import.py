@@ -14,7 +14,16 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from common import ROSTER, TUANTI, init_steps, make_id, median_seconds, sibling, store_env
+from common import (
+    ROSTER,
+    TUANTI,
+    init_steps,
+    make_id,
+    median_seconds,
+    person_name,
+    sibling,
+    store_env,
+)
 
 ROWS = 100_000
 RUNS = 5
@@ -29,7 +38,7 @@ def write_csv(path: Path) -> None:
         for i in range(ROWS):
             submitted = start + dt.timedelta(seconds=i * 7)
             out.write(
-                f"{i + 1},{submitted:%Y-%m-%d %H:%M:%S},员工{i},{make_id(i)},"
+                f"{i + 1},{submitted:%Y-%m-%d %H:%M:%S},{person_name(i)},{make_id(i)},"
                 f"1{rng.randint(3, 9)}{rng.randint(0, 10**9 - 1):09d},"
                 f"{DEPARTMENTS[i % len(DEPARTMENTS)]},是\n"
             )

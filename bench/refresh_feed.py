@@ -20,7 +20,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import ROSTER, TUANTI, init_steps, make_id, median_seconds, run_quietly, store_env
+from common import (
+    ROSTER,
+    TUANTI,
+    init_steps,
+    make_id,
+    median_seconds,
+    person_name,
+    run_quietly,
+    store_env,
+)
 
 from tuanti_cli.compare import RETENTION_DAYS
 from tuanti_cli.keys import read_key_file
@@ -53,7 +62,7 @@ def write_data(folder: Path) -> tuple[Path, Path, Path]:
     with enrollments.open("w", encoding="utf-8") as out:
         out.write("姓名,身份证号,手机号,同意授权\n")
         for i in member_indexes:
-            out.write(f"人员{i},{make_id(i)},139{i:08d},是\n")
+            out.write(f"{person_name(i)},{make_id(i)},139{i:08d},是\n")
     feeds = []
     # The small feed holds every member too (among fewer strangers), so both runs keep the
     # same member rows and only the feed's size differs.
@@ -69,7 +78,8 @@ def write_data(folder: Path) -> tuple[Path, Path, Path]:
                     continue
                 sampled = dt.datetime(2022, 12, 5, 8) - dt.timedelta(minutes=rng.randint(0, 9000))
                 out.write(
-                    f"人员{i},{make_id(i)},{CODES[i % len(CODES)]},{sampled:%Y-%m-%d %H:%M:%S},"
+                    f"{person_name(i)},{make_id(i)},{CODES[i % len(CODES)]},"
+                    f"{sampled:%Y-%m-%d %H:%M:%S},"
                     f"阴性,{VACCINES[i % len(VACCINES)]},{i % 4},2022-0{1 + i % 9}-15\n"
                 )
         feeds.append(path)

@@ -24,7 +24,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from common import ROSTER, TUANTI, init_steps, make_id, run_quietly, sibling, store_env
+from common import (
+    ROSTER,
+    TUANTI,
+    init_steps,
+    make_id,
+    person_name,
+    run_quietly,
+    sibling,
+    store_env,
+)
 
 from tuanti_cli.view import RECORD_KEYS
 
@@ -47,7 +56,7 @@ def write_data(folder: Path) -> tuple[Path, Path]:
     with enrollments.open("w", encoding="utf-8") as out:
         out.write("姓名,身份证号,手机号,同意授权\n")
         for i in sorted(member_indexes):
-            out.write(f"人员{i},{make_id(i)},139{i:08d},是\n")
+            out.write(f"{person_name(i)},{make_id(i)},139{i:08d},是\n")
     # Sampling times within the last six days (Asia/Shanghai wall clock, as a provider writes
     # them), so NAT days spread across the roster's limit and the view mixes normal and abnormal.
     latest = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).replace(tzinfo=None, microsecond=0)
@@ -60,7 +69,7 @@ def write_data(folder: Path) -> tuple[Path, Path]:
         for i in range(population):
             sampled = latest - dt.timedelta(minutes=rng.randint(0, 6 * 24 * 60))
             out.write(
-                f"人员{i},{make_id(i)},{rng.choice(CODES)},{sampled:%Y-%m-%d %H:%M:%S},"
+                f"{person_name(i)},{make_id(i)},{rng.choice(CODES)},{sampled:%Y-%m-%d %H:%M:%S},"
                 f"{rng.choice(RESULTS)},{VACCINES[i % len(VACCINES)]},{i % 4},"
                 f"2022-0{1 + i % 9}-15\n"
             )

@@ -367,8 +367,7 @@ EXIT_1 = {("enroll", case) for case in _UNREADABLE | {"fake.xlsx"}} | {
     ("refresh", case)
     for case in _UNREADABLE
     | {"header-only.csv", "feed-header-only.csv", "header-only-workbook.xlsx"}
-    | {"odd-cells-workbook.xlsx"}  # §5: a feed is CSV, JSONL or JSON; a workbook is unreadable
-}
+}  # a workbook of odd cells is a feed like any other since §5 reads .xlsx
 # A header-only enrollment CSV may be refused or report 0 rows: §4 does not say.
 NAMES_THE_FILE = {"missing.csv", "directory.csv", "nul-bytes.csv", "utf-16.csv", "empty.csv"}
 

@@ -204,7 +204,7 @@ def test_xlsx_and_numeric_id_cells(run: Run, roster_id: str, tmp_path: Path) -> 
     assert report["added"] == 1 and report["encoding"] == "xlsx"
     assert report["rejects"][0]["row"] == 3
     assert report["rejects"][0]["field"] == "id_number"
-    assert "stored as a number" in report["rejects"][0]["reason"]
+    assert "Excel" in report["rejects"][0]["reason"]
 
 
 def test_jsonl_and_non_object_records(run: Run, roster_id: str, tmp_path: Path) -> None:

@@ -1,42 +1,286 @@
-"""Column names and formats as enrollment files and health feeds write them.
+"""Which column is which field, as enrollment files, form-tool exports and health feeds
+write their headers (PRODUCT §4, §5), and which format a file is in.
 
-Both readers accept English or Chinese headers in any case (a BOM before the first one
-too), keep the first column that names a field, and tell CSV from JSON and JSONL the
-same way.
+Form tools write questions, not field names: ``1、您的姓名：``, ``Q3.身份证号码（必填）``,
+``5.个人信息授权:我同意``. A header is first normalised (NFKC, question number, hints in
+brackets, sub-item part, courtesy words, trailing punctuation and spaces dropped), then
+matched against each field's rule: an exact alias scores highest, then the field's words by
+their weight. Each field takes its best column; two different columns equally good for one
+field are an error that names both, and ``--column FIELD=HEADER`` settles it.
 """
 
 from __future__ import annotations
 
+import functools
+import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
-NAME_ALIASES = ("name", "姓名")
-ID_NUMBER_ALIASES = ("id_number", "身份证号", "身份证号码", "证件号", "证件号码")
+from tuanti_cli.errors import InputError
+
 FORMATS_BY_EXTENSION = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+HEADER_SEARCH_ROWS = 10
+"""The header may sit below a title or notes row: the first of this many rows that names
+every required field is the header."""
 
 Value = TypeVar("Value")
 
+_QUESTION_NUMBER = re.compile(r"^\s*(?:q\s*\d+\s*[.:、)]?|\d+\s*[、.:)]|\(\s*\d+\s*\))\s*")
+_HINT = re.compile(r"\([^()]*\)|\[[^\[\]]*\]|【[^【】]*】|〔[^〔〕]*〕")
+_BRACKETS = re.compile(r"[()\[\]【】〔〕]")
+_COURTESY = re.compile(r"您的|你的|请输入|请填写|请选择|请提供|请问")
+_TRAILING = re.compile(r"[\s:：?？*＊.。,，;；!！]+$")
+_SUB_ITEM = re.compile(r"[:—–]|--|_{2,}")
+_SPACE = re.compile(r"\s+")
 
-class HeaderNames:
-    """Which field each header names, for one set of fields and their aliases."""
 
-    def __init__(self, aliases: Mapping[str, Sequence[str]]) -> None:
-        self._fields = {alias.lower(): name for name, names in aliases.items() for alias in names}
+def normalise_header(header: str) -> str:
+    """The words of a header that name its field: ``1、您的姓名（必填）：`` → ``姓名``.
 
-    def field(self, header: Any) -> str | None:
-        """The field ``header`` names (``身份证号码`` → ``id_number``), or ``None``."""
-        if not isinstance(header, str):
-            return None
-        return self._fields.get(header.strip().lstrip("\ufeff").lower())
+    NFKC folds full-width forms and look-alike radicals (``⽬`` → ``目``); the question
+    number, hints in brackets, a sub-item part (``title:option``, ``title—sub``), courtesy
+    words, trailing punctuation and all spaces are dropped; Latin letters are lower-cased.
+    """
+    return _normalised(header)[0]
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalised(header: str) -> tuple[str, str]:
+    """(the title, the whole header) of a header, both normalised.
+
+    The whole keeps the sub-item part and what brackets hold: 问卷星 writes a checkbox
+    option as its own column, ``第4题(我已阅读并同意)``.
+    """
+    text = unicodedata.normalize("NFKC", header).replace("\ufeff", "").strip().lower()
+    text = _QUESTION_NUMBER.sub("", text)
+    whole = _BRACKETS.sub("", text)
+    text = _HINT.sub("", text)
+    title = _SUB_ITEM.split(text, maxsplit=1)[0]
+    return _tidy(title if title.strip() else text), _tidy(whole)
+
+
+def _tidy(text: str) -> str:
+    text = _COURTESY.sub("", text)
+    text = _TRAILING.sub("", text)
+    return _SPACE.sub("", text)
+
+
+@dataclass(frozen=True)
+class FieldRule:
+    """How headers name one field: exact aliases, and words with their weights."""
+
+    aliases: tuple[str, ...]
+    words: tuple[tuple[str, int], ...] = ()
+    never: tuple[str, ...] = ()
+    """Words that rule a header out for this field (``紧急联系人电话`` is no member's phone)."""
+
+    def score(self, title: str, whole: str = "") -> int:
+        """How well a normalised header names this field (0: not at all).
+
+        ``whole`` is the header with its sub-item part (``阅读并勾选:我同意《隐私政策》``);
+        its words count one less than the title's.
+        """
+        if title in self.aliases:
+            return 100
+        best = self._words(title)
+        if whole and whole != title:
+            best = max(best, self._words(whole) - 1)
+        return best
+
+    def _words(self, text: str) -> int:
+        if not text or any(word in text for word in self.never):
+            return 0
+        return max((weight for word, weight in self.words if word in text), default=0)
+
+
+def aliases(*names: str) -> tuple[str, ...]:
+    """Header names as :class:`FieldRule` compares them (normalised, each once)."""
+    return tuple(dict.fromkeys(normalise_header(n) for n in names))
+
+
+METADATA = frozenset(
+    normalise_header(h)
+    for h in (
+        "序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP", "开始答题时间",
+        "结束答题时间", "答题时长", "提交人", "填写设备", "IP", "UA", "openid", "昵称",
+        "微信昵称", "填写时间", "提交时间", "更新时间", "创建时间", "总分", "浏览器",
+        "操作系统", "地理位置", "用户", "用户ID", "答卷编号", "填写人", "渠道",
+    )
+)  # fmt: skip
+"""Columns form tools add around the answers; never a field, never stored."""
+
+
+class Recognizer:
+    """Finds the column of each field among a file's headers."""
+
+    def __init__(self, rules: Mapping[str, FieldRule], required: Sequence[str]) -> None:
+        self.rules = dict(rules)
+        self.required = tuple(required)
+
+    def fields(self) -> tuple[str, ...]:
+        """The fields this recognizer knows, in their order."""
+        return tuple(self.rules)
+
+    def columns(
+        self,
+        headers: Sequence[Any],
+        overrides: Mapping[str, str] | None = None,
+        source: str = "",
+    ) -> dict[str, int]:
+        """Field → index of its column in ``headers``.
+
+        ``overrides`` (from ``--column``) name a field's header verbatim; a header the file
+        lacks is an error. Raises :class:`InputError` when two different headers are
+        equally good for one field.
+        """
+        chosen: dict[str, int] = {}
+        taken: set[int] = set()
+        for field, wanted in (overrides or {}).items():
+            index = find_header(headers, wanted)
+            if index is None:
+                raise InputError(
+                    "columns.override_missing", path=source, field=field, header=wanted
+                )
+            chosen[field] = index
+            taken.add(index)
+        best: dict[str, list[tuple[int, int]]] = {}
+        seen: set[str] = set()
+        for index, header in enumerate(headers):
+            if index in taken or not isinstance(header, str):
+                continue
+            raw = header.strip().lstrip("\ufeff")
+            if not raw or raw in seen:  # empty, or the same header again: the first counts
+                continue
+            seen.add(raw)
+            title, whole = _normalised(raw)
+            if not title or title in METADATA:
+                continue
+            named, score = self._field_of(title, whole)
+            if named is None or named in chosen:
+                continue
+            best.setdefault(named, []).append((score, index))
+        for field, candidates in best.items():
+            candidates.sort(key=lambda c: -c[0])
+            top = candidates[0]
+            rivals = [c for c in candidates[1:] if c[0] == top[0]]
+            if rivals:
+                raise InputError(
+                    "columns.ambiguous",
+                    path=source,
+                    field=field,
+                    first=str(headers[top[1]]).strip(),
+                    second=str(headers[rivals[0][1]]).strip(),
+                )
+            chosen[field] = top[1]
+        return chosen
+
+    def missing(self, columns: Mapping[str, int]) -> list[str]:
+        """The required fields ``columns`` lacks."""
+        return [f for f in self.required if f not in columns]
+
+    def locate(
+        self,
+        rows: Iterable[Sequence[Any]],
+        overrides: Mapping[str, str] | None = None,
+        source: str = "",
+    ) -> tuple[int, dict[str, int]]:
+        """The header row among the first rows (its index from 0) and its columns.
+
+        The first row that names every required field wins; when none does, the error
+        names the fields the first row lacks (or an ambiguity found there).
+        """
+        first: tuple[list[Any], Exception | None] | None = None
+        for number, row in enumerate(rows):
+            if number >= HEADER_SEARCH_ROWS:
+                break
+            headers = list(row)
+            try:
+                found = self.columns(headers, overrides, source)
+            except InputError as exc:
+                first = first or (headers, exc)
+                continue
+            if not self.missing(found):
+                return number, found
+            first = first or (headers, None)
+        if first is None:
+            raise InputError("input.empty", path=source)
+        headers, error = first
+        if error is not None:
+            raise error
+        raise self.missing_error(self.columns(headers, overrides, source), source)
+
+    def missing_error(self, columns: Mapping[str, int], source: str) -> InputError:
+        """The error for a file whose header lacks required fields."""
+        missing = self.missing(columns)
+        expected = "; ".join(f"{f}: {', '.join(self.rules[f].aliases)}" for f in missing)
+        return InputError(
+            "input.columns", path=source, missing=", ".join(missing), expected=expected
+        )
+
+    def _field_of(self, title: str, whole: str) -> tuple[str | None, int]:
+        field, best = None, 0
+        for name, rule in self.rules.items():
+            score = rule.score(title, whole)
+            if score > best:
+                field, best = name, score
+        return field, best
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019 (a few recognizers live for the process)
+    def _keys_to_fields(self, keys: tuple[Any, ...]) -> tuple[tuple[int, str], ...]:
+        try:
+            found = self.columns(keys)
+        except InputError:
+            found = {}
+        return tuple((index, field) for field, index in found.items())
 
     def first_of_each(self, pairs: Iterable[tuple[Any, Value]]) -> dict[str, Value]:
-        """Field → value for (header, value) pairs; the first header naming a field wins."""
-        found: dict[str, Value] = {}
-        for header, value in pairs:
-            name = self.field(header)
-            if name is not None and name not in found:
-                found[name] = value
-        return found
+        """Field → value for one JSON object's (key, value) pairs (recognised as headers)."""
+        items = list(pairs)
+        keys = tuple(key for key, _ in items)
+        return {field: items[index][1] for index, field in self._keys_to_fields(keys)}
+
+
+def find_header(headers: Sequence[Any], wanted: str) -> int | None:
+    """The index of the header ``wanted`` names: verbatim first, else after normalising."""
+    target = wanted.strip().lstrip("\ufeff")
+    texts = [h.strip().lstrip("\ufeff") if isinstance(h, str) else None for h in headers]
+    if target in texts:
+        return texts.index(target)
+    normalised = normalise_header(target)
+    for index, text in enumerate(texts):
+        if text is not None and normalised and normalise_header(text) == normalised:
+            return index
+    return None
+
+
+def parse_overrides(values: Sequence[str], fields: Sequence[str]) -> dict[str, str]:
+    """``--column FIELD=HEADER`` values as field → header; misuse is an :class:`InputError`."""
+    overrides: dict[str, str] = {}
+    for value in values:
+        field, sep, header = value.partition("=")
+        field = field.strip().lower()
+        if not sep or not header.strip():
+            raise InputError("columns.override_shape", value=value)
+        if field not in fields:
+            raise InputError("columns.override_field", field=field, fields=", ".join(fields))
+        if field in overrides:
+            raise InputError("columns.override_twice", field=field)
+        overrides[field] = header.strip()
+    return overrides
+
+
+NAME_RULE = FieldRule(
+    aliases("name", "姓名", "full name", "真实姓名"),
+    words=(("姓名", 60), ("名字", 50)),
+    never=("联系人", "家长", "监护人", "紧急", "拼音", "英文", "单位", "企业", "公司", "学校"),
+)
+ID_NUMBER_RULE = FieldRule(
+    aliases("id_number", "身份证号", "身份证号码", "证件号", "证件号码", "id number"),
+    words=(("身份证", 60), ("证件号", 60), ("证件号码", 60)),
+    never=("照片", "图片", "上传", "地址", "有效期", "类型", "正面", "反面", "联系人", "紧急"),
+)
 
 
 def format_by_extension(name: str, extensions: Mapping[str, str]) -> str | None:

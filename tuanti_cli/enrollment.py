@@ -17,7 +17,13 @@ from tuanti_cli.masking import mask_field
 from tuanti_cli.models import Roster
 from tuanti_cli.printable import shown
 from tuanti_cli.store import BackgroundWriter, Store
-from tuanti_cli.validate import require_consent, validate_id, validate_name, validate_phone
+from tuanti_cli.validate import (
+    clean_cell,
+    require_consent,
+    validate_id,
+    validate_name,
+    validate_phone,
+)
 
 REPORTED_VALUE_MAX = 64
 CHUNK_ROWS = 20_000
@@ -54,6 +60,7 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     encoding: str = ""
+    columns: dict[str, str] = field(default_factory=dict)
     rejects: list[Reject] = field(default_factory=list)
     aborted: bool = False
 
@@ -71,6 +78,7 @@ class ImportReport:
             "unchanged": self.unchanged,
             "rejected": self.rejected,
             "encoding": self.encoding,
+            "columns": dict(self.columns),
             "rejects": [
                 {"row": r.row, "field": r.field, "reason": r.reason, "value": r.value}
                 for r in self.rejects
@@ -125,28 +133,33 @@ class CodeChecker:
 
 
 def validate_record(
-    record: Record, today: dt.date, code_checker: CodeChecker, from_spreadsheet: bool
+    record: Record,
+    today: dt.date,
+    code_checker: CodeChecker,
+    from_spreadsheet: bool,
+    consent_answers: frozenset[str] | None = None,
 ) -> Candidate | Reject:
     """Check one record with the §4 rules."""
     fields = record.fields
     if fields is None:
-        reason = t("row.too_long") if record.too_long else t("row.not_object")
-        return _reject(record.row, "row", reason, "")
+        return _reject(record.row, "row", t(record.problem or "row.not_object"), "")
     raw_name, raw_id, raw_phone, consent = fields[:4]
     if isinstance(raw_id, float) or (from_spreadsheet and isinstance(raw_id, int)):
-        return _reject(record.row, "id_number", t("id.number_cell"), raw_id)
-    current = raw_name
+        # A number cell: a spreadsheet kept 15 significant digits of it.
+        return _reject(record.row, "id_number", t("id.excel"), raw_id)
+    # The ID first: a spreadsheet's damage to it is what the admin must hear about.
+    current = raw_id
     try:
-        name = validate_name(raw_name if type(raw_name) is str else _text(raw_name))
-        current = raw_id
-        id_number = validate_id(raw_id if type(raw_id) is str else _text(raw_id), today)
+        id_number = validate_id(_cell(raw_id), today)
+        current = raw_name
+        name = validate_name(_cell(raw_name))
         current = raw_phone
-        phone = validate_phone(raw_phone if type(raw_phone) is str else _text(raw_phone))
+        phone = validate_phone(_cell(raw_phone))
         current = consent
-        require_consent(consent)
+        require_consent(consent, consent_answers)
     except FieldError as exc:
         return _reject(record.row, exc.field, str(exc), current)
-    code = _text(fields[4]).strip() or None if len(fields) > 4 else None
+    code = _cell(fields[4]) or None if len(fields) > 4 else None
     if code is not None:
         problem = code_checker.problem(code)
         if problem is not None:
@@ -154,11 +167,23 @@ def validate_record(
     return Candidate(record.row, name, id_number, phone, code)
 
 
+def _cell(value: Any) -> str:
+    """A cell as text, without digit guards, and empty when it is a placeholder."""
+    return clean_cell(value if type(value) is str else _text(value))
+
+
 class Validator:
     """Validates records chunk by chunk; a person repeated in the file is kept once."""
 
-    def __init__(self, today: dt.date, code_checker: CodeChecker, from_spreadsheet: bool) -> None:
+    def __init__(
+        self,
+        today: dt.date,
+        code_checker: CodeChecker,
+        from_spreadsheet: bool,
+        consent_answers: frozenset[str] | None = None,
+    ) -> None:
         self._today, self._codes, self._spreadsheet = today, code_checker, from_spreadsheet
+        self._answers = consent_answers
         self._first_row: dict[str, int] = {}
 
     def run(self, records: Iterable[Record]) -> tuple[list[Candidate], list[Reject]]:
@@ -167,7 +192,9 @@ class Validator:
         rejects: list[Reject] = []
         first_row = self._first_row
         for record in records:
-            result = validate_record(record, self._today, self._codes, self._spreadsheet)
+            result = validate_record(
+                record, self._today, self._codes, self._spreadsheet, self._answers
+            )
             if isinstance(result, Reject):
                 rejects.append(result)
             elif result.id_number in first_row:
@@ -259,15 +286,20 @@ def import_parsed(
     dry_run: bool = False,
     strict: bool = False,
     progress: Progress | None = None,
+    consent_answers: frozenset[str] | None = None,
 ) -> ImportReport:
     """Validate and import ``parsed`` as one transaction.
 
     A dry run, or a strict import with rejected rows, is rolled back whole; only its audit
-    entry is kept.
+    entry is kept. ``consent_answers`` (``--consent-answer``) are the only answers that
+    then mean yes.
     """
-    report = ImportReport(rows=len(parsed.records), encoding=parsed.encoding)
+    report = ImportReport(
+        rows=len(parsed.records), encoding=parsed.encoding, columns=parsed.columns
+    )
     today = clock.local_date(now)
-    validator = Validator(today, CodeChecker(store, roster, today), parsed.encoding == "xlsx")
+    checker = CodeChecker(store, roster, today)
+    validator = Validator(today, checker, parsed.encoding == "xlsx", consent_answers)
     records = parsed.records
     with store.transaction() as conn:
         conn.execute("SAVEPOINT import")

@@ -46,7 +46,19 @@ _MOBILE = re.compile(r"1[3-9][0-9]{9}")
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
 
-CONSENT_YES = frozenset(["yes", "y", "true", "1", "是", "同意"])
+CONSENT_YES = frozenset(["yes", "y", "true", "1", "是", "是的", "同意", "agree", "i agree"])
+# A refusal wherever it stands in an answer: `B.不同意`, `我不同意`, `拒绝授权`, `no`, `not now`.
+_NEGATION = re.compile(r"[不否拒未没]|\b(?:no|not|don't|disagree|decline)\b", re.IGNORECASE)
+_AGREEMENT = re.compile(r"同意|愿意|授权|\bagree\b|\bconsent\b|\byes\b", re.IGNORECASE)
+# Form tools put the option's letter or number before its text: `A.同意`, `A、同意`, `1.是`.
+_OPTION_PREFIX = re.compile(r"^[A-Za-z0-9]{1,2}\s*[.、:)]\s*(?=\S)")
+PLACEHOLDERS = frozenset(["(空)", "(跳过)", "-2", "-3", "--", "n/a", "na", "(未填)", "(无)"])
+"""What form tools write for an unanswered question: the value is empty (after NFKC)."""
+_PLACEHOLDER_STARTS = frozenset("(（-－nNｎＮ")
+
+# Spreadsheet damage: an 18-digit number kept as a float loses its last digits.
+_SCIENTIFIC = re.compile(r"([0-9])\.?([0-9]*)[eE]\+?([0-9]+)")
+_DECIMAL_ZERO = re.compile(r"([0-9]+)\.0+")
 
 
 def normalise_id(raw: str) -> str:
@@ -72,15 +84,48 @@ def check_character(body: str) -> str:
     return _CHECK_CHARS[weighted % 11]
 
 
+def clean_cell(value: str) -> str:
+    """A text cell without what tools add to keep digits as text, and empty when it is a
+    placeholder for an unanswered question.
+
+    Strips spaces, a leading TAB (Tencent Survey), a leading apostrophe (Excel, SurveyKing),
+    ``="…"`` (Excel's formula guard) and surrounding quotes; ``(跳过)``, ``-3``, ``N/A`` …
+    become empty.
+    """
+    text = value.strip()
+    if not text:
+        return text
+    first = text[0]
+    if first in "'\"=":
+        if text.startswith('="') and text.endswith('"'):
+            text = text[2:-1]
+        elif text[0] == "'":
+            text = text[1:]
+        if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+            text = text[1:-1]
+        text = text.strip()
+    short = len(text) <= 6 and text[:1] in _PLACEHOLDER_STARTS
+    if short and unicodedata.normalize("NFKC", text).lower() in PLACEHOLDERS:
+        return ""
+    return text
+
+
 def validate_id(raw: str, today: dt.date) -> str:
-    """Return the normalised 18-character ID number, or raise :class:`FieldError`."""
+    """Return the normalised 18-character ID number, or raise :class:`FieldError`.
+
+    An ID that a spreadsheet turned into a number (``1.10105E+17``, ``…071000.0``, or 18
+    digits whose last ones were zeroed and whose check character is therefore wrong) is
+    rejected with its own reason: the lost digits cannot be recovered, never "repaired".
+    """
     number = raw if len(raw) == 18 and raw.isascii() and raw.isalnum() else normalise_id(raw)
     number = number.upper()
     if not number:
         raise FieldError("id_number", "id.empty")
-    if len(number) == 15 and number.isdigit():
-        raise FieldError("id_number", "id.fifteen")
     if not _ID_SHAPE.fullmatch(number):
+        if _SCIENTIFIC.fullmatch(number) or _DECIMAL_ZERO.fullmatch(number):
+            raise FieldError("id_number", "id.excel")
+        if len(number) == 15 and number.isdigit():
+            raise FieldError("id_number", "id.fifteen")
         raise FieldError("id_number", "id.shape")
     if number[:2] not in _PROVINCE_PREFIXES:
         raise FieldError("id_number", "id.region")
@@ -92,7 +137,8 @@ def validate_id(raw: str, today: dt.date) -> str:
     if birth > today:
         raise FieldError("id_number", "id.future")
     if check_character(number) != number[17]:
-        raise FieldError("id_number", "id.check")
+        # 15 significant digits survive a spreadsheet: the last three become zeros.
+        raise FieldError("id_number", "id.excel" if number.endswith("000") else "id.check")
     return number
 
 
@@ -106,7 +152,8 @@ def validate_phone(raw: str) -> str:
         if raw[0] == "1" and raw[1] in "3456789":
             return raw
         raise FieldError("phone", "phone.shape")
-    number = _PHONE_SEPARATORS.sub("", raw.translate(_FULL_WIDTH))
+    number = _spreadsheet_number(raw.translate(_FULL_WIDTH).strip())
+    number = _PHONE_SEPARATORS.sub("", number)
     if number.startswith("+86"):
         number = number[3:]
     elif number.startswith("0086"):
@@ -209,18 +256,62 @@ def text_problem(text: str, in_name: bool) -> tuple[str, str] | None:
     return None
 
 
-def is_consent(value: Any) -> bool:
-    """True only for an explicit yes (``yes``, ``1``, ``是``, ``同意``, JSON ``true`` …)."""
-    if value in CONSENT_YES or value is True:
+def _spreadsheet_number(number: str) -> str:
+    """A phone that a spreadsheet kept as a number, as its digits: ``13812345678.0`` and
+    ``1.3812345678E+10`` keep all eleven; ``1.38123E+10`` lost some and stays as it is."""
+    plain = _DECIMAL_ZERO.fullmatch(number)
+    if plain:
+        return plain.group(1)
+    scientific = _SCIENTIFIC.fullmatch(number)
+    if scientific:
+        lead, rest, exponent = scientific.groups()
+        if len(lead + rest) == int(exponent) + 1:  # every digit is still there
+            return lead + rest
+        raise FieldError("phone", "phone.excel")
+    return number
+
+
+def is_consent(value: Any, answers: frozenset[str] | None = None) -> bool:
+    """True only for an explicit yes.
+
+    ``answers`` (from ``--consent-answer``) are then the only answers that mean yes.
+    Otherwise: ``yes``, ``1``, ``是``, ``同意``, JSON ``true``; an option's letter before
+    its text (``A.同意``); or the option's own text (``我已阅读并同意《…告知书》``). Any
+    negation (不, 否, 拒绝, 未, the words no/not) is a refusal, never consent.
+    """
+    if answers is None and value in CONSENT_YES:
         return True
+    if value is True:
+        return answers is None
     if value is False or value is None:
         return False
     if isinstance(value, int | float):
-        return value == 1
-    return isinstance(value, str) and value.strip().lower() in CONSENT_YES
+        return value == 1 if answers is None else str(value) in answers
+    if not isinstance(value, str):
+        return False
+    text = unicodedata.normalize("NFKC", clean_cell(value)).strip()
+    if answers is not None:
+        return text in answers
+    lowered = text.lower()
+    if lowered in CONSENT_YES:
+        return True
+    if not lowered or _NEGATION.search(lowered):
+        return False
+    lowered = _OPTION_PREFIX.sub("", lowered)
+    return lowered in CONSENT_YES or bool(_AGREEMENT.search(lowered))
 
 
-def require_consent(value: Any) -> None:
+def consent_answers(values: list[str]) -> frozenset[str] | None:
+    """``--consent-answer`` values as the answers that mean yes (``None`` when none given)."""
+    if not values:
+        return None
+    answers = frozenset(unicodedata.normalize("NFKC", v).strip() for v in values)
+    if "" in answers:
+        raise FieldError("consent", "consent.answer_empty")
+    return answers
+
+
+def require_consent(value: Any, answers: frozenset[str] | None = None) -> None:
     """Raise :class:`FieldError` unless ``value`` is an explicit yes."""
-    if not is_consent(value):
+    if not is_consent(value, answers):
         raise FieldError("consent", "consent.missing")

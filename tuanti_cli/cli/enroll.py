@@ -15,6 +15,7 @@ from tuanti_cli.cli.output import echo, info, open_output, to_json, write_csv
 from tuanti_cli.cli.state import stdin_is_terminal
 from tuanti_cli.errors import FieldError, InputError
 from tuanti_cli.i18n import t
+from tuanti_cli.printable import shown
 
 if TYPE_CHECKING:
     from tuanti_cli import enrollment
@@ -62,22 +63,33 @@ def import_command(
     strict: bool = typer.Option(False, "--strict", help=t("opt.enroll.strict")),
     rejects: Path | None = typer.Option(None, "--rejects", help=t("opt.enroll.rejects")),
     output_format: TextOrJson = typer.Option("text", "--format", help=t("opt.format_text_json")),
+    column: list[str] = typer.Option([], "--column", help=t("opt.enroll.column")),
+    consent_answer: list[str] = typer.Option(
+        [], "--consent-answer", help=t("opt.enroll.consent_answer")
+    ),
 ) -> None:
     from tuanti_cli import enrollment
-    from tuanti_cli.ingest import parse
+    from tuanti_cli.columns import parse_overrides
+    from tuanti_cli.ingest import FIELD_ORDER, parse
     from tuanti_cli.textfile import STDIN, read_bytes
+    from tuanti_cli.validate import consent_answers
     from tuanti_cli.writing import check_target
 
+    overrides = parse_overrides(column, FIELD_ORDER)
+    try:
+        answers = consent_answers(consent_answer)
+    except FieldError as exc:
+        raise InputError(exc.key) from None
     protected = ctx.obj.protected(inputs=() if source == STDIN else (Path(source),))
     if rejects is not None:
         # A bad --rejects path must fail before the import commits anything.
         check_target(rejects, protected, "--rejects")
     with ctx.obj.open_store() as store:
         roster = rosters.get_roster(store, roster_ref)
-        parsed = parse(read_bytes(source), source, input_format, encoding)
+        parsed = parse(read_bytes(source), source, input_format, encoding, overrides)
         with _progress(len(parsed.records)) as progress:
             report = enrollment.import_parsed(
-                store, roster, parsed, clock.now(), dry_run, strict, progress
+                store, roster, parsed, clock.now(), dry_run, strict, progress, answers
             )
     if rejects is not None:
         try:
@@ -116,6 +128,10 @@ def print_report(report: enrollment.ImportReport, dry_run: bool) -> None:
             encoding=report.encoding,
         )
     )
+    if report.columns:
+        echo(t("import.columns"))
+        for field, header in report.columns.items():
+            echo("  " + t("columns.used", field=field, header=shown(header)))
     for r in report.rejects:
         echo(t("import.reject_line", row=r.row, field=r.field, reason=r.reason, value=r.value))
     if dry_run:

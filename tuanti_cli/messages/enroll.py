@@ -24,6 +24,14 @@ EN: dict[str, str] = {
         "{path} is a JSON value but not an array; give an array of objects "
         '([{{"name": …}}, …]) or one object per line as JSONL.'
     ),
+    "input.xls": (
+        "{path} is an Excel 97–2003 workbook (.xls), which tuanti does not read. Open it in "
+        "Excel or WPS and save it as .xlsx (or CSV UTF-8), then import that file."
+    ),
+    "input.jsonl": (
+        "{path} has no line that is valid JSON, so it is not JSON Lines. Export it again, or "
+        "choose the format with --input-format."
+    ),
     "input.xlsx_too_big": (
         "{path} would unpack to {unpacked} MiB from {packed} MiB, more than a workbook of "
         "answers needs (a zip bomb?); it was not read. Export the answers again as .xlsx or CSV."
@@ -36,10 +44,17 @@ EN: dict[str, str] = {
     "code.is_forged": "The registration code is not genuine.",
     "row.not_object": "The record is not an object with fields.",
     "row.too_long": "The row is longer than 1 MiB; no form answer is that long.",
+    "row.not_json": "The line is not valid JSON; the other lines were read.",
     "row.duplicate": "The same person as row {row}; kept once.",
-    "id.number_cell": (
-        "The ID number is stored as a number and has lost digits; format the column as Text "
-        "and type it again."
+    "id.excel": (
+        "A spreadsheet turned this ID number into a number (Excel keeps 15 digits), and the "
+        "lost digits cannot be recovered. Download the answers from the form tool again and "
+        "import that file as it is, without opening and saving it in Excel (or set the ID column "
+        "to Text before pasting)."
+    ),
+    "phone.excel": (
+        "A spreadsheet turned this phone number into a number and lost digits. Download the "
+        "answers again and import the file without saving it in Excel."
     ),
     "member.not_found": (
         "No member {member_no} in roster {roster_id}. `tuanti show {roster_id}` lists the member numbers."
@@ -49,6 +64,7 @@ EN: dict[str, str] = {
         "{rejected} rejected (read as {encoding})."
     ),
     "import.dry_run": "Dry run: nothing was written.",
+    "import.columns": "Columns used:",
     "import.reject_line": "  row {row}, {field}: {reason} [{value}]",
     "import.strict_abort": (
         "Import aborted by --strict: {rejected} row(s) rejected, nothing was imported. "
@@ -88,6 +104,14 @@ EN: dict[str, str] = {
     "opt.enroll.dry_run": "Validate and report; write nothing.",
     "opt.enroll.strict": "Any rejected row aborts the import.",
     "opt.enroll.rejects": "Write rejected rows (masked).",
+    "opt.enroll.column": (
+        "FIELD=HEADER: take FIELD (name, id_number, phone, consent, code) from the column "
+        "with this header, whatever recognition would choose. Repeatable."
+    ),
+    "opt.enroll.consent_answer": (
+        "An answer that means yes in the consent column, exactly as the file writes it "
+        "(e.g. 'A.我已阅读并同意'). Repeatable; when given, no other answer counts as consent."
+    ),
     "opt.enroll.name": "Name.",
     "opt.enroll.id_number": "ID number.",
     "opt.enroll.phone": "Mobile number.",
@@ -108,6 +132,8 @@ ZH: dict[str, str] = {
     "input.json": "{path} 不是有效的 JSON（第 {line} 行：{reason}）。",
     "input.json_deep": "{path} 嵌套层级过深，不是登记文件；请提供对象数组。",
     "input.json_not_list": '{path} 是 JSON 但不是数组；请提供对象数组（[{{"name": …}}, …]），或每行一个对象的 JSONL。',
+    "input.xls": "{path} 是 Excel 97–2003 工作簿（.xls），tuanti 不读取这种格式。请在 Excel 或 WPS 中另存为 .xlsx（或 CSV UTF-8）后导入。",
+    "input.jsonl": "{path} 中没有一行是有效的 JSON，不是 JSON Lines 文件。请重新导出，或用 --input-format 指定格式。",
     "input.xlsx_too_big": "{path} 解压后将从 {packed} MiB 变为 {unpacked} MiB，远超正常答卷所需（可能是压缩炸弹），未读取。请重新导出为 .xlsx 或 CSV。",
     "input.xlsx": "{path} 不是可读取的 .xlsx 工作簿。请在 Excel 中另存为 .xlsx 或 CSV UTF-8。",
     "code.not_a_code": "不是登记码。",
@@ -117,11 +143,14 @@ ZH: dict[str, str] = {
     "code.is_forged": "登记码不是真实签发的。",
     "row.not_object": "该记录不是包含字段的对象。",
     "row.too_long": "该行超过 1 MiB；正常的表单答案不会这么长。",
+    "row.not_json": "该行不是有效的 JSON；其他行已读取。",
     "row.duplicate": "与第 {row} 行是同一人；只保留一次。",
-    "id.number_cell": "身份证号以数字格式存储，已丢失位数；请将该列设为文本格式后重新输入。",
+    "id.excel": "电子表格（Excel 只保留 15 位有效数字）把这个身份证号变成了数字，丢失的位数无法恢复。请从表单工具重新下载答卷，不经 Excel 打开保存直接导入（或先把身份证列设为文本格式再粘贴）。",
+    "phone.excel": "电子表格把这个手机号变成了数字并丢失了位数。请重新下载答卷，不经 Excel 保存直接导入。",
     "member.not_found": "登记簿 {roster_id} 中没有成员 {member_no}。`tuanti show {roster_id}` 可查看成员编号。",
     "import.summary": "共 {rows} 行：新增 {added}，更新 {updated}，未变 {unchanged}，拒绝 {rejected}（编码 {encoding}）。",
     "import.dry_run": "试运行：未写入任何数据。",
+    "import.columns": "使用的列：",
     "import.reject_line": "  第 {row} 行，{field}：{reason} [{value}]",
     "import.strict_abort": "因 --strict 中止导入：{rejected} 行被拒绝，未导入任何数据。请修正上述行，或去掉 --strict 只导入有效行。",
     "import.rejects_written": "被拒绝的行已写入 {path}（已脱敏）。",
@@ -154,6 +183,8 @@ ZH: dict[str, str] = {
     "opt.enroll.dry_run": "只校验并报告结果，不写入任何数据。",
     "opt.enroll.strict": "任一行被拒绝即中止整个导入。",
     "opt.enroll.rejects": "将被拒绝的行写入该文件（已脱敏）。",
+    "opt.enroll.column": "字段=列名：从该列名的列读取字段（name、id_number、phone、consent、code），不论自动识别结果。可重复。",
+    "opt.enroll.consent_answer": "同意列中表示同意的答案，与文件中的写法完全一致（如 'A.我已阅读并同意'）。可重复；给出后，其他答案一律不算同意。",
     "opt.enroll.name": "姓名。",
     "opt.enroll.id_number": "身份证号。",
     "opt.enroll.phone": "手机号。",

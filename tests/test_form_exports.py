@@ -1,0 +1,421 @@
+"""Enrollment files as form tools export them (PRODUCT §4; issue #11): question headers,
+metadata columns, title rows, option letters, placeholders, digit guards, and the damage a
+spreadsheet does to ID numbers. ``tests/data/README.md`` says where each fixture's shape
+comes from."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+
+from tests.conftest import Run
+from tests.helpers import all_rows, make_id, make_ids, make_phone
+from tuanti_cli.columns import normalise_header
+from tuanti_cli.validate import is_consent
+
+DATA = Path(__file__).parent / "data"
+ADDED = {"赵一", "钱二", "阿依古丽·买买提", "吴六"}  # 孙三 refused consent; 周五 skipped the phone
+
+
+def import_report(run: Run, roster: str, path: Path, *extra: str) -> dict:
+    result = run("enroll", "import", roster, str(path), "--format", "json", *extra)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def member_names(run: Run, roster: str) -> set[str]:
+    return {m["name"] for m in json.loads(run("show", roster, "--format", "json").stdout)}
+
+
+# --- each tool's export, unedited ------------------------------------------------------------
+
+EXPORTS = {
+    "wjx-text.csv": ("1、您的姓名：", "2、身份证号码：", "3、手机号码：", "4、您是否同意"),
+    "wjx-code.csv": ("1、您的姓名：", "2、身份证号码：", "3、手机号码：", "4、您是否同意"),
+    "wjx-text.xlsx": ("1、您的姓名：", "2、身份证号码：", "3、手机号码：", "4、您是否同意"),
+    "tencent-survey.csv": ("1.您的姓名", "2.身份证号码", "3.手机号码", "4.您是否同意"),
+    "surveyking.xlsx": ("您的姓名", "身份证号码", "手机号码", "您是否同意"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPORTS))
+def test_an_export_imports_as_the_tool_wrote_it(
+    run: Run, roster_id: str, name: str, db_path: Path, key_path: Path
+) -> None:
+    report = import_report(run, roster_id, DATA / name)
+    assert (report["rows"], report["added"], report["rejected"]) == (6, 4, 2), report
+    assert member_names(run, roster_id) == ADDED
+    refused = {(r["field"]) for r in report["rejects"]}
+    assert refused == {"consent", "phone"}, report["rejects"]
+    # Which header became which field, verbatim
+    name_h, id_h, phone_h, consent_h = EXPORTS[name]
+    columns = report["columns"]
+    assert (columns["name"], columns["id_number"], columns["phone"]) == (name_h, id_h, phone_h)
+    assert columns["consent"].startswith(consent_h)
+    # Health, travel and free-text answers, IP, UA and openids are never stored
+    stored = all_rows(db_path, key_path)
+    for never in ("203.0.113", "o86_0jTEST", "绿码", "以上均无", "手机提交", "微信", "Mozilla"):
+        assert never not in stored, never
+
+
+def test_the_text_report_says_which_header_became_which_field(run: Run, roster_id: str) -> None:
+    result = run("enroll", "import", roster_id, str(DATA / "tencent-survey.csv"))
+    assert result.exit_code == 0, result.output
+    assert "name ← 1.您的姓名" in result.stdout
+    assert "id_number ← 2.身份证号码" in result.stdout
+
+
+def test_an_xls_workbook_gets_one_sentence(run: Run, roster_id: str) -> None:
+    result = run("enroll", "import", roster_id, str(DATA / "wjx-text.xls"))
+    assert result.exit_code == 1
+    assert ".xlsx" in result.stderr and "wjx-text.xls" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+# --- damage done by a spreadsheet ------------------------------------------------------------
+
+EXCEL_REASON = {"en": "Excel", "zh": "Excel"}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_ids_excel_turned_into_numbers_are_rejected_naming_excel(
+    run: Run, roster_id: str, tmp_path: Path, lang: str
+) -> None:
+    # Re-saved by Excel on Chinese Windows: GBK, CRLF, digit-only IDs become numbers; an ID
+    # ending in X stays text and survives.
+    survivor = next(
+        number
+        for seq in range(1000)
+        if (number := make_id("110101", dt.date(1988, 1, 1), seq)).endswith("X")
+    )
+    lines = [
+        "1.您的姓名,2.身份证号码,3.手机号码,4.您是否同意本单位收集并使用以上个人信息？",
+        "赵一,1.10105E+17,13912345601,A.同意",
+        "钱二,310104199209030000,13912345602,A.同意",
+        "孙三,110105198804120000.0,13912345603,A.同意",
+        f"李四,{survivor},13912345604,A.同意",
+    ]
+    path = tmp_path / "resaved.csv"
+    path.write_bytes("\r\n".join(lines).encode("gbk") + b"\r\n")
+    result = run("--lang", lang, "enroll", "import", roster_id, str(path), "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["encoding"] == "gb18030"
+    assert report["added"] == 1 and member_names(run, roster_id) == {"李四"}
+    assert [(r["row"], r["field"]) for r in report["rejects"]] == [
+        (2, "id_number"),
+        (3, "id_number"),
+        (4, "id_number"),
+    ]
+    for reject in report["rejects"]:
+        assert EXCEL_REASON[lang] in reject["reason"], reject
+    # distinct from a typo's wrong check character
+    typo = survivor[:16] + ("1" if survivor[16] != "1" else "2") + survivor[17]
+    assert "Excel" not in _reason_for(run, roster_id, tmp_path, typo)
+
+
+def _reason_for(run: Run, roster: str, folder: Path, number: str) -> str:
+    path = folder / "one.csv"
+    path.write_text(f"姓名,身份证号,手机号,同意授权\n周五,{number},13912345605,是\n", "utf-8")
+    report = import_report(run, roster, path)
+    return str(report["rejects"][0]["reason"])
+
+
+def test_numeric_id_cells_in_a_workbook_are_rejected_and_text_ones_imported(
+    run: Run, roster_id: str
+) -> None:
+    report = import_report(run, roster_id, DATA / "excel-numeric-ids.xlsx")
+    assert report["added"] == 0
+    assert {r["field"] for r in report["rejects"]} == {"id_number"}
+    assert all("Excel" in r["reason"] for r in report["rejects"])
+
+
+def test_a_workbook_mixing_numeric_and_text_ids_rejects_exactly_the_numbers(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    ids = make_ids(3)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["1、您的姓名：", "2、身份证号码：", "3、手机号码：", "4、个人信息授权"])
+    sheet.append(["赵一", ids[0], 13912345601, "同意"])  # phone a number: all 11 digits kept
+    sheet.append(["钱二", float(ids[1]), "13912345602", "同意"])
+    sheet.append(["孙三", ids[2], 13912345603.0, "同意"])
+    path = tmp_path / "mixed.xlsx"
+    book.save(path)
+    report = import_report(run, roster_id, path)
+    assert member_names(run, roster_id) == {"赵一", "孙三"}
+    assert [(r["row"], r["field"]) for r in report["rejects"]] == [(3, "id_number")]
+    assert "Excel" in report["rejects"][0]["reason"]
+
+
+@pytest.mark.parametrize(
+    ("phone", "accepted"),
+    [
+        ("13812345678.0", True),
+        ("1.3812345678E+10", True),
+        ("1.38123E+10", False),
+        ("'+86 138 1234 5678", True),
+        ("\t13812345678", True),
+        ('="13812345678"', True),
+    ],
+)
+def test_phones_that_became_numbers_or_carry_guards(
+    run: Run, roster_id: str, tmp_path: Path, phone: str, accepted: bool
+) -> None:
+    [number] = make_ids(1)
+    path = tmp_path / "phones.csv"
+    path.write_text(f"姓名,身份证号,手机号,同意授权\n赵一,\t{number},{_csv(phone)},是\n", "utf-8")
+    report = import_report(run, roster_id, path)
+    assert report["added"] == (1 if accepted else 0), report
+    if accepted:
+        [member] = json.loads(run("show", roster_id, "--format", "json").stdout)
+        assert member["phone"] == "138****5678"
+    else:
+        assert report["rejects"][0]["field"] == "phone"
+        assert (
+            "Excel" in report["rejects"][0]["reason"]
+            or "spreadsheet" in report["rejects"][0]["reason"]
+        )
+
+
+def _csv(value: str) -> str:
+    return '"' + value.replace('"', '""') + '"'
+
+
+# --- headers ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("header", "words"),
+    [
+        ("1、您的姓名：", "姓名"),
+        ("2.您的身份证号码", "身份证号码"),
+        ("2．身份证号码（必填）", "身份证号码"),
+        ("Q3. 手机号码 *", "手机号码"),
+        ("（4）请填写联系方式 [填空题]", "联系方式"),
+        ("5.个人信息授权:我同意", "个人信息授权"),
+        ("⾝份证号", "身份证号"),  # a Kangxi radical that looks like 身
+        ("\ufeffname", "name"),
+    ],
+)
+def test_headers_are_normalised_to_their_words(header: str, words: str) -> None:
+    assert normalise_header(header) == words
+
+
+def test_a_header_below_a_title_row_and_trailing_empty_columns(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    ids = make_ids(2)
+    path = tmp_path / "titled.csv"
+    path.write_text(
+        "员工防疫登记表（2022年12月）,,,,\n"
+        "导出时间：2022-12-05,,,,\n"
+        "序号,姓名,身份证号,手机号,是否同意授权,\n"
+        f"1,赵一,{ids[0]},{make_phone(1)},同意,\n"
+        f"2,钱二,{ids[1]},{make_phone(2)},同意,\n",
+        "utf-8",
+    )
+    report = import_report(run, roster_id, path)
+    assert report["added"] == 2
+    assert report["columns"]["name"] == "姓名"
+
+
+def test_a_privacy_notice_column_beats_a_generic_agreement(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    ids = make_ids(2)
+    path = tmp_path / "two-agreements.csv"
+    path.write_text(
+        "姓名,身份证号,手机号,是否同意参加周末团建活动,是否同意《个人信息保护告知书》\n"
+        f"赵一,{ids[0]},{make_phone(1)},不同意,我已阅读并同意《个人信息保护告知书》\n"
+        f"钱二,{ids[1]},{make_phone(2)},同意,B.不同意\n",
+        "utf-8",
+    )
+    report = import_report(run, roster_id, path)
+    assert report["columns"]["consent"] == "是否同意《个人信息保护告知书》"
+    assert member_names(run, roster_id) == {"赵一"}
+
+
+def test_health_and_travel_questions_are_never_a_field(
+    run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path
+) -> None:
+    ids = make_ids(1)
+    path = tmp_path / "health.csv"
+    path.write_text(
+        "今日健康码颜色,是否到过中高风险地区,1、姓名,2、身份证号,3、手机,4、授权\n"
+        f"绿码,否,赵一,{ids[0]},{make_phone(1)},同意\n",
+        "utf-8",
+    )
+    report = import_report(run, roster_id, path)
+    assert report["added"] == 1
+    assert set(report["columns"].values()) == {"1、姓名", "2、身份证号", "3、手机", "4、授权"}
+    assert "绿码" not in all_rows(db_path, key_path)
+
+
+def test_two_equally_good_columns_are_an_error_naming_both(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    [number] = make_ids(1)
+    path = tmp_path / "twice.csv"
+    path.write_text(
+        f"姓名,身份证号,本人手机,常用手机号,同意授权\n赵一,{number},{make_phone(1)},{make_phone(2)},是\n",
+        "utf-8",
+    )
+    result = run("enroll", "import", roster_id, str(path))
+    assert result.exit_code == 1
+    assert "本人手机" in result.stderr and "常用手机号" in result.stderr
+    assert "--column phone=" in result.stderr
+    fixed = import_report(run, roster_id, path, "--column", "phone=常用手机号")
+    assert fixed["added"] == 1 and fixed["columns"]["phone"] == "常用手机号"
+    [member] = json.loads(run("show", roster_id, "--format", "json").stdout)
+    assert member["phone"] == "139****0002"
+
+
+@pytest.mark.parametrize(
+    ("option", "fragment"),
+    [
+        ("phone=电话号码", "电话号码"),  # a header the file lacks
+        ("phone", "FIELD=HEADER"),
+        ("mobile=手机号", "unknown field"),
+    ],
+)
+def test_column_misuse_is_one_sentence(
+    run: Run, roster_id: str, tmp_path: Path, option: str, fragment: str
+) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text(
+        f"姓名,身份证号,手机号,同意授权\n赵一,{make_ids(1)[0]},{make_phone(1)},是\n", "utf-8"
+    )
+    result = run("enroll", "import", roster_id, str(path), "--column", option)
+    assert result.exit_code == 1, result.output
+    assert fragment in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+# --- consent as forms export a choice --------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "A.同意",
+        "A、同意",
+        "1.是",
+        "我已阅读并同意《个人信息保护告知书》",
+        "同意",
+        "是",
+        "1",
+        "I agree",
+    ],
+)
+def test_answers_that_consent(answer: str) -> None:
+    assert is_consent(answer)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["B.不同意", "我不同意", "拒绝授权", "(跳过)", "（空）", "-3", "否", "未同意", "No", "not now",
+     "2", "", "B.暂不授权"],
+)  # fmt: skip
+def test_answers_that_never_consent(answer: str) -> None:
+    assert not is_consent(answer)
+
+
+def test_consent_answer_names_the_answers_that_mean_yes(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    ids = make_ids(3)
+    path = tmp_path / "choice.csv"
+    path.write_text(
+        "姓名,身份证号,手机号,隐私授权\n"
+        f"赵一,{ids[0]},{make_phone(1)},A.好的\n"
+        f"钱二,{ids[1]},{make_phone(2)},B.以后再说\n"
+        f"孙三,{ids[2]},{make_phone(3)},同意\n",
+        "utf-8",
+    )
+    report = import_report(run, roster_id, path, "--consent-answer", "A.好的")
+    assert member_names(run, roster_id) == {"赵一"}  # 同意 is not among the declared answers
+    assert report["rejected"] == 2
+    empty = run("enroll", "import", roster_id, str(path), "--consent-answer", " ")
+    assert empty.exit_code == 1 and "--consent-answer" in empty.stderr
+
+
+def test_placeholders_are_empty_values(run: Run, roster_id: str, tmp_path: Path) -> None:
+    ids = make_ids(3)
+    path = tmp_path / "skipped.csv"
+    path.write_text(
+        "姓名,身份证号,手机号,授权\n"
+        f"赵一,{ids[0]},(跳过),同意\n"
+        f"(空),{ids[1]},{make_phone(2)},同意\n"
+        f"孙三,{ids[2]},{make_phone(3)},-3\n",
+        "utf-8",
+    )
+    report = import_report(run, roster_id, path)
+    reasons = {r["field"]: r["reason"] for r in report["rejects"]}
+    assert set(reasons) == {"phone", "name", "consent"}
+    assert "empty" in reasons["phone"] and "empty" in reasons["name"]
+
+
+# --- JSON Lines ------------------------------------------------------------------------------
+
+
+def test_a_broken_jsonl_line_is_a_rejected_row(run: Run, roster_id: str, tmp_path: Path) -> None:
+    ids = make_ids(2)
+    good = [
+        {"name": n, "id_number": i, "phone": make_phone(k), "consent": "是"}
+        for k, (n, i) in enumerate(zip(("赵一", "钱二"), ids, strict=True))
+    ]
+    lines = [
+        json.dumps(good[0], ensure_ascii=False),
+        '{"name": "孙三", "id_number": ',
+        json.dumps(good[1], ensure_ascii=False),
+    ]
+    path = tmp_path / "people.jsonl"
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    report = import_report(run, roster_id, path)
+    assert report["added"] == 2
+    assert [(r["row"], r["field"]) for r in report["rejects"]] == [(2, "row")]
+
+
+def test_json_records_with_question_keys(run: Run, roster_id: str, tmp_path: Path) -> None:
+    ids = make_ids(1)
+    record = {
+        "序号": 1,
+        "1、您的姓名：": "赵一",
+        "2、身份证号码：": ids[0],
+        "3、手机号码：": make_phone(1),
+        "4、个人信息授权": "A.同意",
+    }
+    path = tmp_path / "people.json"
+    path.write_text(json.dumps([record], ensure_ascii=False), "utf-8")
+    report = import_report(run, roster_id, path)
+    assert report["added"] == 1
+    assert report["columns"]["name"] == "1、您的姓名："
+
+
+def test_a_ticked_checkbox_column_is_consent(run: Run, roster_id: str, tmp_path: Path) -> None:
+    # 问卷星 code mode writes each checkbox option as a column of 1/0; text mode writes the
+    # option's text when ticked and (空) when not.
+    ids = make_ids(4)
+    path = tmp_path / "checkbox.csv"
+    path.write_text(
+        "序号,1、姓名,2、身份证号,3、手机,第4题(我已阅读并同意《个人信息保护告知书》)\n"
+        f"1,赵一,{ids[0]},{make_phone(1)},1\n"
+        f"2,钱二,{ids[1]},{make_phone(2)},0\n",
+        "utf-8",
+    )
+    assert import_report(run, roster_id, path)["added"] == 1
+    text_mode = tmp_path / "checkbox-text.csv"
+    text_mode.write_text(
+        "序号,1、姓名,2、身份证号,3、手机,4、隐私授权:我已阅读并同意\n"
+        f"1,孙三,{ids[2]},{make_phone(3)},我已阅读并同意\n"
+        f"2,李四,{ids[3]},{make_phone(4)},(空)\n",
+        "utf-8",
+    )
+    assert import_report(run, roster_id, text_mode)["added"] == 1
+    assert member_names(run, roster_id) == {"赵一", "孙三"}
