@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -41,6 +42,10 @@ class RunResult:
     name_mismatch: int = 0
     changed: int = 0
     skipped: bool = False
+    damaged_ids: int = 0
+    """Feed rows whose ID a spreadsheet damaged: nobody can be matched by them."""
+    missing_fields: list[str] = field(default_factory=list)
+    """Health fields the feed has no column for: left as they were (text summary only)."""
     bad: list[BadRow] = field(default_factory=list)
     newly_abnormal: list[dict[str, Any]] = field(default_factory=list)
 
@@ -59,6 +64,7 @@ class RunResult:
             "name_mismatch": self.name_mismatch,
             "changed": self.changed,
             "skipped": self.skipped,
+            "damaged_ids": self.damaged_ids,
         }
 
 
@@ -81,8 +87,12 @@ def refresh(
     now: dt.datetime,
     roster: Roster | None = None,
     lock_timeout: float = LOCK_WAIT_SECONDS,
+    overrides: Mapping[str, str] | None = None,
 ) -> RunResult:
     """Compare every member in scope (one roster, or all) with the feed, as one transaction.
+
+    Only the health fields the feed has a column for are compared; the others keep their
+    values (a NAT-only sheet leaves health codes alone). ``overrides`` are ``--column``'s.
 
     The feed is read before the write transaction starts, so ``show`` and imports are not
     held up while a city-wide file streams by. If the members change meanwhile (an import
@@ -94,7 +104,9 @@ def refresh(
             version = store.data_version()
             members = _members(store.conn, roster)
             digest = _digest(members)
-            scan = feed.scan(feed_path, {m.id_number for m in members}, prepare=read_row)
+            scan = feed.scan(
+                feed_path, {m.id_number for m in members}, prepare=read_row, overrides=overrides
+            )
             with store.transaction() as conn:
                 # Only if another connection committed meanwhile can the members differ.
                 if store.data_version() != version and _digest(_members(conn, roster)) != digest:
@@ -119,7 +131,8 @@ def _record_run(
     if last is not None and tuple(last) == (scan.sha256, digest):
         audit.record(conn, "refresh.skipped", scope)
         return RunResult(skipped=True)
-    result = RunResult(feed_rows=scan.rows)
+    result = RunResult(feed_rows=scan.rows, damaged_ids=scan.damaged_ids)
+    result.missing_fields = [f for f in feed.HEALTH_FIELDS if f not in compared_fields(scan)]
     run_id = conn.execute(
         "INSERT INTO run (roster_id, started_at, feed_hash, members_digest) VALUES (?, ?, ?, ?)",
         (scope, clock.iso(clock.now()), scan.sha256, digest),
@@ -148,6 +161,23 @@ def _record_run(
     )
     audit.record(conn, "refresh", scope, result.as_json())
     return result
+
+
+def compared_fields(scan: feed.FeedScan) -> frozenset[str]:
+    """The health fields a run compares: those the feed carries, and the NAT result with the
+    sampling time (a sampling time without a result is ``pending``, §5)."""
+    if "nat_sampled_at" in scan.carried:
+        return scan.carried | {"nat_result"}
+    return scan.carried
+
+
+def _kept(health: Health, before: Any, fields: frozenset[str]) -> Health:
+    """``health`` in the fields compared, the values from before in the others."""
+    if len(fields) == len(Health._fields):
+        return health
+    old = UNKNOWN if before is None else Health(*before[:6])
+    pairs = zip(Health._fields, health, old, strict=True)
+    return Health._make(new if name in fields else was for name, new, was in pairs)
 
 
 def _members(conn: Any, roster: Roster | None) -> list[_Member]:
@@ -216,15 +246,17 @@ def _apply(
     }
     stamp = clock.iso(now)
     records = []
+    fields = compared_fields(scan)
     for member in members:
         health, flags = _judge(member, scan, now, result)
+        before = previous.get(member.member_id)
+        health = _kept(health, before, fields)
         values = tuple(health)
         flag_text = ",".join(flags)
         days = view.nat_days(health.nat_sampled_at, now)
         abnormal = view.is_abnormal(
             health.health_code, health.nat_result, days, flags, member.max_nat_days
         )
-        before = previous.get(member.member_id)
         if before is None or tuple(before[:7]) != (*values, flag_text):
             result.changed += 1
         if abnormal and (before is None or not before[7]):

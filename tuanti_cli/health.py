@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import re
+import unicodedata
 from typing import Any, NamedTuple
 
 from tuanti_cli import clock
@@ -20,8 +23,12 @@ HEALTH_CODE_WORDS = {
     "red": "red",
     "红码": "red",
     "红": "red",
+    "绿色": "green",
+    "正常": "green",
     "popup": "popup",
     "弹窗": "popup",
+    "黄色": "yellow",
+    "红色": "red",
 }
 NAT_RESULT_WORDS = {
     "negative": "negative",
@@ -30,6 +37,9 @@ NAT_RESULT_WORDS = {
     "阳性": "positive",
     "pending": "pending",
     "待出结果": "pending",
+    "未出结果": "pending",
+    "检测中": "pending",
+    "待检测": "pending",
 }
 VACCINATION_WORDS = {
     "booster": "booster",
@@ -40,10 +50,20 @@ VACCINATION_WORDS = {
     "未完成基础免疫": "partial",
     "exempt": "exempt",
     "不适宜接种": "exempt",
+    "已完成加强免疫": "booster",
+    "已完成基础免疫": "primary",
+    "未接种": "partial",
     "unknown": "unknown",
     "未查询到接种信息": "unknown",
 }
 MAX_DOSES = 10
+UNKNOWN_WORDS = frozenset(
+    ["unknown", "未知", "查询失败", "查询成功-数据为空", "数据为空", "暂无数据", "无数据", "-"]
+)
+"""What providers write when a query found nothing: the value is unknown (as an empty cell),
+never a bad row. Any value beginning ``未查询到`` (``未查询到核酸检测信息``) is too."""
+_DOSES = re.compile(r"(?:第|已接种)?([0-9]{1,2}|[一二三四五六七八九十])(?:剂|针|剂次)?")
+_CHINESE_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九十")}
 
 
 class Health(NamedTuple):
@@ -69,19 +89,50 @@ class BadValue(ValueError):
 
 
 def _text(value: Any) -> str:
+    """A cell as text, empty when the provider says the value is unknown."""
     if type(value) is str:
-        return value.strip()
-    return "" if value is None else str(value)
+        text = value.strip()
+        return "" if text and _unknown(text) else text
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):  # a workbook's date cell
+        return value.isoformat(sep=" ")
+    if isinstance(value, float) and value.is_integer():  # a workbook's number cell: 3.0
+        return str(int(value))
+    return str(value)
+
+
+@functools.lru_cache(maxsize=1024)
+def _folded(text: str) -> str:
+    """A value as vocabularies list it: NFKC (full-width forms), lower case, no spaces."""
+    return "".join(unicodedata.normalize("NFKC", text).lower().split())
+
+
+def _unknown(text: str) -> bool:
+    folded = _folded(text)
+    return folded in UNKNOWN_WORDS or folded.startswith("未查询到")
 
 
 def _word(fields: dict[str, Any], name: str, words: dict[str, str]) -> str | None:
     value = _text(fields.get(name))
     if not value:
         return None
-    found = words.get(value.lower())
+    found = words.get(value.lower()) or words.get(_folded(value))
     if found is None:
         raise BadValue(name)
     return found
+
+
+def _doses(text: str) -> int:
+    """``3``, ``3剂``, ``第3针``, ``三剂`` as a number of doses; raises ``ValueError``."""
+    match = _DOSES.fullmatch(_folded(text))
+    if match is None:
+        raise ValueError(text)
+    digits = match.group(1)
+    doses = int(digits) if digits.isascii() else _CHINESE_DIGITS[digits]
+    if doses > MAX_DOSES:
+        raise ValueError(text)
+    return doses
 
 
 @functools.lru_cache(maxsize=4096)
@@ -95,7 +146,8 @@ def _sampled_iso(text: str) -> str:
 
 
 def parse_health(fields: dict[str, Any]) -> Health:
-    """Read a member's row; empty cells are unknown, unreadable ones raise :class:`BadValue`."""
+    """Read a member's row; empty cells and the providers' "nothing found" words are
+    unknown, unreadable ones raise :class:`BadValue`."""
     if fields.get(UNREADABLE_ROW):
         raise BadValue("row")
     sampled_text = _text(fields.get("nat_sampled_at"))
@@ -104,21 +156,21 @@ def parse_health(fields: dict[str, Any]) -> Health:
     except (ValueError, OverflowError):
         raise BadValue("nat_sampled_at") from None
     doses_text = _text(fields.get("vaccine_doses"))
-    doses = None
-    if doses_text:
-        # isascii(): isdigit() also accepts digits such as '²' that int() refuses
-        if not (doses_text.isascii() and doses_text.isdigit()) or int(doses_text) > MAX_DOSES:
-            raise BadValue("vaccine_doses")
-        doses = int(doses_text)
+    try:
+        doses = _doses(doses_text) if doses_text else None
+    except ValueError:
+        raise BadValue("vaccine_doses") from None
     dose_text = _text(fields.get("last_dose_date"))
     try:
         last_dose = _date_only(dose_text) if dose_text else None
     except (ValueError, OverflowError):
         raise BadValue("last_dose_date") from None
+    result = _word(fields, "nat_result", NAT_RESULT_WORDS)
     return Health(
         health_code=_word(fields, "health_code", HEALTH_CODE_WORDS) or "unknown",
         nat_sampled_at=sampled,
-        nat_result=_word(fields, "nat_result", NAT_RESULT_WORDS),
+        # Sampled, but no result yet (or the sheet has no result column): pending.
+        nat_result=result if result is not None or sampled is None else "pending",
         vaccination=_word(fields, "vaccination", VACCINATION_WORDS) or "unknown",
         vaccine_doses=doses,
         last_dose_date=last_dose,

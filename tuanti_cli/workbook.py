@@ -4,6 +4,7 @@ inflated, openpyxl's streaming read-only mode, and the sheet's own ``<dimension>
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -51,12 +52,39 @@ def check_unpacked_size(archive: zipfile.ZipFile, size: int, source: str) -> Non
 @contextmanager
 def first_sheet_rows(data: bytes, source: str) -> Iterator[Iterator[tuple[Any, ...]]]:
     """The rows of the workbook's first sheet as tuples of cell values, streamed."""
+    with _sheet_rows(io.BytesIO(data), len(data), source) as rows:
+        yield rows
+
+
+@contextmanager
+def first_sheet_rows_of_file(
+    path: str | os.PathLike[str], source: str
+) -> Iterator[Iterator[tuple[Any, ...]]]:
+    """Like :func:`first_sheet_rows`, streamed from a file on disk (a feed may be large:
+    it is never read into memory whole)."""
+    try:
+        stream = open(path, "rb")  # noqa: SIM115 (closed below, after the workbook)
+    except OSError:
+        raise InputError("input.xlsx", path=source) from None
+    try:
+        size = os.fstat(stream.fileno()).st_size
+        with _sheet_rows(stream, size, source) as rows:
+            yield rows
+    finally:
+        stream.close()
+
+
+@contextmanager
+def _sheet_rows(
+    stream: io.BufferedIOBase | Any, size: int, source: str
+) -> Iterator[Iterator[tuple[Any, ...]]]:
     from openpyxl import load_workbook
 
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            check_unpacked_size(archive, len(data), source)
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        with zipfile.ZipFile(stream) as archive:
+            check_unpacked_size(archive, size, source)
+        stream.seek(0)
+        workbook = load_workbook(stream, read_only=True, data_only=True)
     except UNREADABLE:
         raise InputError("input.xlsx", path=source) from None
     try:

@@ -24,7 +24,6 @@ from tuanti_cli.printable import shown
 if TYPE_CHECKING:
     from tuanti_cli import compare
 from tuanti_cli.schedule import DEFAULT_TIMES, DEFAULT_TZ
-from tuanti_cli.store import Store
 
 TextOrJson = Literal["text", "json"]
 LISTED_MAX = 50
@@ -44,6 +43,25 @@ def summary_text(result: compare.RunResult) -> str:
         bad_rows=result.bad_rows,
         changed=result.changed,
     )
+
+
+def notes(result: compare.RunResult) -> list[str]:
+    """What the summary adds: fields the feed did not carry, IDs a spreadsheet damaged."""
+    if result.skipped:
+        return []
+    lines = []
+    if result.missing_fields:
+        lines.append(t("refresh.missing_fields", fields=", ".join(result.missing_fields)))
+    if result.damaged_ids:
+        lines.append(t("refresh.damaged_ids", count=f"{result.damaged_ids:,}"))
+    return lines
+
+
+def _overrides(values: list[str] | None) -> dict[str, str]:
+    from tuanti_cli.columns import parse_overrides
+    from tuanti_cli.feed import FEED_FIELDS
+
+    return parse_overrides(values or [], FEED_FIELDS)
 
 
 def _newly_abnormal_lines(result: compare.RunResult) -> list[str]:
@@ -72,15 +90,19 @@ def refresh_command(
     as_of: str | None = typer.Option(None, "--as-of", help=t("opt.refresh.as_of")),
     output_format: TextOrJson = typer.Option("text", "--format", help=t("opt.format_text_json")),
     quiet: bool = typer.Option(False, "--quiet", help=t("opt.refresh.quiet")),
+    column: list[str] | None = typer.Option(
+        None, "--column", metavar="FIELD=HEADER", help=t("opt.refresh.column")
+    ),
 ) -> None:
     from tuanti_cli.cli.show import parse_as_of
     from tuanti_cli.compare import refresh
 
     moment = parse_as_of(as_of)
+    overrides = _overrides(column)
     try:
         with _signals_stop_the_run(), ctx.obj.open_store() as store:
             roster = rosters.get_roster(store, roster_ref) if roster_ref else None
-            result = refresh(store, feed, moment, roster)
+            result = refresh(store, feed, moment, roster, overrides=overrides)
     except KeyboardInterrupt as stopped:
         # The run's transaction rolled back on the way out; the scanner's helper is gone.
         number = stopped.signum if isinstance(stopped, Stopped) else signal.SIGINT
@@ -91,6 +113,8 @@ def refresh_command(
         return
     if not quiet:
         echo(summary_text(result))
+        for note in notes(result):
+            echo(note)
         for bad in result.bad[:LISTED_MAX]:
             echo(
                 t(
@@ -147,27 +171,33 @@ def schedule_command(
     at: str = typer.Option(DEFAULT_TIMES, "--at", help=t("opt.schedule.at")),
     tz: str = typer.Option(DEFAULT_TZ, "--tz", help=t("opt.schedule.tz")),
     print_cron: bool = typer.Option(False, "--print-cron", help=t("opt.schedule.print_cron")),
+    column: list[str] | None = typer.Option(
+        None, "--column", metavar="FIELD=HEADER", help=t("opt.refresh.column")
+    ),
 ) -> None:
     from tuanti_cli import schedule
     from tuanti_cli.compare import refresh
+    from tuanti_cli.keyslots import open_store
 
     times = schedule.parse_times(at)
     zone = schedule.parse_zone(tz)
+    overrides = _overrides(column)
     state: AppState = ctx.obj
     if print_cron:
         for line in schedule.cron_lines(
-            times, zone, _cron_command(state, feed), clock.local_date(clock.now())
+            times, zone, _cron_command(state, feed, column or []), clock.local_date(clock.now())
         ):
             echo(line)
         return
     path = state.db_path()
     key = state.key()
-    Store.open(path, key).close()  # fail now, not at 06:00, if the store or key is wrong
+    open_store(path, key).close()  # fail now, not at 06:00, if the store or key is wrong
 
     def job() -> str:
         try:
-            with Store.open(path, key) as store:
-                return summary_text(refresh(store, feed, clock.now()))
+            with open_store(path, key) as store:
+                result = refresh(store, feed, clock.now(), overrides=overrides)
+                return " ".join([summary_text(result), *notes(result)])
         except TuantiError as exc:
             return str(exc)
 
@@ -182,12 +212,13 @@ def schedule_command(
     info(t("schedule.stopped"))
 
 
-def _cron_command(state: AppState, feed: Path) -> list[str]:
+def _cron_command(state: AppState, feed: Path, columns: list[str]) -> list[str]:
     executable = shutil.which("tuanti") or sys.argv[0]
     command = [str(Path(executable).resolve()), "--db", str(state.db_path().resolve())]
     if state.key_file is not None:
         command += ["--key-file", str(state.key_file.expanduser().resolve())]
-    return [*command, "refresh", "--feed", str(feed.expanduser().resolve()), "--quiet"]
+    command += ["refresh", "--feed", str(feed.expanduser().resolve()), "--quiet"]
+    return command + [part for value in columns for part in ("--column", value)]
 
 
 def register(app: typer.Typer) -> None:

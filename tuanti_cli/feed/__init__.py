@@ -10,22 +10,26 @@ safe).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from tuanti_cli.columns import FORMATS_BY_EXTENSION, format_by_content, format_by_extension
 from tuanti_cli.errors import InputError
-from tuanti_cli.feed import csv_feed, json_feed
+from tuanti_cli.feed import csv_feed, json_feed, xlsx_feed
 from tuanti_cli.feed.common import (
     FEED_FIELDS,
+    HEALTH_FIELDS,
     UNREADABLE_ROW,
     FeedScan,
     Prepare,
     as_is,
+    masked_feed,
 )
 from tuanti_cli.textfile import open_input
 
 __all__ = [
     "FEED_FIELDS",
+    "HEALTH_FIELDS",
     "UNREADABLE_ROW",
     "FeedScan",
     "Prepare",
@@ -33,14 +37,26 @@ __all__ = [
     "scan",
 ]
 
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+"""How an Excel 97–2003 workbook (``.xls``) begins."""
+ZIP_MAGIC = b"PK\x03\x04"
+
 
 def detect_format(path: Path) -> str:
-    """By extension, else by the first non-blank byte."""
+    """By extension, else by the first bytes; an ``.xls`` workbook is refused."""
+    lowered = path.name.lower()
+    if lowered.endswith(".xls"):
+        raise InputError("feed.xls", path=path)
+    if lowered.endswith((".xlsx", ".xlsm")):
+        return "xlsx"
     by_name = format_by_extension(path.name, FORMATS_BY_EXTENSION)
+    with open_input(path) as stream:
+        start = stream.read(4096)
+    if start.startswith(OLE_MAGIC[:4]):
+        raise InputError("feed.xls", path=path)
     if by_name is not None:
         return by_name
-    with open_input(path) as stream:
-        return format_by_content(stream.read(4096))
+    return "xlsx" if start.startswith(ZIP_MAGIC) else format_by_content(start)
 
 
 def scan(
@@ -49,19 +65,28 @@ def scan(
     encoding: str = "auto",
     input_format: str = "auto",
     prepare: Prepare = as_is,
+    overrides: Mapping[str, str] | None = None,
 ) -> FeedScan:
-    """Read the whole feed once, keeping the last row of every member's ID number.
+    """Read the whole feed once, keeping one row for every member's ID number: the one
+    with the newest sampling time, else the last (:func:`~tuanti_cli.feed.common.replaces`).
 
     ``prepare`` turns a member's raw fields into what the caller wants kept (it must be
     picklable: for a large CSV it runs in both scanning processes, on each one's rows).
+    ``overrides`` (``--column FIELD=HEADER``) name columns of a CSV or ``.xlsx`` feed.
     A feed that is replaced or written to while it is read is refused: applying half of a
-    snapshot would turn the members in the other half ``unknown``.
+    snapshot would turn the members in the other half ``unknown``; so is a feed whose IDs
+    are masked, which can match nobody.
     """
     before = _identity(path)
     fmt = detect_format(path) if input_format == "auto" else input_format
     if fmt == "csv":
-        result = csv_feed.scan_csv(path, members, encoding, prepare)
+        result = csv_feed.scan_csv(path, members, encoding, prepare, overrides)
+    elif fmt == "xlsx":
+        result = xlsx_feed.scan_xlsx(path, members, overrides)
+        result.latest = {k: (row, prepare(f)) for k, (row, f) in result.latest.items()}
     else:
+        if overrides:
+            raise InputError("feed.column_json", path=path)
         reader = {"jsonl": json_feed.scan_jsonl, "json": json_feed.scan_json}[fmt]
         result = reader(path, members, encoding)
         result.latest = {k: (row, prepare(f)) for k, (row, f) in result.latest.items()}
@@ -69,6 +94,8 @@ def scan(
         raise InputError("feed.changed", path=path)
     if result.rows == 0:
         raise InputError("feed.empty", path=path)
+    if masked_feed(result):
+        raise InputError("feed.masked", path=path, count=result.masked_ids)
     return result
 
 

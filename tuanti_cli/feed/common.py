@@ -1,28 +1,63 @@
-"""What every feed format shares: the fields, the result of a scan, and reading in blocks."""
+"""What every feed format shares: the fields and how headers name them, the result of a
+scan, which of a person's rows wins, damaged and masked IDs, and reading in blocks."""
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeAlias
 
-from tuanti_cli.columns import ID_NUMBER_ALIASES, NAME_ALIASES, HeaderNames
+from tuanti_cli.columns import (
+    ID_NUMBER_RULE,
+    NAME_RULE,
+    FieldRule,
+    Recognizer,
+    normalise_header,
+)
 from tuanti_cli.errors import InputError
 from tuanti_cli.textfile import open_input
+from tuanti_cli.timeparse import in_shanghai, parse_datetime
+from tuanti_cli.validate import check_character
 
 CHUNK_BYTES = 256 << 10  # small blocks stay in the CPU cache: measurably faster
-FEED_FIELDS: dict[str, tuple[str, ...]] = {
-    "id_number": ID_NUMBER_ALIASES,
-    "name": NAME_ALIASES,
-    "health_code": ("health_code", "健康码状态", "健康码"),
-    "nat_sampled_at": ("nat_sampled_at", "核酸采样时间"),
-    "nat_result": ("nat_result", "核酸结果", "核酸检测结果"),
-    "vaccination": ("vaccination", "疫苗接种状态"),
-    "vaccine_doses": ("vaccine_doses", "接种剂次"),
-    "last_dose_date": ("last_dose_date", "最后接种日期", "末次接种日期"),
+
+
+def _exact(*names: str) -> FieldRule:
+    """A field that feeds name with fixed column names: exact aliases only, so that a
+    note such as ``健康码颜色说明`` is never taken for the health code."""
+    return FieldRule(tuple(dict.fromkeys(normalise_header(n) for n in names)))
+
+
+FEED_RULES: dict[str, FieldRule] = {
+    "id_number": ID_NUMBER_RULE,
+    "name": NAME_RULE,
+    "health_code": _exact(
+        "health_code", "健康码状态", "健康码", "健康码颜色", "健康宝状态", "随申码状态"
+    ),
+    # The result time (检测时间) stands in only when no column holds the sampling time.
+    "nat_sampled_at": FieldRule(
+        _exact(
+            "nat_sampled_at", "核酸采样时间", "采样时间", "采集时间", "最近一次采样时间"
+        ).aliases,
+        words=(("检测时间", 10),),
+    ),
+    "nat_result": _exact(
+        "nat_result", "核酸结果", "核酸检测结果", "检测结果", "采样结果", "最近核酸检测结果"
+    ),
+    "vaccination": _exact("vaccination", "疫苗接种状态", "疫苗接种情况"),
+    "vaccine_doses": _exact("vaccine_doses", "接种剂次", "疫苗接种剂次"),
+    "last_dose_date": _exact(
+        "last_dose_date", "最后接种日期", "末次接种日期", "疫苗接种日期", "最近一次接种日期"
+    ),
 }
-FEED_HEADERS = HeaderNames(FEED_FIELDS)
+FEED = Recognizer(FEED_RULES, required=("id_number",))
+FEED_FIELDS = tuple(FEED_RULES)
+HEALTH_FIELDS = FEED_FIELDS[2:]
+"""The fields a feed may carry for a member's health record."""
 UNREADABLE_ROW = "_unreadable_row"
 """Marks a member's feed record that could not be parsed at all."""
 
@@ -37,7 +72,100 @@ class FeedScan:
     saw_id: bool = False
     """Whether any record carried an ID number at all (JSON has no header to check)."""
     latest: dict[str, tuple[int, Any]] = field(default_factory=dict)
-    """Member ID number → (row number, prepared fields) of the last row for that person."""
+    """Member ID number → (row number, prepared fields) of the row that wins for that
+    person: the newest sampling time, else the last row (see :func:`replaces`)."""
+    carried: frozenset[str] = frozenset()
+    """The health fields the feed has a column (JSON: a key) for; the others are left as
+    they were."""
+    damaged_ids: int = 0
+    """Rows whose ID a spreadsheet turned into a number (digits lost)."""
+    masked_ids: int = 0
+    """Rows whose ID is masked (``110105********1535``): nobody can be matched by it."""
+
+
+def carried_fields(names: Any) -> frozenset[str]:
+    """The health fields among ``names`` (a header's fields, or a JSON object's)."""
+    return frozenset(name for name in names if name in HEALTH_FIELDS)
+
+
+# --------------------------------------------------------------- which row wins
+
+
+@functools.lru_cache(maxsize=4096)
+def _rank_of_text(text: str) -> dt.datetime | None:
+    try:
+        return in_shanghai(parse_datetime(text)) if text else None
+    except (ValueError, OverflowError):
+        return None
+
+
+def sampling_rank(value: Any) -> dt.datetime | None:
+    """A row's sampling time as a comparable moment, or ``None`` when it has none (or one
+    that cannot be read)."""
+    if isinstance(value, dt.datetime):
+        return _rank_of_text(value.isoformat(sep=" "))
+    if isinstance(value, bytes):
+        try:
+            value = value.decode("utf-8")
+        except UnicodeDecodeError:
+            return None  # dates are ASCII: this is no sampling time
+    if not isinstance(value, str):
+        return None
+    return _rank_of_text(value.strip())
+
+
+def replaces(later: dt.datetime | None, kept: dt.datetime | None) -> bool:
+    """Whether a person's later row replaces the one kept so far.
+
+    Result sheets list every test: the row with the newest sampling time wins, a row with a
+    sampling time beats one without, and among rows without one (or with equal times) the
+    last row wins.
+    """
+    if kept is None:
+        return True
+    return later is not None and later >= kept
+
+
+# --------------------------------------------------------------- damaged and masked IDs
+
+_EXCEL_NUMBER = re.compile(
+    r"[0-9](?:\.[0-9]*)?[eE]\+?[0-9]+|[0-9]{12,18}\.[0-9]*|[0-9]{15}000", re.ASCII
+)
+
+
+@functools.lru_cache(maxsize=1024)
+def id_damage(raw: str) -> str | None:
+    """``"damaged"`` for an ID a spreadsheet turned into a number (``1.10105E+17``,
+    ``110105199003071000.0``, 18 digits ending ``000`` whose check character is wrong),
+    ``"masked"`` for one with ``*`` in it, else ``None``."""
+    text = raw.strip()
+    if "*" in text:
+        return "masked"
+    if not _EXCEL_NUMBER.fullmatch(text):
+        return None
+    if len(text) == 18 and text.isdigit() and check_character(text) == text[17]:
+        return None  # a real ID that happens to end in 000
+    return "damaged"
+
+
+def cell_damage(value: Any) -> str | None:
+    """:func:`id_damage` for a workbook cell: a float is always a damaged ID, an integer
+    one whose 18 digits fail the check (an exact integer written by a program is fine)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float):
+        return "damaged"
+    if isinstance(value, int):
+        return id_damage(str(value)) if len(str(value)) == 18 else "damaged"
+    return id_damage(value) if isinstance(value, str) else None
+
+
+def masked_feed(scan: FeedScan) -> bool:
+    """Whether the feed's IDs are masked: it holds masked IDs and matched nobody, or
+    most of its rows are masked."""
+    if not scan.masked_ids:
+        return False
+    return not scan.latest or scan.masked_ids * 2 >= scan.rows
 
 
 def blocks(path: Path, digest: Any) -> Iterator[bytes]:

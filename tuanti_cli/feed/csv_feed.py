@@ -4,28 +4,34 @@ members; a large file is scanned in two halves at once (this process and a forke
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import os
 import pickle
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from tuanti_cli.columns import HEADER_SEARCH_ROWS
 from tuanti_cli.errors import InputError
 from tuanti_cli.feed.common import (
     CHUNK_BYTES,
-    FEED_HEADERS,
+    FEED,
     MAX_ROW_BYTES,
     TOO_LONG,
     UNREADABLE_ROW,
     FeedScan,
     Prepare,
+    carried_fields,
+    id_damage,
     line_blocks,
     member_lookup,
+    replaces,
+    sampling_rank,
 )
 from tuanti_cli.textfile import decode_all, open_input
 
@@ -49,6 +55,35 @@ class _RangeScan:
     finished: dict[bytes, tuple[int, Any]] | None = None
     """The hits decoded and prepared, or ``None`` when that is left to the caller."""
     encoding: str = ""
+    damaged: int = 0
+    masked: int = 0
+
+
+@dataclass(frozen=True)
+class _Picker:
+    """Where the ID and the sampling time are, and which of a person's rows to keep."""
+
+    column: int
+    sampled: int | None
+
+    def rank(self, line: bytes) -> dt.datetime | None:
+        """The sampling time of a member's raw row (``None``: none, or unreadable)."""
+        if self.sampled is None:
+            return None
+        if b'"' in line:
+            cells = _cells(line.decode("latin-1"))
+            cell = cells[self.sampled].encode("latin-1") if len(cells) > self.sampled else b""
+        else:
+            parts = line.split(b",", self.sampled + 1)
+            cell = parts[self.sampled] if len(parts) > self.sampled else b""
+        return sampling_rank(cell)
+
+    def keep(self, hits: dict[bytes, tuple[int, bytes]], key: bytes, row: int, line: bytes) -> None:
+        """Keep this row for the member unless the one kept so far was sampled later."""
+        kept = hits.get(key)
+        # Ranks are parsed only when a person has several rows: most have one.
+        if kept is None or self.sampled is None or replaces(self.rank(line), self.rank(kept[1])):
+            hits[key] = (row, line)
 
 
 @dataclass(frozen=True)
@@ -83,48 +118,86 @@ class _Finisher:
         return {name: cells[i].strip() if i < len(cells) else "" for i, name in self.wanted}
 
 
-def _header(path: Path, encoding: str) -> tuple[str, int, list[str]]:
-    """The header's encoding, the offset of the first data byte, and the header cells."""
+def _header(
+    path: Path, encoding: str, overrides: Mapping[str, str] | None
+) -> tuple[str, int, int, dict[str, int]]:
+    """The header's encoding, the offset of the first data byte, the header's line index
+    (from 0: title rows may come first) and the column of each field.
+
+    Lines are read one at a time up to the header, so a huge data row is never read here.
+    """
+    rows: list[list[str]] = []
+    offset = 0
     with open_input(path) as stream:
-        first = stream.readline(MAX_ROW_BYTES + 1)
-    if len(first) > MAX_ROW_BYTES:
-        raise InputError("guards.header_too_long", path=path)
-    raw = first.rstrip(b"\r\n")
-    if b"\x00" in raw:
-        raise InputError("input.binary", path=path)
-    if not raw:
+        while len(rows) < HEADER_SEARCH_ROWS:
+            line = stream.readline(MAX_ROW_BYTES + 1)
+            if not line:
+                break
+            if len(line) > MAX_ROW_BYTES:
+                if not rows:
+                    raise InputError("guards.header_too_long", path=path)
+                break  # no title row is this long: the search ends here
+            offset += len(line)
+            raw = line.rstrip(b"\r\n")
+            if b"\x00" in raw:
+                raise InputError("input.binary", path=path)
+            if b"\r" in raw:
+                raise InputError("feed.cr_only", path=path)
+            (text,), used = decode_all([raw], encoding, path)
+            try:
+                rows.append(next(csv.reader([text]), []))
+            except csv.Error:
+                raise InputError("feed.bad_csv", path=path, line=len(rows) + 1) from None
+            try:
+                _, columns = FEED.locate(rows[-1:], overrides, str(path))
+            except InputError:
+                continue  # a title or notes row, or no header at all (said below)
+            return used, offset, len(rows) - 1, columns
+    if not any(rows):
         raise InputError("feed.empty", path=path)
-    if b"\r" in raw:
-        raise InputError("feed.cr_only", path=path)
-    (text,), used = decode_all([raw], encoding, path)
     try:
-        return used, len(first), next(csv.reader([text]))
-    except csv.Error:
-        raise InputError("feed.bad_csv", path=path, line=1) from None
+        FEED.locate(rows, overrides, str(path))
+    except InputError as exc:
+        if exc.key in ("input.columns", "input.empty"):
+            raise InputError("feed.no_id_column", path=path) from None
+        raise
+    raise InputError("feed.no_id_column", path=path)  # not reached: locate raised
 
 
-def scan_csv(path: Path, members: set[str], encoding: str, prepare: Prepare) -> FeedScan:
-    """Scan a CSV feed: its header names the columns; members' rows are read, others dropped."""
-    header_encoding, data_start, headers = _header(path, encoding)
-    columns = FEED_HEADERS.first_of_each((header, index) for index, header in enumerate(headers))
-    if "id_number" not in columns:
-        raise InputError("feed.no_id_column", path=path)
-    column = columns["id_number"]
+def scan_csv(
+    path: Path,
+    members: set[str],
+    encoding: str,
+    prepare: Prepare,
+    overrides: Mapping[str, str] | None = None,
+) -> FeedScan:
+    """Scan a CSV feed: its header (below any title rows) names the columns; members' rows
+    are read, others dropped."""
+    header_encoding, data_start, header_line, columns = _header(path, encoding, overrides)
+    picker = _Picker(columns["id_number"], columns.get("nat_sampled_at"))
     lookup = member_lookup(members)
     size = path.stat().st_size
     finisher = _Finisher(tuple((i, name) for name, i in columns.items()), encoding, path, prepare)
-    scanned = _scan_in_two(path, data_start, size, column, lookup, finisher)
-    if scanned is None:
-        scanned = _scan_range(path, data_start, size, column, lookup, hash_from=0)
+    try:
+        scanned = _scan_in_two(path, data_start, size, picker, lookup, finisher)
+        if scanned is None:
+            scanned = _scan_range(path, data_start, size, picker, lookup, hash_from=0)
+    except InputError as exc:
+        if "line" in exc.params:  # counted as if the header were the first line
+            exc.params["line"] += header_line
+        raise
     if scanned.finished is None:
         scanned.finished, scanned.encoding = finisher.finish(scanned.hits)
     result = FeedScan(
         rows=scanned.rows,
         encoding=scanned.encoding if scanned.hits else header_encoding,
         sha256=hashlib.sha256(b"".join(scanned.digests)).hexdigest(),
+        carried=carried_fields(columns),
+        damaged_ids=scanned.damaged,
+        masked_ids=scanned.masked,
     )
     for key, (row, value) in scanned.finished.items():
-        result.latest[lookup[key]] = (row + 1, value)
+        result.latest[lookup[key]] = (row + 1 + header_line, value)
     return result
 
 
@@ -132,7 +205,7 @@ def _scan_in_two(
     path: Path,
     start: int,
     end: int,
-    column: int,
+    picker: _Picker,
     lookup: dict[bytes, str],
     finisher: _Finisher,
 ) -> _RangeScan | None:
@@ -153,7 +226,7 @@ def _scan_in_two(
         try:
             _die_with(parent)
             os.close(reader)
-            second = _scan_range(path, middle, end, column, lookup, hash_from=middle)
+            second = _scan_range(path, middle, end, picker, lookup, hash_from=middle)
             _finish_quietly(second, finisher)
             with os.fdopen(writer, "wb") as out:
                 pickle.dump(second, out, protocol=pickle.HIGHEST_PROTOCOL)
@@ -161,7 +234,7 @@ def _scan_in_two(
             os._exit(0)
     os.close(writer)
     try:
-        first = _scan_range(path, start, middle, column, lookup, hash_from=0, to_the_end=False)
+        first = _scan_range(path, start, middle, picker, lookup, hash_from=0, to_the_end=False)
         _finish_quietly(first, finisher)
         with os.fdopen(reader, "rb") as incoming:
             data = incoming.read()
@@ -177,19 +250,26 @@ def _scan_in_two(
         return None  # the helper died half-way: scan the whole file here instead
     if first.unfinished:
         return None  # the second half began inside a record
+    from_second = []
     for key, (row, line) in second.hits.items():
-        first.hits[key] = (first.lines + row, line)  # later rows win
+        kept = first.hits.get(key)
+        if kept is None or replaces(picker.rank(line), picker.rank(kept[1])):
+            first.hits[key] = (first.lines + row, line)
+            from_second.append(key)
     if (
         first.finished is not None
         and second.finished is not None
         and (first.encoding == second.encoding or not first.hits or not second.hits)
     ):
-        for key, (row, value) in second.finished.items():
+        for key in from_second:
+            row, value = second.finished[key]
             first.finished[key] = (first.lines + row, value)
         first.encoding = second.encoding if second.hits else first.encoding
     else:
         first.finished = None  # the halves disagree on the encoding: decode all together
     first.rows += second.rows
+    first.damaged += second.damaged
+    first.masked += second.masked
     first.lines += second.lines
     first.digests += second.digests
     return first
@@ -237,7 +317,7 @@ def _scan_range(
     path: Path,
     start: int,
     end: int,
-    column: int,
+    picker: _Picker,
     lookup: dict[bytes, str],
     hash_from: int,
     to_the_end: bool = True,
@@ -257,7 +337,7 @@ def _scan_range(
     with open_input(path) as stream:
         blocks = line_blocks(
             _read_hashed(stream, start, end, hash_from, result.digests, path),
-            _TooLong(column, frozenset(lookup)),
+            _TooLong(picker.column, frozenset(lookup)),
         )
         for block in blocks:
             if b"\r" in block:
@@ -266,7 +346,7 @@ def _scan_range(
                 if keys is None:
                     keys = {key.decode("latin-1") for key in lookup}
                 pending, counted, result.lines = _quoted_rows(
-                    pending + block, column, keys, result.hits, result.lines
+                    pending + block, picker, keys, result, result.lines
                 )
                 result.rows += counted
                 if len(pending) > MAX_RECORD_BYTES:  # a stray quote, not a record
@@ -275,7 +355,7 @@ def _scan_range(
             lines = block.split(b"\n")
             lines.pop()  # the block ends with a newline: the last piece is empty
             result.rows += len(lines) - lines.count(b"")
-            _plain_rows(lines, column, lookup, result.hits, result.lines)
+            _plain_rows(lines, picker, lookup, result, result.lines)
             result.lines += len(lines)
     if pending and to_the_end:
         raise InputError("feed.bad_csv", path=path, line=result.lines + 2)
@@ -344,37 +424,59 @@ def _read_hashed(
 
 def _plain_rows(
     lines: list[bytes],
-    column: int,
+    picker: _Picker,
     lookup: dict[bytes, str],
-    hits: dict[bytes, tuple[int, bytes]],
+    scan: _RangeScan,
     row_no: int,
 ) -> None:
-    """Rows without quotes: cut each ID out with one ``split`` and test it, in bulk."""
+    """Rows without quotes: cut each ID out with one ``split`` and test them, in bulk."""
+    column = picker.column
     limit = column + 1
     try:
-        # strip(): a provider's export may pad cells with spaces.
-        found = [line for line in lines if line.split(b",", limit)[column].strip() in lookup]
-    except IndexError:  # a row with fewer cells than the ID column: test row by row
-        found = [
-            line
-            for line in lines
-            if (line.split(b",", limit)[column:limit] or [b""])[0].strip() in lookup
-        ]
+        ids = [line.split(b",", limit)[column] for line in lines]
+    except IndexError:  # a row with fewer cells than the ID column: cut row by row
+        ids = [(line.split(b",", limit)[column:limit] or [b""])[0] for line in lines]
+    joined = b",".join(ids) + b","
+    if b" " in joined or b"\t" in joined:  # a provider's export may pad cells with spaces
+        ids = [cell.strip() for cell in ids]
+        joined = b",".join(ids) + b","
+    _odd_ids(ids, joined, scan)
     position = 0
-    for line in found:
-        # The found line is the very object in ``lines``, so ``index`` matches it by
-        # identity at once; equal lines before it were found (and passed) first.
-        position = lines.index(line, position)
-        # Last row wins: a later row for the same person replaces the earlier one.
-        hits[line.split(b",", limit)[column].strip()] = (row_no + position + 1, line)
+    for key in list(filter(lookup.__contains__, ids)):
+        # ``key`` is the very object in ``ids``: ``index`` stops at it, in row order.
+        position = ids.index(key, position)
+        picker.keep(scan.hits, key, row_no + position + 1, lines[position])
         position += 1
+
+
+def _odd_ids(ids: list[bytes], joined: bytes, scan: _RangeScan) -> None:
+    """Count the IDs a spreadsheet damaged and the masked ones among a block's ID cells
+    (``joined``: the cells, each followed by a comma).
+
+    Checked in bulk: when every cell is 18 characters (the usual block) only those ending
+    in ``000`` can be damaged, and they are found with one search of the joined cells.
+    """
+    if len(joined) == 19 * len(ids) and b"*" not in joined:
+        position = joined.find(b"000,")
+        while position >= 0:  # every match ends a cell: only cells end with a comma
+            if id_damage(joined[position - 15 : position + 3].decode("latin-1")):
+                scan.damaged += 1
+            position = joined.find(b"000,", position + 4)
+        return
+    for cell in ids:
+        if len(cell) != 18 or cell.endswith(b"000") or b"*" in cell:
+            damage = id_damage(cell.decode("latin-1")) if cell else None
+            if damage == "damaged":
+                scan.damaged += 1
+            elif damage == "masked":
+                scan.masked += 1
 
 
 def _quoted_rows(
     data: bytes,
-    column: int,
+    picker: _Picker,
     keys: set[str],
-    hits: dict[bytes, tuple[int, bytes]],
+    scan: _RangeScan,
     row_no: int,
 ) -> tuple[bytes, int, int]:
     """Rows that may hold quoted fields (commas or newlines inside quotes), read by ``csv``.
@@ -383,25 +485,30 @@ def _quoted_rows(
     decoding them. Returns the unfinished record to carry into the next block, the rows
     counted, and the number of the last physical line of the records finished here.
     """
+    column = picker.column
     lines = data.decode("latin-1").split("\n")
     lines.pop()  # the data ends with a newline: the last piece is empty
     records, firsts, done = _records(lines)
     try:
-        found = [
-            (index, key)
-            for index, cells in enumerate(csv.reader(records))
-            if len(cells) > column and (key := cells[column].strip()) in keys
+        ids = [
+            cells[column].strip() if len(cells) > column else "" for cells in csv.reader(records)
         ]
     except csv.Error:  # e.g. a lone carriage return: read record by record instead
-        found = [
-            (index, key)
-            for index, record in enumerate(records)
-            if (cells := _cells(record))[column:] and (key := cells[column].strip()) in keys
+        ids = [
+            cells[column].strip() if len(cells := _cells(record)) > column else ""
+            for record in records
         ]
-    for index, key in found:
-        first = firsts[index] if firsts is not None else index
-        # Last row wins: a later row for the same person replaces the earlier one.
-        hits[key.encode("latin-1")] = (row_no + first + 1, records[index].encode("latin-1"))
+    raw_ids = [key.encode("latin-1") for key in ids]
+    _odd_ids(raw_ids, b",".join(raw_ids) + b",", scan)
+    for index, key in enumerate(ids):
+        if key in keys:
+            first = firsts[index] if firsts is not None else index
+            picker.keep(
+                scan.hits,
+                key.encode("latin-1"),
+                row_no + first + 1,
+                records[index].encode("latin-1"),
+            )
     pending = "".join(line + "\n" for line in lines[done:]).encode("latin-1")
     return pending, len(records) - records.count(""), row_no + done
 

@@ -13,32 +13,46 @@ from typing import Any
 
 from tuanti_cli.errors import InputError
 from tuanti_cli.feed.common import (
-    FEED_FIELDS,
-    FEED_HEADERS,
+    FEED,
     MAX_ROW_BYTES,
     TOO_LONG,
     UNREADABLE_ROW,
     FeedScan,
     blocks,
+    carried_fields,
+    cell_damage,
+    id_damage,
     line_blocks,
     member_lookup,
+    replaces,
+    sampling_rank,
 )
 from tuanti_cli.textfile import codec, decode_all, encodings_to_try, undecodable
 from tuanti_cli.validate import normalise_id
 
+_ID_KEYS = ("id_number", "身份证号", "身份证号码", "证件号", "证件号码", "ID number")
+"""The keys the byte scanner looks for first; a record in which none is found is parsed
+and its keys recognised like headers."""
+
 
 def _id_patterns() -> re.Pattern[bytes]:
-    keys = [k.encode(enc) for k in FEED_FIELDS["id_number"] for enc in ("utf-8", "gb18030")]
+    keys = [k.encode(enc) for k in _ID_KEYS for enc in ("utf-8", "gb18030")]
     alternatives = b"|".join(re.escape(k) for k in dict.fromkeys(keys))
     return re.compile(rb'"(?:' + alternatives + rb')"\s*:\s*"([^"\\]*)"')
 
 
 def _text_id_pattern() -> re.Pattern[str]:
-    alternatives = "|".join(re.escape(k) for k in FEED_FIELDS["id_number"])
+    alternatives = "|".join(re.escape(k) for k in _ID_KEYS)
     return re.compile(r'"(?:' + alternatives + r')"\s*:\s*"([^"\\]*)"')
 
 
 _TEXT_ID = _text_id_pattern()
+KEYS_SAMPLE = 100
+"""JSON has no header: the fields a feed carries are the keys of its first records (and of
+every member's), so a feed in which no member appears still blanks what it carries. Only
+the keys of those records are read, never a stranger's values."""
+_KEY_DECODER = json.JSONDecoder()
+_KEY = re.compile(rb'"((?:[^"\\]|\\.)*)"\s*:')
 _TOKEN = re.compile(r'["{}\[\]]')
 _STRING_END = re.compile(r'["\\]')
 
@@ -91,7 +105,7 @@ class _Skipper:
 def _object_fields(obj: Any) -> dict[str, Any] | None:
     if not isinstance(obj, dict):
         return None
-    return FEED_HEADERS.first_of_each((k, "" if v is None else v) for k, v in obj.items())
+    return FEED.first_of_each((k, "" if v is None else v) for k, v in obj.items())
 
 
 def _member_key(raw: str, members: set[str]) -> str | None:
@@ -155,6 +169,8 @@ def _scan_json_lines(
     saw_id = False
     kept: list[tuple[int, bytes, str | None]] = []
     line_no = 0
+    damaged = 0
+    sample_keys: set[bytes] = set()
 
     def too_long(prefix: bytes) -> bytes:
         found = find_id.search(prefix)
@@ -196,18 +212,24 @@ def _scan_json_lines(
             saw_id = True
             raw = match.group(1).strip()
             key = lookup.get(raw)
+            if rows <= KEYS_SAMPLE:
+                sample_keys.update(_KEY.findall(text))
             if key is not None or not raw.isalnum():
                 # a member; or an ID written with full-width digits or inner spaces, which
                 # only the parsed and normalised value can tell (see _keep)
                 kept.append((number, text, key))
+            elif raw.endswith(b"000") and id_damage(raw.decode("latin-1")):
+                damaged += 1  # a stranger, dropped; but a spreadsheet lost this ID's digits
             # else: a stranger, dropped without parsing the rest
     if array is not None and not array.closed:
         raise _NotOnePerLine
     texts, used = decode_all([raw for _, raw, _ in kept], encoding, path)
     result = FeedScan(rows=rows, encoding=used, sha256=digest.hexdigest(), saw_id=saw_id)
+    result.damaged_ids = damaged
+    result.carried = _carried_by_keys(sample_keys, encoding)
     for (number, raw, key), decoded in zip(kept, texts, strict=True):
         if raw == TOO_LONG and key is not None:
-            result.latest[key] = (number, {UNREADABLE_ROW: True})
+            _keep_row(result, key, number, {UNREADABLE_ROW: True})
             continue
         try:
             fields = _object_fields(json.loads(decoded))
@@ -215,11 +237,24 @@ def _scan_json_lines(
             if array is not None:
                 raise _NotOnePerLine from None
             if key is not None:  # a member's line that is not JSON: a bad row for them
-                result.latest[key] = (number, {UNREADABLE_ROW: True})
+                _keep_row(result, key, number, {UNREADABLE_ROW: True})
             continue
         _keep(fields, number, members, result)
     _require_ids(result, path)
     return result
+
+
+def _carried_by_keys(keys: set[bytes], encoding: str) -> frozenset[str]:
+    """The health fields that JSON keys (raw bytes, as written between the quotes) name."""
+    names: list[str] = []
+    for key in sorted(keys):
+        for name in encodings_to_try(encoding):
+            try:
+                names.append(_KEY_DECODER.decode('"' + key.decode(codec(name)) + '"'))
+                break
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                continue
+    return carried_fields(FEED.first_of_each((name, None) for name in names))
 
 
 def _require_ids(result: FeedScan, path: Path) -> None:
@@ -231,8 +266,26 @@ def _keep(fields: dict[str, Any] | None, row: int, members: set[str], result: Fe
     if not fields or "id_number" not in fields:
         return
     result.saw_id = True
-    key = _member_key(str(fields["id_number"]).strip(), members)
+    result.carried |= carried_fields(fields)
+    value = fields["id_number"]
+    # A JSON number is an ID only when it is exactly a member's (written by a program).
+    key = _member_key(str(value).strip(), members) if not isinstance(value, float) else None
     if key is not None:
+        _keep_row(result, key, row, fields)
+        return
+    damage = cell_damage(value)
+    if damage == "damaged":
+        result.damaged_ids += 1
+    elif damage == "masked":
+        result.masked_ids += 1
+
+
+def _keep_row(result: FeedScan, key: str, row: int, fields: dict[str, Any]) -> None:
+    """Keep a member's record unless the one kept so far was sampled later."""
+    kept = result.latest.get(key)
+    if kept is None or replaces(
+        sampling_rank(fields.get("nat_sampled_at")), sampling_rank(kept[1].get("nat_sampled_at"))
+    ):
         result.latest[key] = (row, fields)
 
 
@@ -244,7 +297,7 @@ def _keep_too_long(prefix: str, members: set[str], result: FeedScan) -> None:
     result.saw_id = True
     key = _member_key(found.group(1).strip(), members)
     if key is not None:
-        result.latest[key] = (result.rows, {UNREADABLE_ROW: True})
+        _keep_row(result, key, result.rows, {UNREADABLE_ROW: True})
 
 
 def _text_chunks(path: Path, encoding: str, digest: Any) -> Iterator[str]:

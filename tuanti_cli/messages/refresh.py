@@ -30,6 +30,31 @@ EN: dict[str, str] = {
         "The feed {path} is JSON but not an array of objects; use an array or JSONL. "
         "Nothing was changed."
     ),
+    "feed.xls": (
+        "The feed {path} is an Excel 97-2003 workbook (.xls), which tuanti cannot read; "
+        "nothing was changed. Open it in Excel and save it as .xlsx or CSV UTF-8."
+    ),
+    "feed.masked": (
+        "The feed {path} holds masked ID numbers ({count} rows, like 110105********1535), "
+        "which cannot be matched to anyone; nothing was changed. Ask the provider for an "
+        "export with full ID numbers."
+    ),
+    "feed.column_json": (
+        "--column applies to CSV and .xlsx feeds, whose header row names the columns; "
+        "{path} is JSON. Rename its keys instead (nothing was changed)."
+    ),
+    "refresh.missing_fields": (
+        "The feed has no column for {fields}: those were left as they were for everyone."
+    ),
+    "refresh.damaged_ids": (
+        "{count} feed rows have an ID number that Excel turned into a number (like "
+        "1.10105E+17), losing its last digits, so nobody could be matched by them. Ask for "
+        "the export again, or in Excel format the ID column as Text before entering or "
+        "importing the data, and save as CSV UTF-8 or .xlsx."
+    ),
+    "opt.refresh.column": (
+        "FIELD=HEADER: take this field from the column with this header (repeatable)."
+    ),
     "refresh.locked": (
         "Another refresh of this store is running (waited {seconds} s); nothing was changed. "
         "Try again when it has finished."
@@ -57,7 +82,7 @@ EN: dict[str, str] = {
     "schedule.stopped": "Schedule stopped.",
     "help.refresh": "Compare the members with a health-data feed file (one run).",
     "help.schedule": "Run refresh at fixed times every day until stopped (or print crontab lines).",
-    "opt.refresh.feed": "Health-data feed file (CSV, JSONL, JSON).",
+    "opt.refresh.feed": "Health-data feed file (CSV, JSONL, JSON or .xlsx).",
     "opt.refresh.as_of": "Comparison time (default now).",
     "opt.refresh.quiet": "Print nothing unless a member newly became abnormal.",
     "opt.schedule.feed": "Health-data feed file, re-read at each run.",
@@ -76,6 +101,12 @@ ZH: dict[str, str] = {
     "feed.cr_only": "健康数据文件 {path} 使用旧式 Mac 换行（仅 CR）；未做任何改动。请另存为普通换行的 CSV UTF-8。",
     "feed.bad_json": "健康数据文件 {path} 不是有效的 JSON（第 {line} 条记录）；未做任何改动。",
     "feed.json_not_list": "健康数据文件 {path} 是 JSON 但不是对象数组；请使用数组或 JSONL。未做任何改动。",
+    "feed.xls": "健康数据文件 {path} 是 Excel 97-2003 工作簿（.xls），tuanti 无法读取；未做任何改动。请在 Excel 中另存为 .xlsx 或 CSV UTF-8。",
+    "feed.masked": "健康数据文件 {path} 中的证件号码已脱敏（{count} 行，如 110105********1535），无法与任何人匹配；未做任何改动。请向数据提供方索取含完整证件号码的导出文件。",
+    "feed.column_json": "--column 只适用于由标题行命名各列的 CSV 和 .xlsx 健康数据文件；{path} 是 JSON，请直接修改其键名（未做任何改动）。",
+    "refresh.missing_fields": "健康数据文件没有 {fields} 列：所有人的这些项保持不变。",
+    "refresh.damaged_ids": "健康数据中有 {count} 行的证件号码被 Excel 转成了数字（如 1.10105E+17），末几位已丢失，无法据此匹配任何人。请重新导出，或在 Excel 中先把证件号码列设为“文本”格式再录入或导入数据，并另存为 CSV UTF-8 或 .xlsx。",
+    "opt.refresh.column": "字段=列名：从该列名的列读取此字段（可重复）。",
     "refresh.locked": "本数据库的另一次比对正在运行（已等待 {seconds} 秒）；未做任何改动。请在其结束后重试。",
     "refresh.members_changing": "读取健康数据期间成员连续变化了三次（是否正在导入？）；未做任何改动。请在导入完成后重新比对。",
     "refresh.summary": "健康数据 {rows} 行。比对 {members} 人：匹配 {matched}，未查询到 {not_found}，姓名不符 {name_mismatch}，数据有误 {bad_rows}；变化 {changed}。",
@@ -91,7 +122,7 @@ ZH: dict[str, str] = {
     "schedule.stopped": "定时比对已停止。",
     "help.refresh": "将成员与健康数据文件比对（运行一次）。",
     "help.schedule": "每天在固定时间运行比对，直到停止（或输出 crontab 配置）。",
-    "opt.refresh.feed": "健康数据文件（CSV、JSONL、JSON）。",
+    "opt.refresh.feed": "健康数据文件（CSV、JSONL、JSON 或 .xlsx）。",
     "opt.refresh.as_of": "比对时间（默认为当前时间）。",
     "opt.refresh.quiet": "除非有成员新出现异常，否则不输出任何内容。",
     "opt.schedule.feed": "健康数据文件，每次运行时重新读取。",

@@ -1,0 +1,590 @@
+"""Feeds as providers deliver them (PRODUCT §5, issue #11): ``.xlsx`` result sheets with a
+title row, only some columns, several rows per person; IDs that Excel damaged or that the
+provider masked; ``.xls``; and ``--column``."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from openpyxl import Workbook
+
+from tests.conftest import Run
+from tests.helpers import make_id, person_name
+from tests.test_refresh import (
+    AS_OF,
+    by_name,
+    enroll,
+    green_row,
+    new_id,
+    refresh,
+    refresh_json,
+    run_count,
+    show,
+    write_feed,
+)
+from tuanti_cli import feed
+from tuanti_cli.feed.common import id_damage
+
+TITLE = "核酸检测结果查询（批量）"
+NAT_HEADERS = ["序号", "姓名", "证件号码", "采样时间", "检测结果", "检测机构"]
+LAB = "示例检测实验室"
+NAT_ONLY_MISSING = "health_code, vaccination, vaccine_doses, last_dose_date"
+
+
+def write_xlsx(path: Path, rows: list[list[Any]], title: str | None = TITLE) -> Path:
+    """A result sheet as providers write it: a title row, then the header and the rows."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    if title is not None:
+        sheet.append([title])
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def people(count: int) -> list[tuple[str, str]]:
+    return [(person_name(i, "职工"), new_id("110105")) for i in range(count)]
+
+
+def everyone_green(run: Run, tmp_path: Path, members: list[tuple[str, str]]) -> None:
+    """A first, full feed: everyone green, sampled on the 3rd, booster."""
+    rows = [green_row(name, number, "2022-12-03 07:00") for name, number in members]
+    report = refresh_json(run, write_feed(tmp_path / "full.csv", rows), "2022-12-04 09:00")
+    assert report["matched"] == len(members)
+
+
+def health(record: dict[str, Any]) -> dict[str, Any]:
+    keys = ("health_code", "nat_sampled_at", "nat_result", "nat_days", "vaccination")
+    return {k: record[k] for k in (*keys, "vaccine_doses", "last_dose_date", "flags")}
+
+
+BOOSTER = {"vaccination": "booster", "vaccine_doses": 3, "last_dose_date": "2022-06-01"}
+
+
+# --------------------------------------------------------------------------- NAT-only sheet
+
+
+def test_a_nat_only_xlsx_with_a_title_row_keeps_health_codes_and_vaccination(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    members = people(5)
+    enroll(run, roster_id, tmp_path, members)
+    everyone_green(run, tmp_path, members)
+    (a, a_id), (b, b_id), (c, c_id), (d, d_id), (e, _) = members
+    sheet = write_xlsx(
+        tmp_path / "result.xlsx",
+        [
+            NAT_HEADERS,
+            [1, a, a_id, "2022-12-05 07:12:00", "阴性", LAB],
+            # a date cell, as Excel keeps times
+            [2, b, b_id, dt.datetime(2022, 12, 4, 18, 30), "阳性", LAB],
+            [3, c, c_id, "2022/12/5 8:05", "", LAB],  # sampled, no result yet: pending
+            [4, d, d_id, "", "查询成功-数据为空", LAB],  # the provider found nothing
+            # e is not in the sheet
+            [5, "路人", make_id("440305", seq=7), "2022-12-05 06:00", "阴性", LAB],
+        ],
+    )
+    result = refresh(run, sheet)
+    assert result.exit_code == 0, result.output
+    assert "Feed: 5 rows. Compared 5 members — matched 4, not found 1" in result.stdout
+    assert f"The feed has no column for {NAT_ONLY_MISSING}" in result.stdout
+    assert "left as they were for everyone" in result.stdout
+
+    records = by_name(show(run, roster_id))
+    assert health(records[a]) == {
+        "health_code": "green",
+        "nat_sampled_at": "2022-12-05T07:12:00+08:00",
+        "nat_result": "negative",
+        "nat_days": 0,
+        **BOOSTER,
+        "flags": [],
+    }
+    assert health(records[b]) == {
+        "health_code": "green",
+        "nat_sampled_at": "2022-12-04T18:30:00+08:00",
+        "nat_result": "positive",
+        "nat_days": 1,
+        **BOOSTER,
+        "flags": [],
+    }
+    assert health(records[c]) == {
+        "health_code": "green",
+        "nat_sampled_at": "2022-12-05T08:05:00+08:00",
+        "nat_result": "pending",
+        "nat_days": 0,
+        **BOOSTER,
+        "flags": [],
+    }
+    assert health(records[d]) == {
+        "health_code": "green",
+        "nat_sampled_at": None,
+        "nat_result": None,
+        "nat_days": None,
+        **BOOSTER,
+        "flags": [],
+    }
+    # Absent from a NAT-only sheet: the NAT fields it carries are unknown, the rest stay.
+    assert health(records[e]) == {
+        "health_code": "green",
+        "nat_sampled_at": None,
+        "nat_result": None,
+        "nat_days": None,
+        **BOOSTER,
+        "flags": ["not_found"],
+    }
+
+
+def test_json_summary_keeps_exactly_the_section_5_keys(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    members = people(1)
+    enroll(run, roster_id, tmp_path, members)
+    ((name, number),) = members
+    sheet = write_xlsx(
+        tmp_path / "r.xlsx", [NAT_HEADERS, [1, name, number, "2022-12-05 07:00", "阴性", LAB]]
+    )
+    report = refresh_json(run, sheet)
+    assert report == {
+        "feed_rows": 1,
+        "bad_rows": 0,
+        "matched": 1,
+        "not_found": 0,
+        "name_mismatch": 0,
+        "changed": 1,
+        "skipped": False,
+        "damaged_ids": 0,
+    }
+
+
+@pytest.mark.parametrize(
+    ("headers", "values", "expected"),
+    [
+        (
+            ["姓名", "证件号码", "健康宝状态", "最近一次采样时间", "最近核酸检测结果"],
+            ["未见异常", "2022-12-05 07:00", "阴性"],
+            {"health_code": "green", "nat_result": "negative"},
+        ),
+        (
+            ["姓名", "证件号码", "随申码状态", "采集时间", "采样结果"],
+            ["黄码", "2022-12-05 07:00", "查询失败"],
+            {"health_code": "yellow", "nat_result": "pending"},
+        ),
+        (
+            ["姓名", "证件号码", "健康码", "检测时间", "采样时间", "检测结果"],
+            ["弹窗", "2022-12-05 09:30", "2022-12-04 07:00", "阴性"],
+            # the sampling time, never the result time when both are there
+            {"health_code": "popup", "nat_sampled_at": "2022-12-04T07:00:00+08:00"},
+        ),
+        (
+            ["姓名", "证件号码", "疫苗接种情况", "疫苗接种剂次", "疫苗接种日期", "健康码颜色说明"],
+            ["完成基础免疫", "第2剂", "2021-09-15", "绿码为正常"],
+            {"vaccination": "primary", "vaccine_doses": 2, "last_dose_date": "2021-09-15"},
+        ),
+        (
+            ["姓名", "证件号码", "疫苗接种情况", "疫苗接种剂次"],
+            ["未查询到接种信息", 3],
+            {"vaccination": "unknown", "vaccine_doses": 3},
+        ),
+    ],
+)
+def test_result_sheet_words_and_vocabularies(
+    run: Run,
+    roster_id: str,
+    tmp_path: Path,
+    headers: list[str],
+    values: list[Any],
+    expected: dict[str, Any],
+) -> None:
+    ((name, number),) = members = people(1)
+    enroll(run, roster_id, tmp_path, members)
+    sheet = write_xlsx(tmp_path / "r.xlsx", [headers, [name, number, *values]])
+    report = refresh_json(run, sheet)
+    assert (report["matched"], report["bad_rows"]) == (1, 0), report
+    (record,) = show(run, roster_id)
+    assert {k: record[k] for k in expected} == expected
+
+
+# --------------------------------------------------------------------------- several rows
+
+
+@pytest.mark.parametrize("order", ["newest first", "oldest first"])
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv", ".jsonl"])
+def test_the_row_with_the_newest_sampling_time_wins(
+    run: Run, roster_id: str, tmp_path: Path, order: str, suffix: str
+) -> None:
+    members = people(2)
+    enroll(run, roster_id, tmp_path, members)
+    (a, a_id), (b, b_id) = members
+    tests = [  # a's tests, newest first: the newest is positive
+        ("2022-12-05 07:00:00", "阳性"),
+        ("2022-12-04 07:00:00", "阴性"),
+        ("2022-12-03 07:00:00", "阴性"),
+    ]
+    if order == "oldest first":
+        tests.reverse()
+    rows = [[a, a_id, sampled, outcome] for sampled, outcome in tests]
+    # b: a row without a sampling time never beats one with it, wherever it stands
+    rows.insert(1, [b, b_id, "", "阴性"])
+    rows.append([b, b_id, "2022-12-02 07:00:00", "阴性"])
+    rows.append([b, b_id, "", "阳性"])
+    headers = ["姓名", "证件号码", "采样时间", "检测结果"]
+    path = tmp_path / f"tests{suffix}"
+    if suffix == ".xlsx":
+        write_xlsx(path, [headers, *rows])
+    elif suffix == ".csv":
+        path.write_text(
+            "\n".join(",".join(map(str, r)) for r in [headers, *rows]) + "\n", encoding="utf-8"
+        )
+    else:
+        path.write_text(
+            "".join(
+                json.dumps(dict(zip(headers, r, strict=True)), ensure_ascii=False) + "\n"
+                for r in rows
+            ),
+            encoding="utf-8",
+        )
+    report = refresh_json(run, path)
+    assert (report["matched"], report["feed_rows"]) == (2, 6), report
+    records = by_name(show(run, roster_id))
+    assert records[a]["nat_sampled_at"] == "2022-12-05T07:00:00+08:00"
+    assert records[a]["nat_result"] == "positive"
+    assert records[b]["nat_sampled_at"] == "2022-12-02T07:00:00+08:00"
+    assert records[b]["nat_result"] == "negative"
+
+
+def test_rows_without_sampling_times_fall_back_to_the_last_row(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    ((name, number),) = members = people(1)
+    enroll(run, roster_id, tmp_path, members)
+    sheet = write_xlsx(
+        tmp_path / "codes.xlsx",
+        [["姓名", "证件号码", "健康码状态"], [name, number, "红码"], [name, number, "绿码"]],
+        title=None,
+    )
+    refresh_json(run, sheet)
+    (record,) = show(run, roster_id)
+    assert record["health_code"] == "green"
+
+
+def test_a_readable_sampling_time_beats_an_unreadable_one(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    ((name, number),) = members = people(1)
+    enroll(run, roster_id, tmp_path, members)
+    rows = [
+        {**green_row(name, number), "nat_sampled_at": "2022-12-04 07:00"},
+        {**green_row(name, number), "nat_sampled_at": "2022-13-45 10:00"},
+    ]
+    report = refresh_json(run, write_feed(tmp_path / "f.csv", rows))
+    assert (report["matched"], report["bad_rows"]) == (1, 0)
+
+
+@pytest.mark.parametrize("newest_in", ["first half", "second half"])
+def test_both_scanning_processes_keep_the_newest_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, newest_in: str
+) -> None:
+    from tuanti_cli.feed import csv_feed
+
+    monkeypatch.setattr(csv_feed, "PARALLEL_MIN_BYTES", 1 << 20)
+    member = make_id("110105", seq=5)
+    times = ["2022-12-05 07:00", "2022-12-01 07:00"]
+    if newest_in == "second half":
+        times.reverse()
+    path = tmp_path / "feed.csv"
+    with path.open("w", encoding="utf-8") as out:
+        out.write("姓名,证件号码,采样时间,检测结果\n")
+        out.write(f"甲,{member},{times[0]},阴性\n")
+        filler = "".join(
+            f"乙,{make_id('440305', seq=i % 900)},2022-12-05 07:00,阴性\n" for i in range(40000)
+        )
+        out.write(filler)
+        out.write(f"甲,{member},{times[1]},阳性\n")
+    used: list[bool] = []
+    scan_in_two = csv_feed._scan_in_two
+
+    def spy(*args: Any) -> Any:
+        found = scan_in_two(*args)
+        used.append(found is not None)
+        return found
+
+    monkeypatch.setattr(csv_feed, "_scan_in_two", spy)
+    scan = feed.scan(path, {member})
+    assert used == [True]
+    assert scan.latest[member][1]["nat_sampled_at"] == "2022-12-05 07:00"
+    assert scan.carried == {"nat_sampled_at", "nat_result"}
+
+
+# --------------------------------------------------------------------------- damaged IDs
+
+
+def test_damaged_id_shapes() -> None:
+    good = make_id("110105", dt.date(1990, 3, 7), 101)
+    assert id_damage(good) is None
+    assert id_damage("1.10105E+17") == "damaged"
+    assert id_damage("110105199003071000.0") == "damaged"
+    assert id_damage(good[:15] + "000") == "damaged"
+    assert id_damage("110105********1535") == "masked"
+    assert id_damage("**************0979") == "masked"
+    assert id_damage("110105") is None
+    # a real ID that ends in 000 (its check character is right) is no damage
+    real = next(
+        number
+        for day in range(400)
+        if (
+            number := make_id("110105", dt.date(1990, 1, 1) + dt.timedelta(days=day), 100)
+        ).endswith("000")
+    )
+    assert id_damage(real) is None
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_ids_excel_damaged_are_counted_and_named(
+    run: Run, roster_id: str, tmp_path: Path, suffix: str
+) -> None:
+    ((name, number),) = members = people(1)
+    enroll(run, roster_id, tmp_path, members)
+    zeroed = number[:15] + "000"
+    assert zeroed != number
+    headers = ["姓名", "证件号码", "采样时间", "检测结果"]
+    if suffix == ".csv":
+        damaged = ["1.10105E+17", "110105199003071000.0", zeroed]
+        rows = [[name, number, "2022-12-05 07:00", "阴性"]]
+        rows += [[person_name(i), d, "2022-12-05 07:00", "阴性"] for i, d in enumerate(damaged)]
+        path = tmp_path / "resaved.csv"
+        path.write_text("\n".join(",".join(r) for r in [headers, *rows]) + "\n", encoding="utf-8")
+    else:
+        damaged_cells: list[Any] = [1.10105199003071e17, int(zeroed), "1.10105E+17"]
+        rows = [[name, number, "2022-12-05 07:00", "阴性"]]
+        rows += [
+            [person_name(i), d, "2022-12-05 07:00", "阴性"] for i, d in enumerate(damaged_cells)
+        ]
+        path = write_xlsx(tmp_path / "numeric.xlsx", [headers, *rows])
+    report = refresh_json(run, path)
+    assert (report["damaged_ids"], report["matched"], report["feed_rows"]) == (3, 1, 4)
+    # the same feed for the one roster (a run of another scope, so not skipped), as text
+    result = refresh(run, path, AS_OF, "--roster", roster_id)
+    assert "3 feed rows have an ID number that Excel turned into a number" in result.stdout
+    assert "format the ID column as Text" in result.stdout
+
+
+def test_a_members_id_in_a_numeric_cell_is_damaged_not_matched(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    ((name, number),) = members = [(person_name(1), make_id("110105", seq=123))]
+    enroll(run, roster_id, tmp_path, members)
+    sheet = write_xlsx(
+        tmp_path / "numbers.xlsx",
+        [
+            ["姓名", "证件号码", "采样时间", "检测结果"],
+            [name, int(number), "2022-12-05 07:00", "阴性"],
+        ],
+    )
+    report = refresh_json(run, sheet)
+    # openpyxl, like Excel, keeps an 18-digit number only as a float: its digits are gone
+    assert (report["matched"], report["not_found"], report["damaged_ids"]) == (0, 1, 1)
+
+
+# --------------------------------------------------------------------------- refusals
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".jsonl"])
+def test_a_feed_with_masked_ids_is_refused_and_nothing_changes(
+    run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path, suffix: str
+) -> None:
+    members = people(2)
+    enroll(run, roster_id, tmp_path, members)
+    everyone_green(run, tmp_path, members)
+    before = show(run, roster_id)
+    runs = run_count(db_path, key_path)
+    headers = ["姓名", "证件号码", "采样时间", "检测结果"]
+    rows = [
+        [name, masked, "2022-12-05 07:00", "阴性"]
+        for (name, number), masked in zip(
+            members,
+            [members[0][1][:6] + "*" * 8 + members[0][1][14:], "*" * 14 + "0979"],
+            strict=True,
+        )
+    ]
+    path = tmp_path / f"masked{suffix}"
+    if suffix == ".xlsx":
+        write_xlsx(path, [headers, *rows])
+    elif suffix == ".csv":
+        path.write_text("\n".join(",".join(r) for r in [headers, *rows]) + "\n", encoding="utf-8")
+    else:
+        path.write_text(
+            "".join(
+                json.dumps(dict(zip(headers, r, strict=True)), ensure_ascii=False) + "\n"
+                for r in rows
+            ),
+            encoding="utf-8",
+        )
+    result = refresh(run, path)
+    assert result.exit_code == 1, result.output
+    assert "masked ID numbers (2 rows" in result.stderr
+    assert "cannot be matched" in result.stderr and "nothing was changed" in result.stderr
+    for number in (n for _, n in members):
+        assert number not in result.stderr
+    assert run_count(db_path, key_path) == runs
+    assert show(run, roster_id) == before
+
+
+@pytest.mark.parametrize("how", ["extension", "magic bytes"])
+def test_an_xls_workbook_is_refused_with_a_way_out(
+    run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path, how: str
+) -> None:
+    enroll(run, roster_id, tmp_path, people(1))
+    content = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+    path = tmp_path / ("result.xls" if how == "extension" else "result.csv")
+    path.write_bytes(content)
+    result = refresh(run, path)
+    assert result.exit_code == 1
+    assert "Excel 97-2003 workbook (.xls)" in result.stderr
+    assert "save it as .xlsx or CSV UTF-8" in result.stderr
+    assert "NUL" not in result.stderr
+    assert run_count(db_path, key_path) == 0
+
+
+def test_an_xls_message_in_chinese(run: Run, roster_id: str, tmp_path: Path) -> None:
+    path = tmp_path / "结果.xls"
+    path.write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 60)
+    result = run("--lang", "zh", "refresh", "--feed", str(path))
+    assert result.exit_code == 1
+    assert "另存为 .xlsx 或 CSV UTF-8" in result.stderr
+
+
+# --------------------------------------------------------------------------- --column
+
+
+def test_column_overrides_recognition(run: Run, roster_id: str, tmp_path: Path) -> None:
+    ((name, number),) = members = people(1)
+    enroll(run, roster_id, tmp_path, members)
+    sheet = write_xlsx(
+        tmp_path / "odd.xlsx",
+        [
+            ["姓名", "受检人号码", "检测时间", "采样时间", "检测结果"],
+            [name, number, "2022-12-05 07:00", "2022-12-01 07:00", "阴性"],
+        ],
+    )
+    # without --column the ID column is not found
+    plain = refresh(run, sheet)
+    assert plain.exit_code == 1 and "no id_number" in plain.stderr
+    result = refresh(
+        run,
+        sheet,
+        AS_OF,
+        "--column",
+        "id_number=受检人号码",
+        "--column",
+        "nat_sampled_at=检测时间",
+        "--format",
+        "json",
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["matched"] == 1
+    (record,) = show(run, roster_id)
+    assert record["nat_sampled_at"] == "2022-12-05T07:00:00+08:00"
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [
+        ("id_number=身份证", ["'身份证'", "--column id_number=身份证"]),
+        ("id_number", ["not FIELD=HEADER"]),
+        ("colour=健康码", ["unknown field 'colour'"]),
+    ],
+)
+def test_column_misuse_gets_one_sentence(
+    run: Run,
+    roster_id: str,
+    tmp_path: Path,
+    db_path: Path,
+    key_path: Path,
+    value: str,
+    words: list[str],
+) -> None:
+    ((name, number),) = members = people(1)
+    enroll(run, roster_id, tmp_path, members)
+    sheet = write_xlsx(
+        tmp_path / "r.xlsx", [NAT_HEADERS, [1, name, number, "2022-12-05 07:00", "阴性", LAB]]
+    )
+    result = refresh(run, sheet, AS_OF, "--column", value)
+    assert result.exit_code == 1, result.output
+    for word in words:
+        assert word in result.stderr
+    assert "Traceback" not in result.stderr
+    assert run_count(db_path, key_path) == 0
+
+
+def test_column_on_a_json_feed_is_refused(run: Run, roster_id: str, tmp_path: Path) -> None:
+    ((name, number),) = members = people(1)
+    enroll(run, roster_id, tmp_path, members)
+    path = write_feed(tmp_path / "f.jsonl", [green_row(name, number)])
+    result = refresh(run, path, AS_OF, "--column", "id_number=证件号码")
+    assert result.exit_code == 1
+    assert "--column applies to CSV and .xlsx feeds" in result.stderr
+
+
+def test_a_csv_feed_with_a_title_row_numbers_rows_as_the_file_does(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    ((name, number),) = members = people(1)
+    enroll(run, roster_id, tmp_path, members)
+    path = tmp_path / "titled.csv"
+    path.write_text(
+        f"{TITLE},,,\n姓名,证件号码,采样时间,检测结果\n路人,{new_id()},2022-12-05 07:00,阴性\n"
+        f"{name},{number},2022-12-05 07:00,蓝色\n",
+        encoding="utf-8",
+    )
+    result = refresh(run, path)
+    assert result.exit_code == 0, result.output
+    assert "Feed: 2 rows" in result.stdout
+    assert "feed row 4" in result.stdout and "nat_result cannot be read" in result.stdout
+
+
+def test_schedule_print_cron_carries_column(run: Run, roster_id: str, tmp_path: Path) -> None:
+    sheet = tmp_path / "r.xlsx"
+    result = run(
+        "schedule", "--feed", str(sheet), "--print-cron", "--column", "id_number=受检人号码"
+    )
+    assert result.exit_code == 0, result.output
+    assert "--column" in result.stdout and "id_number=受检人号码" in result.stdout
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".json"])
+def test_a_nat_only_feed_without_any_member_blanks_only_what_it_carries(
+    run: Run, roster_id: str, tmp_path: Path, suffix: str
+) -> None:
+    members = people(2)
+    enroll(run, roster_id, tmp_path, members)
+    everyone_green(run, tmp_path, members)
+    strangers = [
+        {"name": "路人", "id_number": new_id("440305"), "nat_sampled_at": "2022-12-05 07:00"},
+        {"name": "行人", "id_number": new_id("440305"), "nat_sampled_at": "2022-12-05 07:00"},
+    ]
+    for row in strangers:
+        row["nat_result"] = "阴性"
+    path = write_feed(
+        tmp_path / f"nat{suffix}",
+        strangers,
+        zh=True,
+        headers=("name", "id_number", "nat_sampled_at", "nat_result"),
+    )
+    result = refresh(run, path)
+    assert result.exit_code == 0, result.output
+    assert f"no column for {NAT_ONLY_MISSING}" in result.stdout
+    for record in show(run, roster_id):
+        assert health(record) == {
+            "health_code": "green",
+            "nat_sampled_at": None,
+            "nat_result": None,
+            "nat_days": None,
+            **BOOSTER,
+            "flags": ["not_found"],
+        }

@@ -1,0 +1,97 @@
+"""``.xlsx`` feeds, as providers deliver batch-query results: the first sheet, streamed in
+openpyxl's read-only mode, the header below any title rows, several rows per person."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from tuanti_cli.columns import HEADER_SEARCH_ROWS
+from tuanti_cli.errors import InputError
+from tuanti_cli.feed.common import (
+    CHUNK_BYTES,
+    FEED,
+    FeedScan,
+    carried_fields,
+    cell_damage,
+    replaces,
+    sampling_rank,
+)
+from tuanti_cli.textfile import open_input
+from tuanti_cli.validate import normalise_id
+from tuanti_cli.workbook import first_sheet_rows_of_file
+
+
+def scan_xlsx(
+    path: Path, members: set[str], overrides: Mapping[str, str] | None = None
+) -> FeedScan:
+    """Scan the first sheet of an ``.xlsx`` feed; members' rows are kept as raw cell values
+    (text, numbers, dates), everyone else's are dropped once their ID is read."""
+    result = FeedScan(encoding="xlsx", sha256=_file_sha256(path))
+    with first_sheet_rows_of_file(path, str(path)) as rows:
+        head = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
+        if not any(_filled(row) for row in head):
+            raise InputError("feed.empty", path=path)
+        try:
+            header, columns = FEED.locate(head, overrides, str(path))
+        except InputError as exc:
+            if exc.key in ("input.columns", "input.empty"):
+                raise InputError("feed.no_id_column", path=path) from None
+            raise
+        result.carried = carried_fields(columns)
+        result.saw_id = True
+        id_column = columns["id_number"]
+        wanted = tuple(columns.items())
+        sampled = columns.get("nat_sampled_at")
+        latest = result.latest
+        for number, row in enumerate(itertools.chain(head[header + 1 :], rows), header + 2):
+            value = row[id_column] if id_column < len(row) else None
+            if value is None and not _filled(row):
+                continue  # an empty row (sheets often end with some)
+            result.rows += 1
+            key = _member_key(value, members)
+            if key is None:
+                damage = cell_damage(value)
+                if damage == "damaged":
+                    result.damaged_ids += 1
+                elif damage == "masked":
+                    result.masked_ids += 1
+                continue
+            kept = latest.get(key)
+            if kept is not None and sampled is not None:
+                later = row[sampled] if sampled < len(row) else None
+                if not replaces(sampling_rank(later), sampling_rank(kept[1].get("nat_sampled_at"))):
+                    continue
+            latest[key] = (number, {f: row[i] if i < len(row) else None for f, i in wanted})
+    return result
+
+
+def _filled(row: tuple[Any, ...]) -> bool:
+    return any(cell is not None and cell != "" for cell in row)
+
+
+def _member_key(value: Any, members: set[str]) -> str | None:
+    """The member an ID cell names: text, or an integer cell holding exactly a member's
+    ID (a program wrote it; Excel cannot keep 18 digits, see ``cell_damage``)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text in members:
+            return text
+        text = normalise_id(text)
+        return text if text in members else None
+    if isinstance(value, int) and not isinstance(value, bool):
+        text = str(value)
+        return text if text in members else None
+    return None
+
+
+def _file_sha256(path: Path) -> str:
+    """The workbook's fingerprint: the SHA-256 of its bytes."""
+    digest = hashlib.sha256()
+    with open_input(path) as stream:
+        while block := stream.read(CHUNK_BYTES):
+            digest.update(block)
+    return digest.hexdigest()
