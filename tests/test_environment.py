@@ -77,7 +77,13 @@ def test_store_from_a_newer_tuanti_is_refused_and_left_alone(
     assert "Traceback" not in result.output
     assert digest(db_path) == before
     (names,) = sql(db_path, key_path, "SELECT name FROM migrations ORDER BY name")
-    assert [n for (n,) in names] == ["0001_initial", "0003_admins", "0099_from_the_future"]
+    assert [n for (n,) in names] == [
+        "0001_initial",
+        "0003_admins",
+        "0004_departments_and_change_points",
+        "0005_history_by_member_and_time",
+        "0099_from_the_future",
+    ]
 
 
 def test_newer_store_in_chinese(run: Run, store_ready: None, db_path: Path, key_path: Path) -> None:

@@ -28,13 +28,19 @@ def test_pager_only_for_a_terminal_and_a_tall_table(
     assert paged.read_text(encoding="utf-8").count("line") == 50
 
 
-def test_progress_bar_only_for_a_terminal_and_a_big_file(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_progress_bar_only_for_a_terminal_and_a_big_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    big, small = tmp_path / "big.csv", tmp_path / "small.csv"
+    big.write_bytes(b"x" * enroll.PROGRESS_MIN_BYTES)
+    small.write_bytes(b"x" * 100)
     monkeypatch.setattr(sys.stderr, "isatty", lambda: False)
-    with enroll._progress(100_000) as progress:
+    with enroll._progress(str(big)) as progress:
         assert progress is None
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
-    with enroll._progress(10) as progress:
-        assert progress is None
-    with enroll._progress(100_000) as progress:
+    for quiet in (str(small), "-", str(tmp_path / "missing.csv")):
+        with enroll._progress(quiet) as progress:
+            assert progress is None
+    with enroll._progress(str(big)) as progress:
         assert callable(progress)
         progress(50_000)

@@ -115,9 +115,17 @@ METADATA = frozenset(
 class Recognizer:
     """Finds the column of each field among a file's headers."""
 
-    def __init__(self, rules: Mapping[str, FieldRule], required: Sequence[str]) -> None:
+    def __init__(
+        self,
+        rules: Mapping[str, FieldRule],
+        required: Sequence[str],
+        any_of: Sequence[str] = (),
+    ) -> None:
         self.rules = dict(rules)
         self.required = tuple(required)
+        self.any_of = tuple(any_of)
+        """At least one of these must be found too (a withdrawal list names people by ID
+        number, by member number, or by both)."""
 
     def fields(self) -> tuple[str, ...]:
         """The fields this recognizer knows, in their order."""
@@ -177,8 +185,11 @@ class Recognizer:
         return chosen
 
     def missing(self, columns: Mapping[str, int]) -> list[str]:
-        """The required fields ``columns`` lacks."""
-        return [f for f in self.required if f not in columns]
+        """The required fields ``columns`` lacks (``any_of`` counts as one)."""
+        missing = [f for f in self.required if f not in columns]
+        if self.any_of and not any(f in columns for f in self.any_of):
+            missing.extend(self.any_of)
+        return missing
 
     def locate(
         self,

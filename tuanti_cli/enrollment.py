@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import operator
 from collections.abc import Callable, Iterable
@@ -20,6 +21,7 @@ from tuanti_cli.store import BackgroundWriter, Store
 from tuanti_cli.validate import (
     clean_cell,
     require_consent,
+    validate_department,
     validate_id,
     validate_name,
     validate_phone,
@@ -27,6 +29,7 @@ from tuanti_cli.validate import (
 
 REPORTED_VALUE_MAX = 64
 CHUNK_ROWS = 20_000
+IMPORT_CACHE_KIB = 64 << 10
 
 Progress = Callable[[int], None]
 
@@ -49,6 +52,7 @@ class Candidate(NamedTuple):
     id_number: str
     phone: str
     code: str | None
+    department: str | None = None
 
 
 @dataclass
@@ -132,12 +136,21 @@ class CodeChecker:
         return None
 
 
+class Layout:
+    """Where the optional fields stand in a file's records (the required four come first)."""
+
+    def __init__(self, fields: tuple[str, ...]) -> None:
+        self.code = fields.index("code") if "code" in fields else None
+        self.department = fields.index("department") if "department" in fields else None
+
+
 def validate_record(
     record: Record,
     today: dt.date,
     code_checker: CodeChecker,
     from_spreadsheet: bool,
     consent_answers: frozenset[str] | None = None,
+    layout: Layout | None = None,
 ) -> Candidate | Reject:
     """Check one record with the §4 rules."""
     fields = record.fields
@@ -147,6 +160,7 @@ def validate_record(
     if isinstance(raw_id, float) or (from_spreadsheet and isinstance(raw_id, int)):
         # A number cell: a spreadsheet kept 15 significant digits of it.
         return _reject(record.row, "id_number", t("id.excel"), raw_id)
+    layout = layout or _DEFAULT_LAYOUT
     # The ID first: a spreadsheet's damage to it is what the admin must hear about.
     current = raw_id
     try:
@@ -157,14 +171,21 @@ def validate_record(
         phone = validate_phone(_cell(raw_phone))
         current = consent
         require_consent(consent, consent_answers)
+        department = None
+        if layout.department is not None:
+            current = fields[layout.department]
+            department = validate_department(_cell(current))
     except FieldError as exc:
         return _reject(record.row, exc.field, str(exc), current)
-    code = _cell(fields[4]) or None if len(fields) > 4 else None
+    code = _cell(fields[layout.code]) or None if layout.code is not None else None
     if code is not None:
         problem = code_checker.problem(code)
         if problem is not None:
             return _reject(record.row, "code", problem, code)
-    return Candidate(record.row, name, id_number, phone, code)
+    return Candidate(record.row, name, id_number, phone, code, department)
+
+
+_DEFAULT_LAYOUT = Layout(("name", "id_number", "phone", "consent", "code"))
 
 
 def _cell(value: Any) -> str:
@@ -173,7 +194,8 @@ def _cell(value: Any) -> str:
 
 
 class Validator:
-    """Validates records chunk by chunk; a person repeated in the file is kept once."""
+    """Validates records chunk by chunk; a person repeated within a chunk is kept once
+    (repeats across chunks are found by the :class:`Enroller`)."""
 
     def __init__(
         self,
@@ -181,40 +203,59 @@ class Validator:
         code_checker: CodeChecker,
         from_spreadsheet: bool,
         consent_answers: frozenset[str] | None = None,
+        layout: Layout | None = None,
     ) -> None:
         self._today, self._codes, self._spreadsheet = today, code_checker, from_spreadsheet
-        self._answers = consent_answers
-        self._first_row: dict[str, int] = {}
+        self._answers, self._layout = consent_answers, layout
 
     def run(self, records: Iterable[Record]) -> tuple[list[Candidate], list[Reject]]:
         """Valid, first-seen people, and the rejected rows (later repeats included)."""
         candidates: list[Candidate] = []
         rejects: list[Reject] = []
-        first_row = self._first_row
+        first_row: dict[str, int] = {}
         for record in records:
             result = validate_record(
-                record, self._today, self._codes, self._spreadsheet, self._answers
+                record, self._today, self._codes, self._spreadsheet, self._answers, self._layout
             )
             if isinstance(result, Reject):
                 rejects.append(result)
             elif result.id_number in first_row:
-                reason = t("row.duplicate", row=first_row[result.id_number])
-                rejects.append(_reject(result.row, "id_number", reason, result.id_number))
+                rejects.append(duplicate(result, first_row[result.id_number]))
             else:
                 first_row[result.id_number] = result.row
                 candidates.append(result)
         return candidates, rejects
 
 
+def duplicate(candidate: Candidate, first: int) -> Reject:
+    """The reject for a person already met at row ``first`` of the same file."""
+    return _reject(candidate.row, "id_number", t("row.duplicate", row=first), candidate.id_number)
+
+
 _INSERT_FROM_JSON = (
     "INSERT INTO member (roster_id, member_no, name, id_number, phone, enrolled_at,"
-    " updated_at, consent_at, consent_code, consent_channel)"
-    " SELECT ?1, value->>0, value->>1, value->>2, value->>3, ?2, ?2, ?2, value->>4, ?3"
-    " FROM json_each(?4)"
+    " updated_at, consent_at, consent_code, consent_channel, department)"
+    " SELECT ?1, value->>0, value->>1, value->>2, value->>3, ?2, ?2, ?2, value->>4, ?3,"
+    " value->>5 FROM json_each(?4)"
 )
 _UPDATE = (
-    "UPDATE member SET name = ?, phone = ?, updated_at = ?, consent_at = ?,"
+    "UPDATE member SET name = ?, phone = ?, department = ?, updated_at = ?, consent_at = ?,"
     " consent_code = ?, consent_channel = ? WHERE id = ?"
+)
+# Who in a chunk is already in the roster, and who was already met earlier in this file:
+# both asked of SQLite (the roster's unique index; a temporary table in memory), so that
+# memory does not grow with the roster or the file. CROSS JOIN keeps the chunk the outer
+# loop: otherwise SQLite may walk the whole roster for every chunk.
+_KNOWN = (
+    "SELECT m.id_number, m.id, m.name, m.phone, m.department FROM json_each(?2) j"
+    " CROSS JOIN member m ON m.roster_id = ?1 AND m.id_number = j.value"
+)
+_SEEN = (
+    "SELECT s.id_number, s.row FROM json_each(?1) j"
+    " CROSS JOIN temp.import_seen s ON s.id_number = j.value"
+)
+_REMEMBER = (
+    "INSERT INTO temp.import_seen (id_number, row) SELECT value->>0, value->>1 FROM json_each(?1)"
 )
 
 
@@ -222,39 +263,68 @@ class Enroller:
     """Adds and updates members of one roster inside the caller's transaction.
 
     The SQL runs on a :class:`BackgroundWriter`, so SQLite's own work (B-trees, encryption)
-    overlaps the validation of the next chunk.
+    overlaps the validation of the next chunk. ``departments``: the file has a department
+    column, so a member's department is set from it (else it is left as it was).
     """
 
     def __init__(
-        self, conn: Any, roster: Roster, channel: str, now: dt.datetime, report: ImportReport
+        self,
+        conn: Any,
+        roster: Roster,
+        channel: str,
+        now: dt.datetime,
+        report: ImportReport,
+        departments: bool = False,
     ) -> None:
-        self._conn, self._roster, self._channel, self._report = conn, roster, channel, report
+        self._roster, self._channel, self._report = roster, channel, report
+        self._departments = departments
         self._stamp = clock.iso(now)
-        self._existing = {
-            id_number: (member_id, name, phone)
-            for member_id, id_number, name, phone in conn.execute(
-                "SELECT id, id_number, name, phone FROM member WHERE roster_id = ?",
-                (roster.roster_id,),
-            )
-        }
         (self._next_seq,) = conn.execute(
             "SELECT next_member_seq FROM roster WHERE roster_id = ?", (roster.roster_id,)
         ).fetchone()
+        # A big roster's (roster, ID number) index takes random inserts and look-ups: with
+        # SQLite's default 2 MB cache every one would decrypt and re-encrypt pages.
+        conn.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
+        conn.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS import_seen"
+            " (id_number TEXT PRIMARY KEY, row INTEGER NOT NULL) WITHOUT ROWID"
+        )
+        conn.execute("DELETE FROM temp.import_seen")
         self._writer = BackgroundWriter(conn)
 
-    def add(self, candidates: Iterable[Candidate]) -> None:
-        """Queue the inserts and updates for ``candidates``."""
+    def add(self, candidates: list[Candidate]) -> list[Reject]:
+        """Queue the inserts and updates for ``candidates``; returns the rejects for people
+        met earlier in the same file."""
+        if not candidates:
+            return []
+        ids = json.dumps([c.id_number for c in candidates])
+        seen = dict(self._writer.query(_SEEN, (ids,)))
+        known = {
+            row[0]: row[1:] for row in self._writer.query(_KNOWN, (self._roster.roster_id, ids))
+        }
+        rejects, fresh = [], []
+        for c in candidates:
+            if c.id_number in seen:
+                rejects.append(duplicate(c, seen[c.id_number]))
+            else:
+                fresh.append(c)
+        self._writer.submit(_REMEMBER, (json.dumps([(c.id_number, c.row) for c in fresh]),))
         inserts, updates = [], []
         stamp, channel, report = self._stamp, self._channel, self._report
-        for c in candidates:
-            known = self._existing.get(c.id_number)
-            if known is None:
+        for c in fresh:
+            found = known.get(c.id_number)
+            if found is None:
                 member_no = f"M{self._next_seq:04d}"
                 self._next_seq += 1
-                inserts.append((member_no, c.name, c.id_number, c.phone, c.code))
-                self._existing[c.id_number] = (0, c.name, c.phone)
-            elif (known[1], known[2]) != (c.name, c.phone):
-                updates.append((c.name, c.phone, stamp, stamp, c.code, channel, known[0]))
+                inserts.append((member_no, c.name, c.id_number, c.phone, c.code, c.department))
+                continue
+            member_id, name, phone, department = found
+            # Without a department column the member's department is left as it was.
+            department_now = c.department if self._departments else department
+            if (name, phone, department) != (c.name, c.phone, department_now):
+                updates.append(
+                    (c.name, c.phone, department_now, stamp, stamp, c.code, channel, member_id)
+                )
             else:
                 report.unchanged += 1
         if inserts:
@@ -268,6 +338,7 @@ class Enroller:
             self._writer.submit_many(_UPDATE, updates)
         report.added += len(inserts)
         report.updated += len(updates)
+        return rejects
 
     def finish(self) -> None:
         """Wait for every queued statement and record the next member number."""
@@ -275,6 +346,7 @@ class Enroller:
             "UPDATE roster SET next_member_seq = ? WHERE roster_id = ?",
             (self._next_seq, self._roster.roster_id),
         )
+        self._writer.submit("DELETE FROM temp.import_seen", ())
         self._writer.close()
 
 
@@ -288,31 +360,33 @@ def import_parsed(
     progress: Progress | None = None,
     consent_answers: frozenset[str] | None = None,
 ) -> ImportReport:
-    """Validate and import ``parsed`` as one transaction.
+    """Validate and import ``parsed`` as one transaction, chunk by chunk as it is read.
 
     A dry run, or a strict import with rejected rows, is rolled back whole; only its audit
     entry is kept. ``consent_answers`` (``--consent-answer``) are the only answers that
-    then mean yes.
+    then mean yes. ``progress`` is told how many rows have been read.
     """
-    report = ImportReport(
-        rows=len(parsed.records), encoding=parsed.encoding, columns=parsed.columns
-    )
+    report = ImportReport(encoding=parsed.encoding, columns=parsed.columns)
     today = clock.local_date(now)
     checker = CodeChecker(store, roster, today)
-    validator = Validator(today, checker, parsed.encoding == "xlsx", consent_answers)
-    records = parsed.records
+    layout = Layout(parsed.layout)
+    validator = Validator(today, checker, parsed.encoding == "xlsx", consent_answers, layout)
     with store.transaction() as conn:
         conn.execute("SAVEPOINT import")
-        enroller = Enroller(conn, roster, "import", now, report)
+        enroller = Enroller(
+            conn, roster, "import", now, report, departments=layout.department is not None
+        )
         try:
-            for start in range(0, len(records), CHUNK_ROWS):
-                candidates, rejects = validator.run(records[start : start + CHUNK_ROWS])
+            while chunk := list(itertools.islice(parsed.records, CHUNK_ROWS)):
+                report.rows += len(chunk)
+                candidates, rejects = validator.run(chunk)
                 report.rejects.extend(rejects)
-                enroller.add(candidates)
+                report.rejects.extend(enroller.add(candidates))
                 if progress is not None:
-                    progress(min(start + CHUNK_ROWS, len(records)))
+                    progress(report.rows)
         finally:
             enroller.finish()
+        report.rejects.sort(key=operator.attrgetter("row"))
         report.aborted = strict and bool(report.rejects)
         if dry_run or report.aborted:
             conn.execute("ROLLBACK TO import")
@@ -333,19 +407,33 @@ def _counts(report: ImportReport) -> dict[str, int | str | bool]:
 
 
 def add_one(
-    store: Store, roster: Roster, name: str, id_number: str, phone: str, now: dt.datetime
+    store: Store,
+    roster: Roster,
+    name: str,
+    id_number: str,
+    phone: str,
+    now: dt.datetime,
+    department: str | None = None,
 ) -> tuple[str, str]:
     """Enroll one person typed at the terminal (consent already given).
 
-    Returns (member number, ``added`` | ``updated`` | ``unchanged``).
+    ``department`` ``None`` leaves a known member's department as it was. Returns (member
+    number, ``added`` | ``updated`` | ``unchanged``).
     """
     today = clock.local_date(now)
     candidate = Candidate(
-        0, validate_name(name), validate_id(id_number, today), validate_phone(phone), None
+        0,
+        validate_name(name),
+        validate_id(id_number, today),
+        validate_phone(phone),
+        None,
+        validate_department(department) if department is not None else None,
     )
     report = ImportReport(rows=1)
     with store.transaction() as conn:
-        enroller = Enroller(conn, roster, "terminal", now, report)
+        enroller = Enroller(
+            conn, roster, "terminal", now, report, departments=department is not None
+        )
         try:
             enroller.add([candidate])
         finally:
@@ -375,8 +463,44 @@ def withdraw(store: Store, roster: Roster, member_no: str, now: dt.datetime) -> 
     number = member_no.strip().upper()
     with store.transaction() as conn:
         erased = member_id(store, roster, number)
-        # History has no foreign key to member (see migration 0002): erase it by hand.
-        conn.execute("DELETE FROM health_history WHERE member_id = ?", (erased,))
-        conn.execute("DELETE FROM member WHERE id = ?", (erased,))
-        audit.record(conn, "member.withdraw", roster.roster_id, {"member_no": number}, now=now)
-    store.checkpoint()
+        prepare_erasure(conn)
+        mark_for_erasure(conn, [(erased, number)])
+        erase_prepared(conn, roster.roster_id, now)
+    store.checkpoint()  # no copy of the erased pages stays in the WAL
+
+
+ERASURE_TABLE = "temp.erasure"
+"""The members one withdrawal erases: internal ids and member numbers only, in memory
+(``temp_store = MEMORY``)."""
+
+
+def prepare_erasure(conn: Any) -> None:
+    """Start (or clear) the list of members to erase, inside the caller's transaction."""
+    conn.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS erasure (id INTEGER PRIMARY KEY, member_no TEXT NOT NULL)"
+    )
+    conn.execute(f"DELETE FROM {ERASURE_TABLE}")
+
+
+def mark_for_erasure(conn: Any, members: Iterable[tuple[int, str]]) -> None:
+    """Add (internal id, member number) pairs to the list; a member marked twice stays once."""
+    conn.executemany(
+        f"INSERT OR IGNORE INTO {ERASURE_TABLE} (id, member_no) VALUES (?, ?)", members
+    )
+
+
+def erase_prepared(conn: Any, roster_id: str, now: dt.datetime, bulk: bool = False) -> int:
+    """Erase every member on the list, single or bulk alike: their health history (which has
+    no foreign key to member, see migration 0002), their health state (by cascade) and
+    their member row. Each gets an audit entry with the member number only. The caller
+    commits, then checkpoints the WAL. Returns how many were erased."""
+    numbers = [n for (n,) in conn.execute(f"SELECT member_no FROM {ERASURE_TABLE} ORDER BY id")]
+    conn.execute(f"DELETE FROM health_history WHERE member_id IN (SELECT id FROM {ERASURE_TABLE})")
+    conn.execute(f"DELETE FROM member WHERE id IN (SELECT id FROM {ERASURE_TABLE})")
+    conn.execute(f"DELETE FROM {ERASURE_TABLE}")
+    for number in numbers:
+        detail: dict[str, int | str | bool] = {"member_no": number}
+        if bulk:
+            detail["list"] = True
+        audit.record(conn, "member.withdraw", roster_id, detail, now=now)
+    return len(numbers)

@@ -5,13 +5,16 @@ Only the known fields are kept; unknown columns are dropped on reading (minimum 
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
 import operator
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from pathlib import Path
+from typing import IO, Any, NamedTuple
 
 from tuanti_cli.columns import (
     FORMATS_BY_EXTENSION,
@@ -26,10 +29,10 @@ from tuanti_cli.columns import (
     format_by_extension,
 )
 from tuanti_cli.errors import InputError
-from tuanti_cli.textfile import decode
+from tuanti_cli.textfile import STDIN, codec, open_input, read_bytes, undecodable
 
 REQUIRED = ("name", "id_number", "phone", "consent")
-FIELD_ORDER = ("name", "id_number", "phone", "consent", "code")
+FIELD_ORDER = ("name", "id_number", "phone", "consent", "code", "department")
 RULES: dict[str, FieldRule] = {
     "name": NAME_RULE,
     "id_number": ID_NUMBER_RULE,
@@ -54,6 +57,35 @@ RULES: dict[str, FieldRule] = {
         never=("健康码", "风险", "到过", "接触", "症状", "疫苗", "核酸", "体温"),
     ),
     "code": FieldRule(aliases("code", "登记码"), words=(("登记码", 60),)),
+    # 部门 in an office, 班级 in a school, 所在企业 in an industry roster (行业簿).
+    "department": FieldRule(
+        aliases(
+            "department",
+            "dept",
+            "class",
+            "team",
+            "unit",
+            "部门",
+            "所在部门",
+            "班级",
+            "科室",
+            "班组",
+            "所在企业",
+            "所在单位",
+            "企业名称",
+            "单位名称",
+        ),
+        words=(
+            ("部门", 60),
+            ("科室", 60),
+            ("班级", 60),
+            ("班组", 60),
+            ("所在企业", 60),
+            ("所在单位", 60),
+            ("企业名称", 60),
+        ),
+        never=("地址", "电话", "联系", "负责人", "领导"),
+    ),
 }
 RECOGNIZER = Recognizer(RULES, REQUIRED)
 MAX_ROW_CHARS = 1 << 20
@@ -67,11 +99,11 @@ csv.field_size_limit(16 * 1024 * 1024)
 
 
 class Record(NamedTuple):
-    """One input row: its number as the user sees it, and its values in ``FIELD_ORDER``.
+    """One input row: its number as the user sees it, and its values in the file's layout
+    (:attr:`Parsed.layout`: the fields of ``FIELD_ORDER`` the file has, in that order).
 
     ``fields`` is ``None`` when the row cannot be read as a record; ``problem`` then names
-    why (a message key), else it is not an object with fields (a JSON array item). It has
-    four values when the file has no ``code`` column.
+    why (a message key), else it is not an object with fields (a JSON array item).
     """
 
     row: int
@@ -81,25 +113,48 @@ class Record(NamedTuple):
 
 @dataclass
 class Parsed:
-    """The records of one file, the encoding used to read it, and which header became
-    which field (verbatim, for the report)."""
+    """A file being read: its records (streamed, to be consumed once), the encoding used,
+    which fields each record holds, and which header became which field (verbatim)."""
 
-    records: list[Record]
+    records: Iterator[Record]
     encoding: str
-    has_code_column: bool
+    layout: tuple[str, ...]
     columns: dict[str, str] = field(default_factory=dict)
 
 
-def detect_format(data: bytes, source: str) -> str:
+def detect_format(start: bytes, source: str) -> str:
     """By extension, else by content (a zip file is a workbook)."""
     by_name = format_by_extension(source, _EXTENSIONS)
     if by_name is not None:
         return by_name
-    if data.startswith(_XLSX_MAGIC):
+    if start.startswith(_XLSX_MAGIC):
         return "xlsx"
-    if data.startswith(_XLS_MAGIC):
+    if start.startswith(_XLS_MAGIC):
         return "xls"
-    return format_by_content(data[:4096])
+    return format_by_content(start[:4096])
+
+
+@contextmanager
+def open_records(
+    source: str,
+    input_format: str,
+    encoding: str,
+    overrides: Mapping[str, str] | None = None,
+    recognizer: Recognizer | None = None,
+) -> Iterator[Parsed]:
+    """Open ``source`` (a path, or ``-`` for standard input) and read it as
+    ``input_format`` (``auto`` detects it); ``overrides`` are ``--column`` choices.
+
+    The records stream: memory does not grow with the file (a JSON array, and standard
+    input, are read whole). Errors found on the way (a CSV quote left open, bytes that are
+    not the encoding) are raised while the records are consumed.
+    """
+    if source == STDIN:
+        stream: IO[bytes] = io.BytesIO(read_bytes(source))
+    else:
+        stream = open_input(Path(source))
+    with stream:
+        yield parse_stream(stream, source, input_format, encoding, overrides, recognizer)
 
 
 def parse(
@@ -109,21 +164,74 @@ def parse(
     encoding: str,
     overrides: Mapping[str, str] | None = None,
 ) -> Parsed:
-    """Read ``data`` as ``input_format`` (``auto`` detects it); ``overrides`` are
-    ``--column`` choices (field → header)."""
-    fmt = detect_format(data, source) if input_format == "auto" else input_format
-    if fmt == "xls" or data.startswith(_XLS_MAGIC):
+    """Read ``data`` (a whole file in memory) like :func:`open_records`."""
+    return parse_stream(io.BytesIO(data), source, input_format, encoding, overrides)
+
+
+def parse_stream(
+    stream: IO[bytes],
+    source: str,
+    input_format: str,
+    encoding: str,
+    overrides: Mapping[str, str] | None = None,
+    recognizer: Recognizer | None = None,
+) -> Parsed:
+    """Read a seekable binary ``stream`` (see :func:`open_records`). ``recognizer`` names
+    the fields to read (default: enrollment's); records hold them in its field order."""
+    recognizer = recognizer or RECOGNIZER
+    start = stream.read(4096)
+    stream.seek(0)
+    fmt = detect_format(start, source) if input_format == "auto" else input_format
+    if fmt == "xls" or start.startswith(_XLS_MAGIC):
         raise InputError("input.xls", path=source)
     if fmt == "xlsx":
-        return _parse_xlsx(data, source, overrides)
-    if not data.strip():
+        return _parse_xlsx(stream, source, overrides, recognizer)
+    if not start.strip():
         raise InputError("input.empty", path=source)
-    text, used = decode(data, encoding, source)
+    used = _detect_encoding(stream, encoding, source)
+    text = io.TextIOWrapper(stream, encoding=codec(used), newline="" if fmt == "csv" else "\n")
+    # Bytes that are not GB18030 either surface while reading: say what ``auto`` tried.
+    failed = undecodable(encoding, source)
     if fmt == "csv":
-        return _parse_csv(text, used, source, overrides)
+        return _parse_csv(text, used, source, overrides, failed, recognizer)
     if fmt == "json":
-        return _parse_json(text, used, source, overrides)
-    return _parse_jsonl(text, used, source, overrides)
+        return _parse_json(_read_text(text, failed), used, source, overrides, recognizer)
+    return _parse_jsonl(text, used, source, overrides, failed, recognizer)
+
+
+def _detect_encoding(stream: IO[bytes], encoding: str, source: str) -> str:
+    """Strict UTF-8 if the whole stream is UTF-8, else GB18030 (``auto``); NUL bytes refused.
+
+    One pass in large blocks (C speed, nothing kept); GB18030 errors surface while reading.
+    """
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    utf8 = encoding in ("auto", "utf-8")
+    while block := stream.read(1 << 20):
+        if b"\x00" in block:
+            raise InputError("input.binary", path=source)
+        if utf8:
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError:
+                utf8 = False
+    if utf8:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8 = False
+    stream.seek(0)
+    if encoding != "auto":
+        if encoding == "utf-8" and not utf8:
+            raise undecodable(encoding, source)
+        return encoding
+    return "utf-8" if utf8 else "gb18030"
+
+
+def _read_text(text: IO[str], failed: InputError) -> str:
+    try:
+        return text.read()
+    except UnicodeDecodeError:
+        raise failed from None
 
 
 Numbered = tuple[int, Sequence[Any]]
@@ -138,6 +246,7 @@ class _Table:
         rows: Iterator[Numbered],
         source: str,
         overrides: Mapping[str, str] | None,
+        recognizer: Recognizer,
     ) -> None:
         self._rows = rows
         head: list[Numbered] = []
@@ -147,15 +256,13 @@ class _Table:
                 break
         if not head:
             raise InputError("input.empty", path=source)
-        at, found = RECOGNIZER.locate((row for _, row in head), overrides, source)
+        at, found = recognizer.locate((row for _, row in head), overrides, source)
         header = head[at][1]
         self._after_header = head[at + 1 :]
-        self.indexes = [found[f] for f in FIELD_ORDER if f in found]
+        self.layout = tuple(f for f in recognizer.fields() if f in found)
+        self.indexes = [found[f] for f in self.layout]
         self.width = max(self.indexes) + 1
-        self.columns = {
-            f: str(header[found[f]]).strip().lstrip("\ufeff") for f in FIELD_ORDER if f in found
-        }
-        self.has_code = "code" in found
+        self.columns = {f: str(header[found[f]]).strip().lstrip("\ufeff") for f in self.layout}
 
     def rows(self) -> Iterator[Numbered]:
         """The rows after the header (the ones read ahead to find it included)."""
@@ -168,41 +275,65 @@ def _too_long(cells: Iterable[Any]) -> bool:
 
 
 def _parse_csv(
-    text: str, encoding: str, source: str, overrides: Mapping[str, str] | None
+    text: IO[str],
+    encoding: str,
+    source: str,
+    overrides: Mapping[str, str] | None,
+    failed: InputError,
+    recognizer: Recognizer,
 ) -> Parsed:
     # strict: an unterminated quote is an error, not one huge cell swallowing later rows.
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    try:
-        table = _Table(((reader.line_num, row) for row in reader), source, overrides)
+    reader = csv.reader(text, strict=True)
+
+    def numbered() -> Iterator[Numbered]:
+        try:
+            for row in reader:
+                yield reader.line_num, row
+        except csv.Error as exc:
+            raise InputError(
+                "input.csv", path=source, line=reader.line_num, reason=str(exc)
+            ) from None
+        except UnicodeDecodeError:
+            raise failed from None
+
+    table = _Table(numbered(), source, overrides, recognizer)
+
+    def records() -> Iterator[Record]:
         pick = operator.itemgetter(*table.indexes)
         width, first = table.width, table.indexes[0]
-        records = []
+        single = len(table.indexes) == 1
+        found = False
         for number, row in table.rows():
             if len(row) < width or not row[first]:
                 if not any(cell.strip() for cell in row):
                     continue
                 row = [*row, *[""] * (width - len(row))]
+            found = True
             if sum(map(len, row)) > MAX_ROW_CHARS:  # CSV cells are all text
-                records.append(Record(number, None, "row.too_long"))
+                yield Record(number, None, "row.too_long")
                 continue
-            records.append(Record(number, pick(row)))
-    except csv.Error as exc:
-        raise InputError("input.csv", path=source, line=reader.line_num, reason=str(exc)) from None
-    if not records:
-        raise InputError("input.empty", path=source)
-    return Parsed(records, encoding, table.has_code, table.columns)
+            yield Record(number, (pick(row),) if single else pick(row))
+        if not found:
+            raise InputError("input.empty", path=source)
+
+    return Parsed(records(), encoding, table.layout, table.columns)
 
 
 class _Objects:
     """JSON objects' keys recognised as headers, once per distinct set of keys."""
 
-    def __init__(self, source: str, overrides: Mapping[str, str] | None) -> None:
+    def __init__(
+        self, source: str, overrides: Mapping[str, str] | None, recognizer: Recognizer
+    ) -> None:
         self._source, self._overrides = source, dict(overrides or {})
+        self._recognizer = recognizer
+        self._order = recognizer.fields()
         self._known: dict[tuple[Any, ...], list[tuple[str, int]]] = {}
         self.columns: dict[str, str] = {}
         self.present: set[str] = set()
 
     def record(self, number: int, item: Any) -> Record:
+        """One JSON value as a record of the recognizer's fields (absent ones ``None``)."""
         if not isinstance(item, dict) or not item:
             return Record(number, None)
         if _too_long([*item, *item.values()]):
@@ -211,16 +342,16 @@ class _Objects:
         places = self._known.get(keys)
         if places is None:
             wanted = {f: h for f, h in self._overrides.items() if find_header(keys, h) is not None}
-            found = RECOGNIZER.columns(keys, wanted, self._source)
-            places = self._known[keys] = [(f, found[f]) for f in FIELD_ORDER if f in found]
+            found = self._recognizer.columns(keys, wanted, self._source)
+            places = self._known[keys] = [(f, found[f]) for f in self._order if f in found]
             for f, index in places:
                 self.columns.setdefault(f, str(keys[index]))
         values = list(item.values())
         by_field = {f: values[index] for f, index in places}
         self.present.update(f for f, v in by_field.items() if v is not None)
-        return Record(number, tuple(by_field.get(f) for f in FIELD_ORDER))
+        return Record(number, tuple(by_field.get(f) for f in self._order))
 
-    def parsed(self, records: list[Record], encoding: str) -> Parsed:
+    def checked(self, records: list[Record], encoding: str) -> Parsed:
         """JSON has no header row: the fields seen across all objects stand in for it."""
         for f, header in self._overrides.items():
             if f not in self.columns:
@@ -228,77 +359,103 @@ class _Objects:
                     "columns.override_missing", path=self._source, field=f, header=header
                 )
         if any(r.fields for r in records):
-            missing = [f for f in REQUIRED if f not in self.present]
-            if missing:
-                raise RECOGNIZER.missing_error({f: 0 for f in self.present}, self._source)
+            present = dict.fromkeys(self.present, 0)
+            if self._recognizer.missing(present):
+                raise self._recognizer.missing_error(present, self._source)
         elif not records:
             raise InputError("input.empty", path=self._source)
-        return Parsed(records, encoding, "code" in self.present, self.columns)
+        return Parsed(iter(records), encoding, self._order, self.columns)
 
 
-def _load_json(text: str, source: str, line: int | None = None) -> Any:
+def _load_json(text: str, source: str) -> Any:
     try:
         return json.loads(text)
     except RecursionError:
         raise InputError("input.json_deep", path=source) from None
     except json.JSONDecodeError as exc:
-        where = line if line is not None else exc.lineno
-        raise InputError("input.json", path=source, line=where, reason=exc.msg) from None
+        raise InputError("input.json", path=source, line=exc.lineno, reason=exc.msg) from None
 
 
 def _parse_json(
-    text: str, encoding: str, source: str, overrides: Mapping[str, str] | None
+    text: str,
+    encoding: str,
+    source: str,
+    overrides: Mapping[str, str] | None,
+    recognizer: Recognizer,
 ) -> Parsed:
     data = _load_json(text, source)
     if not isinstance(data, list):
         raise InputError("input.json_not_list", path=source)
-    objects = _Objects(source, overrides)
+    objects = _Objects(source, overrides, recognizer)
     records = [objects.record(i, item) for i, item in enumerate(data, start=1)]
-    return objects.parsed(records, encoding)
+    return objects.checked(records, encoding)
 
 
 def _parse_jsonl(
-    text: str, encoding: str, source: str, overrides: Mapping[str, str] | None
+    text: IO[str],
+    encoding: str,
+    source: str,
+    overrides: Mapping[str, str] | None,
+    failed: InputError,
+    recognizer: Recognizer,
 ) -> Parsed:
-    objects = _Objects(source, overrides)
+    # JSON Lines has no header either: which fields it holds is known only from its
+    # records, so they are read here (a JSONL file is read whole; CSV streams).
+    objects = _Objects(source, overrides, recognizer)
     records = []
-    # split("\n"), not splitlines(): that also breaks at U+2028, U+0085 and others, which
-    # JSON allows inside a string (a name), and would split one record into two
-    for number, line in enumerate(text.split("\n"), start=1):
-        if len(line) > MAX_ROW_CHARS:
-            records.append(Record(number, None, "row.too_long"))
-        elif line.strip():
-            try:
-                item = json.loads(line)
-            except (json.JSONDecodeError, RecursionError):
-                # One broken line is that line's problem (§4), not the whole file's.
-                records.append(Record(number, None, "row.not_json"))
-                continue
-            records.append(objects.record(number, item))
+    try:
+        # Lines end at "\n" only: U+2028, U+0085 and others may stand inside a JSON string
+        # (a name), and splitting there would cut one record into two.
+        for number, line in enumerate(text, start=1):
+            if len(line) > MAX_ROW_CHARS:
+                records.append(Record(number, None, "row.too_long"))
+            elif line.strip():
+                try:
+                    item = json.loads(line)
+                except (json.JSONDecodeError, RecursionError):
+                    # One broken line is that line's problem (§4), not the whole file's.
+                    records.append(Record(number, None, "row.not_json"))
+                    continue
+                records.append(objects.record(number, item))
+    except UnicodeDecodeError:
+        raise failed from None
     if records and all(r.problem == "row.not_json" for r in records):
         raise InputError("input.jsonl", path=source)
-    return objects.parsed(records, encoding)
+    return objects.checked(records, encoding)
 
 
-def _parse_xlsx(data: bytes, source: str, overrides: Mapping[str, str] | None) -> Parsed:
-    from tuanti_cli.workbook import UNREADABLE, first_sheet_rows
+def _parse_xlsx(
+    stream: IO[bytes],
+    source: str,
+    overrides: Mapping[str, str] | None,
+    recognizer: Recognizer,
+) -> Parsed:
+    from tuanti_cli.workbook import UNREADABLE, first_sheet_rows_of_stream
 
-    with first_sheet_rows(data, source) as sheet_rows:
+    opened = ExitStack()  # closed when the records are done (or the header is not found)
+    with ExitStack() as on_error:
+        on_error.callback(opened.close)
+        rows = opened.enter_context(first_sheet_rows_of_stream(stream, source))
+        table = _Table(enumerate(rows, start=1), source, overrides, recognizer)
+        on_error.pop_all()
+    indexes = table.indexes
+
+    def records() -> Iterator[Record]:
+        found = False
         try:
-            table = _Table(enumerate(sheet_rows, start=1), source, overrides)
-            indexes = table.indexes
-            records = []
             for number, row in table.rows():
                 if not any(cell is not None and str(cell).strip() for cell in row):
                     continue
+                found = True
                 if _too_long(row):
-                    records.append(Record(number, None, "row.too_long"))
+                    yield Record(number, None, "row.too_long")
                     continue
-                records.append(
-                    Record(number, tuple(row[i] if i < len(row) else None for i in indexes))
-                )
+                yield Record(number, tuple(row[i] if i < len(row) else None for i in indexes))
         except UNREADABLE:
             raise InputError("input.xlsx", path=source) from None
-    if not records:
-        raise InputError("input.empty", path=source)
-    return Parsed(records, "xlsx", table.has_code, table.columns)
+        finally:
+            opened.close()
+        if not found:
+            raise InputError("input.empty", path=source)
+
+    return Parsed(records(), "xlsx", table.layout, table.columns)

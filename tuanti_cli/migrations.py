@@ -162,4 +162,44 @@ MIGRATIONS: list[tuple[str, str]] = [
         ALTER TABLE audit ADD COLUMN admin_no TEXT;
         """,
     ),
+    (
+        # Departments (部门, 班级, 所在企业 …) for the per-department summary; and history that
+        # grows with changes, not with members × refreshes: a member's history row is a
+        # change point, written when their health code, NAT sampling time or result,
+        # vaccination (doses, last dose) or flags change. Existing history is collapsed to
+        # its change points. With few writes, an index led by the member is affordable
+        # again (0002 dropped it when every run appended a row per member).
+        "0004_departments_and_change_points",
+        """
+        ALTER TABLE member ADD COLUMN department TEXT;
+        CREATE INDEX member_by_department ON member(roster_id, department);
+        DELETE FROM health_history WHERE id IN (
+            SELECT id FROM (
+                SELECT id,
+                    health_code IS LAG(health_code) OVER w
+                    AND nat_sampled_at IS LAG(nat_sampled_at) OVER w
+                    AND nat_result IS LAG(nat_result) OVER w
+                    AND vaccination IS LAG(vaccination) OVER w
+                    AND vaccine_doses IS LAG(vaccine_doses) OVER w
+                    AND last_dose_date IS LAG(last_dose_date) OVER w
+                    AND flags IS LAG(flags) OVER w
+                    AND LAG(id) OVER w IS NOT NULL AS same
+                FROM health_history
+                WINDOW w AS (PARTITION BY member_id ORDER BY run_id, id)
+            ) WHERE same
+        );
+        CREATE INDEX history_by_member ON health_history(member_id, run_id);
+        """,
+    ),
+    (
+        # The report finds each member's change points in time order, and a member's first
+        # comparison, by this index (one look-up each instead of reading every point); it
+        # leads with the member as 0004's did, so erasing a member still uses it.
+        "0005_history_by_member_and_time",
+        """
+        CREATE INDEX history_by_member_and_time
+            ON health_history(member_id, compared_at, run_id);
+        DROP INDEX history_by_member;
+        """,
+    ),
 ]

@@ -107,7 +107,7 @@ class BackgroundWriter:
 
     def __init__(self, conn: sqlcipher3.Connection) -> None:
         self._conn = conn
-        self._queue: queue.Queue[tuple[str, Any, bool] | None] = queue.Queue(maxsize=2)
+        self._queue: queue.Queue[tuple[str, Any, Any] | None] = queue.Queue(maxsize=2)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._work, name="tuanti-writer", daemon=True)
         self._thread.start()
@@ -121,6 +121,17 @@ class BackgroundWriter:
         """Queue one statement run for every row."""
         self._raise_if_failed()
         self._queue.put((sql, rows, True))
+
+    def query(self, sql: str, params: Any) -> list[Any]:
+        """Run a query after everything queued before it, and return its rows."""
+        self._raise_if_failed()
+        answer: queue.Queue[list[Any]] = queue.Queue(maxsize=1)
+        self._queue.put((sql, params, answer))
+        while True:
+            try:
+                return answer.get(timeout=0.1)
+            except queue.Empty:
+                self._raise_if_failed()
 
     def close(self) -> None:
         """Wait for everything queued; raise the writer's error, if any."""
@@ -137,12 +148,14 @@ class BackgroundWriter:
         while (item := self._queue.get()) is not None:
             if self._error is not None:
                 continue
-            sql, params, many = item
+            sql, params, how = item
             try:
-                if many:
+                if how is True:
                     self._conn.executemany(sql, params)
-                else:
+                elif how is False:
                     self._conn.execute(sql, params)
+                else:  # a query: its rows go back to the caller waiting on ``how``
+                    how.put(self._conn.execute(sql, params).fetchall())
             except BaseException as exc:
                 self._error = exc
 

@@ -189,6 +189,24 @@ def validate_name(raw: str) -> str:
     return name
 
 
+DEPARTMENT_MAX = 50
+
+
+def validate_department(raw: str) -> str | None:
+    """A department, class or enterprise (free text up to 50 characters, shown in full like
+    a name); empty is none. Controls, bidi and invisible characters are refused."""
+    text = unicodedata.normalize("NFC", raw.strip())
+    if not text:
+        return None
+    if len(text) > DEPARTMENT_MAX:
+        raise FieldError("department", "department.long", max=DEPARTMENT_MAX)
+    problem = text_problem(text, in_name=False)
+    if problem is not None:
+        key, char = problem
+        raise FieldError("department", key, char=char)
+    return text
+
+
 # Most names: common ideographs or ASCII letters (NFC already; nothing to look at closely).
 _PLAIN_NAME = re.compile(r"[\u4e00-\u9fa5A-Za-z·. '-]*")
 # Dots, apostrophes and hyphens as phones and input methods write them.

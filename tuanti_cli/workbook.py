@@ -9,7 +9,7 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import IO, Any
 
 from tuanti_cli.errors import InputError
 
@@ -53,6 +53,17 @@ def check_unpacked_size(archive: zipfile.ZipFile, size: int, source: str) -> Non
 def first_sheet_rows(data: bytes, source: str) -> Iterator[Iterator[tuple[Any, ...]]]:
     """The rows of the workbook's first sheet as tuples of cell values, streamed."""
     with _sheet_rows(io.BytesIO(data), len(data), source) as rows:
+        yield rows
+
+
+@contextmanager
+def first_sheet_rows_of_stream(
+    stream: IO[bytes], source: str
+) -> Iterator[Iterator[tuple[Any, ...]]]:
+    """Like :func:`first_sheet_rows`, from a seekable binary stream the caller closes."""
+    size = stream.seek(0, os.SEEK_END)
+    stream.seek(0)
+    with _sheet_rows(stream, size, source) as rows:
         yield rows
 
 

@@ -26,20 +26,27 @@ app = typer.Typer(help=t("help.enroll"), no_args_is_help=True)
 InputFormat = Literal["auto", "csv", "json", "jsonl", "xlsx"]
 Encoding = Literal["auto", "utf-8", "gb18030"]
 TextOrJson = Literal["text", "json"]
-PROGRESS_MIN_ROWS = 5000
+PROGRESS_MIN_BYTES = 1 << 20  # about 10,000 rows of a form export
 
 
 @contextmanager
-def _progress(total: int) -> Iterator[Callable[[int], None] | None]:
-    """A Rich progress bar on stderr, only for people at a terminal and only for big files."""
-    if total < PROGRESS_MIN_ROWS or not sys.stderr.isatty():
+def _progress(source: str) -> Iterator[Callable[[int], None] | None]:
+    """A Rich progress line on stderr (rows read so far), only for people at a terminal and
+    only for big files; the file streams, so its row count is not known in advance."""
+    try:
+        big = source != "-" and Path(source).stat().st_size >= PROGRESS_MIN_BYTES
+    except OSError:
+        big = False
+    if not big or not sys.stderr.isatty():
         yield None
         return
     from rich.console import Console
     from rich.progress import Progress as Bar
+    from rich.progress import SpinnerColumn, TextColumn
 
-    with Bar(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task(t("import.progress"), total=total)
+    columns = (SpinnerColumn(), TextColumn("{task.description} {task.completed:,}"))
+    with Bar(*columns, console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(t("import.progress"), total=None)
         yield lambda done: bar.update(task, completed=done)
 
 
@@ -70,8 +77,8 @@ def import_command(
 ) -> None:
     from tuanti_cli import enrollment
     from tuanti_cli.columns import parse_overrides
-    from tuanti_cli.ingest import FIELD_ORDER, parse
-    from tuanti_cli.textfile import STDIN, read_bytes
+    from tuanti_cli.ingest import FIELD_ORDER, open_records
+    from tuanti_cli.textfile import STDIN
     from tuanti_cli.validate import consent_answers
     from tuanti_cli.writing import check_target
 
@@ -86,8 +93,10 @@ def import_command(
         check_target(rejects, protected, "--rejects")
     with ctx.obj.open_store() as store:
         roster = rosters.get_roster(store, roster_ref)
-        parsed = parse(read_bytes(source), source, input_format, encoding, overrides)
-        with _progress(len(parsed.records)) as progress:
+        with (
+            open_records(source, input_format, encoding, overrides) as parsed,
+            _progress(source) as progress,
+        ):
             report = enrollment.import_parsed(
                 store, roster, parsed, clock.now(), dry_run, strict, progress, answers
             )
@@ -138,7 +147,12 @@ def print_report(report: enrollment.ImportReport, dry_run: bool) -> None:
         echo(t("import.dry_run"))
 
 
-_ADD_OPTIONS = {"name": "--name", "id_number": "--id-number", "phone": "--phone"}
+_ADD_OPTIONS = {
+    "name": "--name",
+    "id_number": "--id-number",
+    "phone": "--phone",
+    "department": "--department",
+}
 
 
 @app.command("add", help=t("help.enroll_add"))
@@ -148,6 +162,7 @@ def add_command(
     name: str | None = typer.Option(None, "--name", help=t("opt.enroll.name")),
     id_number: str | None = typer.Option(None, "--id-number", help=t("opt.enroll.id_number")),
     phone: str | None = typer.Option(None, "--phone", help=t("opt.enroll.phone")),
+    department: str | None = typer.Option(None, "--department", help=t("opt.enroll.department")),
     yes: bool = typer.Option(False, "--yes", help=t("opt.enroll.yes")),
 ) -> None:
     from tuanti_cli import enrollment
@@ -170,7 +185,7 @@ def add_command(
                 raise typer.Exit(1)
         try:
             member_no, outcome = enrollment.add_one(
-                store, roster, name, id_number, phone, clock.now()
+                store, roster, name, id_number, phone, clock.now(), department
             )
         except FieldError as exc:
             raise InputError(

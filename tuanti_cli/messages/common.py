@@ -55,6 +55,7 @@ EN: dict[str, str] = {
     "phone.shape": "A mainland mobile number has 11 digits and starts with 13–19.",
     "name.empty": "The name is empty.",
     "name.long": "The name is longer than {max} characters.",
+    "department.long": "The department is longer than {max} characters.",
     "name.digits": (
         "A name has no digits ({char}); an ID or phone number in the name column would be "
         "shown unmasked."
@@ -167,6 +168,7 @@ ZH: dict[str, str] = {
     "phone.shape": "大陆手机号为 11 位，以 13–19 开头。",
     "name.empty": "姓名为空。",
     "name.long": "姓名超过 {max} 个字符。",
+    "department.long": "部门超过 {max} 个字符。",
     "name.digits": "姓名中不能有数字（{char}）：写进姓名列的身份证号或手机号会不加掩码地显示。",
     "name.character": "“{char}” 不是身份证姓名中的字符（只能是文字、空格和 · . - '）。",
     "text.control": "包含控制字符或换行符（{char}），请删除。",

@@ -97,7 +97,6 @@ EN: dict[str, str] = {
     "help.enroll_import": "Import enrollments from CSV, JSON, JSONL or .xlsx (- reads stdin).",
     "help.enroll_add": "Enroll one person after showing the consent notice.",
     "help.member": "Manage members.",
-    "help.member_withdraw": "A member leaves: their personal data is erased.",
     "opt.enroll.file": "Enrollment file, or - for stdin.",
     "opt.enroll.input_format": "File format.",
     "opt.enroll.encoding": "Text encoding.",
@@ -115,6 +114,9 @@ EN: dict[str, str] = {
     "opt.enroll.name": "Name.",
     "opt.enroll.id_number": "ID number.",
     "opt.enroll.phone": "Mobile number.",
+    "opt.enroll.department": (
+        "Department, class or enterprise (optional; given, it replaces the member's)."
+    ),
     "opt.enroll.yes": "The person has read the notice and consents.",
     "opt.member.member_no": "Member number, e.g. M0001.",
 }
@@ -176,7 +178,6 @@ ZH: dict[str, str] = {
     "help.enroll_import": "从 CSV、JSON、JSONL 或 .xlsx 批量导入登记（- 表示标准输入）。",
     "help.enroll_add": "展示授权告知后登记一人。",
     "help.member": "管理成员。",
-    "help.member_withdraw": "成员退出：删除其个人数据。",
     "opt.enroll.file": "登记文件；用 - 表示从标准输入读取。",
     "opt.enroll.input_format": "文件格式。",
     "opt.enroll.encoding": "文本编码。",
@@ -188,6 +189,7 @@ ZH: dict[str, str] = {
     "opt.enroll.name": "姓名。",
     "opt.enroll.id_number": "身份证号。",
     "opt.enroll.phone": "手机号。",
+    "opt.enroll.department": "部门、班级或所在企业（可选；给出时替换该成员原有的部门）。",
     "opt.enroll.yes": "本人已阅读授权告知并同意。",
     "opt.member.member_no": "成员编号，如 M0001。",
 }
