@@ -1,4 +1,4 @@
-"""Health history: erased with its member, and laid out so that refreshes only append."""
+"""Health history: change points, erased with their member, migrated from older stores."""
 
 from __future__ import annotations
 
@@ -74,30 +74,76 @@ def test_roster_delete_erases_its_members_history_only(
     assert run("changes", roster_b, "--format", "json").exit_code == 0
 
 
-def test_refreshes_append_history_without_an_index_led_by_member(
+def test_history_holds_change_points_read_by_member(
     run: Run, tmp_path: Path, db_path: Path, key_path: Path
 ) -> None:
-    # An index led by member_id spreads each run's rows over the whole index (≈0.25 s per
-    # refresh after 30 days); a foreign key to member would need one.
-    two_rosters_refreshed_twice(run, tmp_path)
+    # Change points are few, so an index led by the member is affordable (and each
+    # member's state at a moment is read through it); erasure stays explicit.
+    roster_a, _, ids = two_rosters_refreshed_twice(run, tmp_path)
     indexes = query(db_path, key_path, "PRAGMA index_list(health_history)")
     leading = {query(db_path, key_path, f"PRAGMA index_info({row[1]})")[0][2] for row in indexes}
-    assert leading == {"run_id", "compared_at"}
+    assert leading == {"member_id", "run_id", "compared_at"}
     references = query(db_path, key_path, "PRAGMA foreign_key_list(health_history)")
     assert [row[2] for row in references] == ["run"]
+    # A third run in which only 乙 changes adds one change point, not three rows.
+    feed = tmp_path / "third.csv"
+    rows = "".join(
+        f"{n},{i},{code}\n"
+        for n, i, code in zip(("甲", "乙", "丙"), ids, ("黄码", "红码", "黄码"), strict=True)
+    )
+    feed.write_text("姓名,证件号码,健康码状态\n" + rows, encoding="utf-8")
+    assert run("refresh", "--feed", str(feed), "--as-of", "2022-12-05 09:00").exit_code == 0
+    first, second = member_ids(db_path, key_path, roster_a)
+    assert history_by_member(db_path, key_path)[first] == 2
+    assert history_by_member(db_path, key_path)[second] == 3
+
+
+def old_store_with_history(db_path: Path, key_path: Path) -> str:
+    """As a store before 0002 held it: two rosters, three members, two runs (green, then
+    yellow), a history row per member per run. Written by SQL, as the old code did."""
+    ids = make_ids(3)
+    with Store.open(db_path, read_key_file(key_path)) as store, store.transaction() as conn:
+        at = "2022-12-05T09:00:00+08:00"
+        for roster_id in ("ROSTERAA", "ROSTERBB"):
+            conn.execute(
+                "INSERT INTO roster (roster_id, name, address, max_nat_days, created_at)"
+                " VALUES (?, ?, '北京', 3, ?)",
+                (roster_id, roster_id, at),
+            )
+        people = zip(("ROSTERAA", "ROSTERAA", "ROSTERBB"), ("甲", "乙", "丙"), ids, strict=True)
+        for number, (roster_id, name, id_number) in enumerate(people, 1):
+            conn.execute(
+                "INSERT INTO member (id, roster_id, member_no, name, id_number, phone,"
+                " enrolled_at, updated_at, consent_at, consent_channel)"
+                " VALUES (?, ?, ?, ?, ?, '13912340000', ?, ?, ?, 'cli')",
+                (number, roster_id, f"M000{number}", name, id_number, at, at, at),
+            )
+        for run_id, code in ((1, "green"), (2, "yellow")):
+            conn.execute(
+                "INSERT INTO run (run_id, started_at, feed_hash) VALUES (?, ?, ?)",
+                (run_id, at, code),
+            )
+            for member_id in (1, 2, 3):
+                conn.execute(
+                    "INSERT INTO health_history (member_id, run_id, health_code, vaccination,"
+                    " compared_at, abnormal) VALUES (?, ?, ?, 'unknown', ?, 1)",
+                    (member_id, run_id, code, at),
+                )
+    return "ROSTERAA"
 
 
 def test_a_store_from_before_0002_keeps_its_history(
-    run: Run, tmp_path: Path, db_path: Path, key_path: Path, monkeypatch: pytest.MonkeyPatch
+    run: Run, db_path: Path, key_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     with monkeypatch.context() as old_code:
         old_code.setattr(store_module, "MIGRATIONS", MIGRATIONS[:1])
-        roster_a, _, _ = two_rosters_refreshed_twice(run, tmp_path)
+        assert run("init", *ADMIN).exit_code == 0
+        roster_a = old_store_with_history(db_path, key_path)
         before = query(db_path, key_path, "SELECT * FROM health_history ORDER BY id")
         assert query(db_path, key_path, "SELECT name FROM migrations") == [("0001_initial",)]
     assert len(before) == 6
     after = query(db_path, key_path, "SELECT * FROM health_history ORDER BY id")
-    assert after == before
+    assert after == before  # every row is a change point: green, then yellow
     names = query(db_path, key_path, "SELECT name FROM migrations ORDER BY name")
     assert [row[0] for row in names] == [name for name, _ in MIGRATIONS]
     assert query(db_path, key_path, "PRAGMA integrity_check") == [("ok",)]
@@ -129,7 +175,8 @@ def test_a_store_migrated_by_another_process_meanwhile_is_not_migrated_twice(
 ) -> None:
     with monkeypatch.context() as old_code:
         old_code.setattr(store_module, "MIGRATIONS", MIGRATIONS[:1])
-        two_rosters_refreshed_twice(run, tmp_path)
+        assert run("init", *ADMIN).exit_code == 0
+        old_store_with_history(db_path, key_path)
     key = read_key_file(key_path)
     begin = Store.transaction
     raced = []

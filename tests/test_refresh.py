@@ -492,7 +492,8 @@ def test_mismatch_not_found_bad_row_and_last_row_wins(
     history = query(
         db_path, key_path, "SELECT count(*), count(DISTINCT run_id) FROM health_history"
     )
-    assert tuple(history[0]) == (14, 2)  # 7 members x 2 runs
+    # change points: all 7 at their first comparison, then only the 4 whose state changed
+    assert tuple(history[0]) == (7 + 4, 2)
 
 
 def test_bad_rows_are_reported_by_row_number_and_masked_id(

@@ -154,12 +154,16 @@ def test_history_is_purged_by_when_runs_really_happened(
 ) -> None:
     number = new_id()
     enroll(run, roster_id, tmp_path, [("张三", number)])
-    refresh_json(run, write_feed(tmp_path / "a.csv", [green_row("张三", number)]))
-    later = clock.now() + dt.timedelta(days=31)
-    monkeypatch.setattr(clock, "now", lambda: later)
-    yellow = {**green_row("张三", number), "health_code": "yellow"}
-    refresh_json(run, write_feed(tmp_path / "b.csv", [yellow]))  # still "as of" 2022
-    assert history_count(db_path, key_path) == 1
+    start = clock.now()
+    for days, code in ((0, "green"), (1, "yellow"), (40, "red")):
+        later = start + dt.timedelta(days=days)
+        monkeypatch.setattr(clock, "now", lambda later=later: later)
+        row = {**green_row("张三", number), "health_code": code}
+        refresh_json(run, write_feed(tmp_path / f"{code}.csv", [row]))  # all "as of" 2022
+    # The green point is gone; yellow, the latest before the 30-day window, is kept as the
+    # state the window starts from.
+    codes = query(db_path, key_path, "SELECT health_code FROM health_history ORDER BY run_id")
+    assert [row[0] for row in codes] == ["yellow", "red"]
 
 
 # --------------------------------------------------------------------------- 4. row bounds

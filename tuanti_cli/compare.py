@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from tuanti_cli import audit, clock, feed, view
+from tuanti_cli import audit, clock, feed, history, view
 from tuanti_cli.errors import StoreError
 from tuanti_cli.health import UNKNOWN, Health, read_row
 from tuanti_cli.locking import LOCK_WAIT_SECONDS, refresh_lock
@@ -17,7 +17,7 @@ from tuanti_cli.masking import mask_id, mask_phone
 from tuanti_cli.models import Roster
 from tuanti_cli.store import Store
 
-RETENTION_DAYS = 30
+RETENTION_DAYS = history.RETENTION_DAYS
 FUTURE_TOLERANCE = dt.timedelta(hours=1)
 """A sampling time may run this far ahead of the comparison time (clocks drift); any
 later is a typing or export error, and would read as "sampled in −N days"."""
@@ -47,12 +47,17 @@ class RunResult:
     missing_fields: list[str] = field(default_factory=list)
     """Health fields the feed has no column for: left as they were (text summary only)."""
     bad: list[BadRow] = field(default_factory=list)
+    """The first :data:`LISTED` bad rows (``bad_rows`` counts them all)."""
+    bad_count: int = 0
     newly_abnormal: list[dict[str, Any]] = field(default_factory=list)
+    """The first :data:`LISTED` members who newly became abnormal (masked), with their
+    department; ``newly_abnormal_count`` counts them all."""
+    newly_abnormal_count: int = 0
 
     @property
     def bad_rows(self) -> int:
         """Members whose feed row could not be read."""
-        return len(self.bad)
+        return self.bad_count
 
     def as_json(self) -> dict[str, Any]:
         """The §5 JSON object."""
@@ -68,17 +73,12 @@ class RunResult:
         }
 
 
-class _Member(NamedTuple):
-    member_id: int
-    member_no: str
-    roster_id: str
-    name: str
-    id_number: str
-    phone: str
-    max_nat_days: int
-
-
 SCAN_ATTEMPTS = 3
+CHUNK = 5000
+"""Members judged and written per batch: memory holds one batch, not the roster."""
+LISTED = 50
+"""Bad rows and newly abnormal members kept by name in a result (the rest are counted)."""
+_SCOPE = "(?1 IS NULL OR m.roster_id = ?1)"
 
 
 def refresh(
@@ -97,28 +97,28 @@ def refresh(
     The feed is read before the write transaction starts, so ``show`` and imports are not
     held up while a city-wide file streams by. If the members change meanwhile (an import
     lands), the feed is read again for the new set; the write itself is all or nothing.
+    Members are then read, judged and written in batches of :data:`CHUNK`: besides the
+    feed's rows of members, memory does not grow with the roster.
     """
     scope = roster.roster_id if roster else None
     with refresh_lock(store.path, lock_timeout):
         for _attempt in range(SCAN_ATTEMPTS):
             version = store.data_version()
-            members = _members(store.conn, roster)
-            digest = _digest(members)
+            digest = _digest(store.conn, scope)
             scan = feed.scan(
-                feed_path, {m.id_number for m in members}, prepare=read_row, overrides=overrides
+                feed_path, _member_keys(store.conn, scope), prepare=read_row, overrides=overrides
             )
             with store.transaction() as conn:
                 # Only if another connection committed meanwhile can the members differ.
-                if store.data_version() != version and _digest(_members(conn, roster)) != digest:
+                if store.data_version() != version and _digest(conn, scope) != digest:
                     continue
-                return _record_run(conn, scope, members, digest, scan, now)
+                return _record_run(conn, scope, digest, scan, now)
     raise StoreError("refresh.members_changing")
 
 
 def _record_run(
     conn: Any,
     scope: str | None,
-    members: list[_Member],
     digest: str,
     scan: feed.FeedScan,
     now: dt.datetime,
@@ -137,14 +137,10 @@ def _record_run(
         "INSERT INTO run (roster_id, started_at, feed_hash, members_digest) VALUES (?, ?, ?, ?)",
         (scope, clock.iso(clock.now()), scan.sha256, digest),
     ).lastrowid
-    _apply(conn, scope, members, scan, run_id, now, result)
+    _apply(conn, scope, scan, run_id, now, result)
     # By the real clock and when each run really happened, never by --as-of: a run "as of
     # 2030" must not purge today's history, nor one "as of 2022" keep it forever.
-    cutoff = clock.iso(clock.now() - dt.timedelta(days=RETENTION_DAYS))
-    conn.execute(
-        "DELETE FROM health_history WHERE run_id IN (SELECT run_id FROM run WHERE started_at < ?)",
-        (cutoff,),
-    )
+    history.purge(conn, clock.now())
     conn.execute(
         "UPDATE run SET finished_at = ?, feed_rows = ?, bad_rows = ?, matched = ?,"
         " not_found = ?, name_mismatch = ?, changed = ? WHERE run_id = ?",
@@ -180,26 +176,69 @@ def _kept(health: Health, before: Any, fields: frozenset[str]) -> Health:
     return Health._make(new if name in fields else was for name, new, was in pairs)
 
 
-def _members(conn: Any, roster: Roster | None) -> list[_Member]:
-    rows = conn.execute(
-        "SELECT m.id, m.member_no, m.roster_id, m.name, m.id_number, m.phone, r.max_nat_days"
-        " FROM member m JOIN roster r ON r.roster_id = m.roster_id"
-        " WHERE ?1 IS NULL OR m.roster_id = ?1 ORDER BY m.id",
-        (roster.roster_id if roster else None,),
-    ).fetchall()
-    return [_Member._make(row) for row in rows]
+class _Member(NamedTuple):
+    member_id: int
+    name: str
+    id_number: str
+    max_nat_days: int
 
 
-def _digest(members: list[_Member]) -> str:
-    """Who is compared, with their names: a changed roster means a feed must be re-applied."""
+_MEMBER_WIDTH = len(_Member._fields)
+
+
+def _member_keys(conn: Any, scope: str | None) -> set[bytes]:
+    """The ID numbers in scope, as the bytes a feed writes them (compact: no text kept)."""
+    return {
+        row[0]
+        for row in conn.execute(
+            f"SELECT CAST(m.id_number AS BLOB) FROM member m WHERE {_SCOPE}", (scope,)
+        )
+    }
+
+
+def _digest(conn: Any, scope: str | None) -> str:
+    """Who is compared, with their names: a changed roster means a feed must be re-applied.
+
+    Read in batches, each joined by SQLite, so that a million members hash quickly.
+    """
     digest = hashlib.sha256()
-    for m in members:
-        digest.update(f"{m.member_id}\t{m.id_number}\t{m.name}\n".encode())
-    return digest.hexdigest()
+    last = 0
+    while True:
+        top, text = conn.execute(
+            "SELECT max(id), group_concat(line, '') FROM (SELECT m.id,"
+            " m.id || char(9) || m.id_number || char(9) || m.name || char(10) AS line"
+            f" FROM member m WHERE {_SCOPE} AND m.id > ?2 ORDER BY m.id LIMIT ?3)",
+            (scope, last, CHUNK * 10),
+        ).fetchone()
+        if top is None:
+            return digest.hexdigest()
+        digest.update(text.encode())
+        last = top
+
+
+def _batches(conn: Any, scope: str | None) -> Iterator[list[Any]]:
+    """The members in scope in batches by id, each with their current health row (or
+    ``None``s): the state columns, then ``abnormal``."""
+    last = 0
+    while True:
+        rows = conn.execute(
+            f"SELECT m.id, m.name, m.id_number, r.max_nat_days, {_HEALTH_SQL}, h.abnormal"
+            " FROM member m JOIN roster r ON r.roster_id = m.roster_id"
+            f" LEFT JOIN health h ON h.member_id = m.id WHERE {_SCOPE} AND m.id > ?2"
+            " ORDER BY m.id LIMIT ?3",
+            (scope, last, CHUNK),
+        ).fetchall()
+        if not rows:
+            return
+        yield rows
+        last = rows[-1][0]
+
+
+_HEALTH_SQL = ", ".join(f"h.{column}" for column in history.STATE_COLUMNS)
 
 
 def _judge(
-    member: _Member, scan: feed.FeedScan, now: dt.datetime, result: RunResult
+    member: _Member, scan: feed.FeedScan, moments: _Moments, result: RunResult
 ) -> tuple[Health, list[str]]:
     found = scan.latest.get(member.id_number)
     if found is None:
@@ -210,10 +249,12 @@ def _judge(
         result.name_mismatch += 1
         return UNKNOWN, ["name_mismatch"]
     bad_field = reading.bad_field if reading.health is None else None
-    if reading.health is not None and _after(reading.health.nat_sampled_at, now):
+    if reading.health is not None and moments.after(reading.health.nat_sampled_at):
         bad_field = "nat_sampled_at"
     if reading.health is None or bad_field is not None:
-        result.bad.append(BadRow(row, mask_id(member.id_number), bad_field or "row"))
+        result.bad_count += 1
+        if len(result.bad) < LISTED:
+            result.bad.append(BadRow(row, mask_id(member.id_number), bad_field or "row"))
         return UNKNOWN, ["bad_row"]
     result.matched += 1
     return reading.health, []
@@ -226,67 +267,118 @@ def _after(sampled_at: str | None, now: dt.datetime) -> bool:
     return dt.datetime.fromisoformat(sampled_at) > now + FUTURE_TOLERANCE
 
 
+class _Moments:
+    """One run's judgements of sampling times, each worked out once: a feed repeats its
+    times, and a million members' would otherwise each be parsed (twice)."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+        self._after: dict[str | None, bool] = {}
+        self._days: dict[str | None, int | None] = {}
+
+    def after(self, sampled_at: str | None) -> bool:
+        """:func:`_after` for this run's comparison time."""
+        found = self._after.get(sampled_at)
+        if found is None:
+            found = self._after[sampled_at] = _after(sampled_at, self.now)
+        return found
+
+    def days(self, sampled_at: str | None) -> int | None:
+        """``view.nat_days`` at this run's comparison time."""
+        if sampled_at in self._days:
+            return self._days[sampled_at]
+        days = self._days[sampled_at] = view.nat_days(sampled_at, self.now)
+        return days
+
+
+_INSERT = (
+    "INSERT INTO health (member_id, run_id, health_code, nat_sampled_at, nat_result,"
+    " vaccination, vaccine_doses, last_dose_date, flags, abnormal, compared_at)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_UPDATE = (
+    "UPDATE health SET run_id = ?2, health_code = ?3, nat_sampled_at = ?4, nat_result = ?5,"
+    " vaccination = ?6, vaccine_doses = ?7, last_dose_date = ?8, flags = ?9, abnormal = ?10,"
+    " compared_at = ?11 WHERE member_id = ?1"
+)
+"""A member's health record, new or rewritten: the same parameters for both (a plain
+``UPDATE`` is cheaper than an upsert that first tries to insert)."""
+
+
 def _apply(
     conn: Any,
     scope: str | None,
-    members: list[_Member],
     scan: feed.FeedScan,
     run_id: int,
     now: dt.datetime,
     result: RunResult,
 ) -> None:
-    previous = {
-        row[0]: row[1:]
-        for row in conn.execute(
-            "SELECT member_id, health_code, nat_sampled_at, nat_result, vaccination,"
-            " vaccine_doses, last_dose_date, flags, abnormal FROM health h"
-            " WHERE ?1 IS NULL OR h.member_id IN (SELECT id FROM member WHERE roster_id = ?1)",
-            (scope,),
-        )
-    }
     stamp = clock.iso(now)
-    records = []
     fields = compared_fields(scan)
-    for member in members:
-        health, flags = _judge(member, scan, now, result)
-        before = previous.get(member.member_id)
-        health = _kept(health, before, fields)
-        values = tuple(health)
-        flag_text = ",".join(flags)
-        days = view.nat_days(health.nat_sampled_at, now)
-        abnormal = view.is_abnormal(
-            health.health_code, health.nat_result, days, flags, member.max_nat_days
-        )
-        if before is None or tuple(before[:7]) != (*values, flag_text):
-            result.changed += 1
-        if abnormal and (before is None or not before[7]):
-            result.newly_abnormal.append(
-                {
-                    "member_no": member.member_no,
-                    "roster_id": member.roster_id,
-                    "name": member.name,
-                    "id_number": mask_id(member.id_number),
-                    "phone": mask_phone(member.phone),
-                    "health_code": health.health_code,
-                    "flags": flags,
-                }
+    moments = _Moments(now)
+    every_field = len(fields) == len(Health._fields)
+    for batch in _batches(conn, scope):
+        changed: list[tuple[Any, ...]] = []
+        added: list[tuple[Any, ...]] = []
+        for row in batch:
+            member = _Member._make(row[:_MEMBER_WIDTH])
+            before = row[_MEMBER_WIDTH:] if row[_MEMBER_WIDTH] is not None else None
+            health, flags = _judge(member, scan, moments, result)
+            if not every_field:
+                health = _kept(health, before, fields)
+            days = moments.days(health.nat_sampled_at)
+            abnormal = view.is_abnormal(
+                health.health_code, health.nat_result, days, flags, member.max_nat_days
             )
-        records.append((member.member_id, run_id, *values, stamp, flag_text, int(abnormal)))
-    conn.executemany(
-        "INSERT INTO health (member_id, run_id, health_code, nat_sampled_at, nat_result,"
-        " vaccination, vaccine_doses, last_dose_date, compared_at, flags, abnormal)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (member_id) DO UPDATE SET run_id = excluded.run_id,"
-        " health_code = excluded.health_code, nat_sampled_at = excluded.nat_sampled_at,"
-        " nat_result = excluded.nat_result, vaccination = excluded.vaccination,"
-        " vaccine_doses = excluded.vaccine_doses, last_dose_date = excluded.last_dose_date,"
-        " compared_at = excluded.compared_at, flags = excluded.flags,"
-        " abnormal = excluded.abnormal",
-        records,
+            state = (*health, ",".join(flags))
+            # A rewritten record is a change point (history.is_change): copied below.
+            if before is None:
+                result.changed += 1
+                if abnormal:
+                    _newly_abnormal(conn, result, member, health, flags)
+                added.append((member.member_id, run_id, *state, int(abnormal), stamp))
+                continue
+            differs = before[:7] != state
+            if differs:
+                result.changed += 1
+            if abnormal and not before[7]:
+                _newly_abnormal(conn, result, member, health, flags)
+            if differs or bool(before[7]) != abnormal:
+                changed.append((member.member_id, run_id, *state, int(abnormal), stamp))
+        conn.executemany(_UPDATE, changed)
+        conn.executemany(_INSERT, added)
+    history.copy_points(conn, run_id)
+    # Everyone's current record is of this run: those whose state changed were rewritten
+    # in full above (with a change point), the others are stamped here. Every health row
+    # is a member's (deleting a member deletes it): a store-wide run looks up nobody.
+    members = (
+        "" if scope is None else " AND member_id IN (SELECT id FROM member WHERE roster_id = ?1)"
     )
-    conn.executemany(
-        "INSERT INTO health_history (member_id, run_id, health_code, nat_sampled_at,"
-        " nat_result, vaccination, vaccine_doses, last_dose_date, compared_at, flags, abnormal)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        records,
+    conn.execute(
+        f"UPDATE health SET run_id = ?2, compared_at = ?3 WHERE run_id <> ?2{members}",
+        (scope, run_id, stamp),
     )
+
+
+def _newly_abnormal(
+    conn: Any, result: RunResult, member: _Member, health: Health, flags: list[str]
+) -> None:
+    result.newly_abnormal_count += 1
+    if len(result.newly_abnormal) < LISTED:
+        # Read only for the few listed: the batches carry what judging needs.
+        member_no, roster_id, department, phone = conn.execute(
+            "SELECT member_no, roster_id, department, phone FROM member WHERE id = ?",
+            (member.member_id,),
+        ).fetchone()
+        result.newly_abnormal.append(
+            {
+                "member_no": member_no,
+                "roster_id": roster_id,
+                "name": member.name,
+                "department": department,
+                "id_number": mask_id(member.id_number),
+                "phone": mask_phone(phone),
+                "health_code": health.health_code,
+                "flags": flags,
+            }
+        )

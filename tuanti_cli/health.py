@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from tuanti_cli import clock
@@ -91,8 +92,7 @@ class BadValue(ValueError):
 def _text(value: Any) -> str:
     """A cell as text, empty when the provider says the value is unknown."""
     if type(value) is str:
-        text = value.strip()
-        return "" if text and _unknown(text) else text
+        return _cell_text(value)
     if value is None:
         return ""
     if isinstance(value, dt.datetime):  # a workbook's date cell
@@ -100,6 +100,13 @@ def _text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():  # a workbook's number cell: 3.0
         return str(int(value))
     return str(value)
+
+
+@functools.lru_cache(maxsize=16384)
+def _cell_text(value: str) -> str:
+    """A text cell, trimmed; empty when it says "unknown" (cached: feeds repeat values)."""
+    text = value.strip()
+    return "" if text and _unknown(text) else text
 
 
 @functools.lru_cache(maxsize=1024)
@@ -135,7 +142,7 @@ def _doses(text: str) -> int:
     return doses
 
 
-@functools.lru_cache(maxsize=4096)
+@functools.lru_cache(maxsize=1 << 16)
 def _sampled_iso(text: str) -> str:
     """A sampling time as ISO 8601 in Asia/Shanghai (cached: feeds repeat times a lot).
 
@@ -196,10 +203,142 @@ class RowReading(NamedTuple):
     bad_field: str | None
 
 
-def read_row(fields: dict[str, Any]) -> RowReading:
-    """Read a member's feed row without raising (picklable, so it can run in a helper)."""
-    name = _text(fields.get("name"))
+_CHECKED = (
+    "nat_sampled_at",
+    "vaccine_doses",
+    "last_dose_date",
+    "nat_result",
+    "health_code",
+    "vaccination",
+)
+"""The health fields in the order :func:`parse_health` checks them: the first bad one is
+the row's bad field."""
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _cell_value(name: str, text: str) -> Any:
+    """A non-empty health cell as :func:`parse_health` reads it, or the :class:`BadValue`
+    it raises (cached: a feed repeats its values, times included, a great deal)."""
     try:
-        return RowReading(name, parse_health(fields), None)
+        if name == "nat_sampled_at":
+            return _sampled_iso(text)
+        if name == "vaccine_doses":
+            return _doses(text)
+        if name == "last_dose_date":
+            return _date_only(text)
+        return _word({name: text}, name, _WORDS[name])
     except BadValue as exc:
-        return RowReading(name, None, exc.field)
+        return exc
+    except (ValueError, OverflowError):
+        return BadValue(name)
+
+
+_WORDS = {
+    "nat_result": NAT_RESULT_WORDS,
+    "health_code": HEALTH_CODE_WORDS,
+    "vaccination": VACCINATION_WORDS,
+}
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _raw_cell_value(name: str, raw: str) -> Any:
+    """:func:`_cell_value` of a text cell as the feed wrote it (``None`` when empty or
+    "unknown"); one cache lookup a cell."""
+    text = _text(raw)
+    return _cell_value(name, text) if text else None
+
+
+def _name_text(value: Any) -> str:
+    """The name cell as :func:`_text` reads it, without its caches: every name differs,
+    and a million of them would only push the repeated values out."""
+    if type(value) is not str:
+        return _text(value)
+    text = value.strip()
+    if not text:
+        return ""
+    folded = "".join(unicodedata.normalize("NFKC", text).lower().split())
+    return "" if folded in UNKNOWN_WORDS or folded.startswith("未查询到") else text
+
+
+_MISSING = object()
+_CELL_CACHE_SIZE = 1 << 16
+_cell_cache: dict[str, dict[str, Any]] = {field: {} for field in _CHECKED}
+"""Per health field: a raw text cell → :func:`_raw_cell_value` (a plain dict: the lookup
+a CSV row's cells take is then as cheap as it gets; emptied when full)."""
+
+
+_new_tuple = tuple.__new__
+
+
+def _reading(name: str, values: list[Any]) -> RowReading:
+    """A row's reading from its six cell values in :data:`_CHECKED` order (the first bad
+    one names the bad field). Built with ``tuple.__new__``: a million rows are read."""
+    for value in values:
+        if type(value) is BadValue:
+            return _new_tuple(RowReading, (name, None, value.field))
+    sampled, doses, last_dose, result, code, vaccination = values
+    health = _new_tuple(
+        Health,
+        (
+            code or "unknown",
+            sampled,
+            result if result is not None or sampled is None else "pending",
+            vaccination or "unknown",
+            doses,
+            last_dose,
+        ),
+    )
+    return _new_tuple(RowReading, (name, health, None))
+
+
+class RowReader:
+    """Reads a member's feed row without raising: what :func:`parse_health` gives, read
+    cell by cell through caches. Picklable, like any ``prepare``."""
+
+    def __call__(self, fields: dict[str, Any]) -> RowReading:
+        name = _name_text(fields.get("name"))
+        if fields.get(UNREADABLE_ROW):
+            return RowReading(name, None, "row")
+        values: list[Any] = []
+        for field in _CHECKED:
+            cell = fields.get(field)
+            if type(cell) is str:
+                value = _raw_cell_value(field, cell)
+            else:
+                text = _text(cell)
+                value = _cell_value(field, text) if text else None
+            values.append(value)
+        return _reading(name, values)
+
+    def cells_reader(
+        self, wanted: tuple[tuple[int, str], ...]
+    ) -> Callable[[list[str]], RowReading]:
+        """The same reading of a CSV row's cells as split (``wanted``: the column of each
+        field), skipping the dict of fields: the refresh of a million members reads a
+        million rows."""
+        columns = {name: index for index, name in wanted}
+        name_at = columns.get("name")
+        plan = tuple((field, columns.get(field), _cell_cache[field]) for field in _CHECKED)
+
+        def read(cells: list[str]) -> RowReading:
+            count = len(cells)
+            name = _name_text(cells[name_at]) if name_at is not None and name_at < count else ""
+            values: list[Any] = []
+            for field, at, cache in plan:
+                if at is None or at >= count:
+                    values.append(None)
+                    continue
+                cell = cells[at]
+                value = cache.get(cell, _MISSING)
+                if value is _MISSING:
+                    if len(cache) >= _CELL_CACHE_SIZE:
+                        cache.clear()
+                    value = cache[cell] = _raw_cell_value(field, cell)
+                values.append(value)
+            return _reading(name, values)
+
+        return read
+
+
+read_row = RowReader()
+"""Read a member's feed row (the ``prepare`` of a refresh)."""

@@ -12,6 +12,7 @@ from tuanti_cli.cli.output import echo, info, print_table, to_json
 from tuanti_cli.codes import ROSTER_ID_ALPHABET, ROSTER_ID_LENGTH
 from tuanti_cli.errors import InputError, NotFound
 from tuanti_cli.i18n import t
+from tuanti_cli.printable import shown
 from tuanti_cli.store import Store
 
 TableOrJson = Literal["table", "json"]
@@ -114,11 +115,12 @@ def changes_command(
         return
     print_table(
         None,
-        [t("mcol.member_no"), t("mcol.name"), t("changes.col")],
+        [t("mcol.member_no"), t("mcol.name"), t("changes.department"), t("changes.col")],
         (
             [
-                c["member_no"],
-                c["name"],
+                shown(c["member_no"]),
+                shown(c["name"]),
+                shown(c["department"] or ""),
                 "; ".join(
                     f"{t(f'changes.field.{f}')}: {_value(f, c['before'][f])} → "
                     f"{_value(f, c['after'][f])}"

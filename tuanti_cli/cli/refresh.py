@@ -74,6 +74,7 @@ def _newly_abnormal_lines(result: compare.RunResult) -> list[str]:
                 roster_id=m["roster_id"],
                 member_no=shown(str(m["member_no"])),
                 name=shown(m["name"]),
+                department=f" {shown(m['department'])}" if m["department"] else "",
                 id_number=m["id_number"],
                 phone=m["phone"],
                 code=t(f"code.{m['health_code']}"),
@@ -124,15 +125,15 @@ def refresh_command(
                     field=shown(bad.field),
                 )
             )
-        if len(result.bad) > LISTED_MAX:
-            echo(t("refresh.more_bad", count=len(result.bad) - LISTED_MAX))
-    abnormal = _newly_abnormal_lines(result)
-    if abnormal:
-        echo(t("refresh.newly_abnormal", count=len(abnormal)))
-        for line in abnormal[:LISTED_MAX]:
+        if result.bad_rows > LISTED_MAX:
+            echo(t("refresh.more_bad", count=result.bad_rows - LISTED_MAX))
+    if result.newly_abnormal_count:
+        # The result names the first few; the rest are counted (memory stays flat).
+        echo(t("refresh.newly_abnormal", count=result.newly_abnormal_count))
+        for line in _newly_abnormal_lines(result)[:LISTED_MAX]:
             echo(line)
-        if len(abnormal) > LISTED_MAX:
-            echo(t("refresh.more_abnormal", count=len(abnormal) - LISTED_MAX))
+        if result.newly_abnormal_count > LISTED_MAX:
+            echo(t("refresh.more_abnormal", count=result.newly_abnormal_count - LISTED_MAX))
 
 
 class Stopped(KeyboardInterrupt):

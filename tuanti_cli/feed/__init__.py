@@ -11,6 +11,7 @@ safe).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 
 from tuanti_cli.columns import FORMATS_BY_EXTENSION, format_by_content, format_by_extension
@@ -24,6 +25,7 @@ from tuanti_cli.feed.common import (
     Prepare,
     as_is,
     masked_feed,
+    member_texts,
 )
 from tuanti_cli.textfile import open_input
 
@@ -61,7 +63,7 @@ def detect_format(path: Path) -> str:
 
 def scan(
     path: Path,
-    members: set[str],
+    members: AbstractSet[str] | set[bytes],
     encoding: str = "auto",
     input_format: str = "auto",
     prepare: Prepare = as_is,
@@ -70,9 +72,13 @@ def scan(
     """Read the whole feed once, keeping one row for every member's ID number: the one
     with the newest sampling time, else the last (:func:`~tuanti_cli.feed.common.replaces`).
 
-    ``prepare`` turns a member's raw fields into what the caller wants kept (it must be
-    picklable: for a large CSV it runs in both scanning processes, on each one's rows).
+    ``prepare`` turns a member's raw fields into what the caller wants. A CSV feed keeps
+    only each member's raw row and prepares it when ``latest`` is asked for it (each time:
+    read each member once); a ``prepare`` with a ``cells_reader(wanted)`` method reads a
+    plain row's split cells directly. Other formats are prepared during the scan.
     ``overrides`` (``--column FIELD=HEADER``) name columns of a CSV or ``.xlsx`` feed.
+    ``members`` may be ID numbers as text, or as ASCII bytes (compact for a million
+    members; such a set is extended in place with the ``x`` spellings of ``X``).
     A feed that is replaced or written to while it is read is refused: applying half of a
     snapshot would turn the members in the other half ``unknown``; so is a feed whose IDs
     are masked, which can match nobody.
@@ -82,13 +88,13 @@ def scan(
     if fmt == "csv":
         result = csv_feed.scan_csv(path, members, encoding, prepare, overrides)
     elif fmt == "xlsx":
-        result = xlsx_feed.scan_xlsx(path, members, overrides)
+        result = xlsx_feed.scan_xlsx(path, member_texts(members), overrides)
         result.latest = {k: (row, prepare(f)) for k, (row, f) in result.latest.items()}
     else:
         if overrides:
             raise InputError("feed.column_json", path=path)
         reader = {"jsonl": json_feed.scan_jsonl, "json": json_feed.scan_json}[fmt]
-        result = reader(path, members, encoding)
+        result = reader(path, member_texts(members), encoding)
         result.latest = {k: (row, prepare(f)) for k, (row, f) in result.latest.items()}
     if _identity(path) != before:
         raise InputError("feed.changed", path=path)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, cast
 
 from tuanti_cli.columns import (
     ID_NUMBER_RULE,
@@ -71,9 +72,10 @@ class FeedScan:
     sha256: str = ""
     saw_id: bool = False
     """Whether any record carried an ID number at all (JSON has no header to check)."""
-    latest: dict[str, tuple[int, Any]] = field(default_factory=dict)
+    latest: Mapping[str, tuple[int, Any]] = field(default_factory=dict)
     """Member ID number → (row number, prepared fields) of the row that wins for that
-    person: the newest sampling time, else the last row (see :func:`replaces`)."""
+    person: the newest sampling time, else the last row (see :func:`replaces`). For a CSV
+    feed a :class:`~tuanti_cli.feed.csv_feed.RawRows`, which prepares a row when asked."""
     carried: frozenset[str] = frozenset()
     """The health fields the feed has a column (JSON: a key) for; the others are left as
     they were."""
@@ -248,11 +250,32 @@ def _sliced(block: bytes, size: int) -> list[bytes]:
     return [block[i : i + size] for i in range(0, len(block), size)]
 
 
-def member_lookup(members: set[str]) -> dict[bytes, str]:
-    """Member IDs as the bytes a feed may write them (``x`` for ``X`` too)."""
-    table = {m.encode("ascii"): m for m in members}
-    table.update({m[:-1].encode("ascii") + b"x": m for m in members if m.endswith("X")})
-    return table
+def member_keys(members: AbstractSet[str] | set[bytes]) -> set[bytes]:
+    """Member IDs as the bytes a feed may write them (``x`` for ``X`` too).
+
+    A set of bytes is extended in place rather than copied: for a million members the set
+    is the scan's largest structure. :func:`member_id` turns a key found back into the ID.
+    """
+    sample = next(iter(members), b"")
+    if isinstance(sample, bytes):
+        keys = cast("set[bytes]", members)
+    else:
+        keys = {m.encode("ascii") for m in cast("AbstractSet[str]", members)}
+    keys.update([key[:-1] + b"x" for key in keys if key.endswith(b"X")])
+    return keys
+
+
+def member_id(key: bytes) -> str:
+    """The member's ID number for a key of :func:`member_keys` (``x`` read as ``X``)."""
+    return key.decode("ascii").upper()
+
+
+def member_texts(members: AbstractSet[str] | set[bytes]) -> AbstractSet[str]:
+    """Member IDs as text, for the formats read as text (JSON, ``.xlsx``)."""
+    sample = next(iter(members), "")
+    if isinstance(sample, bytes):
+        return {key.decode("ascii") for key in cast("set[bytes]", members)}
+    return cast("AbstractSet[str]", members)
 
 
 Prepare: TypeAlias = Callable[[dict[str, Any]], Any]

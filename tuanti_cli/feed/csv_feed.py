@@ -11,10 +11,12 @@ import pickle
 import signal
 import sys
 import threading
-from collections.abc import Iterator, Mapping
+from array import array
+from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from tuanti_cli.columns import HEADER_SEARCH_ROWS
 from tuanti_cli.errors import InputError
@@ -29,11 +31,11 @@ from tuanti_cli.feed.common import (
     carried_fields,
     id_damage,
     line_blocks,
-    member_lookup,
+    member_keys,
     replaces,
     sampling_rank,
 )
-from tuanti_cli.textfile import decode_all, open_input
+from tuanti_cli.textfile import codec, decode_all, encodings_to_try, open_input, undecodable
 
 PARALLEL_MIN_BYTES = 16 << 20
 MAX_RECORD_BYTES = 1 << 20
@@ -52,9 +54,6 @@ class _RangeScan:
     unfinished: bool = False
     """The range stops inside a quoted record, so the other half did not start at a row."""
     digests: list[bytes] = field(default_factory=list)
-    finished: dict[bytes, tuple[int, Any]] | None = None
-    """The hits decoded and prepared, or ``None`` when that is left to the caller."""
-    encoding: str = ""
     damaged: int = 0
     masked: int = 0
 
@@ -86,36 +85,83 @@ class _Picker:
             hits[key] = (row, line)
 
 
-@dataclass(frozen=True)
-class _Finisher:
-    """Decodes members' raw CSV rows and prepares them (in whichever process found them)."""
+ROW_BYTES = 6
+"""A kept row's number is stored in front of its bytes, in this many bytes."""
 
-    wanted: tuple[tuple[int, str], ...]
-    encoding: str
-    path: Path
-    prepare: Prepare
 
-    def finish(
-        self, hits: dict[bytes, tuple[int, bytes]]
-    ) -> tuple[dict[bytes, tuple[int, Any]], str]:
-        keys = list(hits)
-        texts, used = decode_all([hits[k][1] for k in keys], self.encoding, self.path)
-        done = {}
-        for key, text in zip(keys, texts, strict=True):
-            done[key] = (hits[key][0], self.prepare(self._fields(text)))
-        return done, used
+class RawRows(Mapping[str, tuple[int, Any]]):
+    """Members' rows as the feed wrote them, by ID number: ``(row number, prepared)``.
 
-    def _fields(self, text: str) -> dict[str, Any]:
-        if "\x00" in text:  # stands in for a row over MAX_ROW_BYTES
-            return {UNREADABLE_ROW: True}
-        if '"' in text or "\r" in text:
-            try:
-                cells = next(csv.reader([text]), [])
-            except csv.Error:  # e.g. a stray carriage return inside a member's row
-                return {UNREADABLE_ROW: True}
+    Only the raw bytes are held (the row number in front), about 150 bytes a member; a
+    row is decoded, split and prepared when it is asked for, so a million members' rows
+    are never held as Python objects, and each is read once, where it is compared.
+    """
+
+    def __init__(
+        self,
+        hits: dict[bytes, bytes],
+        wanted: tuple[tuple[int, str], ...],
+        encoding: str,
+        prepare: Prepare,
+    ) -> None:
+        self._hits = hits
+        self._wanted = wanted
+        self._codec = codec(encoding) if encoding else "utf-8"
+        self._prepare = prepare
+        # A ``prepare`` may read a plain row's cells straight from the split (no dict).
+        make_reader = getattr(prepare, "cells_reader", None)
+        self._read_cells: Callable[[list[str]], Any] | None = (
+            make_reader(wanted) if make_reader is not None else None
+        )
+
+    def __getitem__(self, key: str) -> tuple[int, Any]:
+        found: tuple[int, Any] | None = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def get(self, key: str, default: Any = None) -> Any:
+        """The member's row, prepared (``default`` when the feed has none)."""
+        try:
+            raw = self._hits.get(key.encode("ascii"))
+        except (UnicodeEncodeError, AttributeError):
+            return default
+        if raw is None:
+            return default
+        row = int.from_bytes(raw[:ROW_BYTES], "little")
+        if self._codec == "utf-8-sig":  # as that codec reads, but in C: much faster
+            text = raw[ROW_BYTES:].decode("utf-8")
+            if text.startswith("\ufeff"):
+                text = text[1:]
         else:
-            cells = text.split(",")  # no quotes: a plain split is the CSV reading
-        return {name: cells[i].strip() if i < len(cells) else "" for i, name in self.wanted}
+            text = raw[ROW_BYTES:].decode(self._codec)
+        if self._read_cells is not None and not ('"' in text or "\r" in text or "\x00" in text):
+            return row, self._read_cells(text.split(","))
+        return row, self._prepare(_fields(text, self._wanted))
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and key.isascii() and key.encode("ascii") in self._hits
+
+    def __iter__(self) -> Iterator[str]:
+        for key in self._hits:
+            yield key.decode("ascii")
+
+    def __len__(self) -> int:
+        return len(self._hits)
+
+
+def _fields(text: str, wanted: tuple[tuple[int, str], ...]) -> dict[str, Any]:
+    """A member's decoded CSV row as its fields."""
+    if "\x00" in text:  # stands in for a row over MAX_ROW_BYTES
+        return {UNREADABLE_ROW: True}
+    if '"' in text or "\r" in text:
+        try:
+            cells = next(csv.reader([text]), [])
+        except csv.Error:  # e.g. a stray carriage return inside a member's row
+            return {UNREADABLE_ROW: True}
+    else:
+        cells = text.split(",")  # no quotes: a plain split is the CSV reading
+    return {name: cells[i].strip() if i < len(cells) else "" for i, name in wanted}
 
 
 def _header(
@@ -166,7 +212,7 @@ def _header(
 
 def scan_csv(
     path: Path,
-    members: set[str],
+    members: AbstractSet[str] | set[bytes],
     encoding: str,
     prepare: Prepare,
     overrides: Mapping[str, str] | None = None,
@@ -175,30 +221,74 @@ def scan_csv(
     are read, others dropped."""
     header_encoding, data_start, header_line, columns = _header(path, encoding, overrides)
     picker = _Picker(columns["id_number"], columns.get("nat_sampled_at"))
-    lookup = member_lookup(members)
+    lookup = member_keys(members)
     size = path.stat().st_size
-    finisher = _Finisher(tuple((i, name) for name, i in columns.items()), encoding, path, prepare)
     try:
-        scanned = _scan_in_two(path, data_start, size, picker, lookup, finisher)
+        scanned = _scan_in_two(path, data_start, size, picker, lookup)
         if scanned is None:
             scanned = _scan_range(path, data_start, size, picker, lookup, hash_from=0)
     except InputError as exc:
         if "line" in exc.params:  # counted as if the header were the first line
             exc.params["line"] += header_line
         raise
-    if scanned.finished is None:
-        scanned.finished, scanned.encoding = finisher.finish(scanned.hits)
-    result = FeedScan(
+    hits = _compact(scanned.hits, picker, 1 + header_line)
+    used = _encoding_of(hits, encoding, path) if hits else header_encoding
+    wanted = tuple((i, name) for name, i in columns.items())
+    return FeedScan(
         rows=scanned.rows,
-        encoding=scanned.encoding if scanned.hits else header_encoding,
+        encoding=used,
         sha256=hashlib.sha256(b"".join(scanned.digests)).hexdigest(),
+        latest=RawRows(hits, wanted, used, prepare),
         carried=carried_fields(columns),
         damaged_ids=scanned.damaged,
         masked_ids=scanned.masked,
     )
-    for key, (row, value) in scanned.finished.items():
-        result.latest[lookup[key]] = (row + 1 + header_line, value)
-    return result
+
+
+def _compact(
+    hits: dict[bytes, tuple[int, bytes]], picker: _Picker, offset: int
+) -> dict[bytes, bytes]:
+    """The rows kept, in place: each key the member's ID (``x`` read as ``X``), each value
+    the row's number (``offset`` added) in front of its bytes.
+
+    Entry by entry, so that a million members' rows are never held twice. When a member's
+    ID is written both with ``x`` and ``X``, the rows meet here and the usual rule picks.
+    """
+    compact = cast("dict[bytes, Any]", hits)
+    lowered = []
+    for key, (row, line) in hits.items():
+        compact[key] = (row + offset).to_bytes(ROW_BYTES, "little") + line
+        if key.endswith(b"x"):
+            lowered.append(key)
+    for key in lowered:
+        raw = compact.pop(key)
+        upper = key[:-1] + b"X"
+        kept = compact.get(upper)
+        if kept is None:
+            compact[upper] = raw
+            continue
+        # The later row replaces the earlier one unless the earlier was sampled later.
+        early, late = sorted((kept, raw), key=lambda value: value[:ROW_BYTES][::-1])
+        line_early, line_late = early[ROW_BYTES:], late[ROW_BYTES:]
+        compact[upper] = (
+            late if replaces(picker.rank(line_late), picker.rank(line_early)) else early
+        )
+    return compact
+
+
+def _encoding_of(hits: dict[bytes, bytes], encoding: str, path: Path) -> str:
+    """The encoding of the members' rows: UTF-8 if all of them are UTF-8, else GB18030
+    (``auto``), or the one the user named. Checked in batches, joined: one call each."""
+    rows = list(hits.values())
+    for name in encodings_to_try(encoding):
+        try:
+            for start in range(0, len(rows), 20000):
+                batch = rows[start : start + 20000]
+                b"\n".join([row[ROW_BYTES:] for row in batch]).decode(codec(name))
+        except UnicodeDecodeError:
+            continue
+        return name
+    raise undecodable(encoding, path)
 
 
 def _scan_in_two(
@@ -206,11 +296,10 @@ def _scan_in_two(
     start: int,
     end: int,
     picker: _Picker,
-    lookup: dict[bytes, str],
-    finisher: _Finisher,
+    lookup: set[bytes],
 ) -> _RangeScan | None:
-    """Scan the two halves of a large feed at once, in this process and a forked one;
-    each also decodes and prepares the members' rows it found.
+    """Scan the two halves of a large feed at once, in this process and a forked one,
+    which sends back only the raw rows of members it found.
 
     Returns ``None`` (scan serially instead) for small files, where fork is missing, when
     other threads run (forking them is unsafe), or when the cut fell inside a quoted field
@@ -227,15 +316,17 @@ def _scan_in_two(
             _die_with(parent)
             os.close(reader)
             second = _scan_range(path, middle, end, picker, lookup, hash_from=middle)
-            _finish_quietly(second, finisher)
+            keys = list(second.hits)
+            rows = array("q", [second.hits[key][0] for key in keys])
+            lines = [second.hits[key][1] for key in keys]
+            second.hits = {}
             with os.fdopen(writer, "wb") as out:
-                pickle.dump(second, out, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump((second, keys, rows, lines), out, protocol=pickle.HIGHEST_PROTOCOL)
         finally:
             os._exit(0)
     os.close(writer)
     try:
         first = _scan_range(path, start, middle, picker, lookup, hash_from=0, to_the_end=False)
-        _finish_quietly(first, finisher)
         with os.fdopen(reader, "rb") as incoming:
             data = incoming.read()
     except BaseException:
@@ -245,28 +336,18 @@ def _scan_in_two(
     finally:
         os.waitpid(pid, 0)
     try:
-        second = pickle.loads(data)
+        second, keys, rows, lines = pickle.loads(data)
     except (pickle.UnpicklingError, EOFError, ValueError):
         return None  # the helper died half-way: scan the whole file here instead
+    del data  # the helper's half, pickled
     if first.unfinished:
         return None  # the second half began inside a record
-    from_second = []
-    for key, (row, line) in second.hits.items():
-        kept = first.hits.get(key)
+    hits = first.hits
+    base = first.lines
+    for key, row, line in zip(keys, rows, lines, strict=True):
+        kept = hits.get(key)
         if kept is None or replaces(picker.rank(line), picker.rank(kept[1])):
-            first.hits[key] = (first.lines + row, line)
-            from_second.append(key)
-    if (
-        first.finished is not None
-        and second.finished is not None
-        and (first.encoding == second.encoding or not first.hits or not second.hits)
-    ):
-        for key in from_second:
-            row, value = second.finished[key]
-            first.finished[key] = (first.lines + row, value)
-        first.encoding = second.encoding if second.hits else first.encoding
-    else:
-        first.finished = None  # the halves disagree on the encoding: decode all together
+            hits[key] = (base + row, line)
     first.rows += second.rows
     first.damaged += second.damaged
     first.masked += second.masked
@@ -303,22 +384,12 @@ def _die_with(parent: int) -> None:
         os._exit(0)
 
 
-def _finish_quietly(part: _RangeScan, finisher: _Finisher) -> None:
-    """Decode and prepare a half's rows; on any trouble leave it to the caller."""
-    if part.unfinished:
-        return
-    try:
-        part.finished, part.encoding = finisher.finish(part.hits)
-    except InputError:
-        part.finished = None
-
-
 def _scan_range(
     path: Path,
     start: int,
     end: int,
     picker: _Picker,
-    lookup: dict[bytes, str],
+    lookup: set[bytes],
     hash_from: int,
     to_the_end: bool = True,
 ) -> _RangeScan:
@@ -333,20 +404,17 @@ def _scan_range(
     """
     result = _RangeScan()
     pending = b""
-    keys: set[str] | None = None  # the lookup as Latin-1 text, for quoted blocks
     with open_input(path) as stream:
         blocks = line_blocks(
             _read_hashed(stream, start, end, hash_from, result.digests, path),
-            _TooLong(picker.column, frozenset(lookup)),
+            _TooLong(picker.column, lookup),
         )
         for block in blocks:
             if b"\r" in block:
                 block = block.replace(b"\r\n", b"\n")
             if pending or b'"' in block:
-                if keys is None:
-                    keys = {key.decode("latin-1") for key in lookup}
                 pending, counted, result.lines = _quoted_rows(
-                    pending + block, picker, keys, result, result.lines
+                    pending + block, picker, lookup, result, result.lines
                 )
                 result.rows += counted
                 if len(pending) > MAX_RECORD_BYTES:  # a stray quote, not a record
@@ -369,7 +437,7 @@ class _TooLong:
     when the ID cell lies within the first MiB and is a member's (a stranger's is dropped)."""
 
     column: int
-    keys: frozenset[bytes]
+    keys: AbstractSet[bytes]
 
     def __call__(self, prefix: bytes) -> bytes:
         """The stand-in row for an over-long row that begins with ``prefix``."""
@@ -425,7 +493,7 @@ def _read_hashed(
 def _plain_rows(
     lines: list[bytes],
     picker: _Picker,
-    lookup: dict[bytes, str],
+    lookup: set[bytes],
     scan: _RangeScan,
     row_no: int,
 ) -> None:
@@ -475,7 +543,7 @@ def _odd_ids(ids: list[bytes], joined: bytes, scan: _RangeScan) -> None:
 def _quoted_rows(
     data: bytes,
     picker: _Picker,
-    keys: set[str],
+    keys: AbstractSet[bytes],
     scan: _RangeScan,
     row_no: int,
 ) -> tuple[bytes, int, int]:
@@ -500,12 +568,12 @@ def _quoted_rows(
         ]
     raw_ids = [key.encode("latin-1") for key in ids]
     _odd_ids(raw_ids, b",".join(raw_ids) + b",", scan)
-    for index, key in enumerate(ids):
+    for index, key in enumerate(raw_ids):
         if key in keys:
             first = firsts[index] if firsts is not None else index
             picker.keep(
                 scan.hits,
-                key.encode("latin-1"),
+                key,
                 row_no + first + 1,
                 records[index].encode("latin-1"),
             )

@@ -8,6 +8,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterator
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,8 @@ from tuanti_cli.feed.common import (
     cell_damage,
     id_damage,
     line_blocks,
-    member_lookup,
+    member_id,
+    member_keys,
     replaces,
     sampling_rank,
 )
@@ -108,14 +110,14 @@ def _object_fields(obj: Any) -> dict[str, Any] | None:
     return FEED.first_of_each((k, "" if v is None else v) for k, v in obj.items())
 
 
-def _member_key(raw: str, members: set[str]) -> str | None:
+def _member_key(raw: str, members: AbstractSet[str]) -> str | None:
     if raw in members:
         return raw
     key = normalise_id(raw)
     return key if key in members else None
 
 
-def scan_jsonl(path: Path, members: set[str], encoding: str) -> FeedScan:
+def scan_jsonl(path: Path, members: AbstractSet[str], encoding: str) -> FeedScan:
     """Scan a JSONL feed, one object a line."""
     return _scan_json_lines(path, members, encoding, None)
 
@@ -157,14 +159,14 @@ class _ArrayLines:
 
 
 def _scan_json_lines(
-    path: Path, members: set[str], encoding: str, array: _ArrayLines | None
+    path: Path, members: AbstractSet[str], encoding: str, array: _ArrayLines | None
 ) -> FeedScan:
     """JSONL, or a JSON array one object a line, read line by line: a stranger's line is
     dropped once its ID is found, unparsed. Raises :class:`_NotOnePerLine` for an array
     laid out otherwise (or not valid JSON: reading it object by object says where)."""
     digest = hashlib.sha256()
     find_id = _id_patterns()
-    lookup = member_lookup(members)
+    lookup = member_keys(members)
     rows = 0
     saw_id = False
     kept: list[tuple[int, bytes, str | None]] = []
@@ -190,7 +192,7 @@ def _scan_json_lines(
                     array.comma = True  # not known (the end was skipped): assume one
                 rows += 1
                 saw_id = saw_id or len(text) > 1
-                key = lookup.get(text[1:])
+                key = member_id(text[1:]) if text[1:] in lookup else None
                 if key is not None:
                     kept.append((rows if array is not None else line_no, TOO_LONG, key))
                 continue
@@ -211,7 +213,7 @@ def _scan_json_lines(
                 continue
             saw_id = True
             raw = match.group(1).strip()
-            key = lookup.get(raw)
+            key = member_id(raw) if raw in lookup else None
             if rows <= KEYS_SAMPLE:
                 sample_keys.update(_KEY.findall(text))
             if key is not None or not raw.isalnum():
@@ -262,7 +264,9 @@ def _require_ids(result: FeedScan, path: Path) -> None:
         raise InputError("feed.no_id_column", path=path)
 
 
-def _keep(fields: dict[str, Any] | None, row: int, members: set[str], result: FeedScan) -> None:
+def _keep(
+    fields: dict[str, Any] | None, row: int, members: AbstractSet[str], result: FeedScan
+) -> None:
     if not fields or "id_number" not in fields:
         return
     result.saw_id = True
@@ -282,14 +286,16 @@ def _keep(fields: dict[str, Any] | None, row: int, members: set[str], result: Fe
 
 def _keep_row(result: FeedScan, key: str, row: int, fields: dict[str, Any]) -> None:
     """Keep a member's record unless the one kept so far was sampled later."""
-    kept = result.latest.get(key)
+    latest = result.latest
+    assert isinstance(latest, dict)  # JSON feeds keep their rows in a plain dict
+    kept = latest.get(key)
     if kept is None or replaces(
         sampling_rank(fields.get("nat_sampled_at")), sampling_rank(kept[1].get("nat_sampled_at"))
     ):
-        result.latest[key] = (row, fields)
+        latest[key] = (row, fields)
 
 
-def _keep_too_long(prefix: str, members: set[str], result: FeedScan) -> None:
+def _keep_too_long(prefix: str, members: AbstractSet[str], result: FeedScan) -> None:
     """A record over ``MAX_ROW_BYTES``: a bad row if its ID (in its first MiB) is a member's."""
     found = _TEXT_ID.search(prefix)
     if found is None:
@@ -307,7 +313,7 @@ def _text_chunks(path: Path, encoding: str, digest: Any) -> Iterator[str]:
     yield decoder.decode(b"", final=True)
 
 
-def scan_json(path: Path, members: set[str], encoding: str) -> FeedScan:
+def scan_json(path: Path, members: AbstractSet[str], encoding: str) -> FeedScan:
     """A JSON array: line by line when written one object a line, else decoded one object
     at a time (``raw_decode``); never all at once."""
     try:
@@ -328,7 +334,7 @@ def scan_json(path: Path, members: set[str], encoding: str) -> FeedScan:
 
 
 def _json_objects(
-    chunks: Iterator[str], members: set[str], result: FeedScan, path: Path, encoding: str
+    chunks: Iterator[str], members: AbstractSet[str], result: FeedScan, path: Path, encoding: str
 ) -> None:
     decoder = json.JSONDecoder()
     buffer = ""

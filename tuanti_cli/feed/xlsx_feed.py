@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from tuanti_cli.workbook import first_sheet_rows_of_file
 
 
 def scan_xlsx(
-    path: Path, members: set[str], overrides: Mapping[str, str] | None = None
+    path: Path, members: AbstractSet[str], overrides: Mapping[str, str] | None = None
 ) -> FeedScan:
     """Scan the first sheet of an ``.xlsx`` feed; members' rows are kept as raw cell values
     (text, numbers, dates), everyone else's are dropped once their ID is read."""
@@ -46,7 +47,8 @@ def scan_xlsx(
         id_column = columns["id_number"]
         wanted = tuple(columns.items())
         sampled = columns.get("nat_sampled_at")
-        latest = result.latest
+        latest: dict[str, tuple[int, Any]] = {}
+        result.latest = latest
         for number, row in enumerate(itertools.chain(head[header + 1 :], rows), header + 2):
             value = row[id_column] if id_column < len(row) else None
             if value is None and not _filled(row):
@@ -73,7 +75,7 @@ def _filled(row: tuple[Any, ...]) -> bool:
     return any(cell is not None and cell != "" for cell in row)
 
 
-def _member_key(value: Any, members: set[str]) -> str | None:
+def _member_key(value: Any, members: AbstractSet[str]) -> str | None:
     """The member an ID cell names: text, or an integer cell holding exactly a member's
     ID (a program wrote it; Excel cannot keep 18 digits, see ``cell_damage``)."""
     if isinstance(value, str):

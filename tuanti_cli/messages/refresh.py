@@ -75,7 +75,10 @@ EN: dict[str, str] = {
     "refresh.newly_abnormal": "Newly abnormal: {count}",
     "refresh.more_abnormal": "  … and {count} more: `tuanti show ROSTER --abnormal` lists everyone.",
     "refresh.more_bad": "  … and {count} more bad rows.",
-    "refresh.abnormal_line": "  {roster_id} {member_no} {name} {id_number} {phone} {code}{flags}",
+    "refresh.abnormal_line": (
+        "  {roster_id} {member_no} {name}{department} {id_number} {phone} {code}{flags}"
+    ),
+    "changes.department": "Department",
     "schedule.bad_time": "--at {value!r} is not a time of day; write it like 06:00 or 06:00:30.",
     "schedule.bad_tz": "--tz {value!r} is not a time zone; use a name like Asia/Shanghai.",
     "schedule.started": ("Refreshing at {times} ({tz}); stop with Ctrl-C or SIGTERM."),
@@ -115,7 +118,10 @@ ZH: dict[str, str] = {
     "refresh.newly_abnormal": "新增异常：{count}",
     "refresh.more_abnormal": "  ……另有 {count} 人：`tuanti show 登记簿 --abnormal` 可查看全部。",
     "refresh.more_bad": "  ……另有 {count} 行数据有误。",
-    "refresh.abnormal_line": "  {roster_id} {member_no} {name} {id_number} {phone} {code}{flags}",
+    "refresh.abnormal_line": (
+        "  {roster_id} {member_no} {name}{department} {id_number} {phone} {code}{flags}"
+    ),
+    "changes.department": "部门",
     "schedule.bad_time": "--at {value!r} 不是时间；请写成 06:00 或 06:00:30。",
     "schedule.bad_tz": "--tz {value!r} 不是时区；请使用 Asia/Shanghai 这样的名称。",
     "schedule.started": "将于 {times}（{tz}）比对；按 Ctrl-C 或发送 SIGTERM 停止。",

@@ -1,0 +1,214 @@
+"""History as change points (issue #12): it grows with changes, not members × refreshes;
+``changes`` and ``refresh --quiet`` name departments; states rebuilt at a moment stream."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import Run
+from tests.helpers import person_name, query
+from tests.test_refresh import AS_OF, enroll, green_row, new_id, refresh_json, write_feed
+from tuanti_cli import clock, compare, history
+from tuanti_cli.keys import read_key_file
+from tuanti_cli.store import Store
+
+MEMBERS = 2000
+
+
+def store_bytes(db_path: Path) -> int:
+    return sum(path.stat().st_size for path in (db_path, Path(f"{db_path}-wal")) if path.exists())
+
+
+def history_rows(db_path: Path, key_path: Path) -> list[Any]:
+    return query(db_path, key_path, "SELECT * FROM health_history ORDER BY id")
+
+
+def set_department(db_path: Path, key_path: Path, member_no: str, department: str) -> None:
+    with Store.open(db_path, read_key_file(key_path)) as store, store.transaction() as conn:
+        conn.execute(
+            "UPDATE member SET department = ? WHERE member_no = ?", (department, member_no)
+        )
+
+
+def moment(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text).replace(tzinfo=clock.SHANGHAI)
+
+
+def test_a_refresh_that_changes_nothing_writes_no_history_and_hardly_grows_the_store(
+    run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path
+) -> None:
+    people = [(person_name(i), new_id()) for i in range(MEMBERS)]
+    enroll(run, roster_id, tmp_path, people)
+    rows = [green_row(name, number) for name, number in people]
+    assert refresh_json(run, write_feed(tmp_path / "a.csv", rows))["changed"] == MEMBERS
+    before, size = history_rows(db_path, key_path), store_bytes(db_path)
+    assert len(before) == MEMBERS  # the first comparison of each
+    # The same content in other bytes (rows shuffled, a stranger added): not skipped.
+    shuffled = rows[:]
+    random.Random(3).shuffle(shuffled)
+    stranger = green_row("陌生人", new_id())
+    report = refresh_json(run, write_feed(tmp_path / "b.csv", [*shuffled, stranger]))
+    assert report["skipped"] is False and report["changed"] == 0
+    assert history_rows(db_path, key_path) == before
+    assert store_bytes(db_path) <= size * 1.02
+    runs = query(db_path, key_path, "SELECT run_id FROM run ORDER BY run_id")
+    current = query(db_path, key_path, "SELECT DISTINCT run_id, compared_at FROM health")
+    assert [tuple(row) for row in current] == [(runs[-1][0], "2022-12-05T09:00:00+08:00")]
+
+
+def test_only_members_who_changed_get_a_change_point(
+    run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path
+) -> None:
+    people = [(person_name(i), new_id()) for i in range(4)]
+    enroll(run, roster_id, tmp_path, people)
+    rows = [green_row(name, number) for name, number in people]
+    refresh_json(run, write_feed(tmp_path / "a.csv", rows))
+    rows[1] = {**rows[1], "health_code": "red"}
+    rows[2] = {**rows[2], "nat_sampled_at": "2022-12-05 08:00"}
+    rows[3] = {**rows[3], "vaccine_doses": "4"}
+    report = refresh_json(run, write_feed(tmp_path / "b.csv", rows))
+    assert report["changed"] == 3
+    counts = query(
+        db_path,
+        key_path,
+        "SELECT m.name, count(*) FROM health_history h JOIN member m ON m.id = h.member_id"
+        " GROUP BY m.name",
+    )
+    assert dict(counts) == {people[0][0]: 1, people[1][0]: 2, people[2][0]: 2, people[3][0]: 2}
+
+
+def test_changes_name_departments_and_see_a_nat_ageing_past_the_policy(
+    run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path
+) -> None:
+    people = [("张三", new_id()), ("李四", new_id()), ("王五", new_id())]
+    enroll(run, roster_id, tmp_path, people)
+    set_department(db_path, key_path, "M0001", "财务部")
+    rows = [green_row(name, number) for name, number in people]
+    refresh_json(run, write_feed(tmp_path / "a.csv", rows))
+    # Four days later the same results (new bytes): their NAT is now past the policy.
+    rows[1] = {**rows[1], "health_code": "yellow"}
+    refresh_json(run, write_feed(tmp_path / "b.csv", rows[::-1]), "2022-12-09 09:00")
+    found = json.loads(run("changes", roster_id, "--format", "json").stdout)
+    assert [c["name"] for c in found] == ["张三", "李四", "王五"]
+    assert list(found[0]) == ["member_no", "name", "department", "before", "after"]
+    assert found[0]["department"] == "财务部" and found[1]["department"] is None
+    assert found[0]["before"] == {"abnormal": False} and found[0]["after"] == {"abnormal": True}
+    assert found[1]["after"] == {"health_code": "yellow", "abnormal": True}
+    table = run("changes", roster_id, env={"COLUMNS": "200"}).stdout
+    assert "财务部" in table
+
+
+def test_changes_compares_the_last_two_runs_covering_the_roster(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    number = new_id()
+    enroll(run, roster_id, tmp_path, [("张三", number)])
+    assert run("changes", roster_id, "--format", "json").stdout.strip() == "[]"
+    refresh_json(run, write_feed(tmp_path / "a.csv", [green_row("张三", number)]))
+    red = {**green_row("张三", number), "health_code": "red"}
+    refresh_json(run, write_feed(tmp_path / "b.csv", [red]))
+    (change,) = json.loads(run("changes", roster_id, "--format", "json").stdout)
+    assert change["after"] == {"health_code": "red", "abnormal": True}
+    # A third run that changes nothing for anyone: nobody changed between the last two.
+    refresh_json(run, write_feed(tmp_path / "c.csv", [red, green_row("陌生人", new_id())]))
+    assert json.loads(run("changes", roster_id, "--format", "json").stdout) == []
+    assert "Nobody changed" in run("changes", roster_id).stderr
+
+
+def test_quiet_names_the_department_of_the_newly_abnormal(
+    run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path
+) -> None:
+    people = [("张三", new_id()), ("李四", new_id())]
+    enroll(run, roster_id, tmp_path, people)
+    set_department(db_path, key_path, "M0001", "一班")
+    rows = [{**green_row(name, number), "health_code": "red"} for name, number in people]
+    feed = write_feed(tmp_path / "a.csv", rows)
+    result = run("refresh", "--feed", str(feed), "--as-of", AS_OF, "--quiet")
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert len(lines) == 3
+    assert "M0001 张三 一班 " in lines[1] and "M0002 李四 " in lines[2]
+
+
+def test_batches_give_the_same_result_as_one(
+    run: Run,
+    roster_id: str,
+    tmp_path: Path,
+    db_path: Path,
+    key_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(compare, "CHUNK", 3)
+    monkeypatch.setattr(compare, "LISTED", 2)
+    monkeypatch.setattr(history.Writer, "BATCH", 2)
+    people = [(person_name(i), new_id()) for i in range(10)]
+    enroll(run, roster_id, tmp_path, people)
+    rows = [{**green_row(name, number), "health_code": "red"} for name, number in people]
+    rows[4] = {**rows[4], "nat_sampled_at": "soon"}
+    rows[5] = {**rows[5], "nat_sampled_at": "later"}
+    rows[6] = {**rows[6], "nat_sampled_at": "never"}
+    with Store.open(db_path, read_key_file(key_path)) as store:
+        result = compare.refresh(store, write_feed(tmp_path / "a.csv", rows), moment(AS_OF))
+    assert (result.matched, result.bad_rows, len(result.bad)) == (7, 3, 2)
+    assert (result.newly_abnormal_count, len(result.newly_abnormal)) == (10, 2)
+    assert result.newly_abnormal[0]["department"] is None
+    assert len(history_rows(db_path, key_path)) == 10
+    health = query(db_path, key_path, "SELECT count(*), count(DISTINCT run_id) FROM health")
+    assert tuple(health[0]) == (10, 1)
+
+
+def test_states_at_a_moment_stream_from_the_change_points(
+    run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path
+) -> None:
+    people = [(person_name(i), new_id()) for i in range(3)]
+    enroll(run, roster_id, tmp_path, people)
+    set_department(db_path, key_path, "M0002", "二班")
+    rows = [green_row(name, number) for name, number in people[:2]]
+    refresh_json(run, write_feed(tmp_path / "a.csv", rows), "2022-12-05 09:00")
+    rows[0] = {**rows[0], "health_code": "red"}
+    refresh_json(run, write_feed(tmp_path / "b.csv", rows), "2022-12-07 09:00")
+    moments = [moment(m) for m in ("2022-12-04 23:59", "2022-12-06 23:59", "2022-12-08 23:59")]
+    with Store.open(db_path, read_key_file(key_path)) as store:
+        timelines = list(history.timelines(store.conn, roster_id, moments, chunk=1))
+        at = list(history.states_at(store.conn, roster_id, moments[1]))
+        assert list(history.timelines(store.conn, roster_id, [])) == []
+    assert [t.member.member_no for t in timelines] == ["M0001", "M0002", "M0003"]
+    first, second, third = timelines
+    assert first.states[0] is None
+    assert [s.health_code if s else None for s in first.states] == [None, "green", "red"]
+    assert second.member.department == "二班" and second.member.max_nat_days == 3
+    assert [s.compared_at if s else None for s in second.states] == [
+        None,
+        "2022-12-05T09:00:00+08:00",
+        "2022-12-05T09:00:00+08:00",
+    ]
+    # 王 was in neither feed: not found, flagged, at each run (one change point).
+    assert third.states[2] is not None and third.states[2].flag_list == ["not_found"]
+    assert [(m.member_no, s.health_code if s else None) for m, s in at] == [
+        ("M0001", "green"),
+        ("M0002", "green"),
+        ("M0003", "unknown"),
+    ]
+
+
+def test_purge_keeps_each_members_baseline_and_does_its_work_once(
+    run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path
+) -> None:
+    number = new_id()
+    enroll(run, roster_id, tmp_path, [("张三", number)])
+    for code in ("green", "yellow", "red"):
+        row = {**green_row("张三", number), "health_code": code}
+        refresh_json(run, write_feed(tmp_path / f"{code}.csv", [row]))
+    with Store.open(db_path, read_key_file(key_path)) as store, store.transaction() as conn:
+        later = clock.now() + dt.timedelta(days=31)
+        assert history.purge(conn, later) == 2  # green and yellow; red is the baseline
+        assert history.purge(conn, later) == 0
+        assert history.purge(conn, clock.now()) == 0  # nothing is 30 days old yet
+    codes = query(db_path, key_path, "SELECT health_code FROM health_history")
+    assert [row[0] for row in codes] == ["red"]

@@ -1,0 +1,275 @@
+"""Health history as change points (PRODUCT §5, §7, §8): the one module that knows the rule.
+
+A member's history row is a *change point*: it is written at their first comparison and
+whenever their state changes — health code, NAT sampling time, NAT result, vaccination
+(status, doses, last dose date), flags — or whether they are abnormal as judged at that run
+(NAT days age into the policy's limit without any field changing; keeping that judgement
+makes ``changes`` exact). A refresh that changes nothing writes nothing here. A member's
+state at any moment is their latest change point compared at or before it.
+
+Retention keeps 30 days of change points by the real clock, plus each member's latest
+change point at or before the cutoff: it is the state the 30-day window starts from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from typing import Any, NamedTuple
+
+from tuanti_cli import clock
+
+RETENTION_DAYS = 30
+STATE_COLUMNS = (
+    "health_code",
+    "nat_sampled_at",
+    "nat_result",
+    "vaccination",
+    "vaccine_doses",
+    "last_dose_date",
+    "flags",
+)
+"""The columns of a member's state, in the order of :class:`State`; ``flags`` is the
+comma-joined text stored."""
+_STATE_SQL = ", ".join(STATE_COLUMNS)
+PURGED_THROUGH = "history_purged_through_run"
+"""``meta`` key: the newest run whose superseded change points have been purged."""
+
+
+class State(NamedTuple):
+    """A member's state as compared (``None`` fields are unknown)."""
+
+    health_code: str
+    nat_sampled_at: str | None
+    nat_result: str | None
+    vaccination: str
+    vaccine_doses: int | None
+    last_dose_date: str | None
+    flags: str
+    abnormal: bool
+    compared_at: str
+
+    @property
+    def flag_list(self) -> list[str]:
+        """The flags as a list (``name_mismatch``, ``not_found``, ``bad_row``)."""
+        return self.flags.split(",") if self.flags else []
+
+
+def is_change(before: Sequence[Any] | None, state: Sequence[Any], abnormal: bool) -> bool:
+    """Whether a member's new state (the seven :data:`STATE_COLUMNS` values) and abnormal
+    judgement make a change point, given their previous ones (``before``: those seven values
+    then abnormal, or ``None`` before their first comparison)."""
+    if before is None:
+        return True
+    return tuple(before[:7]) != tuple(state) or bool(before[7]) != abnormal
+
+
+class Writer:
+    """Collects one run's change points and writes them in batches (``executemany``)."""
+
+    BATCH = 5000
+
+    def __init__(self, conn: Any, run_id: int, compared_at: str) -> None:
+        self._conn = conn
+        self._run_id = run_id
+        self._compared_at = compared_at
+        self._rows: list[tuple[Any, ...]] = []
+        self.written = 0
+
+    def add(self, member_id: int, state: Sequence[Any], abnormal: bool) -> None:
+        """Record a change point for ``member_id`` (call when :func:`is_change` said so)."""
+        self._rows.append((member_id, self._run_id, *state, int(abnormal), self._compared_at))
+        if len(self._rows) >= self.BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what has been collected."""
+        if self._rows:
+            self._conn.executemany(
+                f"INSERT INTO health_history (member_id, run_id, {_STATE_SQL}, abnormal,"
+                " compared_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                self._rows,
+            )
+            self.written += len(self._rows)
+            self._rows = []
+
+
+def copy_points(conn: Any, run_id: int) -> int:
+    """Write run ``run_id``'s change points: a copy of the health records it rewrote (call
+    before the others are stamped with the run). One statement, so that SQLite moves a
+    million rows without Python binding each. Returns the number written."""
+    return int(
+        conn.execute(
+            f"INSERT INTO health_history (member_id, run_id, {_STATE_SQL}, abnormal, compared_at)"
+            f" SELECT member_id, run_id, {_STATE_SQL}, abnormal, compared_at FROM health"
+            " WHERE run_id = ? ORDER BY member_id",
+            (run_id,),
+        ).rowcount
+    )
+
+
+def purge(conn: Any, now: dt.datetime, days: int = RETENTION_DAYS) -> int:
+    """Delete change points of runs started more than ``days`` before ``now`` (the real
+    clock, never ``--as-of``), except each member's latest one at or before that cutoff.
+
+    Only runs that aged past the cutoff since the last purge are looked at (``meta`` keeps
+    where it got to), so a refresh does not walk every member's baseline each time.
+    Returns the number of rows deleted.
+    """
+    cutoff = clock.iso(now - dt.timedelta(days=days))
+    (through,) = conn.execute(
+        "SELECT max(run_id) FROM run WHERE started_at < ?", (cutoff,)
+    ).fetchone()
+    if through is None:
+        return 0
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (PURGED_THROUGH,)).fetchone()
+    done = int(row[0]) if row else 0
+    if through <= done:
+        return 0
+    # A point is superseded once a later point of the same member is itself at or before
+    # the cutoff: only those later points in newly aged runs can supersede anything new.
+    deleted = conn.execute(
+        "DELETE FROM health_history WHERE id IN ("
+        " SELECT old.id FROM health_history new"
+        " JOIN health_history old ON old.member_id = new.member_id AND old.run_id < new.run_id"
+        " WHERE new.run_id > ? AND new.run_id <= ?)",
+        (done, through),
+    ).rowcount
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?)"
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (PURGED_THROUGH, str(through)),
+    )
+    return int(deleted)
+
+
+def last_two_runs(conn: Any, roster_id: str, since: str) -> list[int]:
+    """The two latest runs that compared the roster (its own or store-wide ones) started at
+    or after ``since`` (the roster's creation), newest first."""
+    rows = conn.execute(
+        "SELECT run_id FROM run WHERE (roster_id = ? OR roster_id IS NULL) AND started_at >= ?"
+        " ORDER BY run_id DESC LIMIT 2",
+        (roster_id, since),
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+class Change(NamedTuple):
+    """A member's change point in one run, next to their state before it."""
+
+    member_no: str
+    name: str
+    department: str | None
+    after: State
+    before: State | None
+
+
+_STATE_OF = ", ".join(f"{{0}}.{c}" for c in (*STATE_COLUMNS, "abnormal", "compared_at"))
+
+
+def _state(values: Sequence[Any]) -> State | None:
+    if values[0] is None:
+        return None
+    return State._make((*values[:7], bool(values[7]), values[8]))
+
+
+def changes_in(conn: Any, roster_id: str, latest: int, earlier: int) -> Iterator[Change]:
+    """The roster's members with a change point in run ``latest``, with their state as of
+    run ``earlier`` (``None`` when they had not been compared by then), by member number."""
+    cursor = conn.execute(
+        f"SELECT m.member_no, m.name, m.department, {_STATE_OF.format('h')},"
+        f" {_STATE_OF.format('p')} FROM health_history h"
+        " JOIN member m ON m.id = h.member_id"
+        " LEFT JOIN health_history p ON p.id = ("
+        "  SELECT q.id FROM health_history q WHERE q.member_id = h.member_id AND q.run_id <= ?"
+        "  ORDER BY q.run_id DESC, q.id DESC LIMIT 1)"
+        " WHERE h.run_id = ? AND m.roster_id = ? ORDER BY m.member_no",
+        (earlier, latest, roster_id),
+    )
+    width = len(STATE_COLUMNS) + 2
+    for row in cursor:
+        after = _state(row[3 : 3 + width])
+        assert after is not None  # an inner join: the latest run's point is there
+        yield Change(row[0], row[1], row[2], after, _state(row[3 + width :]))
+
+
+class Member(NamedTuple):
+    """Who a current member is, for rebuilding their state over time."""
+
+    member_id: int
+    member_no: str
+    name: str
+    department: str | None
+    enrolled_at: str
+    max_nat_days: int
+
+
+class Timeline(NamedTuple):
+    """A member and their state at each of the moments asked for (``None``: not compared
+    by then)."""
+
+    member: Member
+    states: list[State | None]
+
+
+def timelines(
+    conn: Any, roster_id: str, moments: Sequence[dt.datetime], chunk: int = 2000
+) -> Iterator[Timeline]:
+    """Every current member of the roster with their state as it stood at each moment in
+    ``moments`` (ascending): the latest change point compared at or before it.
+
+    It streams: members are read in chunks of ``chunk`` by member id, with their change
+    points up to the last moment, so memory holds one chunk whatever the roster's size.
+    Retention keeps each member's latest point before the 30-day window, so any moment
+    within the last 30 days is rebuilt exactly. For the report (§8): judge each state at
+    its moment with ``view.nat_days`` and ``view.is_abnormal``, and count a member on a
+    day when ``states[i]`` is not ``None`` or ``enrolled_at`` is not after that moment.
+    """
+    if not moments:
+        return
+    stamps = [clock.iso(moment) for moment in moments]
+    last_id = 0
+    while True:
+        members = conn.execute(
+            "SELECT m.id, m.member_no, m.name, m.department, m.enrolled_at, r.max_nat_days"
+            " FROM member m JOIN roster r ON r.roster_id = m.roster_id"
+            " WHERE m.roster_id = ? AND m.id > ? ORDER BY m.id LIMIT ?",
+            (roster_id, last_id, chunk),
+        ).fetchall()
+        if not members:
+            return
+        last_id = members[-1][0]
+        points: dict[int, list[State]] = {}
+        for row in conn.execute(
+            f"SELECT member_id, {_STATE_SQL}, abnormal, compared_at FROM health_history"
+            " WHERE member_id IN (SELECT id FROM member WHERE roster_id = ? AND id > ?"
+            " AND id <= ?) AND compared_at <= ? ORDER BY member_id, compared_at, run_id",
+            (roster_id, members[0][0] - 1, last_id, stamps[-1]),
+        ):
+            points.setdefault(row[0], []).append(State._make((*row[1:8], bool(row[8]), row[9])))
+        for values in members:
+            member = Member._make(values)
+            yield Timeline(member, _at_moments(points.get(member.member_id, []), stamps))
+
+
+def _at_moments(points: list[State], stamps: list[str]) -> list[State | None]:
+    """The latest point at or before each stamp (points and stamps ascending)."""
+    states: list[State | None] = []
+    current: State | None = None
+    index = 0
+    for stamp in stamps:
+        while index < len(points) and points[index].compared_at <= stamp:
+            current = points[index]
+            index += 1
+        states.append(current)
+    return states
+
+
+def states_at(
+    conn: Any, roster_id: str, moment: dt.datetime
+) -> Iterator[tuple[Member, State | None]]:
+    """Every current member of the roster with their state as it stood at ``moment`` (the
+    latest change point compared at or before it; ``None`` when not yet compared). Streams,
+    like :func:`timelines`."""
+    for timeline in timelines(conn, roster_id, [moment]):
+        yield timeline.member, timeline.states[0]
