@@ -40,6 +40,7 @@ def make_phone(i: int) -> str:
 SECTION_6_KEYS = (
     "member_no",
     "name",
+    "department",
     "id_number",
     "phone",
     "health_code",

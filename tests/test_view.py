@@ -211,7 +211,7 @@ def test_changes_between_the_last_two_runs(run: Run, full_roster: str, tmp_path:
     assert found["名七"]["before"] == {"flags": ["name_mismatch"]}
     assert found["名七"]["after"] == {"flags": ["not_found"]}
     assert "缺九" not in found  # not found both times: no change
-    assert set(found["红三"]) == {"member_no", "name", "before", "after"}
+    assert set(found["红三"]) == {"member_no", "name", "department", "before", "after"}
     table = run("changes", full_roster).stdout
     assert "green → red" in table
 
@@ -252,3 +252,61 @@ def test_quiet_speaks_only_when_someone_newly_became_abnormal(
     assert lines[0] == "Newly abnormal: 1"
     assert "绿一" in lines[1] and "red" in lines[1] and IDS[0] not in alert.stdout
     assert IDS[0][:2] + "*" * 12 + IDS[0][14:] in lines[1]
+
+
+def set_departments(db_path: Path, key_path: Path, roster: str, by_name: dict[str, str]) -> None:
+    """Departments written straight into the store (as enrollment stores them)."""
+    from tuanti_cli.keys import read_key_file
+    from tuanti_cli.store import Store
+
+    with Store.open(db_path, read_key_file(key_path)) as store, store.transaction() as conn:
+        for name, department in by_name.items():
+            conn.execute(
+                "UPDATE member SET department = ? WHERE roster_id = ? AND name = ?",
+                (department, roster, name),
+            )
+
+
+def test_department_in_records_and_the_filter(
+    run: Run, full_roster: str, db_path: Path, key_path: Path, tmp_path: Path
+) -> None:
+    set_departments(
+        db_path, key_path, full_roster, {"绿一": "销售部", "黄二": "销售部", "红三": "研发部"}
+    )
+    shown = {r["name"]: r for r in records(run, full_roster)}
+    assert list(shown["绿一"]) == list(SECTION_6_KEYS)
+    assert shown["绿一"]["department"] == "销售部" and shown["空十"]["department"] is None
+    assert {r["name"] for r in records(run, full_roster, "--department", "销售部")} == {
+        "绿一",
+        "黄二",
+    }
+    both = records(run, full_roster, "--department", "销售部，研发部")
+    assert {r["name"] for r in both} == {"绿一", "黄二", "红三"}
+    assert [r["abnormal"] for r in both] == [True, True, False]  # abnormal first still
+    repeated = records(run, full_roster, "--department", "研发部", "--department", "销售部")
+    assert len(repeated) == 3
+    none = records(run, full_roster, "--department", "")
+    assert len(none) == len(PEOPLE) - 3 and all(r["department"] is None for r in none)
+    assert records(run, full_roster, "--department", "销售") == []  # exact names only
+    combined = records(run, full_roster, "--department", "销售部", "--abnormal")
+    assert [r["name"] for r in combined] == ["黄二"]
+    result = run("show", full_roster, "--format", "csv", "--department", "研发部")
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [(r["name"], r["department"]) for r in rows] == [("红三", "研发部")]
+    table = run("show", full_roster, "--as-of", AS_OF, "--department", "研发部").stdout
+    assert "Department" in table.splitlines()[0] and "研发部" in table
+    assert "members" in table.splitlines()[-1] and table.splitlines()[-1].startswith("1 ")
+    narrow = run("show", full_roster, "--as-of", AS_OF, env={"COLUMNS": "90"}).stdout
+    assert "Department" not in narrow.splitlines()[0] and "ID number" in narrow.splitlines()[0]
+
+
+def test_the_table_has_no_department_column_when_nobody_has_one(run: Run, full_roster: str) -> None:
+    assert "Department" not in run("show", full_roster, "--as-of", AS_OF).stdout
+
+
+def test_json_streams_as_one_valid_array(run: Run, full_roster: str) -> None:
+    text = run("show", full_roster, "--format", "json", "--as-of", AS_OF).stdout
+    assert text.startswith("[\n{") and text.endswith("}\n]\n")
+    assert len(json.loads(text)) == len(PEOPLE)
+    empty = run("show", full_roster, "--format", "json", "--department", "无此部门").stdout
+    assert json.loads(empty) == []

@@ -230,11 +230,10 @@ def test_a_failing_writer_leaves_the_old_file_and_no_temporary(
     out = tmp_path / "roster.csv"
     out.write_text("the old export\n")
 
-    def disk_full(stream: io.TextIOBase, *_: object) -> None:
-        stream.write("member_no,name\nM0001,张三\n")
+    def disk_full(*_: object) -> None:  # the header is written; then the disk is full
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr("tuanti_cli.cli.show.write_csv", disk_full)
+    monkeypatch.setattr("tuanti_cli.cli.show._csv_cells", disk_full)
     result = run("show", member_roster, "--format", "csv", "--output", str(out))
     assert result.exit_code == 1
     assert os.strerror(errno.ENOSPC) in result.stderr

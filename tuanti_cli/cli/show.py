@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 import typer
 
 from tuanti_cli import audit, clock, rosters, view
-from tuanti_cli.cli.output import open_output, to_json, write_csv
+from tuanti_cli.cli.output import FORMULA_FIRST, csv_cell, open_output, write_json_array
 from tuanti_cli.errors import InputError
 from tuanti_cli.i18n import t
-from tuanti_cli.writing import check_target
+from tuanti_cli.writing import Protected, check_target
 
+Item = TypeVar("Item")
 ShowFormat = Literal["table", "json", "csv", "xlsx"]
 CsvEncoding = Literal["auto", "utf-8", "utf-8-sig", "gb18030"]
 
@@ -46,6 +49,19 @@ def _split(values: list[str], allowed: tuple[str, ...], option: str) -> list[str
     return chosen
 
 
+def _departments(values: list[str]) -> tuple[str | None, ...]:
+    """``--department`` values, split at commas (ASCII or full-width); an empty value
+    (``--department ""``) stands for the members without a department."""
+    chosen: list[str | None] = []
+    for value in values:
+        for part in value.replace("，", ",").split(","):
+            name = part.strip()
+            item = name or None
+            if item not in chosen:
+                chosen.append(item)
+    return tuple(chosen)
+
+
 def show(
     ctx: typer.Context,
     roster_ref: str = typer.Argument(..., metavar="ROSTER", help=t("opt.roster_ref")),
@@ -55,13 +71,19 @@ def show(
         None, "--nat-days-over", help=t("opt.show.nat_days_over")
     ),
     vaccination: list[str] = typer.Option([], "--vaccination", help=t("opt.show.vaccination")),
+    department: list[str] = typer.Option([], "--department", help=t("opt.show.department")),
     output_format: ShowFormat = typer.Option("table", "--format", help=t("opt.show.format")),
     output: Path | None = typer.Option(None, "--output", help=t("opt.show.output")),
     encoding: CsvEncoding = typer.Option("auto", "--encoding", help=t("opt.show.encoding")),
     as_of: str | None = typer.Option(None, "--as-of", help=t("opt.show.as_of")),
 ) -> None:
-    codes = _split(health_code, view.HEALTH_CODES, "--health-code")
-    vaccines = _split(vaccination, view.VACCINATIONS, "--vaccination")
+    filters = view.Filters(
+        abnormal=abnormal,
+        health_codes=tuple(_split(health_code, view.HEALTH_CODES, "--health-code")),
+        nat_days_over=nat_days_over,
+        vaccinations=tuple(_split(vaccination, view.VACCINATIONS, "--vaccination")),
+        departments=_departments(department),
+    )
     moment = parse_as_of(as_of)
     if output_format == "xlsx" and output is None:
         raise InputError("show.xlsx_needs_output")
@@ -71,38 +93,115 @@ def show(
         check_target(output, protected)
     with ctx.obj.open_store() as store:
         roster = rosters.get_roster(store, roster_ref)
-        records = view.filter_records(
-            view.member_records(store, roster, moment), abnormal, codes, nat_days_over, vaccines
-        )
-        audit.record_read(
-            store, "show", roster.roster_id, members=len(records), format=output_format
-        )
+        # The records stream from the store as they are written, so it stays open until
+        # the last one is out.
+        if output_format == "table":
+            counts = view.view_summary(store, roster, moment, filters)
+            audit.record_read(
+                store, "show", roster.roster_id, members=counts["members"], format="table"
+            )
+            _table(
+                output,
+                protected,
+                counts,
+                roster.max_nat_days,
+                lambda ordered: view.member_records(store, roster, moment, filters, ordered),
+            )
+            return
+        # An export is audited with the number of records it read, once they are read (a
+        # count first would be one more pass over a million members).
+        tally = _Tally()
+        try:
+            if output_format == "csv":
+                rows = tally.count(view.member_rows(store, roster, moment, filters))
+                _csv(output, protected, encoding, rows)
+            else:
+                records = tally.count(view.member_records(store, roster, moment, filters))
+                _records(output_format, output, protected, records)
+        finally:
+            audit.record_read(
+                store, "show", roster.roster_id, members=tally.seen, format=output_format
+            )
+
+
+class _Tally:
+    """Counts what passes through it."""
+
+    def __init__(self) -> None:
+        self.seen = 0
+
+    def count(self, items: Iterator[Item]) -> Iterator[Item]:
+        """``items``, unchanged, counted as they go."""
+        for item in items:
+            self.seen += 1
+            yield item
+
+
+def _csv(
+    output: Path | None, protected: Protected, encoding: CsvEncoding, rows: Iterator[Any]
+) -> None:
+    chosen = encoding if encoding != "auto" else ("utf-8-sig" if output else "utf-8")
+    if output is None:
+        sys.stdout.reconfigure(encoding=chosen)  # type: ignore[union-attr]
+    with open_output(output, protected, encoding=chosen, newline="") as stream:
+        writer = csv.writer(stream, lineterminator="\n")
+        writer.writerow(view.RECORD_KEYS)
+        writer.writerows(map(_csv_cells, rows))
+
+
+def _safe(text: str) -> str:
+    return text if text.isprintable() and text[:1] not in FORMULA_FIRST else csv_cell(text)
+
+
+def _csv_cells(row: tuple[Any, ...]) -> tuple[Any, ...]:
+    """A §6 record (in ``view.RECORD_KEYS`` order) as CSV cells. Spelled out, not looped:
+    a million rows pass through here. Only the name and department are the public's text;
+    the rest is tuanti's own (codes, masked numbers, ISO times)."""
+    (no, name, department, id_number, phone, code, sampled, result, days, vaccination,
+     doses, last_dose, compared, abnormal, flags) = row  # fmt: skip
+    return (
+        no, _safe(name), _safe(department) if department else "", id_number, phone, code,
+        sampled or "", result or "", "" if days is None else days, vaccination,
+        "" if doses is None else doses, last_dose or "", compared or "",
+        "true" if abnormal else "false", ";".join(flags),
+    )  # fmt: skip
+
+
+def _records(
+    output_format: ShowFormat,
+    output: Path | None,
+    protected: Protected,
+    records: Iterator[dict[str, Any]],
+) -> None:
     if output_format == "xlsx":
         assert output is not None
         from tuanti_cli.cli.xlsx import write_xlsx
 
         write_xlsx(output, records, protected)
         return
-    if output_format == "json":
-        with open_output(output, protected) as stream:
-            stream.write(to_json(records) + "\n")
-        return
-    if output_format == "csv":
-        chosen = encoding if encoding != "auto" else ("utf-8-sig" if output else "utf-8")
-        if output is None:
-            sys.stdout.reconfigure(encoding=chosen)  # type: ignore[union-attr]
-        with open_output(output, protected, encoding=chosen, newline="") as stream:
-            write_csv(stream, records, view.RECORD_KEYS)
-        return
+    with open_output(output, protected) as stream:
+        write_json_array(stream, records)
+
+
+def _table(
+    output: Path | None,
+    protected: Protected,
+    counts: dict[str, Any],
+    max_nat_days: int,
+    again: Callable[[bool], Iterator[dict[str, Any]]],
+) -> None:
     from tuanti_cli.cli import table
 
     colour = output is None and table.use_colour()
-    lines = table.view_lines(records, roster.max_nat_days, colour, table.terminal_width())
+    produce = table.streamed_view(
+        lambda: again(True), again(False), counts, max_nat_days, colour, table.terminal_width()
+    )
     if output is not None:
         with open_output(output, protected) as stream:
-            stream.write("\n".join(lines) + "\n")
+            for line in produce():
+                stream.write(line + "\n")
         return
-    table.emit(lines)
+    table.emit(produce, counts["members"] + 3)
 
 
 def register(app: typer.Typer) -> None:

@@ -6,12 +6,13 @@ only supplies the colour styles (rendered once per health code) and cell widths.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shlex
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from tuanti_cli.i18n import t
@@ -20,6 +21,7 @@ from tuanti_cli.printable import shown
 COLUMNS = (
     "member_no",
     "name",
+    "department",
     "id_number",
     "phone",
     "health_code",
@@ -28,8 +30,9 @@ COLUMNS = (
     "vaccination",
     "compared_at",
 )
-# Dropped in this order when the terminal is too narrow.
-OPTIONAL_COLUMNS = ("compared_at", "phone", "vaccination", "nat_result", "id_number")
+# Dropped in this order when the terminal is too narrow. The department goes early: a
+# filtered view (`--department`) already names it, and the name column says who it is.
+OPTIONAL_COLUMNS = ("compared_at", "department", "phone", "vaccination", "nat_result", "id_number")
 HEALTH_STYLES = {
     "green": "bold white on green",
     "yellow": "bold black on yellow",
@@ -68,6 +71,7 @@ def cells(record: dict[str, Any]) -> dict[str, str]:
     return {
         "member_no": record["member_no"],
         "name": shown(record["name"]),
+        "department": "—" if record["department"] is None else shown(record["department"]),
         "id_number": record["id_number"],
         "phone": record["phone"],
         "health_code": t(f"code.{record['health_code']}")
@@ -83,23 +87,51 @@ def cells(record: dict[str, Any]) -> dict[str, str]:
     }
 
 
-def render(records: Sequence[dict[str, Any]], colour: bool, width: int) -> list[str]:
-    """The table as lines of text (ANSI colour on the health code when ``colour``)."""
-    rows = [cells(r) for r in records]
-    columns = list(COLUMNS)
-    widths = {
-        c: max([_cell_len(t(f"mcol.{c}"))] + [_cell_len(row[c]) for row in rows]) for c in columns
-    }
+def measure(records: Iterable[dict[str, Any]]) -> dict[str, int]:
+    """Each column's width for these records (a first pass over them; nothing is kept).
+
+    The department column gets width 0 when no record has a department: a roster without
+    departments keeps the table it always had.
+    """
+    widths = {c: _cell_len(t(f"mcol.{c}")) for c in COLUMNS}
+    any_department = False
+    for record in records:
+        row = cells(record)
+        for c in COLUMNS:
+            n = _cell_len(row[c])
+            if n > widths[c]:
+                widths[c] = n
+        any_department = any_department or record["department"] is not None
+    if not any_department:
+        widths["department"] = 0
+    return widths
+
+
+def layout(widths: dict[str, int], width: int) -> list[str]:
+    """The columns that fit ``width``, dropping OPTIONAL_COLUMNS in order."""
+    columns = [c for c in COLUMNS if widths[c] > 0]
     for optional in OPTIONAL_COLUMNS:
         if sum(widths[c] for c in columns) + len(GAP) * (len(columns) - 1) <= width:
             break
-        columns.remove(optional)
+        if optional in columns:
+            columns.remove(optional)
+    return columns
+
+
+def lines_of(
+    records: Iterable[dict[str, Any]], widths: dict[str, int], width: int, colour: bool
+) -> Iterator[str]:
+    """The table as lines of text, produced as the records come (ANSI colour on the health
+    code when ``colour``)."""
+    columns = layout(widths, width)
     styles = {code: _ansi(style) for code, style in HEALTH_STYLES.items()} if colour else {}
     bold = _ansi("bold") if colour else ("", "")
     header = GAP.join(_pad(t(f"mcol.{c}"), widths[c]) for c in columns).rstrip()
-    lines = [bold[0] + header + bold[1], "─" * min(width, _cell_len(header))]
+    yield bold[0] + header + bold[1]
+    yield "─" * min(width, _cell_len(header))
     last = columns[-1]
-    for record, row in zip(records, rows, strict=True):
+    for record in records:
+        row = cells(record)
         parts = []
         for c in columns:
             text = row[c] if c == last else _pad(row[c], widths[c])
@@ -107,8 +139,12 @@ def render(records: Sequence[dict[str, Any]], colour: bool, width: int) -> list[
                 start, end = styles[record["health_code"]]
                 text = start + row[c] + end + " " * (widths[c] - _cell_len(row[c]))
             parts.append(text)
-        lines.append(GAP.join(parts))
-    return lines
+        yield GAP.join(parts)
+
+
+def render(records: Sequence[dict[str, Any]], colour: bool, width: int) -> list[str]:
+    """The table of records in memory as lines of text."""
+    return list(lines_of(records, measure(records), width, colour))
 
 
 def _stdout_is_terminal() -> bool:
@@ -127,28 +163,40 @@ def terminal_width() -> int:
     return shutil.get_terminal_size((100, 24)).columns
 
 
-def emit(lines: list[str]) -> None:
+Lines = Sequence[str] | Callable[[], Iterable[str]]
+
+
+def emit(lines: Lines, count: int | None = None) -> None:
     """Print, through a pager only when stdout is a terminal that can run one (TERM is not
     ``dumb``) and the text is taller than it.
 
-    ``$PAGER`` (else ``less``) that cannot be started or exits non-zero gets a one-line
-    note on stderr, and the text is then printed directly, so it is never lost.
+    ``lines`` is a list, or a function giving the lines afresh each time it is called (so
+    a long view streams: ``count`` then says how many lines it gives). The pager gets the
+    lines on its standard input as they come. ``$PAGER`` (else ``less``) that cannot be
+    started or exits non-zero gets a one-line note on stderr, and the text is then printed
+    directly, so it is never lost.
     """
-    text = "\n".join(lines) + "\n"
+    if callable(lines):
+        produce, total = lines, count or 0
+    else:
+        kept = lines
+        produce, total = (lambda: kept), len(kept)
     height = shutil.get_terminal_size((100, 24)).lines
     if (
         _stdout_is_terminal()
         and os.environ.get("TERM") != "dumb"
-        and len(lines) > height - 1
-        and _page(text)
+        and total > height - 1
+        and _page(produce)
     ):
         return
-    sys.stdout.write(text)
+    write = sys.stdout.write
+    for line in produce():
+        write(line + "\n")
     sys.stdout.flush()
 
 
-def _page(text: str) -> bool:
-    """Show ``text`` in the pager; whether the pager ran and exited 0.
+def _page(produce: Callable[[], Iterable[str]]) -> bool:
+    """Show the lines in the pager; whether the pager ran and exited 0.
 
     ``$PAGER`` is a shell command, as for git and man (``less -R``, ``cat > file``).
     """
@@ -163,11 +211,27 @@ def _page(text: str) -> bool:
         print(t("pager.missing", pager=shown(pager)), file=sys.stderr)
         return False
     try:
-        status = subprocess.run(
-            pager, shell=True, input=text.encode(encoding, "replace"), env=env, check=False
-        ).returncode
+        process = subprocess.Popen(pager, shell=True, stdin=subprocess.PIPE, env=env)
     except OSError:  # no shell at all
         status = _SHELL_NOT_FOUND
+    else:
+        assert process.stdin is not None
+        try:
+            chunk: list[str] = []
+            for line in produce():
+                chunk.append(line)
+                if len(chunk) >= 512:
+                    process.stdin.write(("\n".join(chunk) + "\n").encode(encoding, "replace"))
+                    chunk.clear()
+            process.stdin.write(
+                ("\n".join(chunk) + "\n" if chunk else "").encode(encoding, "replace")
+            )
+            process.stdin.close()
+        except BrokenPipeError:  # the reader quit the pager before the end: not a failure
+            pass
+        with contextlib.suppress(BrokenPipeError):
+            process.stdin.close()
+        status = process.wait()
     if status in (_SHELL_NOT_EXECUTABLE, _SHELL_NOT_FOUND):
         print(t("pager.missing", pager=shown(pager)), file=sys.stderr)
         return False
@@ -208,11 +272,34 @@ def summary_line(summary: dict[str, Any], max_nat_days: int) -> str:
 
 
 def view_lines(
-    records: Sequence[dict[str, Any]], max_nat_days: int, colour: bool, width: int
+    records: Iterable[dict[str, Any]], max_nat_days: int, colour: bool, width: int
 ) -> list[str]:
-    """The whole view: the table, then the summary line."""
+    """The whole view of records in memory: the table, then the summary line."""
     from tuanti_cli.view import summary
 
-    lines = render(records, colour, width)
-    lines.append(summary_line(summary(list(records), max_nat_days), max_nat_days))
+    kept = list(records)
+    lines = render(kept, colour, width)
+    lines.append(summary_line(summary(kept, max_nat_days), max_nat_days))
     return lines
+
+
+def streamed_view(
+    records: Callable[[], Iterable[dict[str, Any]]],
+    unordered: Iterable[dict[str, Any]],
+    counts: dict[str, Any],
+    max_nat_days: int,
+    colour: bool,
+    width: int,
+) -> Callable[[], Iterator[str]]:
+    """The whole view, streamed: ``unordered`` (the same records in any order) is read once
+    to measure the columns, ``records`` gives them in order afresh on each call (once per
+    printing), ``counts`` is the summary line's aggregate
+    (:func:`tuanti_cli.view.view_summary`)."""
+    widths = measure(unordered)
+    tail = summary_line(counts, max_nat_days)
+
+    def produce() -> Iterator[str]:
+        yield from lines_of(records(), widths, width, colour)
+        yield tail
+
+    return produce

@@ -11,7 +11,7 @@ workbook holding one is refused whole by Excel.
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
@@ -39,10 +39,6 @@ _PARTS = {
         f'<Relationships xmlns="{_PACKAGE_RELS}"><Relationship Id="rId1" '
         f'Type="{_RELS}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
     ),
-    "xl/workbook.xml": (
-        f'<workbook xmlns="{_MAIN}" xmlns:r="{_RELS}"><sheets>'
-        '<sheet name="roster" sheetId="1" r:id="rId1"/></sheets></workbook>'
-    ),
     "xl/_rels/workbook.xml.rels": (
         f'<Relationships xmlns="{_PACKAGE_RELS}"><Relationship Id="rId1" '
         f'Type="{_RELS}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>'
@@ -51,21 +47,31 @@ _PARTS = {
 
 
 def write_xlsx(
-    path: Path, records: Iterable[dict[str, Any]], protected: Protected, option: str = "--output"
+    path: Path,
+    records: Iterable[dict[str, Any]],
+    protected: Protected,
+    option: str = "--output",
+    columns: Sequence[str] = RECORD_KEYS,
+    sheet_name: str = "roster",
 ) -> None:
-    """Write one sheet: a header row of the §6 keys, then one row per record, each row
-    compressed into the file as it is produced."""
+    """Write one sheet: a header row of ``columns`` (the §6 keys unless told), then one row
+    per record, each row compressed into the file as it is produced."""
     with (
         write_atomically(path, protected, option=option, binary=True) as stream,
         zipfile.ZipFile(stream, "w", zipfile.ZIP_DEFLATED) as archive,
     ):
         for name, xml in _PARTS.items():
             archive.writestr(name, _XML_DECLARATION + xml)
+        archive.writestr(
+            "xl/workbook.xml",
+            f'{_XML_DECLARATION}<workbook xmlns="{_MAIN}" xmlns:r="{_RELS}"><sheets>'
+            f'<sheet name="{escape(sheet_name)}" sheetId="1" r:id="rId1"/></sheets></workbook>',
+        )
         with archive.open("xl/worksheets/sheet1.xml", "w") as sheet:
             sheet.write(f'{_XML_DECLARATION}<worksheet xmlns="{_MAIN}"><sheetData>'.encode())
-            sheet.write(_row(1, RECORD_KEYS))
+            sheet.write(_row(1, columns))
             for number, record in enumerate(records, start=2):
-                sheet.write(_row(number, [record[key] for key in RECORD_KEYS]))
+                sheet.write(_row(number, [record[key] for key in columns]))
             sheet.write(b"</sheetData></worksheet>")
 
 
