@@ -1,0 +1,567 @@
+"""People's rights (PRODUCT §9): withdrawal from a list of requests, and a member's own copy.
+
+A withdrawal list names people by ID number, by member number, or both. Each line is judged
+on its own: a malformed value rejects the line; a well-formed one that names nobody in the
+roster is reported (masked); everyone it names is erased in one transaction, exactly as a
+single withdrawal erases one member (:func:`tuanti_cli.enrollment.erase_prepared`).
+
+A member's own copy holds everything stored about that one person, unmasked because it is
+theirs: it goes only to a file (the command layer sees to that) and is audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import itertools
+import json
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from tuanti_cli import audit, clock, enrollment
+from tuanti_cli.columns import ID_NUMBER_RULE, FieldRule, Recognizer, aliases
+from tuanti_cli.enrollment import Reject
+from tuanti_cli.errors import FieldError, InputError
+from tuanti_cli.i18n import language, t
+from tuanti_cli.ingest import Parsed, Record
+from tuanti_cli.masking import mask_field
+from tuanti_cli.models import Roster
+from tuanti_cli.printable import shown
+from tuanti_cli.store import Store
+from tuanti_cli.validate import clean_cell, validate_id
+
+CHUNK_ROWS = 5_000
+REPORTED_VALUE_MAX = 64
+
+MEMBER_NO_RULE = FieldRule(
+    aliases("member_no", "成员编号", "会员编号", "member number", "member no"),
+    words=(("成员编号", 60), ("会员编号", 60), ("编号", 40)),
+)
+"""The member-number column. A bare ``编号`` counts less than ``成员编号``: Tencent Survey
+names its response numbers (1, 2, 3 …) so, and those are never taken for member numbers
+(see :func:`judge`)."""
+
+RECOGNIZER = Recognizer(
+    {"id_number": ID_NUMBER_RULE, "member_no": MEMBER_NO_RULE},
+    required=(),
+    any_of=("id_number", "member_no"),
+)
+
+_MEMBER_NO = re.compile(r"M([0-9]{1,9})")
+_PLAIN_INTEGER = re.compile(r"[0-9]+")
+
+
+class Request(NamedTuple):
+    """A well-formed line of a withdrawal list: whom it names, by ID number and/or number."""
+
+    row: int
+    id_number: str | None
+    member_no: str | None
+
+
+class Unmatched(NamedTuple):
+    """A well-formed line that names nobody in the roster; ``value`` is masked."""
+
+    row: int
+    field: str
+    value: str
+
+
+@dataclass
+class WithdrawalReport:
+    """What a bulk withdrawal did (or, on a dry run, would do).
+
+    ``requested`` counts the distinct people the well-formed lines name: each member found
+    once however many lines name them (by ID number, by member number or both), plus each
+    distinct value that names nobody.
+    """
+
+    rows: int = 0
+    requested: int = 0
+    withdrawn: list[str] = field(default_factory=list)
+    not_found: list[Unmatched] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    dry_run: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        """The §9 JSON object."""
+        return {
+            "requested": self.requested,
+            "withdrawn": list(self.withdrawn),
+            "not_found": [
+                {"row": u.row, "field": u.field, "value": u.value} for u in self.not_found
+            ],
+            "rejects": [
+                {"row": r.row, "field": r.field, "reason": r.reason, "value": r.value}
+                for r in self.rejects
+            ],
+        }
+
+    def counts(self) -> dict[str, int | str | bool]:
+        """The audit detail: counts only, never a person's data."""
+        return {
+            "rows": self.rows,
+            "requested": self.requested,
+            "withdrawn": len(self.withdrawn),
+            "not_found": len(self.not_found),
+            "rejected": len(self.rejects),
+        }
+
+
+def _reject(row: int, field_name: str, key: str, value: Any) -> Reject:
+    masked = shown(mask_field(field_name, _text(value)))
+    if len(masked) > REPORTED_VALUE_MAX:
+        masked = masked[: REPORTED_VALUE_MAX - 1] + "…"
+    return Reject(row, field_name, t(key), masked)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value if isinstance(value, str) else str(value)
+
+
+def member_number(value: Any) -> str | None:
+    """A member-number cell as ``M0001`` (upper case, at least four digits), ``None`` when
+    empty; else :class:`FieldError` (``withdraw.response_number`` for a plain integer)."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if isinstance(value, int) or value.is_integer():
+            raise FieldError("member_no", "withdraw.response_number")
+        raise FieldError("member_no", "withdraw.member_no_shape")
+    text = unicodedata.normalize("NFKC", clean_cell(_text(value))).strip().upper()
+    if not text:
+        return None
+    if _PLAIN_INTEGER.fullmatch(text):
+        raise FieldError("member_no", "withdraw.response_number")
+    match = _MEMBER_NO.fullmatch(text)
+    if match is None:
+        raise FieldError("member_no", "withdraw.member_no_shape")
+    return f"M{int(match.group(1)):04d}"
+
+
+def judge(
+    record: Record, positions: dict[str, int], today: dt.date, from_spreadsheet: bool
+) -> Request | Reject:
+    """One line of a withdrawal list: whom it names, or why it names nobody for sure.
+
+    A malformed ID number or member number rejects the line (a withdrawal erases: a line
+    that may be a typo erases nothing). A plain integer in the member-number column is a
+    form tool's response number (Tencent Survey's ``编号``): ignored when the line names
+    its person by ID number, else the line is rejected.
+    """
+    fields = record.fields
+    if fields is None:
+        return _reject(record.row, "row", record.problem or "row.not_object", "")
+    raw_id = fields[positions["id_number"]] if "id_number" in positions else None
+    raw_no = fields[positions["member_no"]] if "member_no" in positions else None
+    id_number: str | None = None
+    if isinstance(raw_id, float) or (from_spreadsheet and isinstance(raw_id, int)):
+        # A number cell: a spreadsheet kept 15 significant digits of it.
+        return _reject(record.row, "id_number", "id.excel", raw_id)
+    text = clean_cell(_text(raw_id))
+    if text:
+        try:
+            id_number = validate_id(text, today)
+        except FieldError as exc:
+            return _reject(record.row, exc.field, exc.key, raw_id)
+    number: str | None = None
+    try:
+        number = member_number(raw_no)
+    except FieldError as exc:
+        if exc.key != "withdraw.response_number" or id_number is None:
+            return _reject(record.row, exc.field, exc.key, raw_no)
+    if id_number is None and number is None:
+        empty_field = "id_number" if "id_number" in positions else "member_no"
+        return _reject(record.row, empty_field, "withdraw.empty", "")
+    return Request(record.row, id_number, number)
+
+
+# Who a chunk names, asked of SQLite through the roster's unique indexes: memory does not
+# grow with the roster. CROSS JOIN keeps the chunk the outer loop.
+_BY_ID = (
+    "SELECT j.value, m.id, m.member_no FROM json_each(?2) j"
+    " CROSS JOIN member m ON m.roster_id = ?1 AND m.id_number = j.value"
+)
+_BY_NUMBER = (
+    "SELECT j.value, m.id, m.member_no FROM json_each(?2) j"
+    " CROSS JOIN member m ON m.roster_id = ?1 AND m.member_no = j.value"
+)
+
+
+class _Matcher:
+    """Resolves the requests of each chunk to members and marks them for erasure."""
+
+    def __init__(self, conn: Any, roster_id: str, report: WithdrawalReport) -> None:
+        self._conn, self._roster_id, self._report = conn, roster_id, report
+        self._strangers: set[tuple[str, str]] = set()
+
+    def add(self, requests: list[Request]) -> None:
+        """Mark the members ``requests`` name; report the lines that name nobody."""
+        by_id = self._lookup(_BY_ID, {r.id_number for r in requests if r.id_number})
+        by_no = self._lookup(_BY_NUMBER, {r.member_no for r in requests if r.member_no})
+        marked: list[tuple[int, str]] = []
+        for request in requests:
+            found_by_id = by_id.get(request.id_number) if request.id_number else None
+            found_by_no = by_no.get(request.member_no) if request.member_no else None
+            # A line naming two different people (or a known and an unknown one): neither
+            # is erased on its word.
+            both = request.id_number is not None and request.member_no is not None
+            if both and found_by_id != found_by_no and (found_by_id or found_by_no):
+                self._report.rejects.append(
+                    _reject(request.row, "member_no", "withdraw.mismatch", request.member_no)
+                )
+                continue
+            found = found_by_id or found_by_no
+            if found is not None:
+                marked.append(found)
+            elif request.id_number:
+                self._unmatched(request.row, "id_number", request.id_number)
+            elif request.member_no:
+                self._unmatched(request.row, "member_no", request.member_no)
+        if marked:
+            enrollment.mark_for_erasure(self._conn, marked)
+
+    def strangers(self) -> int:
+        """How many distinct values named nobody."""
+        return len(self._strangers)
+
+    def _unmatched(self, row: int, field_name: str, value: str) -> None:
+        self._strangers.add((field_name, value))
+        self._report.not_found.append(Unmatched(row, field_name, mask_field(field_name, value)))
+
+    def _lookup(self, sql: str, values: set[str]) -> dict[str, tuple[int, str]]:
+        if not values:
+            return {}
+        rows = self._conn.execute(sql, (self._roster_id, json.dumps(sorted(values)))).fetchall()
+        return {value: (int(member), str(number)) for value, member, number in rows}
+
+
+def withdraw_list(
+    store: Store,
+    roster: Roster,
+    parsed: Parsed,
+    now: dt.datetime,
+    dry_run: bool = False,
+    expected: Sequence[str] | None = None,
+    record: bool = True,
+) -> WithdrawalReport:
+    """Erase every member the list ``parsed`` names, in one transaction, chunk by chunk.
+
+    A dry run erases nothing (and is audited as one). ``expected``: the member numbers a
+    person confirmed; if the list now names others, nothing is erased and
+    :class:`InputError` says so. ``record=False`` (a preview before asking) leaves no
+    audit entry. The audit keeps member numbers and counts, never an ID number.
+    """
+    report = WithdrawalReport(dry_run=dry_run)
+    today = clock.local_date(now)
+    positions = {name: index for index, name in enumerate(parsed.layout)}
+    from_spreadsheet = parsed.encoding == "xlsx"
+    with store.transaction() as conn:
+        enrollment.prepare_erasure(conn)
+        matcher = _Matcher(conn, roster.roster_id, report)
+        while chunk := list(itertools.islice(parsed.records, CHUNK_ROWS)):
+            report.rows += len(chunk)
+            requests: list[Request] = []
+            for line in chunk:
+                judged = judge(line, positions, today, from_spreadsheet)
+                if isinstance(judged, Reject):
+                    report.rejects.append(judged)
+                else:
+                    requests.append(judged)
+            matcher.add(requests)
+        report.withdrawn = [
+            str(n)
+            for (n,) in conn.execute(
+                f"SELECT member_no FROM {enrollment.ERASURE_TABLE} ORDER BY id"
+            )
+        ]
+        report.requested = len(report.withdrawn) + matcher.strangers()
+        report.rejects.sort(key=lambda r: r.row)
+        if expected is not None and sorted(expected) != sorted(report.withdrawn):
+            raise InputError("withdraw.changed")
+        if dry_run:
+            enrollment.prepare_erasure(conn)
+        else:
+            enrollment.erase_prepared(conn, roster.roster_id, now, bulk=True)
+        if record:
+            action = "member.withdraw.dry_run" if dry_run else "member.withdraw.list"
+            audit.record(conn, action, roster.roster_id, report.counts(), now=now)
+    if report.withdrawn and not dry_run:
+        store.checkpoint()  # no copy of the erased pages stays in the WAL
+    return report
+
+
+# --- a member's own copy ---------------------------------------------------------------------
+
+COPY_FORMAT = "tuanti-member-copy"
+COPY_VERSION = 1
+_STATE = (
+    "health_code",
+    "nat_sampled_at",
+    "nat_result",
+    "vaccination",
+    "vaccine_doses",
+    "last_dose_date",
+    "compared_at",
+    "flags",
+    "abnormal",
+)
+_STATE_SQL = ", ".join(_STATE)
+
+
+def _state(row: Sequence[Any]) -> dict[str, Any]:
+    state = dict(zip(_STATE, row, strict=True))
+    state["flags"] = state["flags"].split(",") if state["flags"] else []
+    state["abnormal"] = bool(state["abnormal"])
+    return state
+
+
+def member_copy(
+    store: Store, roster: Roster, member_no: str, now: dt.datetime, fmt: str
+) -> dict[str, Any]:
+    """Everything stored about member ``member_no`` of ``roster``, unmasked, as the
+    documented copy structure; the read is audited (``member.copy``) in the same
+    transaction. Only entries of the audit that name this member's number are included.
+    """
+    number = member_no.strip().upper()
+    with store.transaction() as conn:
+        internal = enrollment.member_id(store, roster, number)
+        (
+            name,
+            id_number,
+            phone,
+            department,
+            enrolled_at,
+            updated_at,
+            consent_at,
+            consent_code,
+            consent_channel,
+        ) = conn.execute(
+            "SELECT name, id_number, phone, department, enrolled_at, updated_at, consent_at,"
+            " consent_code, consent_channel FROM member WHERE id = ?",
+            (internal,),
+        ).fetchone()
+        health = conn.execute(
+            f"SELECT {_STATE_SQL} FROM health WHERE member_id = ?", (internal,)
+        ).fetchone()
+        history = conn.execute(
+            f"SELECT {_STATE_SQL} FROM health_history WHERE member_id = ? ORDER BY run_id, id",
+            (internal,),
+        ).fetchall()
+        # Only entries that name this member's number; other members are never named.
+        entries = conn.execute(
+            "SELECT at, user, action, detail, admin_no FROM audit"
+            " WHERE roster_id = ? AND json_valid(detail)"
+            " AND json_extract(detail, '$.member_no') = ? ORDER BY id",
+            (roster.roster_id, number),
+        ).fetchall()
+        audit.record(
+            conn, "member.copy", roster.roster_id, {"member_no": number, "format": fmt}, now=now
+        )
+    return {
+        "format": COPY_FORMAT,
+        "version": COPY_VERSION,
+        "made_at": clock.iso(now),
+        "roster": {"roster_id": roster.roster_id, "name": roster.name, "address": roster.address},
+        "member": {
+            "member_no": number,
+            "name": name,
+            "id_number": id_number,
+            "phone": phone,
+            "department": department,
+            "enrolled_at": enrolled_at,
+            "updated_at": updated_at,
+            "consent": {"at": consent_at, "code": consent_code, "channel": consent_channel},
+        },
+        "health": _state(health) if health is not None else None,
+        "history": [_state(row) for row in history],
+        "audit": [
+            {
+                "at": at,
+                "user": user,
+                "action": action,
+                "admin": admin_no,
+                "detail": json.loads(detail),
+            }
+            for at, user, action, detail, admin_no in entries
+        ],
+    }
+
+
+_CSS = """
+body { font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei",
+  "PingFang SC", sans-serif; color: #1f2328; margin: 2rem auto; max-width: 52rem;
+  padding: 0 1rem; line-height: 1.5; }
+h1 { font-size: 1.5rem; margin-bottom: 0.25rem; }
+h2 { font-size: 1.15rem; margin-top: 2rem; border-bottom: 1px solid #d0d7de; }
+p.note { color: #57606a; margin-top: 0; }
+p.private { background: #fff8c5; border: 1px solid #d4a72c; padding: 0.5rem 0.75rem; }
+table { border-collapse: collapse; width: 100%; font-size: 0.95rem; }
+th, td { border: 1px solid #d0d7de; padding: 0.35rem 0.6rem; text-align: left;
+  vertical-align: top; }
+th { background: #f6f8fa; font-weight: 600; }
+table.details th { width: 12rem; }
+.when { white-space: nowrap; }
+p.times { color: #57606a; font-size: 0.85rem; }
+td.code { font-family: ui-monospace, "DejaVu Sans Mono", monospace; word-break: break-all; }
+.green { color: #1a7f37; font-weight: 600; } .yellow { color: #9a6700; font-weight: 600; }
+.red, .popup { color: #cf222e; font-weight: 600; } .unknown { color: #57606a; }
+"""
+
+
+def _cell(value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return "—"
+    if isinstance(value, bool):
+        return t("copy.yes") if value else t("copy.no")
+    if isinstance(value, list):
+        return html.escape(", ".join(str(v) for v in value))
+    return html.escape(str(value))
+
+
+def _when(value: Any) -> str:
+    """A stored ISO 8601 time as people read it (Beijing time, to the minute)."""
+    if not isinstance(value, str):
+        return _cell(value)
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return _cell(value)
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(clock.SHANGHAI)
+    return f'<span class="when">{moment:%Y-%m-%d %H:%M}</span>'
+
+
+def _date(value: Any) -> str:
+    if value is None:
+        return "—"
+    return f'<span class="when">{html.escape(str(value))}</span>'
+
+
+def _label(prefix: str, value: Any) -> str:
+    """An enum value in the reader's language (the stored value when it has no label)."""
+    if value is None:
+        return "—"
+    key = f"{prefix}.{value}"
+    text = t(key)
+    return html.escape(str(value) if text == key else text)
+
+
+def _state_cells(state: dict[str, Any]) -> list[str]:
+    code = str(state["health_code"])
+    return [
+        _when(state["compared_at"]),
+        f'<span class="{html.escape(code)}">{_label("code", code)}</span>',
+        _when(state["nat_sampled_at"]),
+        _label("nat", state["nat_result"]),
+        _label("vaccine", state["vaccination"]),
+        _cell(state["vaccine_doses"]),
+        _date(state["last_dose_date"]),
+        ", ".join(_label("flag", f) for f in state["flags"]) or "—",
+        _cell(state["abnormal"]),
+    ]
+
+
+_TIMES = frozenset({"copy.enrolled_at", "copy.updated_at", "copy.consent_at"})
+_STATE_HEADERS = (
+    "copy.compared_at",
+    "copy.health_code",
+    "copy.nat_sampled_at",
+    "copy.nat_result",
+    "copy.vaccination",
+    "copy.vaccine_doses",
+    "copy.last_dose_date",
+    "copy.flags",
+    "copy.abnormal",
+)
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], empty: str) -> str:
+    if not rows:
+        return f'<p class="note">{html.escape(empty)}</p>'
+    head = "".join(f"<th>{html.escape(t(h))}</th>" for h in headers)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def render_html(copy: dict[str, Any]) -> str:
+    """The copy as one self-contained page in the current language: inline CSS, no script,
+    nothing loaded from elsewhere; every stored value escaped."""
+    member, roster, consent = copy["member"], copy["roster"], copy["member"]["consent"]
+    details = [
+        ("copy.member_no", member["member_no"], False),
+        ("copy.name", member["name"], False),
+        ("copy.id_number", member["id_number"], True),
+        ("copy.phone", member["phone"], True),
+        ("copy.department", member["department"], False),
+        ("copy.enrolled_at", member["enrolled_at"], False),
+        ("copy.updated_at", member["updated_at"], False),
+        ("copy.consent_at", consent["at"], False),
+        ("copy.consent_code", consent["code"], True),
+        ("copy.consent_channel", _channel(consent["channel"]), False),
+    ]
+    detail_rows = "".join(
+        f"<tr><th>{html.escape(t(key))}</th><td{' class=code' if code else ''}>"
+        f"{_when(value) if key in _TIMES else _cell(value)}</td></tr>"
+        for key, value, code in details
+    )
+    health = copy["health"]
+    current = (
+        _table(_STATE_HEADERS, [_state_cells(health)], "")
+        if health is not None
+        else f'<p class="note">{html.escape(t("copy.no_health"))}</p>'
+    )
+    history = _table(
+        _STATE_HEADERS, [_state_cells(s) for s in copy["history"]], t("copy.no_history")
+    )
+    entries = _table(
+        ("copy.audit_at", "copy.audit_action", "copy.audit_admin", "copy.audit_detail"),
+        [
+            [
+                _when(e["at"]),
+                _label("copy.action", e["action"]),
+                _cell(e["admin"] or e["user"]),
+                _cell(json.dumps(e["detail"], ensure_ascii=False, sort_keys=True)),
+            ]
+            for e in copy["audit"]
+        ],
+        t("copy.no_audit"),
+    )
+    title = t("copy.title", name=member["name"])
+    made_at = dt.datetime.fromisoformat(copy["made_at"]).astimezone(clock.SHANGHAI)
+    made = t(
+        "copy.made",
+        roster=roster["name"],
+        roster_id=roster["roster_id"],
+        address=roster["address"],
+        at=f"{made_at:%Y-%m-%d %H:%M}",
+    )
+    lang = "zh-CN" if language() == "zh" else "en"
+    return (
+        f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        '<meta name="referrer" content="no-referrer">\n'
+        f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
+        f"<h1>{html.escape(title)}</h1>\n"
+        f'<p class="note">{html.escape(made)}</p>\n'
+        f'<p class="private">{html.escape(t("copy.private"))}</p>\n'
+        f"<h2>{html.escape(t('copy.h_details'))}</h2>\n"
+        f'<table class="details"><tbody>{detail_rows}</tbody></table>\n'
+        f"<h2>{html.escape(t('copy.h_health'))}</h2>\n{current}\n"
+        f"<h2>{html.escape(t('copy.h_history'))}</h2>\n{history}\n"
+        f"<h2>{html.escape(t('copy.h_audit'))}</h2>\n"
+        f'<p class="note">{html.escape(t("copy.audit_note"))}</p>\n{entries}\n'
+        f'<p class="times">{html.escape(t("copy.times"))}</p>\n'
+        "</body>\n</html>\n"
+    )
+
+
+def _channel(channel: Any) -> str:
+    key = f"copy.channel.{channel}"
+    text = t(key)
+    return str(channel) if text == key else text
