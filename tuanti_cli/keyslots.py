@@ -35,6 +35,7 @@ from tuanti_cli.errors import BusyError, InputError, NotFound, StoreError, Store
 from tuanti_cli.keys import Key
 from tuanti_cli.models import Admin
 from tuanti_cli.store import Store, check_store_file
+from tuanti_cli.writing import sync_folder
 
 FORMAT = "tuanti-keys"
 VERSION = 1
@@ -311,19 +312,7 @@ def _write_keys_file(db_path: Path, slots: list[dict[str, Any]], legacy: bool = 
         raise StoreError(
             "admin.keys_unwritable", path=path, reason=exc.strerror or str(exc)
         ) from None
-    _sync_folder(path.parent)
-
-
-def _sync_folder(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        with contextlib.suppress(OSError):
-            os.fsync(fd)
-    finally:
-        os.close(fd)
+    sync_folder(path.parent)
 
 
 # ---- unlocking and opening -------------------------------------------------------------

@@ -139,7 +139,7 @@ def write_atomically(
         if isinstance(exc, OSError):
             raise _unwritable(target, option, exc) from None
         raise
-    _sync_folder(target.parent)
+    sync_folder(target.parent)
 
 
 def _create_temporary(target: Path, option: str) -> tuple[int, Path]:
@@ -178,7 +178,7 @@ def _same_file(found: os.stat_result, path: Path) -> bool:
     return (found.st_dev, found.st_ino) == (other.st_dev, other.st_ino)
 
 
-def _sync_folder(folder: Path) -> None:
+def sync_folder(folder: Path) -> None:
     """Make the rename itself durable; not every platform lets a folder be opened."""
     try:
         fd = os.open(folder, os.O_RDONLY)

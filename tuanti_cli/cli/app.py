@@ -13,7 +13,19 @@ from typer._click.exceptions import ClickException, UsageError
 from typer.core import TyperGroup
 
 from tuanti_cli import __version__, clock, i18n
-from tuanti_cli.cli import admin, audit, enroll, key, member, refresh, roster, show, usage
+from tuanti_cli.cli import (
+    admin,
+    audit,
+    enroll,
+    key,
+    member,
+    refresh,
+    report,
+    roster,
+    show,
+    summary,
+    usage,
+)
 from tuanti_cli.cli.output import echo, info
 from tuanti_cli.cli.state import AppState, ask_passphrase
 from tuanti_cli.errors import FieldError, InputError, StoreError, TuantiError
@@ -96,6 +108,8 @@ app.add_typer(enroll.app, name="enroll")
 app.add_typer(member.app, name="member")
 refresh.register(app)
 show.register(app)
+summary.register(app)
+report.register(app)
 audit.register(app)
 app.add_typer(key.app, name="key")
 app.add_typer(admin.app, name="admin")

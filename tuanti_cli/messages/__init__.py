@@ -12,13 +12,28 @@ from tuanti_cli.messages import (
     enroll,
     environment,
     guards,
+    member,
     output,
     refresh,
+    report,
     roster,
     view,
 )
 
-AREAS = (common, roster, enroll, refresh, view, output, guards, environment, columns, admin)
+AREAS = (
+    common,
+    roster,
+    enroll,
+    refresh,
+    view,
+    output,
+    guards,
+    environment,
+    columns,
+    admin,
+    report,
+    member,
+)
 
 CATALOGUE: dict[str, dict[str, str]] = {"en": {}, "zh": {}}
 for _area in AREAS:
