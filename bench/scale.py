@@ -29,7 +29,6 @@ import argparse
 import csv
 import datetime as dt
 import json
-import os
 import random
 import shutil
 import sqlite3
@@ -37,6 +36,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import types
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -177,15 +177,36 @@ class Measure:
     error: str = ""
 
 
+# The measured command is started by a small Python process of its own: a child forked from
+# this one (which holds the generated data) would count this process's pages, copied at the
+# fork, as its own peak RSS until it execs.
+_WRAPPER = (
+    "import os, subprocess, sys\n"
+    "child = subprocess.Popen(sys.argv[2:])\n"
+    "_, status, usage = os.wait4(child.pid, 0)\n"
+    "with open(sys.argv[1], 'w') as out:\n"
+    "    out.write(f'{usage.ru_maxrss} {os.waitstatus_to_exitcode(status)}')\n"
+)
+
+
 def measure(argv: list[str], env: dict[str, str], stdout: Path) -> Measure:
-    """Wall time and peak RSS of one child process (its own rusage, from wait4)."""
+    """Wall time and peak RSS of one command (its own rusage, from wait4 in a small
+    wrapper process)."""
     err = stdout.with_suffix(stdout.suffix + ".err")
+    figures = stdout.with_suffix(stdout.suffix + ".rusage")
     with stdout.open("wb") as out, err.open("wb") as errors:
         start = time.perf_counter()
-        proc = subprocess.Popen(argv, env=env, stdout=out, stderr=errors)
-        _, status, usage = os.wait4(proc.pid, 0)
+        subprocess.run(
+            [sys.executable, "-c", _WRAPPER, str(figures), *argv],
+            env=env,
+            stdout=out,
+            stderr=errors,
+            check=False,
+        )
         seconds = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped by wait4, not by Popen
+    maxrss, code = (int(v) for v in figures.read_text().split())
+    proc = subprocess.CompletedProcess(argv, code)
+    usage = types.SimpleNamespace(ru_maxrss=maxrss)
     message = ""
     if proc.returncode != 0:
         lines = err.read_text(encoding="utf-8", errors="replace").strip().splitlines()
