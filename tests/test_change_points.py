@@ -146,7 +146,6 @@ def test_batches_give_the_same_result_as_one(
 ) -> None:
     monkeypatch.setattr(compare, "CHUNK", 3)
     monkeypatch.setattr(compare, "LISTED", 2)
-    monkeypatch.setattr(history.Writer, "BATCH", 2)
     people = [(person_name(i), new_id()) for i in range(10)]
     enroll(run, roster_id, tmp_path, people)
     rows = [{**green_row(name, number), "health_code": "red"} for name, number in people]
@@ -163,7 +162,7 @@ def test_batches_give_the_same_result_as_one(
     assert tuple(health[0]) == (10, 1)
 
 
-def test_states_at_a_moment_stream_from_the_change_points(
+def test_timelines_stream_each_members_state_from_the_change_points(
     run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path
 ) -> None:
     people = [(person_name(i), new_id()) for i in range(3)]
@@ -176,7 +175,9 @@ def test_states_at_a_moment_stream_from_the_change_points(
     moments = [moment(m) for m in ("2022-12-04 23:59", "2022-12-06 23:59", "2022-12-08 23:59")]
     with Store.open(db_path, read_key_file(key_path)) as store:
         timelines = list(history.timelines(store.conn, roster_id, moments, chunk=1))
-        at = list(history.states_at(store.conn, roster_id, moments[1]))
+        at = [
+            (t.member, t.states[0]) for t in history.timelines(store.conn, roster_id, moments[1:2])
+        ]
         assert list(history.timelines(store.conn, roster_id, [])) == []
     assert [t.member.member_no for t in timelines] == ["M0001", "M0002", "M0003"]
     first, second, third = timelines

@@ -64,36 +64,6 @@ def is_change(before: Sequence[Any] | None, state: Sequence[Any], abnormal: bool
     return tuple(before[:7]) != tuple(state) or bool(before[7]) != abnormal
 
 
-class Writer:
-    """Collects one run's change points and writes them in batches (``executemany``)."""
-
-    BATCH = 5000
-
-    def __init__(self, conn: Any, run_id: int, compared_at: str) -> None:
-        self._conn = conn
-        self._run_id = run_id
-        self._compared_at = compared_at
-        self._rows: list[tuple[Any, ...]] = []
-        self.written = 0
-
-    def add(self, member_id: int, state: Sequence[Any], abnormal: bool) -> None:
-        """Record a change point for ``member_id`` (call when :func:`is_change` said so)."""
-        self._rows.append((member_id, self._run_id, *state, int(abnormal), self._compared_at))
-        if len(self._rows) >= self.BATCH:
-            self.flush()
-
-    def flush(self) -> None:
-        """Write what has been collected."""
-        if self._rows:
-            self._conn.executemany(
-                f"INSERT INTO health_history (member_id, run_id, {_STATE_SQL}, abnormal,"
-                " compared_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                self._rows,
-            )
-            self.written += len(self._rows)
-            self._rows = []
-
-
 def copy_points(conn: Any, run_id: int) -> int:
     """Write run ``run_id``'s change points: a copy of the health records it rewrote (call
     before the others are stamped with the run). One statement, so that SQLite moves a
@@ -263,13 +233,3 @@ def _at_moments(points: list[State], stamps: list[str]) -> list[State | None]:
             index += 1
         states.append(current)
     return states
-
-
-def states_at(
-    conn: Any, roster_id: str, moment: dt.datetime
-) -> Iterator[tuple[Member, State | None]]:
-    """Every current member of the roster with their state as it stood at ``moment`` (the
-    latest change point compared at or before it; ``None`` when not yet compared). Streams,
-    like :func:`timelines`."""
-    for timeline in timelines(conn, roster_id, [moment]):
-        yield timeline.member, timeline.states[0]
