@@ -78,3 +78,24 @@ def sibling(tool: str) -> str:
 def person_name(index: int, prefix: str = "人员") -> str:
     """A distinct, valid name (names hold no digits): 人员一二三."""
     return prefix + "".join("零一二三四五六七八九"[int(d)] for d in str(index))
+
+
+def time_import(
+    folder: Path, csv_path: Path, runs: int, sqlite_utils_options: tuple[str, ...] = ()
+) -> tuple[float, float]:
+    """Median seconds of ``tuanti enroll import`` of ``csv_path`` into a fresh store, and of
+    ``sqlite-utils insert --csv`` of the same file into a fresh plain SQLite file."""
+    env = store_env(folder)
+    reset_store = [["rm", "-rf", str(folder / "store"), str(folder / "tuanti.key")], *init_steps()]
+    ours = median_seconds(
+        [*TUANTI, "enroll", "import", ROSTER, str(csv_path)], env, runs, reset_store
+    )
+    plain_db = folder / "plain.db"
+    theirs = median_seconds(
+        [sibling("sqlite-utils"), "insert", str(plain_db), "rows", str(csv_path), "--csv",
+         *sqlite_utils_options],
+        env,
+        runs,
+        [["rm", "-f", str(plain_db)]],
+    )  # fmt: skip
+    return ours, theirs

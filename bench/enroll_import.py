@@ -14,16 +14,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from common import (
-    ROSTER,
-    TUANTI,
-    init_steps,
-    make_id,
-    median_seconds,
-    person_name,
-    sibling,
-    store_env,
-)
+from common import make_id, person_name, time_import
 
 ROWS = 100_000
 RUNS = 5
@@ -49,21 +40,7 @@ def main() -> None:
     try:
         csv_path = folder / "enrollments.csv"
         write_csv(csv_path)
-        env = store_env(folder)
-        reset_store = [
-            ["rm", "-rf", str(folder / "store"), str(folder / "tuanti.key")],
-            *init_steps(),
-        ]
-        ours = median_seconds(
-            [*TUANTI, "enroll", "import", ROSTER, str(csv_path)], env, RUNS, reset_store
-        )
-        plain_db = folder / "plain.db"
-        theirs = median_seconds(
-            [sibling("sqlite-utils"), "insert", str(plain_db), "members", str(csv_path), "--csv"],
-            env,
-            RUNS,
-            [["rm", "-f", str(plain_db)]],
-        )
+        ours, theirs = time_import(folder, csv_path, RUNS)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     print(f"{ROWS:,} rows, median of {RUNS} runs, whole process, wall time")

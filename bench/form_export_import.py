@@ -16,16 +16,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from common import (
-    ROSTER,
-    TUANTI,
-    init_steps,
-    make_id,
-    median_seconds,
-    person_name,
-    sibling,
-    store_env,
-)
+from common import make_id, person_name, time_import
 
 ROWS = 100_000
 RUNS = 5
@@ -60,24 +51,7 @@ def main() -> None:
     try:
         csv_path = folder / "wjx-export.csv"
         write_export(csv_path)
-        env = store_env(folder)
-        reset_store = [
-            ["rm", "-rf", str(folder / "store"), str(folder / "tuanti.key")],
-            *init_steps(),
-        ]
-        ours = median_seconds(
-            [*TUANTI, "enroll", "import", ROSTER, str(csv_path)], env, RUNS, reset_store
-        )
-        plain_db = folder / "plain.db"
-        theirs = median_seconds(
-            [
-                sibling("sqlite-utils"), "insert", str(plain_db), "answers", str(csv_path),
-                "--csv", "--encoding", "gb18030",
-            ],
-            env,
-            RUNS,
-            [["rm", "-f", str(plain_db)]],
-        )  # fmt: skip
+        ours, theirs = time_import(folder, csv_path, RUNS, ("--encoding", "gb18030"))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     print(f"{ROWS:,}-row 问卷星 export (15 columns, GB18030, CRLF), median of {RUNS} runs")

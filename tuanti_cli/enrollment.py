@@ -290,6 +290,14 @@ class Enroller:
             " (id_number TEXT PRIMARY KEY, row INTEGER NOT NULL) WITHOUT ROWID"
         )
         conn.execute("DELETE FROM temp.import_seen")
+        # Into an empty roster nobody is known yet: no need to ask for each chunk (the
+        # file's own repeats are found through ``import_seen``).
+        self._roster_had_members = (
+            conn.execute(
+                "SELECT 1 FROM member WHERE roster_id = ? LIMIT 1", (roster.roster_id,)
+            ).fetchone()
+            is not None
+        )
         self._writer = BackgroundWriter(conn)
 
     def add(self, candidates: list[Candidate]) -> list[Reject]:
@@ -299,9 +307,11 @@ class Enroller:
             return []
         ids = json.dumps([c.id_number for c in candidates])
         seen = dict(self._writer.query(_SEEN, (ids,)))
-        known = {
-            row[0]: row[1:] for row in self._writer.query(_KNOWN, (self._roster.roster_id, ids))
-        }
+        known = (
+            {row[0]: row[1:] for row in self._writer.query(_KNOWN, (self._roster.roster_id, ids))}
+            if self._roster_had_members
+            else {}
+        )
         rejects, fresh = [], []
         for c in candidates:
             if c.id_number in seen:

@@ -190,16 +190,20 @@ def validate_name(raw: str) -> str:
 
 
 DEPARTMENT_MAX = 50
+_PLAIN_TEXT = re.compile(r"[\u4e00-\u9fa5A-Za-z0-9 ()（）·.\-'&#/]*")
 
 
 def validate_department(raw: str) -> str | None:
     """A department, class or enterprise (free text up to 50 characters, shown in full like
     a name); empty is none. Controls, bidi and invisible characters are refused."""
-    text = unicodedata.normalize("NFC", raw.strip())
+    text = raw.strip()
     if not text:
         return None
     if len(text) > DEPARTMENT_MAX:
         raise FieldError("department", "department.long", max=DEPARTMENT_MAX)
+    if _PLAIN_TEXT.fullmatch(text):  # most departments: nothing to look at closely
+        return text
+    text = unicodedata.normalize("NFC", text)
     problem = text_problem(text, in_name=False)
     if problem is not None:
         key, char = problem

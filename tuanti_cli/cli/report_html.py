@@ -16,7 +16,7 @@ from typing import IO, Any
 
 from tuanti_cli import clock
 from tuanti_cli import report as core
-from tuanti_cli.cli.table import cells
+from tuanti_cli.cli.table import COLUMNS, cells
 from tuanti_cli.i18n import t
 from tuanti_cli.printable import shown
 
@@ -30,17 +30,8 @@ CODE_COLOURS = {
 COMPLIANCE_COLOUR, NAT_COLOUR = "#1f5fa8", "#1aa3a3"
 # Plot geometry in SVG units (the page scales it to its width).
 WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM = 720, 190, 44, 10, 22, 24
-ABNORMAL_COLUMNS = (
-    "member_no",
-    "name",
-    "department",
-    "id_number",
-    "phone",
-    "health_code",
-    "nat_days",
-    "nat_result",
-    "vaccination",
-)
+# The table's columns without the compared time: the page is about one moment.
+ABNORMAL_COLUMNS = tuple(c for c in COLUMNS if c != "compared_at")
 
 STYLE = """
 @page { size: A4; margin: 12mm; }
