@@ -28,6 +28,7 @@ from tuanti_cli.summary import compliance
 MIN_DAYS, MAX_DAYS, DEFAULT_DAYS = 1, 30, 7
 """``--days``: the history kept (30 days) bounds what can be rebuilt exactly."""
 COUNT_KEYS = view.COUNT_KEYS
+REPORT_CACHE_KIB = 64 << 10
 DAY_KEYS = ("date", *COUNT_KEYS, "compliance")
 NO_DEPARTMENT = ""
 """The ``departments`` key of members without a department (no department is named ``""``:
@@ -190,15 +191,9 @@ def build(
             departments[key] = _Tally(days)
         return [total, departments[key]]
 
-    conn = store.conn
-    (saved,) = conn.execute("PRAGMA cache_size").fetchone()
-    conn.execute(f"PRAGMA cache_size = -{view.CACHE_KIB}")
-    try:
-        spans = conn.execute(_SPANS, params).fetchall()
-        uncompared = conn.execute(_UNCOMPARED, params).fetchall()
-    finally:
-        conn.execute(f"PRAGMA cache_size = {int(saved)}")
-        conn.execute("PRAGMA shrink_memory")
+    with store.larger_cache(REPORT_CACHE_KIB):
+        spans = store.conn.execute(_SPANS, params).fetchall()
+        uncompared = store.conn.execute(_UNCOMPARED, params).fetchall()
     for department, code, a, b, nat_end, abnormal_from, n in spans:
         for tally in tallies(department):
             tally.add(0, a, b, n)

@@ -257,6 +257,18 @@ class Store:
         self.conn.execute(f"PRAGMA rekey = {new_key.pragma_value()}")
         self.conn.execute("PRAGMA journal_mode = WAL")
 
+    @contextlib.contextmanager
+    def larger_cache(self, kib: int) -> Iterator[None]:
+        """A page cache of ``kib`` KiB for the queries in the ``with`` block, then back to
+        what it was (and its memory given back)."""
+        (saved,) = self.conn.execute("PRAGMA cache_size").fetchone()
+        self.conn.execute(f"PRAGMA cache_size = -{int(kib)}")
+        try:
+            yield
+        finally:
+            self.conn.execute(f"PRAGMA cache_size = {int(saved)}")
+            self.conn.execute("PRAGMA shrink_memory")
+
     def data_version(self) -> int:
         """Changes whenever another connection commits to the store (PRAGMA data_version)."""
         return int(self.conn.execute("PRAGMA data_version").fetchone()[0])

@@ -1,7 +1,7 @@
 """Compliance per roster (the industry view, PRODUCT §8) or per department of one roster.
 
-Counted in SQL by :func:`tuanti_cli.view.counts`, with the view's own rules for abnormality and
-NAT days, so memory holds one row per roster or department, never the members.
+Counted by :func:`tuanti_cli.view.counts` and :func:`~tuanti_cli.view.department_counts`, with the
+view's own rules for abnormality and NAT days: memory holds one row per roster or department.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ def by_roster(store: Store, rosters: Iterable[Roster], as_of: dt.datetime) -> li
     """One row per roster (:data:`ROSTER_KEYS`), worst compliance first."""
     rows = []
     for roster in rosters:
-        (counted,) = view.counts(store, roster, as_of)
+        counted = view.counts(store, roster, as_of)
         row: dict[str, Any] = {"roster_id": roster.roster_id, "name": roster.name}
         row.update((key, counted[key]) for key in _COUNTS)
         row["compliance"] = compliance(counted["members"], counted["abnormal"])
@@ -54,7 +54,7 @@ def by_department(store: Store, roster: Roster, as_of: dt.datetime) -> list[dict
     """One row per department of ``roster`` (:data:`DEPARTMENT_KEYS`; ``department`` is
     ``None`` for the members without one), worst compliance first."""
     rows = []
-    for counted in view.counts(store, roster, as_of, by_department=True):
+    for counted in view.department_counts(store, roster, as_of):
         row: dict[str, Any] = {"department": counted["department"]}
         row.update((key, counted[key]) for key in _COUNTS)
         row["compliance"] = compliance(counted["members"], counted["abnormal"])

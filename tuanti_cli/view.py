@@ -131,13 +131,9 @@ def _filter_sql(filters: Filters, params: dict[str, Any], today: dt.date) -> tup
         named = [d for d in filters.departments if d is not None]
         either = []
         if named:
-            marks = []
-            for i, name in enumerate(named):
-                params[f"dept{i}"] = name
-                marks.append(f":dept{i}")
             # The unary + keeps SQLite on the member-number index, so rows come in order
             # without a sort (a sort of a million rows would be held in memory).
-            either.append(f"+m.department IN ({', '.join(marks)})")
+            either.append(f"+m.department IN ({_marks(params, 'dept', named)})")
         if None in filters.departments:
             either.append("m.department IS NULL")
         inner.append("(" + " OR ".join(either) + ")")
@@ -145,11 +141,7 @@ def _filter_sql(filters: Filters, params: dict[str, Any], today: dt.date) -> tup
         outer.append(_ABNORMAL)
     for field, values in (("code", filters.health_codes), ("vaccination", filters.vaccinations)):
         if values:
-            marks = []
-            for i, value in enumerate(values):
-                params[f"{field}{i}"] = value
-                marks.append(f":{field}{i}")
-            outer.append(f"{field} IN ({', '.join(marks)})")
+            outer.append(f"{field} IN ({_marks(params, field, values)})")
     # NAT days are never negative: a limit below 0 keeps everyone.
     if filters.nat_days_over is not None and filters.nat_days_over >= 0:
         params["over"] = (today - dt.timedelta(days=filters.nat_days_over)).isoformat()
@@ -157,27 +149,20 @@ def _filter_sql(filters: Filters, params: dict[str, Any], today: dt.date) -> tup
     return "".join(f" AND {c}" for c in inner), "".join(f" AND {c}" for c in outer)
 
 
+def _marks(params: dict[str, Any], prefix: str, values: Iterable[Any]) -> str:
+    """Named parameters for ``values`` (added to ``params``), as the inside of ``IN (…)``."""
+    marks = []
+    for i, value in enumerate(values):
+        params[f"{prefix}{i}"] = value
+        marks.append(f":{prefix}{i}")
+    return ", ".join(marks)
+
+
 def _stream(store: Store, sql: str, params: dict[str, Any]) -> Iterator[Any]:
     """The rows of a read query as SQLite produces them (:meth:`Store.query` fetches all)."""
     cursor = store.conn.execute(sql, params)
     while rows := cursor.fetchmany(1000):
         yield from rows
-
-
-CACHE_KIB = 64 * 1024
-
-
-def _rows(store: Store, sql: str, params: dict[str, Any], cache_kib: int | None) -> list[Any]:
-    """Every row of an aggregate query, run with a page cache of ``cache_kib`` when given."""
-    if cache_kib is None:
-        return list(_stream(store, sql, params))
-    (saved,) = store.conn.execute("PRAGMA cache_size").fetchone()
-    store.conn.execute(f"PRAGMA cache_size = -{int(cache_kib)}")
-    try:
-        return list(_stream(store, sql, params))
-    finally:
-        store.conn.execute(f"PRAGMA cache_size = {int(saved)}")
-        store.conn.execute("PRAGMA shrink_memory")
 
 
 def _params(roster: Roster, as_of: dt.datetime) -> dict[str, Any]:
@@ -264,33 +249,21 @@ _AGGREGATES = (
 
 
 def counts(
-    store: Store,
-    roster: Roster,
-    as_of: dt.datetime,
-    filters: Filters = NO_FILTERS,
-    by_department: bool = False,
-) -> list[dict[str, Any]]:
+    store: Store, roster: Roster, as_of: dt.datetime, filters: Filters = NO_FILTERS
+) -> dict[str, Any]:
     """Aggregate counts (:data:`COUNT_KEYS` and ``vaccination``) of the matching members,
-    computed in SQL: one row, or one per department (``department`` first; ``None`` for
-    members without one) in department order, streamed along the department index."""
+    computed in SQL in one pass."""
     params = _params(roster, as_of)
-    if by_department and filters == NO_FILTERS:
-        return _department_counts(store, params)
     inner, outer = _filter_sql(filters, params, clock.local_date(as_of))
     sql = (
-        f"SELECT {'department, ' if by_department else ''}{_AGGREGATES} FROM ("
-        + _INNER.format(inner=inner, order="m.department" if by_department else "m.member_no")
+        f"SELECT {_AGGREGATES} FROM ("
+        + _INNER.format(inner=inner, order="m.member_no")
         + f") WHERE 1 = 1{outer}"
-        + (" GROUP BY department" if by_department else "")
     )
-    result = []
-    for row in _rows(store, sql, params, cache_kib=CACHE_KIB if by_department else None):
-        values = list(row)
-        entry: dict[str, Any] = {"department": values.pop(0)} if by_department else {}
-        entry.update(zip(COUNT_KEYS, values[: len(COUNT_KEYS)], strict=True))
-        entry["vaccination"] = dict(zip(VACCINATIONS, values[len(COUNT_KEYS) :], strict=True))
-        result.append(entry)
-    return result
+    values = list(store.conn.execute(sql, params).fetchone())
+    entry: dict[str, Any] = dict(zip(COUNT_KEYS, values[: len(COUNT_KEYS)], strict=True))
+    entry["vaccination"] = dict(zip(VACCINATIONS, values[len(COUNT_KEYS) :], strict=True))
+    return entry
 
 
 # Each member reduced to a few small values, tallied in Python: grouping by department in
@@ -310,7 +283,10 @@ _STATUS = f"""
 """
 
 
-def _department_counts(store: Store, params: dict[str, Any]) -> list[dict[str, Any]]:
+def department_counts(store: Store, roster: Roster, as_of: dt.datetime) -> list[dict[str, Any]]:
+    """:func:`counts` per department (``department`` first; ``None`` for the members
+    without one), in department order."""
+    params = _params(roster, as_of)
     (in_roster,) = store.conn.execute(
         "SELECT count(*) FROM member WHERE roster_id = :roster", params
     ).fetchone()
@@ -349,7 +325,7 @@ def view_summary(
     store: Store, roster: Roster, as_of: dt.datetime, filters: Filters = NO_FILTERS
 ) -> dict[str, Any]:
     """The table's summary line of the matching members, as :func:`summary` shapes it."""
-    (row,) = counts(store, roster, as_of, filters)
+    row = counts(store, roster, as_of, filters)
     return {
         "members": row["members"],
         "health_code": {c: row[c] for c in HEALTH_CODES},
@@ -381,7 +357,7 @@ def roster_summaries(
     """``roster list`` records: id, name, address, members, abnormal, last refresh."""
     summaries = []
     for roster in rosters:
-        (row,) = counts(store, roster, as_of)
+        row = counts(store, roster, as_of)
         summaries.append(
             {
                 "roster_id": roster.roster_id,

@@ -68,7 +68,7 @@ def report(
             return view.member_records(store, roster, moment, abnormal)
 
         tally = _Counter(records)
-        count = view.counts(store, roster, moment, abnormal)[0]["members"]
+        count = view.counts(store, roster, moment, abnormal)["members"]
         try:
             with open_output(output, protected) as stream:
                 if output_format == "json":
