@@ -33,6 +33,7 @@ from typing import Any
 from tuanti_cli import audit, clock
 from tuanti_cli.errors import BusyError, InputError, NotFound, StoreError, StoreKeyError
 from tuanti_cli.keys import Key
+from tuanti_cli.masking import mask_phone
 from tuanti_cli.models import Admin
 from tuanti_cli.store import Store, check_store_file
 from tuanti_cli.writing import sync_folder
@@ -669,7 +670,7 @@ def _kind_word(identity: Identity) -> str:
 
 
 def list_admins(store: Store) -> list[dict[str, Any]]:
-    """Every admin, unmasked (the caller masks): ``admin_no, name, phone, added,
+    """Every admin, masked as §6 masks members: ``admin_no, name, phone, added,
     last_used``. "Last used" is the newest audit entry the admin made; entries from before
     the store had slots were all made by A1, its only admin."""
     rows = store.query(
@@ -679,6 +680,12 @@ def list_admins(store: Store) -> list[dict[str, Any]]:
         " FROM admins a ORDER BY a.seq"
     )
     return [
-        {"admin_no": no, "name": name, "phone": phone, "added": added, "last_used": last}
+        {
+            "admin_no": no,
+            "name": name,
+            "phone": mask_phone(phone),
+            "added": added,
+            "last_used": last,
+        }
         for no, name, phone, added, last in rows
     ]

@@ -77,13 +77,10 @@ def list_command(
     ),
 ) -> None:
     from tuanti_cli import audit, keyslots
-    from tuanti_cli.masking import mask_phone
 
     with ctx.obj.open_store() as store:
         admins = keyslots.list_admins(store)
         audit.record_read(store, "admin.list", None, admins=len(admins))
-    for admin in admins:
-        admin["phone"] = mask_phone(admin["phone"])
     if output_format == "json":
         echo(to_json(admins))
         return
