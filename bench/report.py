@@ -9,7 +9,10 @@ to four days (the feed carries their latest sampling time), a few turn yellow, r
 for a day or two, and a few are missing from some feeds; so history holds realistic change
 points (tens of thousands), not one row per member and run. Building takes a few minutes; a
 FOLDER that already holds the store is reused. Each command is then timed as a whole process
-with standard output to a pipe, interleaved, median of RUNS.
+with standard output to a pipe, median of RUNS: first with no day kept (every day counted
+from history: a roster's first report, or one after a withdrawal or a department change), then
+as an office runs it, after the day's first refresh kept the days since the previous run
+(``report_days.py``), so that a report counts only today.
 
 It also writes the 7-day page (``report.html``) and renders it with headless Chromium when
 that is installed, to a picture to look at and a PDF that must be one A4 page::
@@ -32,9 +35,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from common import ROSTER, TUANTI, init_steps, make_id, person_name, run_quietly, store_env
+
+from tuanti_cli.keys import read_key_file
+from tuanti_cli.store import Store
 
 MEMBERS = 10_000
 DAYS = 30
@@ -97,13 +104,22 @@ def build(folder: Path) -> dict[str, str]:
     return env
 
 
-def median(argv: list[str], env: dict[str, str]) -> float:
+def median(argv: list[str], env: dict[str, str], before: Callable[[], None] | None = None) -> float:
     samples = []
     for _ in range(RUNS):
+        if before is not None:
+            before()
         start = time.perf_counter()
         subprocess.run(argv, env=env, check=True, capture_output=True)
         samples.append(time.perf_counter() - start)
     return statistics.median(samples)
+
+
+def forget_kept_days(env: dict[str, str]) -> None:
+    """Forget every kept day, as a withdrawal does for its roster."""
+    key = read_key_file(Path(env["TUANTI_KEY_FILE"]))
+    with Store.open(Path(env["TUANTI_DB"]), key) as store:
+        store.conn.execute("DELETE FROM report_day")
 
 
 def render(folder: Path, env: dict[str, str]) -> None:
@@ -165,6 +181,21 @@ def main() -> int:
             "html",
         ],
     }
+    # With no day kept (the first report of a roster, or after a withdrawal or a department
+    # change): every day is counted from history.
+    cold = {
+        name: median(argv, env, before=lambda: forget_kept_days(env))
+        for name, argv in commands.items()
+        if name.startswith("report")
+    }
+    # The day's first refresh (the feed again in new bytes: not skipped, nothing changes)
+    # keeps the days since the previous run; from then on a report counts only today.
+    feed = folder / "feed.csv"
+    feed.write_bytes(feed.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+    run_quietly(
+        [[*TUANTI, "report", ROSTER, "--days", "30"], [*TUANTI, "refresh", "--feed", str(feed)]],
+        env,
+    )
     for argv in commands.values():  # warm-up
         subprocess.run(argv, env=env, check=True, capture_output=True)
     times = {name: median(argv, env) for name, argv in commands.items()}
@@ -175,7 +206,11 @@ def main() -> int:
         worst = max(worst, ratio)
         print(f"{name:50} {seconds:6.3f} s  {ratio:4.2f} x show csv")
     render(folder, env)
-    print(f"worst ratio {worst:.2f} (target ≤ {TARGET})")
+    for name, seconds in cold.items():
+        print(f"{name + ', no day kept':50} {seconds:6.3f} s  {seconds / base:4.2f} x show csv")
+    print(
+        f"worst ratio {worst:.2f} (target ≤ {TARGET}), the days since the day's first refresh kept"
+    )
     return 0 if worst <= TARGET else 1
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from tuanti_cli import audit, clock, feed, history, view
+from tuanti_cli import audit, clock, feed, history, report, view
 from tuanti_cli.errors import StoreError
 from tuanti_cli.health import UNKNOWN, Health, read_row
 from tuanti_cli.locking import LOCK_WAIT_SECONDS, refresh_lock
@@ -134,9 +134,11 @@ def _record_run(
     result = RunResult(feed_rows=scan.rows, damaged_ids=scan.damaged_ids)
     result.missing_fields = [f for f in feed.HEALTH_FIELDS if f not in compared_fields(scan)]
     run_id = conn.execute(
-        "INSERT INTO run (roster_id, started_at, feed_hash, members_digest) VALUES (?, ?, ?, ?)",
-        (scope, clock.iso(clock.now()), scan.sha256, digest),
+        "INSERT INTO run (roster_id, started_at, compared_at, feed_hash, members_digest)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (scope, clock.iso(clock.now()), clock.iso(now), scan.sha256, digest),
     ).lastrowid
+    report.keep_days_before(conn, scope, run_id, now)
     _apply(conn, scope, scan, run_id, now, result)
     # By the real clock and when each run really happened, never by --as-of: a run "as of
     # 2030" must not purge today's history, nor one "as of 2022" keep it forever.

@@ -105,12 +105,35 @@ def purge(conn: Any, now: dt.datetime, days: int = RETENTION_DAYS) -> int:
         " WHERE new.run_id > ? AND new.run_id <= ?)",
         (done, through),
     ).rowcount
+    if deleted:
+        # A purged point was superseded by a later one of a run up to ``through``: in runs
+        # that came in time order, only days up to that run's comparison can change (the
+        # report reads no kept day of a store whose runs did not, see in_time_order).
+        conn.execute(
+            "DELETE FROM report_day WHERE day <= (SELECT substr(max(compared_at), 1, 10)"
+            " FROM run WHERE run_id <= ?)",
+            (through,),
+        )
     conn.execute(
         "INSERT INTO meta (key, value) VALUES (?, ?)"
         " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         (PURGED_THROUGH, str(through)),
     )
     return int(deleted)
+
+
+def in_time_order(conn: Any) -> bool:
+    """Whether every run compared at or after the runs before it (``--as-of`` never went
+    back). Then each member's latest change point is also their latest in time, and their
+    health record is their state from its comparison on; otherwise only history says
+    what held when. Runs from before migration 0006 that wrote no change point are left out:
+    they changed nothing that history or the report reads."""
+    row = conn.execute(
+        "SELECT 1 FROM (SELECT compared_at, max(compared_at) OVER (ORDER BY run_id"
+        " ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS before"
+        " FROM run WHERE compared_at IS NOT NULL) WHERE compared_at < before LIMIT 1"
+    ).fetchone()
+    return row is None
 
 
 def last_two_runs(conn: Any, roster_id: str, since: str) -> list[int]:

@@ -202,4 +202,58 @@ MIGRATIONS: list[tuple[str, str]] = [
         DROP INDEX history_by_member;
         """,
     ),
+    (
+        # The report keeps each closed day's counts (tuanti_cli/report_days.py), so that a
+        # report reads what earlier ones counted instead of every change point again. A day's
+        # counts depend on the change points compared by its end, the current members, their
+        # departments and enrolment, and the roster's policy: each trigger forgets exactly
+        # the days a write can change. A run records when it compared (--as-of), which is
+        # also how the report tells that runs came in time order; earlier runs take it from
+        # one of their change points (each carries its run's time; a run that wrote none
+        # compared nothing the report reads).
+        "0006_report_days",
+        """
+        ALTER TABLE run ADD COLUMN compared_at TEXT;
+        UPDATE run SET compared_at = (
+            SELECT h.compared_at FROM health_history h WHERE h.run_id = run.run_id LIMIT 1);
+        CREATE TABLE report_day (
+            roster_id TEXT NOT NULL REFERENCES roster(roster_id) ON DELETE CASCADE,
+            day TEXT NOT NULL,
+            kind INTEGER NOT NULL,
+            department TEXT NOT NULL,
+            compared INTEGER NOT NULL,
+            members INTEGER NOT NULL,
+            green INTEGER NOT NULL,
+            yellow INTEGER NOT NULL,
+            red INTEGER NOT NULL,
+            popup INTEGER NOT NULL,
+            unknown INTEGER NOT NULL,
+            nat_within_policy INTEGER NOT NULL,
+            abnormal INTEGER NOT NULL,
+            PRIMARY KEY (roster_id, day, kind, department)
+        ) WITHOUT ROWID;
+        CREATE TRIGGER report_day_after_run AFTER INSERT ON run BEGIN
+            DELETE FROM report_day
+            WHERE (new.roster_id IS NULL OR roster_id = new.roster_id)
+              AND (new.compared_at IS NULL OR day >= substr(new.compared_at, 1, 10));
+        END;
+        CREATE TRIGGER report_day_after_enrolment AFTER INSERT ON member BEGIN
+            DELETE FROM report_day
+            WHERE roster_id = new.roster_id AND day >= substr(new.enrolled_at, 1, 10);
+        END;
+        CREATE TRIGGER report_day_after_member_change
+        AFTER UPDATE OF roster_id, department, enrolled_at ON member
+        WHEN old.roster_id IS NOT new.roster_id OR old.department IS NOT new.department
+          OR old.enrolled_at IS NOT new.enrolled_at BEGIN
+            DELETE FROM report_day WHERE roster_id IN (old.roster_id, new.roster_id);
+        END;
+        CREATE TRIGGER report_day_after_erasure AFTER DELETE ON member BEGIN
+            DELETE FROM report_day WHERE roster_id = old.roster_id;
+        END;
+        CREATE TRIGGER report_day_after_policy AFTER UPDATE OF max_nat_days ON roster
+        WHEN old.max_nat_days IS NOT new.max_nat_days BEGIN
+            DELETE FROM report_day WHERE roster_id = new.roster_id;
+        END;
+        """,
+    ),
 ]

@@ -12,16 +12,29 @@ A day counts the current members compared by then or enrolled by then; one enrol
 yet compared is ``unknown`` (and abnormal), as ``show`` has them. A day on which no current
 member had been compared yet has no counts: every count is ``None`` (JSON ``null``), never
 an invented zero.
+
+Where the counts come from, cheapest first: a closed day (any but the last) that an earlier
+report or the day's first refresh kept (:mod:`tuanti_cli.report_days`); the members' health
+records, when they are each member's state on the days asked for (runs in time order and
+none compared since: :func:`from_health`); otherwise the change points (the spans of
+``_SPANS``). All three give the same counts, which tests hold them to.
 """
 
 from __future__ import annotations
 
+import bisect
+import collections
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import accumulate
 from typing import Any
 
-from tuanti_cli import clock, view
+import sqlcipher3
+
+from tuanti_cli import clock, history, report_days, view
 from tuanti_cli.models import Roster
+from tuanti_cli.report_days import DayCounts
 from tuanti_cli.store import Store
 from tuanti_cli.summary import compliance
 
@@ -30,9 +43,10 @@ MIN_DAYS, MAX_DAYS, DEFAULT_DAYS = 1, 30, 7
 COUNT_KEYS = view.COUNT_KEYS
 REPORT_CACHE_KIB = 64 << 10
 DAY_KEYS = ("date", *COUNT_KEYS, "compliance")
-NO_DEPARTMENT = ""
-"""The ``departments`` key of members without a department (no department is named ``""``:
-department text is trimmed and an empty one is none)."""
+NO_DEPARTMENT = report_days.NO_DEPARTMENT
+"""The ``departments`` key of members without a department."""
+ROSTER_KEY = None
+"""The tally's key of the whole roster's counts (departments are keyed by name)."""
 
 _CODE_INDEX = {code: 1 + i for i, code in enumerate(view.HEALTH_CODES)}
 _NAT, _ABNORMAL = len(COUNT_KEYS) - 2, len(COUNT_KEYS) - 1
@@ -70,34 +84,48 @@ class Report:
 
 
 class _Tally:
-    """Per-day counters (``COUNT_KEYS`` order) kept as differences: a span of days
-    ``[first, last]`` adds at ``first`` and takes away after ``last``; :meth:`days` sums them.
-    ``known`` counts the compared members (from change points) the same way."""
+    """Per-day counters (``COUNT_KEYS`` order) of the roster and of each department, kept as
+    differences: a span of days ``[first, last]`` adds at ``first`` and takes away after
+    ``last``; :meth:`days` sums them. ``compared`` counts the roster's compared members
+    (from change points) the same way."""
 
     def __init__(self, days: int) -> None:
-        self.deltas = [[0] * len(COUNT_KEYS) for _ in range(days + 1)]
-        self.known = [0] * (days + 1)
+        self.size = days
+        self.deltas: dict[str | None, list[list[int]]] = {}
+        self.compared = [0] * (days + 1)
 
-    def add(self, column: int, first: int, last: int, n: int) -> None:
-        """``n`` more in ``column`` on each day from ``first`` to ``last`` (indexes)."""
-        if first <= last:
-            self.deltas[first][column] += n
-            self.deltas[last + 1][column] -= n
+    def add(self, department: str | None, column: int, first: int, last: int, n: int) -> None:
+        """``n`` more in ``column`` on each day from ``first`` to ``last`` (indexes), for the
+        roster and for ``department`` (``None``: members without one)."""
+        if first > last:
+            return
+        for key in (ROSTER_KEY, NO_DEPARTMENT if department is None else department):
+            deltas = self.deltas.get(key)
+            if deltas is None:
+                deltas = self.deltas[key] = [[0] * len(COUNT_KEYS) for _ in range(self.size + 1)]
+            deltas[first][column] += n
+            deltas[last + 1][column] -= n
 
-    def days(self, dates: list[dt.date], known: list[int]) -> list[dict[str, Any]]:
-        """One entry per date; no counts on a day before any comparison (``known`` 0)."""
+    def days(self) -> list[DayCounts]:
+        """Each day's counts, summed."""
+        sums = {key: list(accumulate(d, _plus))[: self.size] for key, d in self.deltas.items()}
+        compared = list(accumulate(self.compared))
+        zero = [0] * len(COUNT_KEYS)
         result = []
-        running = [0] * len(COUNT_KEYS)
-        for date, delta, compared in zip(dates, self.deltas, known, strict=False):
-            running = [r + d for r, d in zip(running, delta, strict=True)]
-            day: dict[str, Any] = {"date": date.isoformat()}
-            if compared:
-                day.update(zip(COUNT_KEYS, running, strict=True))
-                day["compliance"] = compliance(running[0], running[_ABNORMAL])
-            else:
-                day.update(dict.fromkeys((*COUNT_KEYS, "compliance")))
-            result.append(day)
+        for i in range(self.size):
+            departments = {key: values[i] for key, values in sums.items() if key is not ROSTER_KEY}
+            result.append(
+                DayCounts(
+                    compared[i],
+                    sums[ROSTER_KEY][i] if ROSTER_KEY in sums else zero,
+                    {key: counts for key, counts in departments.items() if counts[0]},
+                )
+            )
         return result
+
+
+def _plus(a: list[int], b: list[int]) -> list[int]:
+    return [x + y for x, y in zip(a, b, strict=True)]
 
 
 # The history is read in storage order (NOT INDEXED: the index by member would fetch the rows of
@@ -164,67 +192,216 @@ def build(
     """The report's counts of ``roster`` for the ``days`` days up to ``as_of`` (see the
     module's docstring), with a series per department when ``by_department``.
 
-    Counted in SQL from the change points (one pass over the roster's history, as
-    :func:`tuanti_cli.history.timelines` would rebuild each day, which a test holds it to):
-    memory holds one row of counters per department and day, never the members.
+    Closed days come from what earlier reports kept (:mod:`tuanti_cli.report_days`), the
+    others are counted in SQL from the change points and kept; the last day is the view's
+    counts when nothing newer than ``as_of`` was compared. Memory holds one row of counters
+    per department and day, never the members.
     """
     stamps = moments(as_of, days)
     dates = [clock.local_date(moment) for moment in stamps]
-    params = {
-        "roster": roster.roster_id,
-        "last": clock.iso(stamps[-1]),
-        # Points before the first day matter only as each member's state when it begins:
-        # the latest one, in the order the report sorts points (compared, then run).
-        "start": clock.iso(dt.datetime.combine(dates[0], dt.time(), tzinfo=clock.SHANGHAI)),
-        "first": dates[0].toordinal() + 1721424.5,  # julianday() of the first date
-        "days": days,
-        "max_nat_days": roster.max_nat_days,
-    }
-    total = _Tally(days)
-    departments: dict[str, _Tally] = {}
-
-    def tallies(department: str | None) -> list[_Tally]:
-        if not by_department:
-            return [total]
-        key = NO_DEPARTMENT if department is None else department
-        if key not in departments:
-            departments[key] = _Tally(days)
-        return [total, departments[key]]
-
+    conn = store.conn
+    # One read transaction: the kept days, the counted ones and the last day all see the
+    # same history, and what is kept matches the history it was counted from.
     with store.larger_cache(REPORT_CACHE_KIB):
-        spans = store.conn.execute(_SPANS, params).fetchall()
-        uncompared = store.conn.execute(_UNCOMPARED, params).fetchall()
-    for department, code, a, b, nat_end, abnormal_from, n in spans:
-        for tally in tallies(department):
-            tally.add(0, a, b, n)
-            tally.add(_CODE_INDEX.get(code, _CODE_INDEX["unknown"]), a, b, n)
-            tally.add(_NAT, a, nat_end, n)
-            tally.add(_ABNORMAL, abnormal_from, b, n)
-            tally.known[a] += n
-            tally.known[b + 1] -= n
-    for department, first, last, n in uncompared:
-        for tally in tallies(department):
-            for column in (0, _CODE_INDEX["unknown"], _ABNORMAL):
-                tally.add(column, first, last, n)
-    # A day is known once any member of the roster had been compared by then; a
-    # department's days follow the roster's (its members may all be uncompared that day).
-    known, running = [], 0
-    for delta in total.known[:days]:
-        running += delta
-        known.append(running)
+        conn.execute("BEGIN")
+        try:
+            # Out of time order, a kept day could miss a run back in time: count them all.
+            in_order = history.in_time_order(conn)
+            closed, fresh = _closed_days(store, roster, dates[:-1], in_order)
+            counted = [*closed, _last_day(store, roster, as_of, in_order)]
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        try:
+            report_days.keep(conn, roster.roster_id, fresh)
+            conn.execute("COMMIT")
+        except sqlcipher3.OperationalError:
+            # Busy, or another process wrote since this one read: the counts are right for
+            # this report, but are not kept.
+            conn.execute("ROLLBACK")
+    departments = None
+    if by_department:
+        names = {name for day in counted for name in day.departments}
+        departments = {
+            name: [
+                _entry(date, day.departments.get(name, _ZERO), day.compared)
+                for date, day in zip(dates, counted, strict=True)
+            ]
+            for name in _department_order(names)
+        }
     return Report(
         roster_id=roster.roster_id,
         name=roster.name,
         max_nat_days=roster.max_nat_days,
-        days=total.days(dates, known),
-        departments=(
-            {name: departments[name].days(dates, known) for name in _department_order(departments)}
-            if by_department
-            else None
-        ),
+        days=[
+            _entry(date, day.total, day.compared) for date, day in zip(dates, counted, strict=True)
+        ],
+        departments=departments,
     )
 
 
-def _department_order(departments: dict[str, Any]) -> list[str]:
+_ZERO = [0] * len(COUNT_KEYS)
+
+
+def _entry(date: dt.date, counts: list[int], compared: int) -> dict[str, Any]:
+    """A day of the JSON: no counts before any member of the roster was compared (a
+    department's days follow the roster's: its members may all be uncompared that day)."""
+    day: dict[str, Any] = {"date": date.isoformat()}
+    if compared:
+        day.update(zip(COUNT_KEYS, counts, strict=True))
+        day["compliance"] = compliance(counts[0], counts[_ABNORMAL])
+    else:
+        day.update(dict.fromkeys((*COUNT_KEYS, "compliance")))
+    return day
+
+
+def _closed_days(
+    store: Store, roster: Roster, dates: list[dt.date], in_order: bool
+) -> tuple[list[DayCounts], list[tuple[dt.date, DayCounts]]]:
+    """The days before the last, each judged at its end: the kept ones read, the others
+    counted from history; and those newly counted, to keep (none when out of order)."""
+    if not dates:
+        return [], []
+    kept = report_days.read(store.conn, roster.roster_id, dates[0], dates[-1]) if in_order else {}
+    missing = [i for i, date in enumerate(dates) if date not in kept]
+    if not missing:
+        return [kept[date] for date in dates], []
+    span = dates[missing[0] : missing[-1] + 1]
+    end = dt.datetime.combine(span[-1], dt.time(23, 59, 59), clock.SHANGHAI)
+    fresh = list(zip(span, _from_history(store, roster, span, end), strict=True))
+    kept.update(fresh)
+    return [kept[date] for date in dates], fresh if in_order else []
+
+
+def _last_day(store: Store, roster: Roster, as_of: dt.datetime, in_order: bool) -> DayCounts:
+    """The last day, judged at ``as_of``: counted from the members' health records when they
+    are each member's state at ``as_of`` (runs in time order, none compared after it, no
+    member enrolled after it); otherwise from history."""
+    conn = store.conn
+    stamp = clock.iso(as_of)
+    (latest,) = conn.execute("SELECT max(compared_at) FROM health_history").fetchone()
+    later = conn.execute(
+        "SELECT 1 FROM member WHERE roster_id = ? AND enrolled_at > ? LIMIT 1",
+        (roster.roster_id, stamp),
+    ).fetchone()
+    day = clock.local_date(as_of)
+    if (latest is not None and latest > stamp) or later or not in_order:
+        return _from_history(store, roster, [day], as_of)[0]
+    return from_health(conn, roster.roster_id, roster.max_nat_days, [day])[0]
+
+
+# Each member's health record reduced to what judging a day needs, read in storage order and
+# tallied in Python (as view.department_counts does, for the same reason): the department;
+# whether compared; for the others, the day they enrolled; the code; the NAT sampling date
+# and whether they are abnormal whatever their NAT's age.
+_HEALTH_STATES = """
+SELECT department, compared, CASE WHEN compared THEN NULL ELSE substr(enrolled_at, 1, 10) END,
+       code, sd, (code IN ('yellow', 'red', 'popup', 'unknown') OR nat_result IS 'positive'
+                  OR sd IS NULL OR flags != '')
+FROM (
+    SELECT m.department AS department, m.enrolled_at AS enrolled_at,
+           h.member_id IS NOT NULL AS compared,
+           coalesce(nullif(h.health_code, ''), 'unknown') AS code, h.nat_result AS nat_result,
+           substr(nullif(h.nat_sampled_at, ''), 1, 10) AS sd, coalesce(h.flags, '') AS flags
+    FROM member m {member} LEFT JOIN health h ON h.member_id = m.id
+    WHERE m.roster_id = :roster
+)
+"""
+
+
+def from_health(
+    conn: Any, roster_id: str, max_nat_days: int, dates: list[dt.date]
+) -> list[DayCounts]:
+    """The counts of ``dates`` from the members' health records, for when each record is its
+    member's state on all of those days (no run compared in between): a member is counted
+    on a day when compared, or when enrolled by that day; NAT days age day by day. One pass
+    over the roster, whatever the number of days."""
+    (in_roster,) = conn.execute(
+        "SELECT count(*) FROM member WHERE roster_id = ?", (roster_id,)
+    ).fetchone()
+    (everyone,) = conn.execute("SELECT count(*) FROM member").fetchone()
+    member = "NOT INDEXED" if in_roster * 2 > everyone else ""
+    states: collections.Counter[tuple[Any, ...]] = collections.Counter()
+    cursor = conn.execute(_HEALTH_STATES.format(member=member), {"roster": roster_id})
+    while rows := cursor.fetchmany(10_000):
+        states.update(rows)
+    tally = _Tally(len(dates))
+    last = len(dates) - 1
+    days = [date.isoformat() for date in dates]
+    limits = [(date - dt.timedelta(days=max_nat_days)).isoformat() for date in dates]
+    for (department, compared, enrolled, code, sd, always), n in states.items():
+        if not compared:
+            first = bisect.bisect_left(days, enrolled)
+            for column in (0, _CODE_INDEX["unknown"], _ABNORMAL):
+                tally.add(department, column, first, last, n)
+            continue
+        tally.compared[0] += n
+        tally.compared[last + 1] -= n
+        tally.add(department, 0, 0, last, n)
+        tally.add(department, _CODE_INDEX.get(code, _CODE_INDEX["unknown"]), 0, last, n)
+        # Within the policy on the days whose limit is not after the sampling date.
+        within = bisect.bisect_right(limits, sd) if sd is not None else 0
+        tally.add(department, _NAT, 0, within - 1, n)
+        tally.add(department, _ABNORMAL, 0 if always else within, last, n)
+    return tally.days()
+
+
+def keep_days_before(conn: Any, scope: str | None, run_id: int, compared_at: dt.datetime) -> None:
+    """Before run ``run_id`` (compared at ``compared_at``) changes any health record: keep
+    the counts of the days since the previous run, for each roster in ``scope`` (``None``:
+    all) that has kept days, i.e. whose admin reads reports. Their members' records are
+    their state on each of those days, so the next report counts none of them again."""
+    if not history.in_time_order(conn):
+        return
+    today = clock.local_date(compared_at)
+    for roster_id, max_nat_days, previous in conn.execute(
+        "SELECT r.roster_id, r.max_nat_days, (SELECT max(compared_at) FROM run"
+        "  WHERE run_id < :run AND (roster_id IS NULL OR roster_id = r.roster_id))"
+        " FROM roster r WHERE (:scope IS NULL OR r.roster_id = :scope)"
+        " AND EXISTS (SELECT 1 FROM report_day d WHERE d.roster_id = r.roster_id)",
+        {"run": run_id, "scope": scope},
+    ).fetchall():
+        if previous is None:
+            continue
+        first = max(dt.date.fromisoformat(previous[:10]), today - dt.timedelta(days=MAX_DAYS))
+        dates = [first + dt.timedelta(days=n) for n in range((today - first).days)]
+        if dates:
+            days = from_health(conn, roster_id, max_nat_days, dates)
+            report_days.keep(conn, roster_id, zip(dates, days, strict=True))
+
+
+def _from_history(
+    store: Store, roster: Roster, dates: list[dt.date], last: dt.datetime
+) -> list[DayCounts]:
+    """The counts of consecutive ``dates``, each judged at its end and the last at ``last``,
+    rebuilt in SQL from the change points in one pass over the roster's history (as
+    :func:`tuanti_cli.history.timelines` would rebuild each day, which a test holds it to)."""
+    params = {
+        "roster": roster.roster_id,
+        "last": clock.iso(last),
+        # Points before the first day matter only as each member's state when it begins:
+        # the latest one, in the order the report sorts points (compared, then run).
+        "start": clock.iso(dt.datetime.combine(dates[0], dt.time(), tzinfo=clock.SHANGHAI)),
+        "first": dates[0].toordinal() + 1721424.5,  # julianday() of the first date
+        "days": len(dates),
+        "max_nat_days": roster.max_nat_days,
+    }
+    tally = _Tally(len(dates))
+    spans = store.conn.execute(_SPANS, params).fetchall()
+    uncompared = store.conn.execute(_UNCOMPARED, params).fetchall()
+    for department, code, a, b, nat_end, abnormal_from, n in spans:
+        tally.add(department, 0, a, b, n)
+        tally.add(department, _CODE_INDEX.get(code, _CODE_INDEX["unknown"]), a, b, n)
+        tally.add(department, _NAT, a, nat_end, n)
+        tally.add(department, _ABNORMAL, abnormal_from, b, n)
+        tally.compared[a] += n
+        tally.compared[b + 1] -= n
+    for department, first, last_day, n in uncompared:
+        for column in (0, _CODE_INDEX["unknown"], _ABNORMAL):
+            tally.add(department, column, first, last_day, n)
+    return tally.days()
+
+
+def _department_order(departments: Iterable[str]) -> list[str]:
     """Departments by name, the members without one last."""
     return sorted(departments, key=lambda name: (name == NO_DEPARTMENT, name))
