@@ -300,3 +300,10 @@ def test_the_days_first_refresh_keeps_the_days_since_the_previous_run(
         == 0
     )
     assert kept_days(store, roster) == [str(day) for day in DAYS]
+
+
+def test_only_days_ended_by_the_real_clock_are_kept(store: Store, roster: str) -> None:
+    # Later enrolments are stamped by the real clock, so they change no kept day.
+    ahead = at(TODAY + dt.timedelta(days=2), "12:00")
+    check(store, roster, ahead, 11)
+    assert kept_days(store, roster) == [str(day) for day in DAYS]  # not today, nor tomorrow

@@ -5,7 +5,9 @@ counts change only when something that held by then changes: a change point comp
 then, a member enrolled by then, a member's department, a withdrawal, the roster's policy.
 The migration's triggers forget exactly those days on each such write, and a purge forgets
 the days its deleted points held (:func:`tuanti_cli.history.purge`); so a kept day is what
-counting it again from history would give. Only counts are kept (no member), in the store.
+counting it again from history would give. Enrolments need no trigger: a day is kept only
+once it has ended by the real clock, and enrolments are stamped by the real clock, so every
+one comes after the end of every kept day. Only counts are kept (no member), in the store.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from tuanti_cli import clock
 from tuanti_cli.view import COUNT_KEYS
 
 ROSTER, DEPARTMENT = 0, 1
@@ -53,9 +56,13 @@ def read(conn: Any, roster_id: str, first: dt.date, last: dt.date) -> dict[dt.da
 
 
 def keep(conn: Any, roster_id: str, days: Iterable[tuple[dt.date, DayCounts]]) -> None:
-    """Keep these days' counts of ``roster_id``, in place of what was kept for them."""
+    """Keep these days' counts of ``roster_id``, in place of what was kept for them; only
+    the days that have ended by the real clock (see the module's docstring)."""
+    today = clock.local_date(clock.now())
     rows: list[tuple[Any, ...]] = []
     for date, counts in days:
+        if date >= today:
+            continue
         day = date.isoformat()
         rows.append((roster_id, day, ROSTER, NO_DEPARTMENT, counts.compared, *counts.total))
         rows += [
