@@ -91,6 +91,18 @@ def test_png_and_svg(run: Run, store_ready: None, tmp_path: Path) -> None:
     assert root.tag.endswith("svg")
 
 
+def test_png_and_svg_on_the_same_file_is_a_usage_error(
+    run: Run, store_ready: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create(run)
+    monkeypatch.chdir(tmp_path)
+    result = run("roster", "qr", "示例科技", "--png", "qr.code", "--svg", str(tmp_path / "qr.code"))
+    assert result.exit_code == 2
+    assert "both name" in result.stderr and "its own file" in result.stderr
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "qr.code").exists()
+
+
 def test_verify_statuses(run: Run, store_ready: None) -> None:
     created = create(run)
     code = created["code"]

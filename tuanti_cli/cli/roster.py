@@ -97,6 +97,8 @@ def qr_command(
     from tuanti_cli.writing import check_target
 
     protected = ctx.obj.protected()
+    if png is not None and svg is not None and png.resolve() == svg.resolve():
+        raise typer.BadParameter(t("roster.same_picture_path", path=svg), param_hint="--svg")
     # Both targets are checked before either is written: a refused --svg leaves no --png.
     for path, option in ((png, "--png"), (svg, "--svg")):
         if path is not None:

@@ -27,6 +27,9 @@ EN: dict[str, str] = {
     "roster.confirm_delete": "Delete roster {roster_id} ({name}) and erase its {members} members?",
     "roster.none": "No rosters yet. Create one with `tuanti roster create --name … --address …`.",
     "roster.wrote": "Wrote {path}.",
+    "roster.same_picture_path": (
+        "--png and --svg both name {path}: one would overwrite the other. Give each its own file."
+    ),
     "verify.genuine": "Genuine: a current code of {institution} ({roster_id}).",
     "verify.expired": "Expired: a code of {institution} ({roster_id}) that ran out on {date}.",
     "verify.revoked": "Revoked: an earlier code of {institution} ({roster_id}); it was re-issued.",
@@ -76,6 +79,7 @@ ZH: dict[str, str] = {
     "roster.confirm_delete": "删除登记簿 {roster_id}（{name}）并清除其 {members} 名成员的数据？",
     "roster.none": "还没有登记簿。请用 `tuanti roster create --name … --address …` 创建。",
     "roster.wrote": "已写入 {path}。",
+    "roster.same_picture_path": "--png 和 --svg 都指向 {path}，后写的会覆盖先写的。请为两者各给一个文件。",
     "verify.genuine": "真实有效：{institution}（{roster_id}）的当前登记码。",
     "verify.expired": "已过期：{institution}（{roster_id}）的登记码，已于 {date} 失效。",
     "verify.revoked": "已作废：{institution}（{roster_id}）此前的登记码，已重新生成。",
