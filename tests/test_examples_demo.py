@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -37,5 +38,13 @@ def test_demo_runs_and_masks(run: Run) -> None:
     assert "13912345601" not in result.stdout and "139****5601" in result.stdout
     assert "11************031" in result.stdout
     assert "matched 5, not found 1, name mismatch 1, bad row 1" in result.stdout
-    table = result.stdout.split("tuanti show")[-1]
+    table = result.stdout.split("tuanti show")[-1].split("== ")[0]
     assert "red" in table and "name mismatch" in table
+    # The next day: 李娜 green again, 陈静 and 杨磊 found; the department and the days.
+    assert "matched 7, not found 1, name mismatch 0, bad row 0; changed 5" in result.stdout
+    summary = result.stdout.split("tuanti summary")[-1].split("== ")[0]
+    assert "行政部" in summary and "62.5%" in summary
+    report = result.stdout.split("tuanti report")[-1]
+    assert "3-day report · 2022-12-04 to 2022-12-06" in report
+    assert "12-04 not compared yet" in report
+    assert re.search(r"12-06 +8 +5 +0 +1 +1 +1 +6 +3 +62\.5%", report)

@@ -6,17 +6,21 @@ import tempfile
 from importlib import resources
 from pathlib import Path
 
-from tuanti_cli import clock, enrollment, rosters, view
+from tuanti_cli import clock, enrollment, rosters, summary, view
+from tuanti_cli import report as report_core
 from tuanti_cli.cli import table
 from tuanti_cli.cli.enroll import print_report
-from tuanti_cli.cli.output import echo, info
+from tuanti_cli.cli.output import echo, info, print_table
 from tuanti_cli.cli.refresh import summary_text
+from tuanti_cli.cli.report import MAX_WIDTH, MIN_WIDTH, chart_lines
+from tuanti_cli.cli.summary import table_cells
 from tuanti_cli.compare import refresh
 from tuanti_cli.i18n import t
 from tuanti_cli.ingest import parse
 from tuanti_cli.keys import create_key_file
 from tuanti_cli.qr import render_text
 from tuanti_cli.store import Store
+from tuanti_cli.summary import DEPARTMENT_KEYS
 from tuanti_cli.timeparse import parse_datetime
 
 DEMO_ADMIN = ("王老师", "13912345678", "110101198001010053")
@@ -36,7 +40,8 @@ def step(title: str) -> None:
 
 def run_demo() -> None:
     """Create a temporary store, a roster and its QR, import sample enrollments, compare
-    them with a sample health feed (as of a morning in December 2022), show the table."""
+    them with a sample health feed (as of a morning in December 2022), show the table; then
+    the next day's feed, the summary by department and the report of those days."""
     info(t("demo.heading"))
     now = clock.now()
     with tempfile.TemporaryDirectory(prefix="tuanti-demo-") as folder:
@@ -75,4 +80,25 @@ def run_demo() -> None:
                 records, roster.max_nat_days, table.use_colour(), table.terminal_width()
             )
             echo("\n".join(lines))
+
+            as_of = "2022-12-06 09:00"
+            step(f"tuanti refresh --feed feed-next-day.csv --as-of '{as_of}'")
+            moment = parse_datetime(as_of)
+            with resources.as_file(
+                resources.files("tuanti_cli").joinpath("data", "feed-next-day.csv")
+            ) as feed_path:
+                result = refresh(store, feed_path, moment)
+            echo(summary_text(result))
+
+            step(f"tuanti summary {roster.roster_id} --by department --as-of '{as_of}'")
+            print_table(
+                None, *table_cells(summary.by_department(store, roster, moment), DEPARTMENT_KEYS)
+            )
+
+            as_of = "2022-12-06 18:00"
+            step(f"tuanti report {roster.roster_id} --days 3 --as-of '{as_of}'")
+            moment = parse_datetime(as_of)
+            width = max(MIN_WIDTH, min(MAX_WIDTH, table.terminal_width()))
+            built = report_core.build(store, roster, moment, days=3)
+            echo("\n".join(chart_lines(built, moment, width, table.use_colour())))
     info(t("demo.done"))

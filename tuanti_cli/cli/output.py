@@ -110,15 +110,42 @@ def open_output(
 
 
 def print_table(title: str | None, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """A simple Rich table for short listings (rosters, changes, audit)."""
+    """A simple Rich table for short listings (rosters, summaries, changes, audit); drawn
+    without column rules when the boxed one would not fit the terminal."""
+    from rich import box
+    from rich.cells import cell_len
     from rich.console import Console
+    from rich.measure import Measurement
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=title, show_lines=False)
-    for header in headers:
-        table.add_column(header)
-    for row in rows:
-        # Text, not str: a roster name such as "[link=http://…]" is shown, never markup.
-        table.add_row(*(Text("" if v is None else shown(str(v))) for v in row))
-    Console().print(table)
+    # Text, not str: a roster name such as "[link=http://…]" is shown, never markup.
+    cells = [[Text("" if v is None else shown(str(v))) for v in row] for row in rows]
+    console = Console()
+    # A header wraps between its words, not inside one, when the widest words all fit.
+    words = [max((cell_len(word) for word in header.split()), default=1) for header in headers]
+    if sum(words) + len(words) > console.width:
+        words = [1] * len(words)
+
+    def drawn(compact: bool) -> Table:
+        table = Table(
+            title=title,
+            show_lines=False,
+            box=box.SIMPLE_HEAD if compact else box.HEAVY_HEAD,
+            padding=(0, 0) if compact else (0, 1),
+            show_edge=not compact,
+            pad_edge=not compact,
+        )
+        for header, widest in zip(headers, words, strict=True):
+            # Fold, never cut with "…": names and departments are shown in full (§6),
+            # however narrow the terminal.
+            table.add_column(header, overflow="fold", min_width=widest)
+        for row in cells:
+            table.add_row(*row)
+        return table
+
+    table = drawn(compact=False)
+    unbounded = console.options.update_width(1 << 16)  # measure() stops at the width
+    if Measurement.get(console, unbounded, table).maximum > console.width:
+        table = drawn(compact=True)
+    console.print(table)

@@ -79,8 +79,7 @@ def summary(
     if not rows and output is None:
         typer.echo(t("summary.none"), err=True)
         return
-    cells = [[_cell(c, r[c]) for c in columns] for r in rows]
-    headers = [t(f"scol.{c}") for c in columns]
+    headers, cells = table_cells(rows, columns)
     if output is None:
         print_table(None, headers, cells)
         return
@@ -88,6 +87,13 @@ def summary(
         stream.write("\t".join(headers) + "\n")
         for row in cells:
             stream.write("\t".join(row) + "\n")
+
+
+def table_cells(
+    rows: list[dict[str, Any]], columns: tuple[str, ...]
+) -> tuple[list[str], list[list[str]]]:
+    """The headers and cells of the summary table (compliance as a percentage)."""
+    return [t(f"scol.{c}") for c in columns], [[_cell(c, r[c]) for c in columns] for r in rows]
 
 
 def _cell(column: str, value: Any) -> str:
