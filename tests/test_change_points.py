@@ -213,3 +213,56 @@ def test_purge_keeps_each_members_baseline_and_does_its_work_once(
         assert history.purge(conn, clock.now()) == 0  # nothing is 30 days old yet
     codes = query(db_path, key_path, "SELECT health_code FROM health_history")
     assert [row[0] for row in codes] == ["red"]
+
+
+def unreachable(db_path: Path, key_path: Path) -> list[Any]:
+    """History rows that no member's chain reaches from their health record."""
+    return query(
+        db_path,
+        key_path,
+        history.chain_of("SELECT member_id FROM health")
+        + "SELECT id, member_id FROM health_history WHERE id NOT IN (SELECT id FROM chain)",
+    )
+
+
+def test_every_point_is_on_its_members_chain_and_erasure_walks_it_whole(
+    run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path
+) -> None:
+    people = [(person_name(i), new_id()) for i in range(4)]
+    enroll(run, roster_id, tmp_path, people)
+    codes = ("green", "yellow", "red", "green", "yellow")
+    for day, code in enumerate(codes, 1):
+        rows = [
+            {**green_row(n, i, f"2022-12-0{day} 07:00"), "health_code": code}
+            for n, i in people[: 2 + day % 3]
+        ]
+        refresh_json(run, write_feed(tmp_path / f"day{day}.csv", rows), f"2022-12-0{day} 09:00")
+    assert unreachable(db_path, key_path) == []
+    points = query(db_path, key_path, "SELECT id, member_id, previous_id FROM health_history")
+    for member in {m for _, m, _ in points}:  # each chain in run order, from no previous
+        chain = sorted((i, p) for i, m, p in points if m == member)
+        assert [p for _, p in chain] == [None, *(i for i, _ in chain[:-1])]
+    heads = query(db_path, key_path, "SELECT member_id, point_id FROM health")
+    assert {m: p for m, p in heads} == {m: max(i for i, n, _ in points if n == m) for m, _ in heads}
+
+    (second,) = query(db_path, key_path, "SELECT id FROM member WHERE member_no = 'M0002'")[0]
+    assert len([m for _, m, _ in points if m == second]) == 5  # a code a day
+    assert run("member", "withdraw", roster_id, "M0002", "--yes").exit_code == 0
+    left = query(db_path, key_path, "SELECT member_id FROM health_history")
+    assert second not in {m for (m,) in left} and len(left) == len(points) - 5
+    # A purge leaves each chain's baseline pointing at a deleted point; the chains still
+    # reach every point kept, and a withdrawal still erases every one of its member's.
+    with Store.open(db_path, read_key_file(key_path)) as store, store.transaction() as conn:
+        assert history.purge(conn, clock.now() + dt.timedelta(days=31)) > 0
+    assert unreachable(db_path, key_path) == []
+    for day, code in ((6, "red"), (7, "green")):
+        rows = [
+            {**green_row(n, i, f"2022-12-0{day} 07:00"), "health_code": code} for n, i in people
+        ]
+        refresh_json(run, write_feed(tmp_path / f"day{day}.csv", rows), f"2022-12-0{day} 09:00")
+    assert unreachable(db_path, key_path) == []
+    assert run("member", "withdraw", roster_id, "M0003", "--yes").exit_code == 0
+    left = query(db_path, key_path, "SELECT member_id FROM health_history")
+    assert len({m for (m,) in left}) == 2 and len(left) == 2 * 3
+    assert run("roster", "delete", roster_id, "--yes").exit_code == 0
+    assert query(db_path, key_path, "SELECT count(*) FROM health_history") == [(0,)]

@@ -77,12 +77,12 @@ def test_roster_delete_erases_its_members_history_only(
 def test_history_holds_change_points_read_by_member(
     run: Run, tmp_path: Path, db_path: Path, key_path: Path
 ) -> None:
-    # Change points are few, so an index led by the member is affordable (and each
-    # member's state at a moment is read through it); erasure stays explicit.
+    # No index led by the member, whose pages a refresh would write all over: a member's
+    # points are a chain from their health record (migration 0007); erasure stays explicit.
     roster_a, _, ids = two_rosters_refreshed_twice(run, tmp_path)
     indexes = query(db_path, key_path, "PRAGMA index_list(health_history)")
     leading = {query(db_path, key_path, f"PRAGMA index_info({row[1]})")[0][2] for row in indexes}
-    assert leading == {"member_id", "run_id", "compared_at"}
+    assert leading == {"run_id", "compared_at"}
     references = query(db_path, key_path, "PRAGMA foreign_key_list(health_history)")
     assert [row[2] for row in references] == ["run"]
     # A third run in which only 乙 changes adds one change point, not three rows.
@@ -129,6 +129,12 @@ def old_store_with_history(db_path: Path, key_path: Path) -> str:
                     " compared_at, abnormal) VALUES (?, ?, ?, 'unknown', ?, 1)",
                     (member_id, run_id, code, at),
                 )
+                # The current record, rewritten by each run beside its history row.
+                conn.execute(
+                    "INSERT OR REPLACE INTO health (member_id, run_id, health_code,"
+                    " vaccination, compared_at, abnormal) VALUES (?, ?, ?, 'unknown', ?, 1)",
+                    (member_id, run_id, code, at),
+                )
     return "ROSTERAA"
 
 
@@ -143,7 +149,11 @@ def test_a_store_from_before_0002_keeps_its_history(
         assert query(db_path, key_path, "SELECT name FROM migrations") == [("0001_initial",)]
     assert len(before) == 6
     after = query(db_path, key_path, "SELECT * FROM health_history ORDER BY id")
-    assert after == before  # every row is a change point: green, then yellow
+    assert [row[:-1] for row in after] == before  # every row is a change point: green, yellow
+    # 0007 links each point to the member's previous one, and each record to the latest.
+    assert [row[-1] for row in after] == [None, None, None, 1, 2, 3]
+    points = query(db_path, key_path, "SELECT point_id FROM health ORDER BY member_id")
+    assert points == [(4,), (5,), (6,)]
     names = query(db_path, key_path, "SELECT name FROM migrations ORDER BY name")
     assert [row[0] for row in names] == [name for name, _ in MIGRATIONS]
     assert query(db_path, key_path, "PRAGMA integrity_check") == [("ok",)]

@@ -92,9 +92,9 @@ class Counting:
         self.dates: list[dt.date] = []
         original = report._from_history
 
-        def spy(store: Store, roster: Roster, dates: list[dt.date], last: Any) -> Any:
+        def spy(store: Store, roster: Roster, dates: list[dt.date], *rest: Any) -> Any:
             self.dates += dates
-            return original(store, roster, dates, last)
+            return original(store, roster, dates, *rest)
 
         monkeypatch.setattr(report, "_from_history", spy)
 
@@ -307,3 +307,17 @@ def test_only_days_ended_by_the_real_clock_are_kept(store: Store, roster: str) -
     ahead = at(TODAY + dt.timedelta(days=2), "12:00")
     check(store, roster, ahead, 11)
     assert kept_days(store, roster) == [str(day) for day in DAYS]  # not today, nor tomorrow
+
+
+def test_a_member_first_compared_after_as_of_is_uncompared_until_then(
+    run: Run, store: Store, roster: str, tmp_path: Path
+) -> None:
+    late = tmp_path / "late.csv"
+    late.write_text(f"name,id_number,phone,consent\n戊,{make_id('330101')},13900000777,是\n")
+    assert run("enroll", "import", roster, str(late)).exit_code == 0
+    tomorrow = TODAY + dt.timedelta(days=1)
+    result = run("refresh", "--feed", str(write_feed(tmp_path, 6)), "--as-of", f"{tomorrow} 09:00")
+    assert result.exit_code == 0, result.output
+    built = check(store, roster, at(TODAY, "23:59:59"), 9)
+    assert (built.days[-1]["members"], built.days[-1]["unknown"]) == (5, 1)
+    check(store, roster, at(tomorrow, "12:00"), 10)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from tuanti_cli import audit, clock, codes, rosters
+from tuanti_cli import audit, clock, codes, history, rosters
 from tuanti_cli.errors import FieldError, InputError, NotFound
 from tuanti_cli.i18n import t
 from tuanti_cli.ingest import Parsed, Record
@@ -505,7 +505,7 @@ def erase_prepared(conn: Any, roster_id: str, now: dt.datetime, bulk: bool = Fal
     their member row. Each gets an audit entry with the member number only. The caller
     commits, then checkpoints the WAL. Returns how many were erased."""
     numbers = [n for (n,) in conn.execute(f"SELECT member_no FROM {ERASURE_TABLE} ORDER BY id")]
-    conn.execute(f"DELETE FROM health_history WHERE member_id IN (SELECT id FROM {ERASURE_TABLE})")
+    history.erase(conn, f"SELECT id FROM {ERASURE_TABLE}")
     conn.execute(f"DELETE FROM member WHERE id IN (SELECT id FROM {ERASURE_TABLE})")
     conn.execute(f"DELETE FROM {ERASURE_TABLE}")
     for number in numbers:

@@ -66,15 +66,42 @@ def is_change(before: Sequence[Any] | None, state: Sequence[Any], abnormal: bool
 
 def copy_points(conn: Any, run_id: int) -> int:
     """Write run ``run_id``'s change points: a copy of the health records it rewrote (call
-    before the others are stamped with the run). One statement, so that SQLite moves a
-    million rows without Python binding each. Returns the number written."""
-    return int(
-        conn.execute(
-            f"INSERT INTO health_history (member_id, run_id, {_STATE_SQL}, abnormal, compared_at)"
-            f" SELECT member_id, run_id, {_STATE_SQL}, abnormal, compared_at FROM health"
-            " WHERE run_id = ? ORDER BY member_id",
-            (run_id,),
-        ).rowcount
+    before the others are stamped with the run), each linked to the member's previous
+    point, and each record then to its new point. In SQL, so that SQLite moves a million
+    rows without Python binding each. Returns the number written."""
+    written = conn.execute(
+        f"INSERT INTO health_history (member_id, run_id, {_STATE_SQL}, abnormal, compared_at,"
+        f" previous_id) SELECT member_id, run_id, {_STATE_SQL}, abnormal, compared_at, point_id"
+        " FROM health WHERE run_id = ? ORDER BY member_id",
+        (run_id,),
+    ).rowcount
+    conn.execute(
+        "UPDATE health SET point_id = (SELECT p.id FROM health_history p"
+        " WHERE p.run_id = health.run_id AND p.member_id = health.member_id)"
+        " WHERE run_id = ?",
+        (run_id,),
+    )
+    return int(written)
+
+
+def chain_of(members: str) -> str:
+    """A ``WITH`` clause naming ``chain(id)``: every change point of the members whose ids
+    the SQL ``members`` selects, walked back from each one's latest. Use it before their
+    health records are deleted (they hold where each chain starts)."""
+    return (
+        "WITH RECURSIVE chain(id) AS ("
+        f" SELECT point_id FROM health WHERE point_id IS NOT NULL AND member_id IN ({members})"
+        " UNION ALL SELECT p.previous_id FROM health_history p JOIN chain ON p.id = chain.id"
+        " WHERE p.previous_id IS NOT NULL) "
+    )
+
+
+def erase(conn: Any, members: str, params: Any = ()) -> None:
+    """Delete every change point of the members whose ids the SQL ``members`` selects (with
+    ``params``); before their health records go."""
+    conn.execute(
+        chain_of(members) + "DELETE FROM health_history WHERE id IN (SELECT id FROM chain)",
+        params,
     )
 
 
@@ -97,12 +124,15 @@ def purge(conn: Any, now: dt.datetime, days: int = RETENTION_DAYS) -> int:
     if through <= done:
         return 0
     # A point is superseded once a later point of the same member is itself at or before
-    # the cutoff: only those later points in newly aged runs can supersede anything new.
+    # the cutoff: only those later points in newly aged runs can supersede anything new,
+    # and what they supersede is the chain behind them, back to what earlier purges left.
     deleted = conn.execute(
-        "DELETE FROM health_history WHERE id IN ("
-        " SELECT old.id FROM health_history new"
-        " JOIN health_history old ON old.member_id = new.member_id AND old.run_id < new.run_id"
-        " WHERE new.run_id > ? AND new.run_id <= ?)",
+        "WITH RECURSIVE old(id) AS ("
+        " SELECT previous_id FROM health_history"
+        " WHERE run_id > ? AND run_id <= ? AND previous_id IS NOT NULL"
+        " UNION SELECT p.previous_id FROM health_history p JOIN old ON p.id = old.id"
+        " WHERE p.previous_id IS NOT NULL)"
+        " DELETE FROM health_history WHERE id IN (SELECT id FROM old)",
         (done, through),
     ).rowcount
     if deleted:
@@ -173,9 +203,7 @@ def changes_in(conn: Any, roster_id: str, latest: int, earlier: int) -> Iterator
         f"SELECT m.member_no, m.name, m.department, {_STATE_OF.format('h')},"
         f" {_STATE_OF.format('p')} FROM health_history h"
         " JOIN member m ON m.id = h.member_id"
-        " LEFT JOIN health_history p ON p.id = ("
-        "  SELECT q.id FROM health_history q WHERE q.member_id = h.member_id AND q.run_id <= ?"
-        "  ORDER BY q.run_id DESC, q.id DESC LIMIT 1)"
+        " LEFT JOIN health_history p ON p.id = h.previous_id AND p.run_id <= ?"
         " WHERE h.run_id = ? AND m.roster_id = ? ORDER BY m.member_no",
         (earlier, latest, roster_id),
     )

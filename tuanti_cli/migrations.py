@@ -255,4 +255,31 @@ MIGRATIONS: list[tuple[str, str]] = [
         END;
         """,
     ),
+    (
+        # History without an index led by the member: a refresh in which most members change
+        # wrote a point onto a different page of that index for each (about 10,000 pages,
+        # each decrypted, re-encrypted and written to the WAL, for a roster of 10,000), where
+        # the table and the other indexes only append. Each point links to the member's
+        # previous one instead, and the member's health record to their latest: a member's
+        # points are a chain walked back from it (erasure, a member's copy, a purge), and a
+        # run's change points sit together in the index by run (copying, `changes`). Order
+        # is the runs' order, as points are written.
+        "0007_history_chain",
+        """
+        ALTER TABLE health_history ADD COLUMN previous_id INTEGER;
+        ALTER TABLE health ADD COLUMN point_id INTEGER;
+        UPDATE health_history SET previous_id = chain.previous FROM (
+            SELECT id, lag(id) OVER (PARTITION BY member_id ORDER BY run_id, id) AS previous
+            FROM health_history
+        ) AS chain WHERE chain.id = health_history.id AND chain.previous IS NOT NULL;
+        UPDATE health SET point_id = latest.id FROM (
+            SELECT member_id, max(id) AS id FROM health_history
+            WHERE id NOT IN (SELECT previous_id FROM health_history WHERE previous_id IS NOT NULL)
+            GROUP BY member_id
+        ) AS latest WHERE latest.member_id = health.member_id;
+        DROP INDEX history_by_member_and_time;
+        DROP INDEX history_by_run;
+        CREATE INDEX history_by_run ON health_history(run_id, member_id);
+        """,
+    ),
 ]

@@ -148,11 +148,7 @@ WITH points AS (
            substr(nullif(h.nat_sampled_at, ''), 1, 10) AS sd, coalesce(h.flags, '') AS flags
     FROM health_history h NOT INDEXED CROSS JOIN member m ON m.id = h.member_id
     WHERE m.roster_id = :roster AND h.compared_at <= :last
-      AND (h.compared_at >= :start OR h.id IN (
-          -- SQLite takes a bare column from the row where max() is found
-          SELECT id FROM (
-              SELECT id, max(compared_at || printf(' %012d', run_id)) FROM health_history
-              WHERE compared_at < :start GROUP BY member_id)))
+      AND (h.compared_at >= :start OR h.id IN ({baseline}))
 ), spans AS (
     SELECT department, code,
            max(0, CAST(julianday(substr(start, 1, 10)) - :first AS INTEGER)) AS a,
@@ -167,19 +163,51 @@ SELECT department, code, a, b, min(b, c),
        CASE WHEN always THEN a ELSE max(a, c + 1) END, count(*)
 FROM spans WHERE b >= a GROUP BY 1, 2, 3, 4, 5, 6
 """
+# Each member's latest point before the report's first day: where their state starts. In
+# time order, the point before a member's first one since then (each point links to the
+# previous), or, with none since, the member's latest; otherwise the latest in the report's
+# order (compared, then run), grouped over the older points (SQLite takes a bare column from
+# the row where max() is found).
+_BASELINE_IN_ORDER = """
+    SELECT previous_id FROM health_history WHERE compared_at >= :start
+    UNION ALL SELECT point_id FROM health
+"""
+_BASELINE = """
+    SELECT id FROM (
+        SELECT id, max(compared_at || printf(' %012d', run_id)) FROM health_history
+        WHERE compared_at < :start GROUP BY member_id)
+"""
 # Members enrolled but not yet compared: unknown, without NAT, so abnormal (as `show` has
-# them), from the day they enrolled to the day before their first comparison.
+# them), from the day they enrolled to the day before their first comparison. In time order
+# a member's first point is the one that links to no point kept; with none from the first day
+# to the last moment, a member with a health record was compared before the first day,
+# unless first after the last moment.
 _UNCOMPARED = """
 SELECT department, e, z, count(*) FROM (
     SELECT m.department AS department,
            max(0, CAST(julianday(substr(m.enrolled_at, 1, 10)) - :first AS INTEGER)) AS e,
-           coalesce(CAST(julianday(substr((
-               SELECT min(h.compared_at) FROM health_history h
-               WHERE h.member_id = m.id AND h.compared_at <= :last), 1, 10))
-               - :first AS INTEGER) - 1, :days - 1) AS z
-    FROM member m WHERE m.roster_id = :roster AND m.enrolled_at <= :last
+           coalesce(CAST(julianday(substr(f.first_at, 1, 10)) - :first AS INTEGER) - 1,
+                    {otherwise}) AS z
+    FROM member m LEFT JOIN ({first_points}) AS f ON f.member_id = m.id
+    WHERE m.roster_id = :roster AND m.enrolled_at <= :last
 ) WHERE z >= e GROUP BY 1, 2, 3
 """
+_TAIL = (
+    "(t.previous_id IS NULL"
+    " OR NOT EXISTS (SELECT 1 FROM health_history p WHERE p.id = t.previous_id))"
+)
+_FIRST_IN_ORDER = (
+    "SELECT t.member_id, t.compared_at AS first_at FROM health_history t"
+    f" WHERE t.compared_at >= :start AND t.compared_at <= :last AND {_TAIL}",
+    "CASE WHEN m.id IN (SELECT member_id FROM health) AND m.id NOT IN ("
+    f" SELECT t.member_id FROM health_history t WHERE t.compared_at > :last AND {_TAIL})"
+    " THEN -1 ELSE :days - 1 END",
+)
+_FIRST = (
+    "SELECT member_id, min(compared_at) AS first_at FROM health_history"
+    " WHERE compared_at <= :last GROUP BY member_id",
+    ":days - 1",
+)
 
 
 def build(
@@ -268,7 +296,7 @@ def _closed_days(
         return [kept[date] for date in dates], []
     span = dates[missing[0] : missing[-1] + 1]
     end = dt.datetime.combine(span[-1], dt.time(23, 59, 59), clock.SHANGHAI)
-    fresh = list(zip(span, _from_history(store, roster, span, end), strict=True))
+    fresh = list(zip(span, _from_history(store, roster, span, end, in_order), strict=True))
     kept.update(fresh)
     return [kept[date] for date in dates], fresh if in_order else []
 
@@ -286,7 +314,7 @@ def _last_day(store: Store, roster: Roster, as_of: dt.datetime, in_order: bool) 
     ).fetchone()
     day = clock.local_date(as_of)
     if (latest is not None and latest > stamp) or later or not in_order:
-        return _from_history(store, roster, [day], as_of)[0]
+        return _from_history(store, roster, [day], as_of, in_order)[0]
     return from_health(conn, roster.roster_id, roster.max_nat_days, [day])[0]
 
 
@@ -371,7 +399,7 @@ def keep_days_before(conn: Any, scope: str | None, run_id: int, compared_at: dt.
 
 
 def _from_history(
-    store: Store, roster: Roster, dates: list[dt.date], last: dt.datetime
+    store: Store, roster: Roster, dates: list[dt.date], last: dt.datetime, in_order: bool
 ) -> list[DayCounts]:
     """The counts of consecutive ``dates``, each judged at its end and the last at ``last``,
     rebuilt in SQL from the change points in one pass over the roster's history (as
@@ -387,8 +415,12 @@ def _from_history(
         "max_nat_days": roster.max_nat_days,
     }
     tally = _Tally(len(dates))
-    spans = store.conn.execute(_SPANS, params).fetchall()
-    uncompared = store.conn.execute(_UNCOMPARED, params).fetchall()
+    baseline = _BASELINE_IN_ORDER if in_order else _BASELINE
+    first_points, otherwise = _FIRST_IN_ORDER if in_order else _FIRST
+    spans = store.conn.execute(_SPANS.format(baseline=baseline), params).fetchall()
+    uncompared = store.conn.execute(
+        _UNCOMPARED.format(first_points=first_points, otherwise=otherwise), params
+    ).fetchall()
     for department, code, a, b, nat_end, abnormal_from, n in spans:
         tally.add(department, 0, a, b, n)
         tally.add(department, _CODE_INDEX.get(code, _CODE_INDEX["unknown"]), a, b, n)

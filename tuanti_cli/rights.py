@@ -25,6 +25,7 @@ from tuanti_cli import audit, clock, enrollment
 from tuanti_cli.columns import ID_NUMBER_RULE, FieldRule, Recognizer, aliases
 from tuanti_cli.enrollment import Reject
 from tuanti_cli.errors import FieldError, InputError
+from tuanti_cli.history import chain_of
 from tuanti_cli.i18n import language, t
 from tuanti_cli.ingest import Parsed, Record
 from tuanti_cli.masking import mask_field
@@ -350,7 +351,8 @@ def member_copy(
             f"SELECT {_STATE_SQL} FROM health WHERE member_id = ?", (internal,)
         ).fetchone()
         history = conn.execute(
-            f"SELECT {_STATE_SQL} FROM health_history WHERE member_id = ? ORDER BY run_id, id",
+            chain_of("?") + f"SELECT {_STATE_SQL} FROM health_history"
+            " WHERE id IN (SELECT id FROM chain) ORDER BY run_id, id",
             (internal,),
         ).fetchall()
         # Only entries that name this member's number; other members are never named.

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tuanti_cli import audit, clock, codes
+from tuanti_cli import audit, clock, codes, history
 from tuanti_cli.errors import InputError, NotFound, StoreError
 from tuanti_cli.i18n import t
 from tuanti_cli.keys import Key
@@ -212,13 +212,9 @@ def delete(store: Store, roster: Roster, now: dt.datetime) -> int:
         (members,) = conn.execute(
             "SELECT count(*) FROM member WHERE roster_id = ?", (roster.roster_id,)
         ).fetchone()
-        # History has no foreign key to member (see migration 0002): erase it by hand, in
-        # one pass over the table for the whole roster.
-        conn.execute(
-            "DELETE FROM health_history WHERE member_id IN"
-            " (SELECT id FROM member WHERE roster_id = ?)",
-            (roster.roster_id,),
-        )
+        # History has no foreign key to member (see migration 0002): erase it by hand,
+        # each member's chain of change points, before their health records go.
+        history.erase(conn, "SELECT id FROM member WHERE roster_id = ?", (roster.roster_id,))
         conn.execute("DELETE FROM roster WHERE roster_id = ?", (roster.roster_id,))
         audit.record(conn, "roster.delete", roster.roster_id, {"members": members}, now=now)
     store.checkpoint()  # as for a withdrawal: no copy of the erased pages stays in the WAL
