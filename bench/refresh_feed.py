@@ -64,8 +64,10 @@ def write_data(folder: Path) -> tuple[Path, Path, Path]:
         for i in member_indexes:
             out.write(f"{person_name(i)},{make_id(i)},139{i:08d},是\n")
     feeds = []
-    # The small feed holds every member too (among fewer strangers), so both runs keep the
-    # same member rows and only the feed's size differs.
+    # The small feed holds every member too (among fewer strangers), but their sampling times
+    # are drawn afresh (one draw per row written), so nearly every member's state differs
+    # between the two feeds: each timed refresh writes ~10,000 change points, the worst case
+    # for history.
     small = set(member_indexes) | set(range(SMALL_FEED_ROWS - MEMBERS))
     for rows, name in ((FEED_ROWS, "feed-1m.csv"), (SMALL_FEED_ROWS, "feed-100k.csv")):
         path = folder / name
