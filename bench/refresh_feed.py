@@ -137,6 +137,19 @@ def fill_history(env: dict[str, str]) -> int:
                 " flags, abnormal FROM n, health ORDER BY k, member_id",
                 (runs, runs),
             )
+            # Linked as refreshes link them (migration 0007): each point to the member's
+            # previous one in time, each health record to the latest.
+            conn.execute(
+                "UPDATE health_history SET previous_id = chain.previous FROM ("
+                " SELECT id, lag(id) OVER (PARTITION BY member_id ORDER BY compared_at, id)"
+                " AS previous FROM health_history) AS chain WHERE chain.id = health_history.id"
+            )
+            conn.execute(
+                "UPDATE health SET point_id = latest.id FROM ("
+                " SELECT member_id, id, row_number() OVER (PARTITION BY member_id"
+                " ORDER BY compared_at DESC, id DESC) AS k FROM health_history) AS latest"
+                " WHERE latest.k = 1 AND latest.member_id = health.member_id"
+            )
         (rows,) = store.query("SELECT count(*) FROM health_history")[0]
         store.checkpoint()
     return int(rows)
