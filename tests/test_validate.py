@@ -12,6 +12,7 @@ from tests.helpers import make_id
 from tuanti_cli.errors import FieldError
 from tuanti_cli.validate import (
     PROVINCES,
+    check_character,
     is_consent,
     validate_id,
     validate_name,
@@ -99,6 +100,22 @@ def test_bad_check_character() -> None:
     with pytest.raises(FieldError) as caught:
         validate_id(wrong, TODAY)
     assert caught.value.key == "id.check"
+
+
+GB_11643_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+@given(st.text(alphabet="0123456789", min_size=17, max_size=17))
+def test_check_character_is_the_standards_weighted_sum(body: str) -> None:
+    weighted = sum(int(d) * w for d, w in zip(body, GB_11643_WEIGHTS, strict=True))
+    assert check_character(body) == "10X98765432"[weighted % 11]
+    assert check_character(body + "X") == check_character(body)  # only 17 digits count
+
+
+def test_check_character_of_published_examples() -> None:
+    # The example of GB 11643-1999 and one ending in X.
+    assert check_character("11010519491231002") == "X"
+    assert check_character("44052418800101001") == "4"
 
 
 def test_birth_date_today_is_accepted() -> None:

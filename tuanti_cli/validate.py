@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import operator
 import re
 import unicodedata
 from typing import Any
@@ -43,7 +42,6 @@ _MOBILE = re.compile(r"1[3-9][0-9]{9}")
 # ISO 7064 MOD 11-2 weights for the 17 body digits (2**(17-i) mod 11), and the check
 # character for each remainder. python-stdnum's ``mod_11_2`` is the reference the tests use;
 # this table form is several times faster, which a 100,000-row import needs.
-_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
 
 CONSENT_YES = frozenset(["yes", "y", "true", "1", "是", "是的", "同意", "agree", "i agree"])
@@ -66,9 +64,6 @@ def normalise_id(raw: str) -> str:
     return _SPACES.sub("", raw.translate(_FULL_WIDTH)).upper()
 
 
-_DIGIT_OFFSET = ord("0") * sum(_WEIGHTS)
-
-
 @functools.lru_cache(maxsize=65536)
 def _birth_date(digits: str) -> dt.date | None:
     """``YYYYMMDD`` as a date, or ``None`` when no such day exists (cached: births repeat)."""
@@ -80,8 +75,9 @@ def _birth_date(digits: str) -> dt.date | None:
 
 def check_character(body: str) -> str:
     """The ISO 7064 MOD 11-2 check character of the first 17 digits (ASCII digits)."""
-    weighted = sum(map(operator.mul, body[:17].encode("ascii"), _WEIGHTS)) - _DIGIT_OFFSET
-    return _CHECK_CHARS[weighted % 11]
+    # The weights are 2**(17 - i) mod 11 and 13 ≡ 2 (mod 11), so the weighted sum is, mod
+    # 11, twice the 17 digits read as a base-13 number: one C call instead of 17 products.
+    return _CHECK_CHARS[2 * int(body[:17], 13) % 11]
 
 
 def clean_cell(value: str) -> str:
