@@ -310,3 +310,152 @@ def test_json_streams_as_one_valid_array(run: Run, full_roster: str) -> None:
     assert len(json.loads(text)) == len(PEOPLE)
     empty = run("show", full_roster, "--format", "json", "--department", "无此部门").stdout
     assert json.loads(empty) == []
+
+
+# Members of the order roster: name, health code, sampled, result (None: not in the feed). At
+# ORDER_AS_OF the NAT of 二日 is two days old (within the roster's three); at LATER it is four.
+ORDER_AS_OF = "2022-12-05 09:00"
+LATER = "2022-12-07 09:00"
+ORDER_PEOPLE = [
+    ("甲一", "绿码", "2022-12-05 07:00", "阴性"),
+    ("乙二", "红码", "2022-12-05 07:00", "阴性"),
+    ("丙三", "绿码", "2022-12-03 08:00", "阴性"),  # aged past the policy by LATER
+    ("丁四", "绿码", "2022-12-04 08:00", "阳性"),
+    ("戊五", None, None, None),  # not in the feed: flagged
+    ("己六", "绿码", "2022-12-04 08:00", "阴性"),
+    ("庚七", "黄码", "2022-12-05 07:00", "阴性"),
+    ("辛八", "绿码", "2022-12-05 08:00", "阴性"),
+]
+NEVER_COMPARED = ["壬九", "癸十"]  # enrolled after the refresh
+ORDER_IDS = [make_id("110101", dt.date(1985, 1, 1 + i * 7 % 10), 30 + i) for i in range(10)]
+
+
+@pytest.fixture
+def order_roster(run: Run, roster_id: str, tmp_path: Path) -> str:
+    ids = ORDER_IDS
+    names = [p[0] for p in ORDER_PEOPLE]
+    enroll = tmp_path / "order.csv"
+    enroll.write_text(
+        "name,id_number,phone,consent\n"
+        + "".join(f"{n},{ids[i]},1391234{i:04d},是\n" for i, n in enumerate(names)),
+        encoding="utf-8",
+    )
+    assert run("enroll", "import", roster_id, str(enroll)).exit_code == 0
+    feed = tmp_path / "order-feed.csv"
+    feed.write_text(
+        "姓名,证件号码,健康码状态,核酸采样时间,核酸结果\n"
+        + "".join(
+            f"{name},{ids[i]},{code},{sampled},{result}\n"
+            for i, (name, code, sampled, result) in enumerate(ORDER_PEOPLE)
+            if code is not None
+        ),
+        encoding="utf-8",
+    )
+    assert run("refresh", "--feed", str(feed), "--as-of", ORDER_AS_OF).exit_code == 0
+    late = tmp_path / "late.csv"
+    late.write_text(
+        "name,id_number,phone,consent\n"
+        + "".join(
+            f"{n},{ids[8 + i]},1391234{8 + i:04d},是\n" for i, n in enumerate(NEVER_COMPARED)
+        ),
+        encoding="utf-8",
+    )
+    assert run("enroll", "import", roster_id, str(late)).exit_code == 0
+    return roster_id
+
+
+def shown_order(run: Run, roster: str, as_of: str, *args: str) -> list[tuple[str, bool]]:
+    """(name, abnormal) of each JSON record, in order; the CSV rows must come in the same."""
+    result = run("show", roster, "--format", "json", "--as-of", as_of, *args)
+    assert result.exit_code == 0, result.output
+    found = [(r["name"], r["abnormal"]) for r in json.loads(result.stdout)]
+    as_csv = run("show", roster, "--format", "csv", "--as-of", as_of, *args)
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    assert [(r["name"], r["abnormal"] == "true") for r in rows] == found
+    return found
+
+
+def test_abnormal_first_each_part_in_member_number_order(run: Run, order_roster: str) -> None:
+    # Member numbers follow the enrollment order: 甲一 is M0001 … 癸十 M0010.
+    abnormal = ["乙二", "丁四", "戊五", "庚七", "壬九", "癸十"]
+    normal = ["甲一", "丙三", "己六", "辛八"]
+    expected = [(n, True) for n in abnormal] + [(n, False) for n in normal]
+    assert shown_order(run, order_roster, ORDER_AS_OF) == expected
+    assert shown_order(run, order_roster, ORDER_AS_OF, "--abnormal") == expected[:6]
+    assert shown_order(run, order_roster, ORDER_AS_OF, "--health-code", "green") == [
+        ("丁四", True),
+        ("甲一", False),
+        ("丙三", False),
+        ("己六", False),
+        ("辛八", False),
+    ]
+
+
+def test_a_nat_aged_since_the_last_refresh_counts_as_abnormal_now(
+    run: Run, order_roster: str
+) -> None:
+    # No refresh since ORDER_AS_OF: at LATER, 丙三's sample is four days old (and 己六's three,
+    # still within the policy), so 丙三 joins the abnormal members, in member-number order.
+    abnormal = ["乙二", "丙三", "丁四", "戊五", "庚七", "壬九", "癸十"]
+    normal = ["甲一", "己六", "辛八"]
+    expected = [(n, True) for n in abnormal] + [(n, False) for n in normal]
+    assert shown_order(run, order_roster, LATER) == expected
+    assert shown_order(run, order_roster, LATER, "--abnormal") == expected[:7]
+    assert [n for n, _ in shown_order(run, order_roster, LATER, "--nat-days-over", "3")] == [
+        "丙三",
+        "戊五",
+        "壬九",
+        "癸十",
+    ]
+
+
+def test_members_never_compared_are_unknown_and_abnormal(run: Run, order_roster: str) -> None:
+    result = run("show", order_roster, "--format", "json", "--as-of", ORDER_AS_OF)
+    by_name = {r["name"]: r for r in json.loads(result.stdout)}
+    for name in NEVER_COMPARED:
+        record = by_name[name]
+        assert record["health_code"] == "unknown" and record["vaccination"] == "unknown"
+        assert record["abnormal"] is True and record["flags"] == []
+        assert record["nat_sampled_at"] is None and record["nat_days"] is None
+        assert record["compared_at"] is None and record["vaccine_doses"] is None
+    assert by_name["戊五"]["flags"] == ["not_found"]
+    unknown = shown_order(run, order_roster, ORDER_AS_OF, "--health-code", "unknown")
+    assert unknown == [("戊五", True), ("壬九", True), ("癸十", True)]
+    rows = run("show", order_roster, "--format", "csv", "--as-of", ORDER_AS_OF).stdout
+    masked = f"{ORDER_IDS[8][:2]}{'*' * 12}{ORDER_IDS[8][14:]},139****0008"
+    assert f"\nM0009,壬九,,{masked},unknown,,,,unknown,,,,true,\n" in rows
+
+
+def test_the_view_counts_what_it_lists(
+    run: Run, order_roster: str, db_path: Path, key_path: Path
+) -> None:
+    """The records' abnormality (tested on the health row) and the counts' (on the
+    computed values) are one rule; one unordered pass holds the same records."""
+    from tuanti_cli import rosters, view
+    from tuanti_cli.cli.show import parse_as_of
+    from tuanti_cli.keys import read_key_file
+    from tuanti_cli.store import Store
+
+    with Store.open(db_path, read_key_file(key_path)) as store:
+        roster = rosters.get_roster(store, order_roster)
+        for as_of in (ORDER_AS_OF, LATER):
+            moment = parse_as_of(as_of)
+            for filters in (
+                view.NO_FILTERS,
+                view.Filters(abnormal=True),
+                view.Filters(health_codes=("green", "unknown"), nat_days_over=1),
+            ):
+                rows = list(view.member_rows(store, roster, moment, filters))
+                unordered = list(view.member_rows(store, roster, moment, filters, ordered=False))
+                assert sorted(unordered) == sorted(rows)
+                counts = view.counts(store, roster, moment, filters)
+                assert counts["members"] == len(rows)
+                assert counts["abnormal"] == sum(r[RECORD_ABNORMAL] for r in rows)
+                assert all(
+                    r[RECORD_ABNORMAL]
+                    == view.is_abnormal(r[5], r[7], r[8], r[14], roster.max_nat_days)
+                    for r in rows
+                )
+
+
+RECORD_ABNORMAL = SECTION_6_KEYS.index("abnormal")

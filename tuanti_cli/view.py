@@ -12,7 +12,7 @@ from __future__ import annotations
 import collections
 import datetime as dt
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from tuanti_cli import clock
@@ -95,28 +95,56 @@ NO_FILTERS = Filters()
 # Stored sampling times carry +08:00 (tuanti writes them so), so the first ten characters are
 # the Shanghai date and compare as text with a cutoff date: ``sd >= cutoff`` is "NAT days <=
 # max_nat_days", the same rule as :func:`nat_days` (a test holds the two to the same counts).
-# The inner query runs as a co-routine (its ORDER BY … LIMIT -1 keeps SQLite from flattening
+# A member never compared has no health row: every ``h`` column is NULL, so the code is
+# 'unknown' (abnormal).
+_CODE = "coalesce(nullif(h.health_code, ''), 'unknown')"
+_SD = "substr(nullif(h.nat_sampled_at, ''), 1, 10)"
+_VACCINATION = "coalesce(nullif(h.vaccination, ''), 'unknown')"
+_FLAGS = "coalesce(h.flags, '')"
+
+
+@dataclass(frozen=True)
+class _Terms:
+    """How a query names the computed values the filters test."""
+
+    code: str
+    sd: str
+    vaccination: str
+    abnormal: str
+
+
+def _abnormal(code: str, result: str, sd: str, flags: str) -> str:
+    return (
+        f"({code} IN ('yellow', 'red', 'popup', 'unknown') OR {result} IS 'positive'"
+        f" OR {sd} IS NULL OR {sd} < :cutoff OR {flags} != '')"
+    )
+
+
+# The counts read this as a co-routine (its ORDER BY … LIMIT -1 keeps SQLite from flattening
 # it), so each expression is computed once per member, in index order, with no sort.
-_INNER = """
-    SELECT m.member_no, m.name, m.department, m.id_number, m.phone,
-           coalesce(nullif(h.health_code, ''), 'unknown') AS code,
-           h.nat_sampled_at, h.nat_result, substr(nullif(h.nat_sampled_at, ''), 1, 10) AS sd,
-           coalesce(nullif(h.vaccination, ''), 'unknown') AS vaccination, h.vaccine_doses,
-           h.last_dose_date, h.compared_at, coalesce(h.flags, '') AS flags
+_INNER = f"""
+    SELECT m.member_no, m.name, m.department, m.id_number, m.phone, {_CODE} AS code,
+           h.nat_sampled_at, h.nat_result, {_SD} AS sd, {_VACCINATION} AS vaccination,
+           h.vaccine_doses, h.last_dose_date, h.compared_at, {_FLAGS} AS flags
     FROM member m LEFT JOIN health h ON h.member_id = m.id
-    WHERE m.roster_id = :roster{inner}
-    ORDER BY {order} LIMIT -1
+    WHERE m.roster_id = :roster{{inner}}
+    ORDER BY {{order}} LIMIT -1
 """
-_ABNORMAL = (
-    "(code IN ('yellow', 'red', 'popup', 'unknown') OR nat_result IS 'positive'"
-    " OR sd IS NULL OR sd < :cutoff OR flags != '')"
-)
-_NAT_DAYS = "max(0, CAST(:today - julianday(sd) AS INTEGER))"
-_COLUMNS = (
-    "member_no, name, department, id_number, phone, code, nat_sampled_at, nat_result,"
-    f" {_NAT_DAYS}, vaccination, vaccine_doses, last_dose_date, compared_at,"
-    f" {_ABNORMAL}, flags"
-)
+_ABNORMAL = _abnormal("code", "nat_result", "sd", "flags")
+_OVER_INNER = _Terms("code", "sd", "vaccination", _ABNORMAL)
+
+# The records, one flat query per pass: its conditions test the health row alone, so SQLite
+# reads a member's own row (name, ID, phone) only for the members the pass keeps. In member
+# number order from the index, with no sort.
+_ROWS = f"""
+    SELECT m.member_no, m.name, m.department, m.id_number, m.phone, {_CODE}, h.nat_sampled_at,
+           h.nat_result, max(0, CAST(:today - julianday({_SD}) AS INTEGER)), {_VACCINATION},
+           h.vaccine_doses, h.last_dose_date, h.compared_at, {{abnormal}}, {_FLAGS}
+    FROM member m LEFT JOIN health h ON h.member_id = m.id
+    WHERE m.roster_id = :roster{{where}}
+    ORDER BY m.member_no
+"""
+_OVER_TABLES = _Terms(_CODE, _SD, _VACCINATION, _abnormal(_CODE, "h.nat_result", _SD, _FLAGS))
 
 
 def _today(as_of: dt.datetime) -> float:
@@ -124,8 +152,11 @@ def _today(as_of: dt.datetime) -> float:
     return clock.local_date(as_of).toordinal() + 1721424.5
 
 
-def _filter_sql(filters: Filters, params: dict[str, Any], today: dt.date) -> tuple[str, str]:
-    """SQL conditions for the member table (inner) and for the computed record (outer)."""
+def _filter_sql(
+    filters: Filters, params: dict[str, Any], today: dt.date, terms: _Terms
+) -> tuple[str, str]:
+    """SQL conditions on the member table (inner) and on the computed values as ``terms``
+    names them (outer)."""
     inner, outer = [], []
     if filters.departments:
         named = [d for d in filters.departments if d is not None]
@@ -138,14 +169,17 @@ def _filter_sql(filters: Filters, params: dict[str, Any], today: dt.date) -> tup
             either.append("m.department IS NULL")
         inner.append("(" + " OR ".join(either) + ")")
     if filters.abnormal:
-        outer.append(_ABNORMAL)
-    for field, values in (("code", filters.health_codes), ("vaccination", filters.vaccinations)):
+        outer.append(terms.abnormal)
+    for field, values, term in (
+        ("code", filters.health_codes, terms.code),
+        ("vaccination", filters.vaccinations, terms.vaccination),
+    ):
         if values:
-            outer.append(f"{field} IN ({_marks(params, field, values)})")
+            outer.append(f"{term} IN ({_marks(params, field, values)})")
     # NAT days are never negative: a limit below 0 keeps everyone.
     if filters.nat_days_over is not None and filters.nat_days_over >= 0:
         params["over"] = (today - dt.timedelta(days=filters.nat_days_over)).isoformat()
-        outer.append("(sd IS NULL OR sd < :over)")
+        outer.append(f"({terms.sd} IS NULL OR {terms.sd} < :over)")
     return "".join(f" AND {c}" for c in inner), "".join(f" AND {c}" for c in outer)
 
 
@@ -156,13 +190,6 @@ def _marks(params: dict[str, Any], prefix: str, values: Iterable[Any]) -> str:
         params[f"{prefix}{i}"] = value
         marks.append(f":{prefix}{i}")
     return ", ".join(marks)
-
-
-def _stream(store: Store, sql: str, params: dict[str, Any]) -> Iterator[Any]:
-    """The rows of a read query as SQLite produces them (:meth:`Store.query` fetches all)."""
-    cursor = store.conn.execute(sql, params)
-    while rows := cursor.fetchmany(1000):
-        yield from rows
 
 
 def _params(roster: Roster, as_of: dt.datetime) -> dict[str, Any]:
@@ -198,24 +225,36 @@ def member_rows(
     filters: Filters = NO_FILTERS,
     ordered: bool = True,
 ) -> Iterator[tuple[Any, ...]]:
-    """:func:`member_records` as tuples in :data:`RECORD_KEYS` order (the CSV writer takes
-    these: a million dicts cost a second)."""
+    """:func:`member_records` as tuples in :data:`RECORD_KEYS` order."""
+    for rows in member_row_batches(store, roster, as_of, filters, ordered):
+        yield from rows
+
+
+def member_row_batches(
+    store: Store,
+    roster: Roster,
+    as_of: dt.datetime,
+    filters: Filters = NO_FILTERS,
+    ordered: bool = True,
+) -> Iterator[list[tuple[Any, ...]]]:
+    """:func:`member_rows` in lists, one per read from SQLite, for a writer that takes a
+    batch at a time (CSV: a million rows, each step through a generator counts)."""
     params = _params(roster, as_of)
-    inner, outer = _filter_sql(filters, params, clock.local_date(as_of))
-    sql = (
-        f"SELECT {_COLUMNS} FROM ("
-        + _INNER.format(inner=inner, order="m.member_no")
-        + f") WHERE 1 = 1{outer}"
-    )
-    if not ordered:
-        passes = [sql]
-    else:
-        passes = [f"{sql} AND {_ABNORMAL}"]
+    today = clock.local_date(as_of)
+    abnormal = _OVER_TABLES.abnormal
+    if ordered:
+        # Each pass tests abnormality itself, so the records need not.
+        inner, outer = _filter_sql(replace(filters, abnormal=False), params, today, _OVER_TABLES)
+        passes = [("1", f"{inner}{outer} AND {abnormal}")]
         if not filters.abnormal:
-            passes.append(f"{sql} AND NOT {_ABNORMAL}")
-    for statement in passes:
-        for row in _stream(store, statement, params):
-            yield _masked(row)
+            passes.append(("0", f"{inner}{outer} AND NOT {abnormal}"))
+    else:
+        inner, outer = _filter_sql(filters, params, today, _OVER_TABLES)
+        passes = [(abnormal, f"{inner}{outer}")]
+    for shown, where in passes:
+        cursor = store.conn.execute(_ROWS.format(abnormal=shown, where=where), params)
+        while rows := cursor.fetchmany(1000):
+            yield list(map(_masked, rows))
 
 
 def _masked(row: Any) -> tuple[Any, ...]:
@@ -254,7 +293,7 @@ def counts(
     """Aggregate counts (:data:`COUNT_KEYS` and ``vaccination``) of the matching members,
     computed in SQL in one pass."""
     params = _params(roster, as_of)
-    inner, outer = _filter_sql(filters, params, clock.local_date(as_of))
+    inner, outer = _filter_sql(filters, params, clock.local_date(as_of), _OVER_INNER)
     sql = (
         f"SELECT {_AGGREGATES} FROM ("
         + _INNER.format(inner=inner, order="m.member_no")
