@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import tempfile
 from importlib import resources
 from pathlib import Path
@@ -38,6 +39,15 @@ def step(title: str) -> None:
     echo(f"== {title}")
 
 
+def refresh_step(store: Store, feed: str, as_of: str) -> dt.datetime:
+    """Refresh from a sample feed as of ``as_of``, print the summary; the moment."""
+    step(f"tuanti refresh --feed {feed} --as-of '{as_of}'")
+    moment = parse_datetime(as_of)
+    with resources.as_file(resources.files("tuanti_cli").joinpath("data", feed)) as feed_path:
+        echo(summary_text(refresh(store, feed_path, moment)))
+    return moment
+
+
 def run_demo() -> None:
     """Create a temporary store, a roster and its QR, import sample enrollments, compare
     them with a sample health feed (as of a morning in December 2022), show the table; then
@@ -66,13 +76,7 @@ def run_demo() -> None:
             print_report(report, dry_run=False)
 
             as_of = "2022-12-05 09:00"
-            step(f"tuanti refresh --feed feed.csv --as-of '{as_of}'")
-            moment = parse_datetime(as_of)
-            with resources.as_file(
-                resources.files("tuanti_cli").joinpath("data", "feed.csv")
-            ) as feed_path:
-                result = refresh(store, feed_path, moment)
-            echo(summary_text(result))
+            moment = refresh_step(store, "feed.csv", as_of)
 
             step(f"tuanti show {roster.roster_id} --as-of '{as_of}'")
             records = view.member_records(store, roster, moment)
@@ -82,13 +86,7 @@ def run_demo() -> None:
             echo("\n".join(lines))
 
             as_of = "2022-12-06 09:00"
-            step(f"tuanti refresh --feed feed-next-day.csv --as-of '{as_of}'")
-            moment = parse_datetime(as_of)
-            with resources.as_file(
-                resources.files("tuanti_cli").joinpath("data", "feed-next-day.csv")
-            ) as feed_path:
-                result = refresh(store, feed_path, moment)
-            echo(summary_text(result))
+            moment = refresh_step(store, "feed-next-day.csv", as_of)
 
             step(f"tuanti summary {roster.roster_id} --by department --as-of '{as_of}'")
             print_table(
