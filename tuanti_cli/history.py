@@ -7,6 +7,11 @@ whenever their state changes — health code, NAT sampling time, NAT result, vac
 makes ``changes`` exact). A refresh that changes nothing writes nothing here. A member's
 state at any moment is their latest change point compared at or before it.
 
+Each point links to the member's previous one (``previous_id``) and the member's health
+record to their latest (``point_id``), so a member's points are a chain walked back from their
+record: for erasure, a member's copy and the purge. There is no index led by the member: a
+refresh in which most members change would write a page of it per member (migration 0007).
+
 Retention keeps 30 days of change points by the real clock, plus each member's latest
 change point at or before the cutoff: it is the state the 30-day window starts from.
 """

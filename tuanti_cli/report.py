@@ -128,17 +128,16 @@ def _plus(a: list[int], b: list[int]) -> list[int]:
     return [x + y for x, y in zip(a, b, strict=True)]
 
 
-# The history is read in storage order (NOT INDEXED: the index by member would fetch the rows of
-# each member from pages all over the table), with a larger page cache for the query, as
-# view.counts does. Each change point holds from when it was compared until the member's next one:
-# as day indexes, from ``a`` (the day it was compared; 0 if before the report) to ``b`` (the day
-# before the next point's day; the last day if none). A day's moment is its end, 23:59:59, or
-# ``--as-of`` for the last day, and no point after ``--as-of`` is read, so a point on day d holds
-# at d's moment. NAT days age within a span: the view's rule "sampled on or after the day minus
-# max_nat_days" (the SQL of view.counts; stored times carry +08:00, so their first ten characters
-# are the Shanghai date) holds up to day ``c``; the other abnormal reasons hold for the whole
-# span. So every count is a span of days, summed per span shape in SQL and spread over the days in
-# Python: no row per member and day.
+# The history is read in storage order (NOT INDEXED: one pass reads each page once), with a larger
+# page cache for the query, as view.counts does. Each change point holds from when it was compared
+# until the member's next one: as day indexes, from ``a`` (the day it was compared; 0 if before the
+# report) to ``b`` (the day before the next point's day; the last day if none). A day's moment is
+# its end, 23:59:59, or ``--as-of`` for the last day, and no point after ``--as-of`` is read, so a
+# point on day d holds at d's moment. NAT days age within a span: the view's rule "sampled on or
+# after the day minus max_nat_days" (the SQL of view.counts; stored times carry +08:00, so their
+# first ten characters are the Shanghai date) holds up to day ``c``; the other abnormal reasons hold
+# for the whole span. So every count is a span of days, summed per span shape in SQL and spread over
+# the days in Python: no row per member and day.
 _SPANS = """
 WITH points AS (
     SELECT m.department AS department, h.compared_at AS start,
