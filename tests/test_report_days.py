@@ -209,6 +209,7 @@ def test_a_run_back_in_time_turns_keeping_off(
     assert history.in_time_order(store.conn)
     refresh(run, tmp_path, 3, day=1)  # day 3's feed, compared back on day 1 (after day 4's)
     assert not history.in_time_order(store.conn)
+    assert query_kept(store) == set()  # what was kept goes: it would never be read again
     counting = Counting(monkeypatch)
     check(store, roster, as_of)
     assert kept_days(store, roster) == []  # out of order, nothing is kept or read

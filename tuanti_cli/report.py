@@ -379,6 +379,7 @@ def keep_days_before(conn: Any, scope: str | None, run_id: int, compared_at: dt.
     all) that has kept days, i.e. whose admin reads reports. Their members' records are
     their state on each of those days, so the next report counts none of them again."""
     if not history.in_time_order(conn):
+        conn.execute("DELETE FROM report_day")  # never read again (see build)
         return
     today = clock.local_date(compared_at)
     for roster_id, max_nat_days, previous in conn.execute(
