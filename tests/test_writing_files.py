@@ -23,7 +23,7 @@ from tests.helpers import make_id, make_phone, query
 from tuanti_cli.errors import InputError
 from tuanti_cli.keys import read_key_file
 from tuanti_cli.store import Store
-from tuanti_cli.writing import NOTHING, Protected, check_target, write_atomically
+from tuanti_cli.writing import NOTHING, Protected, check_target, part_beside, write_atomically
 
 INJECTION = '=HYPERLINK("http://x","y")'
 
@@ -485,3 +485,71 @@ def test_a_symlinked_key_file_is_protected_through_its_real_path(tmp_path: Path)
     with pytest.raises(InputError) as caught:
         check_target(real, Protected(key_file=link))
     assert caught.value.key == "output.is_key"
+
+
+# --- the CSV export to a file: one pass, a nameless part -------------------------------
+
+
+def test_a_part_beside_the_target_has_no_name_and_is_private(tmp_path: Path) -> None:
+    out = tmp_path / "export.csv"
+    with (
+        write_atomically(out, NOTHING, encoding="utf-8-sig") as stream,
+        part_beside(out) as rest,
+    ):
+        assert stat.S_IMODE(os.fstat(rest.fileno()).st_mode) == 0o600
+        assert os.fstat(rest.fileno()).st_nlink == 0  # unlinked: no name anywhere
+        assert len(leftovers(tmp_path)) == 1  # the target's own temporary only
+        stream.write("第一部分\n")
+        rest.write("第二部分\n")
+        rest.seek(0)
+        stream.write(rest.read())
+    assert out.read_bytes() == "\ufeff第一部分\n第二部分\n".encode()
+    assert leftovers(tmp_path) == []
+
+
+def test_a_part_that_cannot_be_written_is_one_sentence_and_leaves_nothing(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "export.csv"
+    out.write_text("the old export\n")
+    with (
+        pytest.raises(InputError) as caught,
+        write_atomically(out, NOTHING) as stream,
+        part_beside(out),
+    ):
+        stream.write("first\n")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    assert caught.value.key == "output.write_failed"
+    assert out.read_text() == "the old export\n"
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_the_file_export_is_the_stdout_export_abnormal_first(
+    run: Run, roster_id: str, tmp_path: Path, encoding: str
+) -> None:
+    # Members alternate between abnormal (not compared, or yellow) and normal, so the one
+    # pass over the roster must put the file in the same order as the two passes.
+    feed = ["姓名,证件号码,健康码状态,核酸采样时间,核酸结果,疫苗接种状态"]
+    for i in range(12):
+        number = make_id(seq=300 + i)
+        name = f"成员{'甲乙丙丁戊己庚辛壬癸子丑'[i]}"
+        assert add_member(run, roster_id, name, number, make_phone(300 + i)).exit_code == 0
+        if i % 3:
+            code = "黄码" if i % 3 == 2 else "绿码"
+            feed.append(f"{name},{number},{code},2022-12-05 07:00,阴性,完成加强免疫")
+    path = tmp_path / "feed.csv"
+    path.write_text("\n".join(feed) + "\n", encoding="utf-8")
+    assert run("refresh", "--feed", str(path), "--as-of", "2022-12-05 09:00").exit_code == 0
+    for as_of in ("2022-12-05 12:00", "2022-12-20 12:00"):  # later, every NAT is too old
+        args = ("show", roster_id, "--format", "csv", "--encoding", encoding, "--as-of", as_of)
+        shown = run(*args)
+        assert shown.exit_code == 0, shown.output
+        out = tmp_path / f"export-{as_of[:10]}.csv"
+        assert run(*args, "--output", str(out)).exit_code == 0
+        assert out.read_bytes() == shown.stdout_bytes
+        rows = list(csv.DictReader(io.StringIO(out.read_bytes().decode(encoding))))
+        flags = [row["abnormal"] for row in rows]
+        assert flags == sorted(flags, key=lambda f: f != "true") and len(rows) == 12
+        assert "false" in flags or as_of.startswith("2022-12-20")
+    assert leftovers(tmp_path) == []

@@ -211,8 +211,9 @@ def member_records(
     """The members of ``roster`` matching ``filters`` as masked §6 records, streamed.
 
     Abnormal first, then by member number (two index-ordered passes, so no sort holds the
-    roster in memory); ``ordered=False`` gives one pass in no promised order, for callers
-    that only measure the records. Iterate while the store is open.
+    roster in memory); ``ordered=False`` gives one pass by member number, the abnormal and
+    the others mixed, for callers that measure the records or put them in order themselves.
+    Iterate while the store is open.
     """
     for row in member_rows(store, roster, as_of, filters, ordered):
         yield dict(zip(RECORD_KEYS, row, strict=True))

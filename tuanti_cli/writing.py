@@ -142,13 +142,41 @@ def write_atomically(
     sync_folder(target.parent)
 
 
-def _create_temporary(target: Path, option: str) -> tuple[int, Path]:
+@contextlib.contextmanager
+def part_beside(
+    target: Path, *, option: str = "--output", encoding: str = "utf-8", newline: str | None = None
+) -> Iterator[IO[str]]:
+    """A scratch stream for part of ``target``'s content that is produced out of order, to be
+    read back (``seek(0)``) into the stream of :func:`write_atomically`.
+
+    It is made as that stream's own temporary file is (0600 from the first instant, in the
+    target's folder, never the system's temporary folder) and unlinked at once: it has no
+    name, and nothing of it outlives the process, even one killed with SIGKILL. An
+    :class:`OSError` becomes an :class:`InputError` naming ``target`` and ``option``.
+    """
+    target = target.expanduser()
+    fd, temporary = _create_temporary(target, option, readable=True)
+    try:
+        temporary.unlink()
+        stream = os.fdopen(fd, "w+", encoding=encoding, newline=newline)
+    except OSError as exc:
+        os.close(fd)
+        raise _unwritable(target, option, exc) from None
+    try:
+        with stream:
+            yield stream
+    except OSError as exc:
+        raise _unwritable(target, option, exc) from None
+
+
+def _create_temporary(target: Path, option: str, readable: bool = False) -> tuple[int, Path]:
     """A new file beside ``target``, mode 0600 from the first instant (O_EXCL, no chmod).
 
     Not :mod:`tempfile`: its functions default to the system temporary folder, and no
     plaintext may ever land there (PRODUCT §7); this name can only be in the target's folder.
     """
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    mode = os.O_RDWR if readable else os.O_WRONLY
+    flags = mode | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     for _ in range(100):
         temporary = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
         try:

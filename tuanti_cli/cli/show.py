@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ import typer
 from tuanti_cli import audit, clock, rosters, view
 from tuanti_cli.cli.output import (
     FORMULA_FIRST,
+    append_csv_batches,
     csv_cell,
     open_output,
     write_csv_batches,
@@ -20,7 +22,7 @@ from tuanti_cli.cli.output import (
 )
 from tuanti_cli.errors import InputError
 from tuanti_cli.i18n import t
-from tuanti_cli.writing import Protected, check_target
+from tuanti_cli.writing import Protected, check_target, part_beside
 
 Item = TypeVar("Item")
 ShowFormat = Literal["table", "json", "csv", "xlsx"]
@@ -117,7 +119,11 @@ def show(
         # count first would be one more pass over a million members).
         tally = _Tally()
         try:
-            if output_format == "csv":
+            if output_format == "csv" and output is not None:
+                # One pass in member-number order; the file is put in order as it is written.
+                batches = view.member_row_batches(store, roster, moment, filters, ordered=False)
+                _csv_file(output, protected, encoding, tally.count_each(batches))
+            elif output_format == "csv":
                 batches = tally.count_each(view.member_row_batches(store, roster, moment, filters))
                 _csv(output, protected, encoding, batches)
             else:
@@ -159,6 +165,38 @@ def _csv(
         sys.stdout.reconfigure(encoding=chosen)  # type: ignore[union-attr]
     with open_output(output, protected, encoding=chosen, newline="") as stream:
         write_csv_batches(stream, view.RECORD_KEYS, (map(_csv_cells, rows) for rows in batches))
+
+
+_ABNORMAL_AT = view.RECORD_KEYS.index("abnormal")
+
+
+def _csv_file(
+    output: Path,
+    protected: Protected,
+    encoding: CsvEncoding,
+    batches: Iterator[list[tuple[Any, ...]]],
+) -> None:
+    """The CSV export to a file, abnormal members first as ever, from one pass over the
+    roster in member-number order: the abnormal go straight into the file, the others into
+    a nameless part beside it (:func:`tuanti_cli.writing.part_beside`) that is appended when
+    the pass ends. Two passes would decrypt the whole roster twice; a sort would hold it."""
+    chosen = encoding if encoding != "auto" else "utf-8-sig"
+    rest_encoding = "utf-8" if chosen == "utf-8-sig" else chosen  # the BOM goes first only
+    width = len(view.RECORD_KEYS)
+    with (
+        open_output(output, protected, encoding=chosen, newline="") as stream,
+        part_beside(output, encoding=rest_encoding, newline="") as rest,
+    ):
+        write_csv_batches(stream, view.RECORD_KEYS, ())
+        for rows in batches:
+            abnormal: list[tuple[str, ...]] = []
+            normal: list[tuple[str, ...]] = []
+            for row in rows:
+                (abnormal if row[_ABNORMAL_AT] else normal).append(_csv_cells(row))
+            append_csv_batches(stream, width, (abnormal,))
+            append_csv_batches(rest, width, (normal,))
+        rest.seek(0)
+        shutil.copyfileobj(rest, stream, 1 << 20)
 
 
 def _safe(text: str) -> str:
