@@ -121,19 +121,19 @@ def _legend(items: list[tuple[str, str]]) -> str:
     return f'<p class="legend">{spans}</p>\n'
 
 
-def _frame(days: list[dict[str, Any]]) -> tuple[float, list[str]]:
-    """The band width per day and the date labels along the bottom."""
+def _frame(days: list[dict[str, Any]]) -> tuple[float, list[str], set[int]]:
+    """The band width per day, the date labels along the bottom, and the days that get a
+    label (all up to 10 days; then every second or third and the last, so that neither the
+    dates nor the values above them run into each other)."""
     band = (WIDTH - LEFT - RIGHT) / len(days)
     every = 1 if len(days) <= 10 else (2 if len(days) <= 20 else 3)
-    labels = []
-    for i, day in enumerate(days):
-        if i % every == 0 or i == len(days) - 1:
-            x = LEFT + band * (i + 0.5)
-            labels.append(
-                f'<text x="{x:.1f}" y="{HEIGHT - BOTTOM + 15}" text-anchor="middle">'
-                f"{_e(str(day['date'])[5:])}</text>"
-            )
-    return band, labels
+    shown = {i for i in range(len(days)) if i % every == 0 or i == len(days) - 1}
+    labels = [
+        f'<text x="{LEFT + band * (i + 0.5):.1f}" y="{HEIGHT - BOTTOM + 15}"'
+        f' text-anchor="middle">{_e(str(days[i]["date"])[5:])}</text>'
+        for i in sorted(shown)
+    ]
+    return band, labels, shown
 
 
 def _svg(body: list[str], label: str) -> str:
@@ -170,7 +170,7 @@ def _bars_svg(days: list[dict[str, Any]]) -> str:
     """The stacked bars of health codes per day, scaled to the largest day."""
     most = max((d["members"] or 0 for d in days), default=0)
     plot = HEIGHT - TOP - BOTTOM
-    band, labels = _frame(days)
+    band, labels, shown = _frame(days)
     top = most or 1
     body = _grid([(v / top, str(v)) for v in _ticks(most)])
     for i, day in enumerate(days):
@@ -193,10 +193,11 @@ def _bars_svg(days: list[dict[str, Any]]) -> str:
                 f'<rect x="{x:.1f}" y="{y:.2f}" width="{bar:.1f}" height="{h:.2f}"'
                 f' fill="{colour}"><title>{_e(t(f"code.{code}"))} {n}</title></rect>'
             )
-        body.append(
-            f'<text x="{x + bar / 2:.1f}" y="{y - 3:.1f}" text-anchor="middle">'
-            f"{day['members']}</text>"
-        )
+        if i in shown:
+            body.append(
+                f'<text x="{x + bar / 2:.1f}" y="{y - 3:.1f}" text-anchor="middle">'
+                f"{day['members']}</text>"
+            )
     body += labels
     return _svg(body, t("report.codes_title"))
 
@@ -205,7 +206,7 @@ def _lines_svg(days: list[dict[str, Any]]) -> str:
     """Compliance and the NAT-within-policy share per day, 0–100 %, broken at days
     without counts."""
     plot = HEIGHT - TOP - BOTTOM
-    band, labels = _frame(days)
+    band, labels, shown = _frame(days)
     body = _grid([(f, f"{round(f * 100)}%") for f in (0, 0.25, 0.5, 0.75, 1)])
     series = [
         (COMPLIANCE_COLOUR, [d["compliance"] for d in days]),
@@ -230,7 +231,7 @@ def _lines_svg(days: list[dict[str, Any]]) -> str:
                 )
             body += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>' for x, y in run]
     for i, value in enumerate(series[0][1]):
-        if value is not None:
+        if value is not None and i in shown:
             x, y = LEFT + band * (i + 0.5), TOP + plot * (1 - value)
             # Compliance never exceeds the NAT share (a member outside the policy is
             # abnormal), so its labels go under its line, clear of the other one.
