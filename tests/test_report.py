@@ -397,3 +397,17 @@ def test_html_renders_in_chromium_on_one_a4_page(run: Run, week: str, tmp_path: 
     data = pdf.read_bytes()
     assert data.startswith(b"%PDF")
     assert len(re.findall(rb"/Type\s*/Page(?!s)", data)) == 1
+
+
+@pytest.mark.parametrize(("days", "labelled"), [(7, 7), (30, 11)])
+def test_html_labels_values_only_where_dates_are_labelled(days: int, labelled: int) -> None:
+    # A 30-day page would run thirty counts and percentages into each other.
+    from tuanti_cli.cli.report_html import _bars_svg, _lines_svg
+
+    day = {"members": 4321, "green": 4000, "yellow": 0, "red": 21, "popup": 0, "unknown": 300}
+    day |= {"nat_within_policy": 4000, "abnormal": 321, "compliance": 0.9257}
+    series = [{"date": f"2022-12-{n + 1:02d}", **day} for n in range(days)]
+    bars, lines = _bars_svg(series), _lines_svg(series)
+    assert bars.count('text-anchor="middle">4321</text>') == labelled  # not the grid's
+    assert lines.count(">92%</text>") == labelled
+    assert bars.count('text-anchor="middle">12-') == labelled
