@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 TUANTI = [sys.executable, "-m", "tuanti_cli"]
@@ -78,6 +80,32 @@ def sibling(tool: str) -> str:
 def person_name(index: int, prefix: str = "人员") -> str:
     """A distinct, valid name (names hold no digits): 人员一二三."""
     return prefix + "".join("零一二三四五六七八九"[int(d)] for d in str(index))
+
+
+def write_members(path: Path, indexes: Iterable[int]) -> Path:
+    """An enrollment CSV of the people at ``indexes``, in that order: valid names, IDs and
+    phones, consent given."""
+    with path.open("w", encoding="utf-8") as out:
+        out.write("姓名,身份证号,手机号,同意授权\n")
+        for i in indexes:
+            out.write(f"{person_name(i)},{make_id(i)},139{i:08d},是\n")
+    return path
+
+
+def enroll_all(path: Path, expected: int, env: dict[str, str]) -> None:
+    """``enroll import`` of ``path``, stopping the bench unless all ``expected`` people were
+    added: an import that rejects rows still exits 0, and a bench must not measure an empty
+    roster."""
+    done = subprocess.run(
+        [*TUANTI, "enroll", "import", ROSTER, str(path), "--format", "json"],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    added = json.loads(done.stdout)["added"]
+    if added != expected:
+        raise SystemExit(f"{path}: {added} of {expected} people enrolled")
 
 
 def time_import(

@@ -21,14 +21,15 @@ import tempfile
 from pathlib import Path
 
 from common import (
-    ROSTER,
     TUANTI,
+    enroll_all,
     init_steps,
     make_id,
     median_seconds,
     person_name,
     run_quietly,
     store_env,
+    write_members,
 )
 
 from tuanti_cli.compare import RETENTION_DAYS
@@ -58,11 +59,7 @@ print(len(rows))
 def write_data(folder: Path) -> tuple[Path, Path, Path]:
     rng = random.Random(11)
     member_indexes = rng.sample(range(FEED_ROWS), MEMBERS)
-    enrollments = folder / "members.csv"
-    with enrollments.open("w", encoding="utf-8") as out:
-        out.write("姓名,身份证号,手机号,同意授权\n")
-        for i in member_indexes:
-            out.write(f"{person_name(i)},{make_id(i)},139{i:08d},是\n")
+    enrollments = write_members(folder / "members.csv", member_indexes)
     feeds = []
     # The small feed holds every member too (among fewer strangers), but their sampling times
     # are drawn afresh (one draw per row written), so nearly every member's state differs
@@ -160,7 +157,8 @@ def main() -> None:
     try:
         enrollments, big, small = write_data(folder)
         env = store_env(folder)
-        run_quietly([*init_steps(), [*TUANTI, "enroll", "import", ROSTER, str(enrollments)]], env)
+        run_quietly(init_steps(), env)
+        enroll_all(enrollments, MEMBERS, env)
         fresh = timed_rounds(big, small, enrollments, env)
         apply_small = [[*TUANTI, "refresh", "--feed", str(small)]]
         run_quietly(apply_small, env)  # so that the measured big run is a real one

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 import shutil
 import statistics
 import subprocess
@@ -146,7 +147,7 @@ def render(folder: Path, env: dict[str, str]) -> None:
              f"--print-to-pdf={folder / 'report.pdf'}", page.as_uri()],
             check=True, capture_output=True,
         )  # fmt: skip
-    pages = (folder / "report.pdf").read_bytes().count(b"/Type /Page\n") or "?"
+    pages = len(re.findall(rb"/Type\s*/Page(?!s)", (folder / "report.pdf").read_bytes()))
     print(f"page: {page}; picture {folder / 'report.png'}; PDF {folder / 'report.pdf'}", end="")
     print(f" ({pages} page(s))")
 
@@ -191,7 +192,10 @@ def main() -> int:
     # The day's first refresh (the feed again in new bytes: not skipped, nothing changes)
     # keeps the days since the previous run; from then on a report counts only today.
     feed = folder / "feed.csv"
-    feed.write_bytes(feed.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+    # Line ends toggled, so that the bytes differ from the last run's on a reused FOLDER too.
+    text = feed.read_bytes()
+    crlf = b"\r\n" in text
+    feed.write_bytes(text.replace(b"\r\n", b"\n") if crlf else text.replace(b"\n", b"\r\n"))
     run_quietly(
         [[*TUANTI, "report", ROSTER, "--days", "30"], [*TUANTI, "refresh", "--feed", str(feed)]],
         env,

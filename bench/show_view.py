@@ -27,12 +27,14 @@ from typing import Any
 from common import (
     ROSTER,
     TUANTI,
+    enroll_all,
     init_steps,
     make_id,
     person_name,
     run_quietly,
     sibling,
     store_env,
+    write_members,
 )
 
 from tuanti_cli.view import RECORD_KEYS
@@ -52,11 +54,7 @@ def write_data(folder: Path) -> tuple[Path, Path]:
     rng = random.Random(13)
     population = MEMBERS + STRANGERS
     member_indexes = set(rng.sample(range(population), MEMBERS))
-    enrollments = folder / "members.csv"
-    with enrollments.open("w", encoding="utf-8") as out:
-        out.write("姓名,身份证号,手机号,同意授权\n")
-        for i in sorted(member_indexes):
-            out.write(f"{person_name(i)},{make_id(i)},139{i:08d},是\n")
+    enrollments = write_members(folder / "members.csv", sorted(member_indexes))
     # Sampling times within the last six days (Asia/Shanghai wall clock, as a provider writes
     # them), so NAT days spread across the roster's limit and the view mixes normal and abnormal.
     latest = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).replace(tzinfo=None, microsecond=0)
@@ -126,14 +124,9 @@ def main() -> None:
         wide = dict(env, COLUMNS="200")
         tuanti = TUANTI
         sqlite_utils = sibling("sqlite-utils")
-        run_quietly(
-            [
-                *init_steps(),
-                [*TUANTI, "enroll", "import", ROSTER, str(enrollments)],
-                [*TUANTI, "refresh", "--feed", str(feed)],
-            ],
-            env,
-        )
+        run_quietly(init_steps(), env)
+        enroll_all(enrollments, MEMBERS, env)
+        run_quietly([[*TUANTI, "refresh", "--feed", str(feed)]], env)
         shown = subprocess.run(
             [*tuanti, "show", ROSTER, "--format", "json"],
             env=env,

@@ -21,7 +21,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import ROSTER, TUANTI, init_steps, make_id, run_quietly, store_env
+from common import (
+    ROSTER,
+    TUANTI,
+    enroll_all,
+    init_steps,
+    make_id,
+    person_name,
+    run_quietly,
+    store_env,
+    write_members,
+)
 from openpyxl import Workbook
 
 MEMBERS = 10_000
@@ -44,11 +54,7 @@ print(rows)
 def write_data(folder: Path) -> tuple[Path, Path]:
     rng = random.Random(13)
     member_indexes = set(rng.sample(range(FEED_ROWS), MEMBERS))
-    enrollments = folder / "members.csv"
-    with enrollments.open("w", encoding="utf-8") as out:
-        out.write("姓名,身份证号,手机号,同意授权\n")
-        for i in sorted(member_indexes):
-            out.write(f"人员{i},{make_id(i)},139{i:08d},是\n")
+    enrollments = write_members(folder / "members.csv", sorted(member_indexes))
     book = Workbook(write_only=True)
     sheet = book.create_sheet()
     sheet.append(["核酸检测结果查询（批量）"])
@@ -58,7 +64,7 @@ def write_data(folder: Path) -> tuple[Path, Path]:
         sheet.append(
             [
                 i + 1,
-                f"人员{i}",
+                person_name(i),
                 make_id(i),
                 f"{sampled:%Y-%m-%d %H:%M:%S}",
                 "阴性",
@@ -87,7 +93,8 @@ def main() -> None:
     try:
         enrollments, feed = write_data(folder)
         env = store_env(folder)
-        run_quietly([*init_steps(), [*TUANTI, "enroll", "import", ROSTER, str(enrollments)]], env)
+        run_quietly(init_steps(), env)
+        enroll_all(enrollments, MEMBERS, env)
         ours, theirs, peaks = [], [], []
         for _ in range(RUNS):
             # --roster and no --roster alternate scopes, so no run is skipped as identical
