@@ -91,7 +91,13 @@ def test_enroll_add_with_a_department(run: Run, roster_id: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "fragment"), [("部" * 51, "longer than 50"), ("行政\x1b[8m部", "control")]
+    ("value", "fragment"),
+    [
+        ("部" * 51, "longer than 50"),
+        ("行政\x1b[8m部", "control"),
+        ("13812345678", "like a phone or ID number"),  # typed into the wrong box
+        ("所在单位 138-1234-5678", "like a phone or ID number"),
+    ],
 )
 def test_a_department_that_cannot_be_stored_rejects_the_row(
     run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path, value: str,
@@ -107,3 +113,14 @@ def test_a_department_that_cannot_be_stored_rejects_the_row(
     [reject] = report["rejects"]
     assert reject["field"] == "department" and fragment in reject["reason"]
     assert query(db_path, key_path, "SELECT count(*) FROM member") == [(0,)]
+    assert "12345678" not in json.dumps(report)  # the rejected value is masked too
+
+
+def test_a_class_with_numbers_is_a_department(run: Run, roster_id: str) -> None:
+    for i, value in enumerate(("2023级1班", "三年级2班", "第3车间 B-12"), 1):
+        result = run(
+            "enroll", "add", roster_id, "--name", f"赵{'一二三'[i - 1]}",
+            "--id-number", make_ids(4)[i], "--phone", make_phone(i), "--department", value,
+            "--yes",
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output

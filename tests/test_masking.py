@@ -55,8 +55,25 @@ def test_scrub_masks_numbers_written_in_groups_but_not_dates() -> None:
         "139-1234-5678",
         "110101 19900307 1234",
         "１３９ １２３４ ５６７８",
+        "138.1234.5678",
+        "(138)1234-5678",
+        "138/1234/5678",
+        "138 - 1234 - 5678",
+        "110101.19900307.1234",
     ):
         masked = scrub(f"value {text}.")
         assert sum(c.isdigit() for c in masked) <= 6, masked
-    for text in ("2022-12-05 08:00:00", "2022-12-05T08:00:00+08:00", "line 1234", "M0001"):
+    for text in (
+        "2022-12-05 08:00:00",
+        "2022-12-05T08:00:00+08:00",
+        "2022.12.05 08:00",
+        "2022/12/05 08:00",
+        "line 1234",
+        "M0001",
+    ):
         assert scrub(text) == text
+
+
+def test_an_id_in_the_phone_column_is_masked_as_an_id() -> None:
+    assert mask_field("phone", "110101199003071234") == "11************1234"
+    assert mask_field("phone", "13812345678") == "138****5678"

@@ -44,3 +44,18 @@ def test_progress_bar_only_for_a_terminal_and_a_big_file(
     with enroll._progress(str(big)) as progress:
         assert callable(progress)
         progress(50_000)
+
+
+def test_the_pager_gets_no_passphrase(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = tmp_path / "pager-env.txt"
+    monkeypatch.setenv("TERM", "xterm")
+    monkeypatch.setenv("PAGER", f"env > {seen}; cat >/dev/null")
+    monkeypatch.setenv("LINES", "10")
+    monkeypatch.setenv("TUANTI_PASSPHRASE", "correct horse battery staple")
+    monkeypatch.setenv("TUANTI_NEW_PASSPHRASE", "another secret phrase")
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    table.emit([f"line {i}" for i in range(50)])
+    environment = seen.read_text(encoding="utf-8")
+    assert "LINES=10" in environment  # the pager did run, with the rest of the environment
+    assert "TUANTI_PASSPHRASE" not in environment and "staple" not in environment
+    assert "TUANTI_NEW_PASSPHRASE" not in environment and "another secret" not in environment

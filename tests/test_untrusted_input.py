@@ -377,3 +377,12 @@ def test_nat_days_are_never_negative() -> None:
     # Within the hour's tolerance, but already tomorrow: today's sample, not day −1
     assert nat_days("2022-12-06T00:30:00+08:00", late_evening) == 0
     assert nat_days("2022-12-04T08:00:00+08:00", late_evening) == 1
+
+
+def test_a_phone_typed_as_a_number_option_is_not_echoed(run: Run, store_ready: None) -> None:
+    result = run(
+        "roster", "create", "--name", "示例", "--address", "北京",
+        "--max-nat-days", "13812345678",
+    )  # fmt: skip
+    assert result.exit_code != 0
+    assert "13812345678" not in result.output and "***" in result.stderr

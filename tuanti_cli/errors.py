@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tuanti_cli.i18n import t
-from tuanti_cli.masking import scrub
+from tuanti_cli.masking import holds_number, scrub
 from tuanti_cli.printable import shown
 
 
@@ -21,13 +21,15 @@ class TuantiError(Exception):
 
     def __str__(self) -> str:
         # A value the user typed may be an ID or a phone in the wrong place (`show
-        # 110101…`), or carry terminal escapes: text parameters are scrubbed and escaped;
-        # numbers (line numbers) are not.
+        # 110101…`, `--max-nat-days 13812345678`), or carry terminal escapes: every
+        # parameter is scrubbed and text is escaped; short numbers (line numbers) stay numbers.
         return t(self.key, **{k: _scrubbed(v) for k, v in self.params.items()})
 
 
 def _scrubbed(value: Any) -> Any:
-    return value if isinstance(value, int | float) else _Quoted(shown(scrub(str(value))))
+    if isinstance(value, int | float) and not holds_number(str(value)):
+        return value
+    return _Quoted(shown(scrub(str(value))))
 
 
 class _Quoted(str):

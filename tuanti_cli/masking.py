@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 
-# Seven digits or more in a row; or, written with spaces or hyphens between groups (as
-# people write phones and IDs: ``139 1234 5678``), eleven or more (dates such as
-# ``2022-12-05 08:00`` stop short of that).
+# Seven digits or more in a row; or, written with separators between groups (as people
+# write phones and IDs: ``139 1234 5678``, ``(138)1234-5678``, ``138.1234.5678``), eleven or
+# more (dates such as ``2022-12-05 08:00`` stop at the colon, short of that).
+_SEPARATORS = r"[ \u3000\-－.()（）/]{0,3}"
 _LONG_DIGIT_RUN = re.compile(
-    r"[0-9０-９]{7,}[0-9XxＸｘ]?|[0-9０-９](?:[ \u3000\-－]?[0-9０-９]){10,}(?:[ \-]?[XxＸｘ])?"
+    r"[0-9０-９]{7,}[0-9XxＸｘ]?"
+    rf"|[0-9０-９](?:{_SEPARATORS}[0-9０-９]){{10,}}(?:[ \-]?[XxＸｘ])?"
 )
 
 
@@ -35,6 +37,11 @@ def mask_phone(value: str) -> str:
     return "*" * n
 
 
+def holds_number(text: str) -> bool:
+    """Whether free text holds what :func:`scrub` would mask (a phone- or ID-like number)."""
+    return _LONG_DIGIT_RUN.search(text) is not None
+
+
 def scrub(text: str) -> str:
     """Mask every long run of digits in free text (a misplaced ID or phone)."""
     return _LONG_DIGIT_RUN.sub(lambda m: mask_id(m.group()), text)
@@ -45,5 +52,6 @@ def mask_field(field: str, value: str) -> str:
     if field == "id_number":
         return mask_id(value)
     if field == "phone":
-        return mask_phone(value)
+        # An ID in the phone column keeps no more than an ID's first two characters.
+        return mask_id(value) if len(value) > 11 else mask_phone(value)
     return scrub(value)

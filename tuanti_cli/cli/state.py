@@ -75,6 +75,10 @@ def stdin_is_terminal() -> bool:
     return sys.stdin is not None and sys.stdin.isatty()
 
 
+PASSPHRASE_VARIABLES = ("TUANTI_PASSPHRASE", "TUANTI_NEW_PASSPHRASE")
+"""Where passphrases may come from; never passed on to a program tuanti starts."""
+
+
 def ask_passphrase(env_var: str, prompt_key: str, confirm: bool) -> Key:
     """Read a passphrase from ``env_var`` or, on a terminal, a hidden prompt."""
     from_env = os.environ.get(env_var)

@@ -200,10 +200,11 @@ def _page(produce: Callable[[], Iterable[str]]) -> bool:
 
     ``$PAGER`` is a shell command, as for git and man (``less -R``, ``cat > file``).
     """
+    from tuanti_cli.cli.state import PASSPHRASE_VARIABLES
     from tuanti_cli.printable import shown
 
     pager = os.environ.get("PAGER") or "less"
-    env = dict(os.environ)
+    env = {k: v for k, v in os.environ.items() if k not in PASSPHRASE_VARIABLES}
     env.setdefault("LESS", "FRX")
     # The pager writes to the same terminal, so it gets the bytes stdout would have written.
     encoding = getattr(sys.stdout, "encoding", None) or "utf-8"

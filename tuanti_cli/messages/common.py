@@ -56,6 +56,10 @@ EN: dict[str, str] = {
     "name.empty": "The name is empty.",
     "name.long": "The name is longer than {max} characters.",
     "department.long": "The department is longer than {max} characters.",
+    "department.number": (
+        "The department holds a long number, like a phone or ID number; departments are shown"
+        " in full, so give the department's name."
+    ),
     "name.digits": (
         "A name has no digits ({char}); an ID or phone number in the name column would be "
         "shown unmasked."
@@ -169,6 +173,7 @@ ZH: dict[str, str] = {
     "name.empty": "姓名为空。",
     "name.long": "姓名超过 {max} 个字符。",
     "department.long": "部门超过 {max} 个字符。",
+    "department.number": "部门中含有像手机号或身份证号的长数字；部门会完整显示，请填写部门名称。",
     "name.digits": "姓名中不能有数字（{char}）：写进姓名列的身份证号或手机号会不加掩码地显示。",
     "name.character": "“{char}” 不是身份证姓名中的字符（只能是文字、空格和 · . - '）。",
     "text.control": "包含控制字符或换行符（{char}），请删除。",
