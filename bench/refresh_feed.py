@@ -32,7 +32,7 @@ from common import (
     write_members,
 )
 
-from tuanti_cli.compare import RETENTION_DAYS
+from tuanti_cli.history import RETENTION_DAYS
 from tuanti_cli.keys import read_key_file
 from tuanti_cli.store import Store
 

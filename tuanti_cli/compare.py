@@ -17,7 +17,6 @@ from tuanti_cli.masking import mask_id, mask_phone
 from tuanti_cli.models import Roster
 from tuanti_cli.store import Store
 
-RETENTION_DAYS = history.RETENTION_DAYS
 FUTURE_TOLERANCE = dt.timedelta(hours=1)
 """A sampling time may run this far ahead of the comparison time (clocks drift); any
 later is a typing or export error, and would read as "sampled in −N days"."""
@@ -333,7 +332,8 @@ def _apply(
                 health.health_code, health.nat_result, days, flags, member.max_nat_days
             )
             state = (*health, ",".join(flags))
-            # A rewritten record is a change point (history.is_change): copied below.
+            # A rewritten record is a change point (history.copy_points copies it below):
+            # its state or its abnormal judgement changed, or it is the first.
             if before is None:
                 result.changed += 1
                 if abnormal:

@@ -149,8 +149,8 @@ def validate_record(
     today: dt.date,
     code_checker: CodeChecker,
     from_spreadsheet: bool,
-    consent_answers: frozenset[str] | None = None,
-    layout: Layout | None = None,
+    consent_answers: frozenset[str] | None,
+    layout: Layout,
 ) -> Candidate | Reject:
     """Check one record with the §4 rules."""
     fields = record.fields
@@ -160,7 +160,6 @@ def validate_record(
     if isinstance(raw_id, float) or (from_spreadsheet and isinstance(raw_id, int)):
         # A number cell: a spreadsheet kept 15 significant digits of it.
         return _reject(record.row, "id_number", t("id.excel"), raw_id)
-    layout = layout or _DEFAULT_LAYOUT
     # The ID first: a spreadsheet's damage to it is what the admin must hear about.
     current = raw_id
     try:
@@ -185,9 +184,6 @@ def validate_record(
     return Candidate(record.row, name, id_number, phone, code, department)
 
 
-_DEFAULT_LAYOUT = Layout(("name", "id_number", "phone", "consent", "code"))
-
-
 def _cell(value: Any) -> str:
     """A cell as text, without digit guards, and empty when it is a placeholder."""
     return clean_cell(value if type(value) is str else _text(value))
@@ -202,8 +198,8 @@ class Validator:
         today: dt.date,
         code_checker: CodeChecker,
         from_spreadsheet: bool,
-        consent_answers: frozenset[str] | None = None,
-        layout: Layout | None = None,
+        consent_answers: frozenset[str] | None,
+        layout: Layout,
     ) -> None:
         self._today, self._codes, self._spreadsheet = today, code_checker, from_spreadsheet
         self._answers, self._layout = consent_answers, layout

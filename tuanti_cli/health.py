@@ -152,38 +152,6 @@ def _sampled_iso(text: str) -> str:
     return clock.iso(in_shanghai(parse_datetime(text)))
 
 
-def parse_health(fields: dict[str, Any]) -> Health:
-    """Read a member's row; empty cells and the providers' "nothing found" words are
-    unknown, unreadable ones raise :class:`BadValue`."""
-    if fields.get(UNREADABLE_ROW):
-        raise BadValue("row")
-    sampled_text = _text(fields.get("nat_sampled_at"))
-    try:
-        sampled = _sampled_iso(sampled_text) if sampled_text else None
-    except (ValueError, OverflowError):
-        raise BadValue("nat_sampled_at") from None
-    doses_text = _text(fields.get("vaccine_doses"))
-    try:
-        doses = _doses(doses_text) if doses_text else None
-    except ValueError:
-        raise BadValue("vaccine_doses") from None
-    dose_text = _text(fields.get("last_dose_date"))
-    try:
-        last_dose = _date_only(dose_text) if dose_text else None
-    except (ValueError, OverflowError):
-        raise BadValue("last_dose_date") from None
-    result = _word(fields, "nat_result", NAT_RESULT_WORDS)
-    return Health(
-        health_code=_word(fields, "health_code", HEALTH_CODE_WORDS) or "unknown",
-        nat_sampled_at=sampled,
-        # Sampled, but no result yet (or the sheet has no result column): pending.
-        nat_result=result if result is not None or sampled is None else "pending",
-        vaccination=_word(fields, "vaccination", VACCINATION_WORDS) or "unknown",
-        vaccine_doses=doses,
-        last_dose_date=last_dose,
-    )
-
-
 @functools.lru_cache(maxsize=4096)
 def _date_only(text: str) -> str:
     try:
@@ -211,14 +179,14 @@ _CHECKED = (
     "health_code",
     "vaccination",
 )
-"""The health fields in the order :func:`parse_health` checks them: the first bad one is
-the row's bad field."""
+"""The health fields in the order a row is checked: the first bad one is the row's bad
+field."""
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def _cell_value(name: str, text: str) -> Any:
-    """A non-empty health cell as :func:`parse_health` reads it, or the :class:`BadValue`
-    it raises (cached: a feed repeats its values, times included, a great deal)."""
+    """A non-empty health cell as read, or the :class:`BadValue` it raises (cached: a feed
+    repeats its values, times included, a great deal)."""
     try:
         if name == "nat_sampled_at":
             return _sampled_iso(text)
@@ -292,8 +260,9 @@ def _reading(name: str, values: list[Any]) -> RowReading:
 
 
 class RowReader:
-    """Reads a member's feed row without raising: what :func:`parse_health` gives, read
-    cell by cell through caches. Picklable, like any ``prepare``."""
+    """Reads a member's feed row without raising: empty cells and the providers' "nothing
+    found" words are unknown, an unreadable one makes the row bad; read cell by cell
+    through caches. Picklable, like any ``prepare``."""
 
     def __call__(self, fields: dict[str, Any]) -> RowReading:
         name = _name_text(fields.get("name"))

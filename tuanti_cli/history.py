@@ -1,4 +1,5 @@
-"""Health history as change points (PRODUCT §5, §7, §8): the one module that knows the rule.
+"""Health history as change points (PRODUCT §5, §7, §8): how they are written, linked,
+purged and read.
 
 A member's history row is a *change point*: it is written at their first comparison and
 whenever their state changes — health code, NAT sampling time, NAT result, vaccination
@@ -58,15 +59,6 @@ class State(NamedTuple):
     def flag_list(self) -> list[str]:
         """The flags as a list (``name_mismatch``, ``not_found``, ``bad_row``)."""
         return self.flags.split(",") if self.flags else []
-
-
-def is_change(before: Sequence[Any] | None, state: Sequence[Any], abnormal: bool) -> bool:
-    """Whether a member's new state (the seven :data:`STATE_COLUMNS` values) and abnormal
-    judgement make a change point, given their previous ones (``before``: those seven values
-    then abnormal, or ``None`` before their first comparison)."""
-    if before is None:
-        return True
-    return tuple(before[:7]) != tuple(state) or bool(before[7]) != abnormal
 
 
 def copy_points(conn: Any, run_id: int) -> int:

@@ -38,8 +38,3 @@ def shown(text: str) -> str:
     if text.isascii() and text.isprintable():
         return text
     return UNSAFE.sub(_escape, text)
-
-
-def has_unsafe(text: str) -> bool:
-    """Whether ``text`` holds a character that :func:`shown` would escape."""
-    return UNSAFE.search(text) is not None

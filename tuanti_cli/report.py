@@ -42,7 +42,6 @@ MIN_DAYS, MAX_DAYS, DEFAULT_DAYS = 1, 30, 7
 """``--days``: the history kept (30 days) bounds what can be rebuilt exactly."""
 COUNT_KEYS = view.COUNT_KEYS
 REPORT_CACHE_KIB = 64 << 10
-DAY_KEYS = ("date", *COUNT_KEYS, "compliance")
 NO_DEPARTMENT = report_days.NO_DEPARTMENT
 """The ``departments`` key of members without a department."""
 ROSTER_KEY = None

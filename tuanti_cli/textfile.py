@@ -34,18 +34,6 @@ def read_bytes(source: str) -> bytes:
         return stream.read()
 
 
-def decode(data: bytes, encoding: str, source: str | Path) -> tuple[str, str]:
-    """Decode strictly: UTF-8 (BOM or not) first, then GB18030; returns (text, encoding used).
-
-    NUL bytes are refused first: they mean UTF-16 or a binary file, which GB18030 would
-    otherwise decode into nonsense without complaint.
-    """
-    if b"\x00" in data:
-        raise InputError("input.binary", path=source)
-    (text,), used = decode_all([data], encoding, source)
-    return text, used
-
-
 def decode_all(pieces: list[bytes], encoding: str, source: str | Path) -> tuple[list[str], str]:
     """Decode every piece in one encoding: UTF-8 if all of them are UTF-8, else GB18030
     (``auto``), or the one the user named."""

@@ -50,17 +50,11 @@ def check_unpacked_size(archive: zipfile.ZipFile, size: int, source: str) -> Non
 
 
 @contextmanager
-def first_sheet_rows(data: bytes, source: str) -> Iterator[Iterator[tuple[Any, ...]]]:
-    """The rows of the workbook's first sheet as tuples of cell values, streamed."""
-    with _sheet_rows(io.BytesIO(data), len(data), source) as rows:
-        yield rows
-
-
-@contextmanager
 def first_sheet_rows_of_stream(
     stream: IO[bytes], source: str
 ) -> Iterator[Iterator[tuple[Any, ...]]]:
-    """Like :func:`first_sheet_rows`, from a seekable binary stream the caller closes."""
+    """The rows of the workbook's first sheet as tuples of cell values, streamed from a
+    seekable binary stream the caller closes."""
     size = stream.seek(0, os.SEEK_END)
     stream.seek(0)
     with _sheet_rows(stream, size, source) as rows:
@@ -71,8 +65,8 @@ def first_sheet_rows_of_stream(
 def first_sheet_rows_of_file(
     path: str | os.PathLike[str], source: str
 ) -> Iterator[Iterator[tuple[Any, ...]]]:
-    """Like :func:`first_sheet_rows`, streamed from a file on disk (a feed may be large:
-    it is never read into memory whole)."""
+    """The rows of the workbook's first sheet, streamed from a file on disk (a feed may be
+    large: it is never read into memory whole)."""
     try:
         stream = open(path, "rb")  # noqa: SIM115 (closed below, after the workbook)
     except OSError:

@@ -187,14 +187,9 @@ TOO_LONG = b"\x00"
 hold it: NUL bytes are refused while the file is read."""
 
 
-def drop_row(prefix: bytes) -> bytes:
-    """What stands in for an over-long row nobody can be found in: a marked empty row."""
-    return TOO_LONG
-
-
 def line_blocks(
     blocks: Iterator[bytes],
-    too_long: Callable[[bytes], bytes] = drop_row,
+    too_long: Callable[[bytes], bytes],
     limit: int = MAX_ROW_BYTES,
 ) -> Iterator[bytes]:
     """Blocks cut after their last newline (the rest carried into the next block).
