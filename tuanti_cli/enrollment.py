@@ -90,7 +90,8 @@ class ImportReport:
         }
 
 
-def _reject(row: int, field_name: str, reason: str, value: Any) -> Reject:
+def reject(row: int, field_name: str, reason: str, value: Any) -> Reject:
+    """The rejected row, its value masked as its field is, escaped and cut to a length."""
     masked = shown(mask_field(field_name, _text(value)))
     if len(masked) > REPORTED_VALUE_MAX:
         masked = masked[: REPORTED_VALUE_MAX - 1] + "…"
@@ -155,36 +156,36 @@ def validate_record(
     """Check one record with the §4 rules."""
     fields = record.fields
     if fields is None:
-        return _reject(record.row, "row", t(record.problem or "row.not_object"), "")
+        return reject(record.row, "row", t(record.problem or "row.not_object"), "")
     raw_name, raw_id, raw_phone, consent = fields[:4]
     if isinstance(raw_id, float) or (from_spreadsheet and isinstance(raw_id, int)):
         # A number cell: a spreadsheet kept 15 significant digits of it.
-        return _reject(record.row, "id_number", t("id.excel"), raw_id)
+        return reject(record.row, "id_number", t("id.excel"), raw_id)
     # The ID first: a spreadsheet's damage to it is what the admin must hear about.
     current = raw_id
     try:
-        id_number = validate_id(_cell(raw_id), today)
+        id_number = validate_id(cell_text(raw_id), today)
         current = raw_name
-        name = validate_name(_cell(raw_name))
+        name = validate_name(cell_text(raw_name))
         current = raw_phone
-        phone = validate_phone(_cell(raw_phone))
+        phone = validate_phone(cell_text(raw_phone))
         current = consent
         require_consent(consent, consent_answers)
         department = None
         if layout.department is not None:
             current = fields[layout.department]
-            department = validate_department(_cell(current))
+            department = validate_department(cell_text(current))
     except FieldError as exc:
-        return _reject(record.row, exc.field, str(exc), current)
-    code = _cell(fields[layout.code]) or None if layout.code is not None else None
+        return reject(record.row, exc.field, str(exc), current)
+    code = cell_text(fields[layout.code]) or None if layout.code is not None else None
     if code is not None:
         problem = code_checker.problem(code)
         if problem is not None:
-            return _reject(record.row, "code", problem, code)
+            return reject(record.row, "code", problem, code)
     return Candidate(record.row, name, id_number, phone, code, department)
 
 
-def _cell(value: Any) -> str:
+def cell_text(value: Any) -> str:
     """A cell as text, without digit guards, and empty when it is a placeholder."""
     return clean_cell(value if type(value) is str else _text(value))
 
@@ -225,7 +226,7 @@ class Validator:
 
 def duplicate(candidate: Candidate, first: int) -> Reject:
     """The reject for a person already met at row ``first`` of the same file."""
-    return _reject(candidate.row, "id_number", t("row.duplicate", row=first), candidate.id_number)
+    return reject(candidate.row, "id_number", t("row.duplicate", row=first), candidate.id_number)
 
 
 _INSERT_FROM_JSON = (

@@ -30,12 +30,10 @@ from tuanti_cli.i18n import language, t
 from tuanti_cli.ingest import Parsed, Record
 from tuanti_cli.masking import mask_field
 from tuanti_cli.models import Roster
-from tuanti_cli.printable import shown
 from tuanti_cli.store import Store
-from tuanti_cli.validate import clean_cell, validate_id
+from tuanti_cli.validate import validate_id
 
 CHUNK_ROWS = 5_000
-REPORTED_VALUE_MAX = 64
 
 MEMBER_NO_RULE = FieldRule(
     aliases("member_no", "成员编号", "会员编号", "member number", "member no"),
@@ -113,18 +111,7 @@ class WithdrawalReport:
 
 
 def _reject(row: int, field_name: str, key: str, value: Any) -> Reject:
-    masked = shown(mask_field(field_name, _text(value)))
-    if len(masked) > REPORTED_VALUE_MAX:
-        masked = masked[: REPORTED_VALUE_MAX - 1] + "…"
-    return Reject(row, field_name, t(key), masked)
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return value if isinstance(value, str) else str(value)
+    return enrollment.reject(row, field_name, t(key), value)
 
 
 def member_number(value: Any) -> str | None:
@@ -134,7 +121,7 @@ def member_number(value: Any) -> str | None:
         if isinstance(value, int) or value.is_integer():
             raise FieldError("member_no", "withdraw.response_number")
         raise FieldError("member_no", "withdraw.member_no_shape")
-    text = unicodedata.normalize("NFKC", clean_cell(_text(value))).strip().upper()
+    text = unicodedata.normalize("NFKC", enrollment.cell_text(value)).strip().upper()
     if not text:
         return None
     if _PLAIN_INTEGER.fullmatch(text):
@@ -164,7 +151,7 @@ def judge(
     if isinstance(raw_id, float) or (from_spreadsheet and isinstance(raw_id, int)):
         # A number cell: a spreadsheet kept 15 significant digits of it.
         return _reject(record.row, "id_number", "id.excel", raw_id)
-    text = clean_cell(_text(raw_id))
+    text = enrollment.cell_text(raw_id)
     if text:
         try:
             id_number = validate_id(text, today)
