@@ -174,7 +174,9 @@ def copy(
         data = rights.member_copy(store, roster, member_no, clock.now(), output_format)
     with open_output(output, protected, option="--output") as stream:
         if output_format == "html":
-            stream.write(rights.render_html(data))
+            from tuanti_cli.cli.member_html import render_html
+
+            stream.write(render_html(data))
         else:
             stream.write(to_json(data) + "\n")
     info(t("copy.written", member_no=data["member"]["member_no"], path=shown(str(output))))
