@@ -36,7 +36,7 @@ from tuanti_cli.keys import Key
 from tuanti_cli.masking import mask_phone
 from tuanti_cli.models import Admin
 from tuanti_cli.store import Store, check_store_file
-from tuanti_cli.writing import sync_folder
+from tuanti_cli.writing import NOTHING, write_atomically
 
 FORMAT = "tuanti-keys"
 VERSION = 1
@@ -286,8 +286,9 @@ def _check_slot(slot: Any) -> None:
 
 
 def _write_keys_file(db_path: Path, slots: list[dict[str, Any]], legacy: bool = False) -> None:
-    """Replace ``<store>.keys`` atomically: a 0600 temporary in the same folder, fsync,
-    rename, fsync of the folder — a crash leaves the old file or the new, never half."""
+    """Replace ``<store>.keys`` through the one writer (:func:`tuanti_cli.writing.write_atomically`:
+    a 0600 temporary beside it, fsync, rename, fsync of the folder) — a crash leaves the old
+    file or the new, never half."""
     path = keys_path(db_path)
     document = {
         "format": FORMAT,
@@ -297,23 +298,12 @@ def _write_keys_file(db_path: Path, slots: list[dict[str, Any]], legacy: bool = 
         "slots": slots,
     }
     content = (json.dumps(document, indent=2) + "\n").encode("ascii")
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     try:
-        fd = os.open(temporary, flags, 0o600)
-        try:
-            os.write(fd, content)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.replace(temporary, path)
-    except OSError as exc:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
-        raise StoreError(
-            "admin.keys_unwritable", path=path, reason=exc.strerror or str(exc)
-        ) from None
-    sync_folder(path.parent)
+        with write_atomically(path, NOTHING, option=path.name, binary=True) as stream:
+            stream.write(content)
+    except InputError as exc:
+        reason = exc.params.get("reason") or str(exc)
+        raise StoreError("admin.keys_unwritable", path=path, reason=reason) from None
 
 
 # ---- unlocking and opening -------------------------------------------------------------
