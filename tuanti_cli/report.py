@@ -137,24 +137,22 @@ def _plus(a: list[int], b: list[int]) -> list[int]:
 # first ten characters are the Shanghai date) holds up to day ``c``; the other abnormal reasons hold
 # for the whole span. So every count is a span of days, summed per span shape in SQL and spread over
 # the days in Python: no row per member and day.
-_SPANS = """
+_SPANS = f"""
 WITH points AS (
     SELECT m.department AS department, h.compared_at AS start,
            lead(h.compared_at) OVER (
                PARTITION BY h.member_id ORDER BY h.compared_at, h.run_id) AS stop,
-           coalesce(nullif(h.health_code, ''), 'unknown') AS code, h.nat_result AS nat_result,
-           substr(nullif(h.nat_sampled_at, ''), 1, 10) AS sd, coalesce(h.flags, '') AS flags
+           {view.judged_columns("h")}
     FROM health_history h NOT INDEXED CROSS JOIN member m ON m.id = h.member_id
     WHERE m.roster_id = :roster AND h.compared_at <= :last
-      AND (h.compared_at >= :start OR h.id IN ({baseline}))
+      AND (h.compared_at >= :start OR h.id IN ({{baseline}}))
 ), spans AS (
     SELECT department, code,
            max(0, CAST(julianday(substr(start, 1, 10)) - :first AS INTEGER)) AS a,
            CASE WHEN stop IS NULL THEN :days - 1
                 ELSE CAST(julianday(substr(stop, 1, 10)) - :first AS INTEGER) - 1 END AS b,
            coalesce(CAST(julianday(sd) - :first AS INTEGER) + :max_nat_days, -1) AS c,
-           (code IN ('yellow', 'red', 'popup', 'unknown') OR nat_result IS 'positive'
-            OR sd IS NULL OR flags != '') AS always
+           {view.ALWAYS_ABNORMAL} AS always
     FROM points
 )
 SELECT department, code, a, b, min(b, c),
@@ -320,16 +318,13 @@ def _last_day(store: Store, roster: Roster, as_of: dt.datetime, in_order: bool) 
 # tallied in Python (as view.department_counts does, for the same reason): the department;
 # whether compared; for the others, the day they enrolled; the code; the NAT sampling date
 # and whether they are abnormal whatever their NAT's age.
-_HEALTH_STATES = """
+_HEALTH_STATES = f"""
 SELECT department, compared, CASE WHEN compared THEN NULL ELSE substr(enrolled_at, 1, 10) END,
-       code, sd, (code IN ('yellow', 'red', 'popup', 'unknown') OR nat_result IS 'positive'
-                  OR sd IS NULL OR flags != '')
+       code, sd, {view.ALWAYS_ABNORMAL}
 FROM (
     SELECT m.department AS department, m.enrolled_at AS enrolled_at,
-           h.member_id IS NOT NULL AS compared,
-           coalesce(nullif(h.health_code, ''), 'unknown') AS code, h.nat_result AS nat_result,
-           substr(nullif(h.nat_sampled_at, ''), 1, 10) AS sd, coalesce(h.flags, '') AS flags
-    FROM member m {member} LEFT JOIN health h ON h.member_id = m.id
+           h.member_id IS NOT NULL AS compared, {view.judged_columns("h")}
+    FROM member m {{member}} LEFT JOIN health h ON h.member_id = m.id
     WHERE m.roster_id = :roster
 )
 """

@@ -97,10 +97,20 @@ NO_FILTERS = Filters()
 # max_nat_days", the same rule as :func:`nat_days` (a test holds the two to the same counts).
 # A member never compared has no health row: every ``h`` column is NULL, so the code is
 # 'unknown' (abnormal).
-_CODE = "coalesce(nullif(h.health_code, ''), 'unknown')"
-_SD = "substr(nullif(h.nat_sampled_at, ''), 1, 10)"
+_CODE_OF = "coalesce(nullif({t}.health_code, ''), 'unknown')"
+_SD_OF = "substr(nullif({t}.nat_sampled_at, ''), 1, 10)"
+_FLAGS_OF = "coalesce({t}.flags, '')"
+_CODE, _SD, _FLAGS = (term.format(t="h") for term in (_CODE_OF, _SD_OF, _FLAGS_OF))
 _VACCINATION = "coalesce(nullif(h.vaccination, ''), 'unknown')"
-_FLAGS = "coalesce(h.flags, '')"
+
+
+def judged_columns(table: str) -> str:
+    """What the rules judge of a health or history row ``table`` (an alias), as the columns
+    ``code, nat_result, sd, flags`` that :data:`ALWAYS_ABNORMAL` reads."""
+    return (
+        f"{_CODE_OF.format(t=table)} AS code, {table}.nat_result AS nat_result,"
+        f" {_SD_OF.format(t=table)} AS sd, {_FLAGS_OF.format(t=table)} AS flags"
+    )
 
 
 @dataclass(frozen=True)
@@ -113,11 +123,20 @@ class _Terms:
     abnormal: str
 
 
-def _abnormal(code: str, result: str, sd: str, flags: str) -> str:
+def _always_abnormal(code: str, result: str, sd: str, flags: str) -> str:
     return (
         f"({code} IN ('yellow', 'red', 'popup', 'unknown') OR {result} IS 'positive'"
-        f" OR {sd} IS NULL OR {sd} < :cutoff OR {flags} != '')"
+        f" OR {sd} IS NULL OR {flags} != '')"
     )
+
+
+def _abnormal(code: str, result: str, sd: str, flags: str) -> str:
+    return f"({_always_abnormal(code, result, sd, flags)} OR {sd} < :cutoff)"
+
+
+ALWAYS_ABNORMAL = _always_abnormal("code", "nat_result", "sd", "flags")
+"""Abnormal whatever the NAT's age (over :func:`judged_columns`); otherwise only once the
+NAT was sampled before the policy's limit (``sd < :cutoff``)."""
 
 
 # The counts read this as a co-routine (its ORDER BY … LIMIT -1 keeps SQLite from flattening
@@ -312,11 +331,7 @@ def counts(
 # storage order instead, a million members take under 3 s in 30 MB.
 _STATUS = f"""
     SELECT department, code, sd >= :cutoff, {_ABNORMAL}, vaccination FROM (
-        SELECT m.department,
-               coalesce(nullif(h.health_code, ''), 'unknown') AS code, h.nat_result,
-               substr(nullif(h.nat_sampled_at, ''), 1, 10) AS sd,
-               coalesce(nullif(h.vaccination, ''), 'unknown') AS vaccination,
-               coalesce(h.flags, '') AS flags
+        SELECT m.department, {judged_columns("h")}, {_VACCINATION} AS vaccination
         FROM member m {{member}} LEFT JOIN health h ON h.member_id = m.id
         WHERE m.roster_id = :roster
     )
