@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 import typer
 
@@ -195,3 +195,25 @@ def print_table(title: str | None, headers: Sequence[str], rows: Iterable[Sequen
     if Measurement.get(console, unbounded, table).maximum > console.width:
         table = drawn(compact=True)
     console.print(table)
+
+
+Item = TypeVar("Item")
+
+
+class Tally:
+    """Counts what passes through it."""
+
+    def __init__(self) -> None:
+        self.seen = 0
+
+    def count(self, items: Iterator[Item]) -> Iterator[Item]:
+        """``items``, unchanged, counted as they go."""
+        for item in items:
+            self.seen += 1
+            yield item
+
+    def count_each(self, batches: Iterator[list[Item]]) -> Iterator[list[Item]]:
+        """``batches``, unchanged, their items counted as they go."""
+        for batch in batches:
+            self.seen += len(batch)
+            yield batch

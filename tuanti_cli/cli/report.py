@@ -18,7 +18,7 @@ import typer
 
 from tuanti_cli import audit, rosters, view
 from tuanti_cli import report as core
-from tuanti_cli.cli.output import open_output, write_json_array
+from tuanti_cli.cli.output import Tally, open_output, write_json_array
 from tuanti_cli.cli.show import parse_as_of
 from tuanti_cli.i18n import t
 from tuanti_cli.printable import shown
@@ -67,18 +67,19 @@ def report(
         def records() -> Iterator[dict[str, Any]]:
             return view.member_records(store, roster, moment, abnormal)
 
-        tally = _Counter(records)
-        count = view.counts(store, roster, moment, abnormal)["members"]
+        tally = Tally()
         try:
             with open_output(output, protected) as stream:
                 if output_format == "json":
-                    _json(stream, built, tally.once())
+                    _json(stream, built, tally.count(records()))
                 elif output_format == "html":
                     from tuanti_cli.cli.report_html import write_page
 
-                    write_page(stream, built, tally.once(), count, moment)
+                    # The page names how many before it lists them: counted in SQL first.
+                    count = view.counts(store, roster, moment, abnormal)["members"]
+                    write_page(stream, built, tally.count(records()), count, moment)
                 else:
-                    _text(stream, output is None, built, tally, count, moment)
+                    _text(stream, output is None, built, records, tally, moment)
         finally:
             audit.record_read(
                 store,
@@ -89,20 +90,6 @@ def report(
                 abnormal=tally.seen,
                 format=output_format,
             )
-
-
-class _Counter:
-    """Today's abnormal records, afresh on each pass; ``seen`` counts the first pass."""
-
-    def __init__(self, records: Callable[[], Iterator[dict[str, Any]]]) -> None:
-        self.records = records
-        self.seen = 0
-
-    def once(self) -> Iterator[dict[str, Any]]:
-        """The records, counted into ``seen``."""
-        for record in self.records():
-            self.seen += 1
-            yield record
 
 
 def _json(stream: IO[str], built: core.Report, records: Iterator[dict[str, Any]]) -> None:
@@ -117,8 +104,8 @@ def _text(
     stream: IO[str],
     terminal: bool,
     built: core.Report,
-    records: _Counter,
-    count: int,
+    records: Callable[[], Iterator[dict[str, Any]]],
+    tally: Tally,
     moment: Any,
 ) -> None:
     from tuanti_cli.cli import table
@@ -128,7 +115,8 @@ def _text(
     chart = chart_lines(built, moment, width, colour)
     # The abnormal list is the view's table: measured on a first pass, then streamed
     # again as it is printed, as `show` does.
-    widths = table.measure(records.once())
+    widths = table.measure(tally.count(records()))
+    count = tally.seen
 
     def produce() -> Iterator[str]:
         yield from chart
@@ -137,7 +125,7 @@ def _text(
             yield t("report.abnormal_none")
             return
         yield t("report.abnormal_title", count=count)
-        yield from table.lines_of(records.records(), widths, width, colour)
+        yield from table.lines_of(records(), widths, width, colour)
 
     if not terminal:
         for line in produce():

@@ -7,13 +7,14 @@ import shutil
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
 import typer
 
 from tuanti_cli import audit, clock, rosters, view
 from tuanti_cli.cli.output import (
     FORMULA_FIRST,
+    Tally,
     append_csv_batches,
     csv_cell,
     open_output,
@@ -24,7 +25,6 @@ from tuanti_cli.errors import InputError
 from tuanti_cli.i18n import t
 from tuanti_cli.writing import Protected, check_target, part_beside
 
-Item = TypeVar("Item")
 ShowFormat = Literal["table", "json", "csv", "xlsx"]
 CsvEncoding = Literal["auto", "utf-8", "utf-8-sig", "gb18030"]
 
@@ -117,7 +117,7 @@ def show(
             return
         # An export is audited with the number of records it read, once they are read (a
         # count first would be one more pass over a million members).
-        tally = _Tally()
+        tally = Tally()
         try:
             if output_format == "csv" and output is not None:
                 # One pass in member-number order; the file is put in order as it is written.
@@ -133,25 +133,6 @@ def show(
             audit.record_read(
                 store, "show", roster.roster_id, members=tally.seen, format=output_format
             )
-
-
-class _Tally:
-    """Counts what passes through it."""
-
-    def __init__(self) -> None:
-        self.seen = 0
-
-    def count(self, items: Iterator[Item]) -> Iterator[Item]:
-        """``items``, unchanged, counted as they go."""
-        for item in items:
-            self.seen += 1
-            yield item
-
-    def count_each(self, batches: Iterator[list[Item]]) -> Iterator[list[Item]]:
-        """``batches``, unchanged, their items counted as they go."""
-        for batch in batches:
-            self.seen += len(batch)
-            yield batch
 
 
 def _csv(
