@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 from tuanti_cli.schedule import DEFAULT_TIMES, DEFAULT_TZ
 
 TextOrJson = Literal["text", "json"]
-LISTED_MAX = 50
 
 
 def summary_text(result: compare.RunResult) -> str:
@@ -116,7 +115,7 @@ def refresh_command(
         echo(summary_text(result))
         for note in notes(result):
             echo(note)
-        for bad in result.bad[:LISTED_MAX]:
+        for bad in result.bad:  # the first compare.LISTED; the rest are counted
             echo(
                 t(
                     "refresh.bad_line",
@@ -125,15 +124,16 @@ def refresh_command(
                     field=shown(bad.field),
                 )
             )
-        if result.bad_rows > LISTED_MAX:
-            echo(t("refresh.more_bad", count=result.bad_rows - LISTED_MAX))
+        if result.bad_rows > len(result.bad):
+            echo(t("refresh.more_bad", count=result.bad_rows - len(result.bad)))
     if result.newly_abnormal_count:
         # The result names the first few; the rest are counted (memory stays flat).
         echo(t("refresh.newly_abnormal", count=result.newly_abnormal_count))
-        for line in _newly_abnormal_lines(result)[:LISTED_MAX]:
+        for line in _newly_abnormal_lines(result):
             echo(line)
-        if result.newly_abnormal_count > LISTED_MAX:
-            echo(t("refresh.more_abnormal", count=result.newly_abnormal_count - LISTED_MAX))
+        listed = len(result.newly_abnormal)
+        if result.newly_abnormal_count > listed:
+            echo(t("refresh.more_abnormal", count=result.newly_abnormal_count - listed))
 
 
 class Stopped(KeyboardInterrupt):
