@@ -30,8 +30,6 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Any
 
-import sqlcipher3
-
 from tuanti_cli import clock, history, report_days, view
 from tuanti_cli.models import Roster
 from tuanti_cli.report_days import DayCounts
@@ -223,26 +221,15 @@ def build(
     """
     stamps = moments(as_of, days)
     dates = [clock.local_date(moment) for moment in stamps]
-    conn = store.conn
     # One read transaction: the kept days, the counted ones and the last day all see the
-    # same history, and what is kept matches the history it was counted from.
-    with store.larger_cache(REPORT_CACHE_KIB):
-        conn.execute("BEGIN")
-        try:
-            # Out of time order, a kept day could miss a run back in time: count them all.
-            in_order = history.in_time_order(conn)
-            closed, fresh = _closed_days(store, roster, dates[:-1], in_order)
-            counted = [*closed, _last_day(store, roster, as_of, in_order)]
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        try:
-            report_days.keep(conn, roster.roster_id, fresh)
-            conn.execute("COMMIT")
-        except sqlcipher3.OperationalError:
-            # Busy, or another process wrote since this one read: the counts are right for
-            # this report, but are not kept.
-            conn.execute("ROLLBACK")
+    # same history, and what is kept matches the history it was counted from (if another
+    # process wrote meanwhile, the counts are right for this report but are not kept).
+    with store.larger_cache(REPORT_CACHE_KIB), store.snapshot() as keep:
+        # Out of time order, a kept day could miss a run back in time: count them all.
+        in_order = history.in_time_order(store.conn)
+        closed, fresh = _closed_days(store, roster, dates[:-1], in_order)
+        counted = [*closed, _last_day(store, roster, as_of, in_order)]
+        keep(lambda conn: report_days.keep(conn, roster.roster_id, fresh))
     departments = None
     if by_department:
         names = {name for day in counted for name in day.departments}

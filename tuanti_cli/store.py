@@ -6,7 +6,7 @@ import contextlib
 import os
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -256,6 +256,36 @@ class Store:
         self.conn.execute("PRAGMA journal_mode = DELETE")
         self.conn.execute(f"PRAGMA rekey = {new_key.pragma_value()}")
         self.conn.execute("PRAGMA journal_mode = WAL")
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[Callable[[Callable[[Any], None]], bool]]:
+        """One read transaction: everything read in the ``with`` block sees the same store.
+        The block may end by calling the ``keep`` it is given with a function that writes
+        what was derived from that read: ``keep(write)`` commits ``write(conn)`` with the
+        transaction, unless the store is busy or another process wrote since the block began
+        (what was read is then out of date); then it rolls back and returns False."""
+        self.conn.execute("BEGIN")
+        ended = False
+
+        def keep(write: Callable[[Any], None]) -> bool:
+            nonlocal ended
+            ended = True
+            try:
+                write(self.conn)
+                self.conn.execute("COMMIT")
+            except sqlcipher3.OperationalError:
+                self.conn.execute("ROLLBACK")
+                return False
+            return True
+
+        try:
+            yield keep
+        except BaseException:
+            if not ended:
+                self.conn.execute("ROLLBACK")
+            raise
+        if not ended:
+            self.conn.execute("COMMIT")
 
     @contextlib.contextmanager
     def larger_cache(self, kib: int) -> Iterator[None]:
