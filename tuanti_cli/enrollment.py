@@ -279,9 +279,6 @@ class Enroller:
         (self._next_seq,) = conn.execute(
             "SELECT next_member_seq FROM roster WHERE roster_id = ?", (roster.roster_id,)
         ).fetchone()
-        # A big roster's (roster, ID number) index takes random inserts and look-ups: with
-        # SQLite's default 2 MB cache every one would decrypt and re-encrypt pages.
-        conn.execute(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
         conn.execute(
             "CREATE TEMP TABLE IF NOT EXISTS import_seen"
             " (id_number TEXT PRIMARY KEY, row INTEGER NOT NULL) WITHOUT ROWID"
@@ -378,7 +375,9 @@ def import_parsed(
     checker = CodeChecker(store, roster, today)
     layout = Layout(parsed.layout)
     validator = Validator(today, checker, parsed.encoding == "xlsx", consent_answers, layout)
-    with store.transaction() as conn:
+    # A big roster's (roster, ID number) index takes random inserts and look-ups: with
+    # SQLite's default 2 MB cache every one would decrypt and re-encrypt pages.
+    with store.larger_cache(IMPORT_CACHE_KIB), store.transaction() as conn:
         conn.execute("SAVEPOINT import")
         enroller = Enroller(
             conn, roster, "import", now, report, departments=layout.department is not None
