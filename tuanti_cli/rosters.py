@@ -15,7 +15,6 @@ from tuanti_cli.keys import Key
 from tuanti_cli.masking import mask_phone
 from tuanti_cli.models import ROSTER_COLUMNS, Admin, Roster
 from tuanti_cli.store import IntegrityError, Store, remove_store_files
-from tuanti_cli.validate import text_problem
 
 DEFAULT_MAX_NAT_DAYS = 3
 TEXT_MAX = 200
@@ -94,6 +93,8 @@ def _clean_text(value: str, what: str) -> str:
     if len(text) > TEXT_MAX:
         raise InputError("roster.bad_field", field=what, max=TEXT_MAX)
     text = unicodedata.normalize("NFC", text)
+    from tuanti_cli.validate import text_problem  # its patterns cost every command's start
+
     problem = text_problem(text, in_name=False)
     if problem is not None:
         key, char = problem

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -178,7 +177,7 @@ def _create_temporary(target: Path, option: str, readable: bool = False) -> tupl
     mode = os.O_RDWR if readable else os.O_WRONLY
     flags = mode | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     for _ in range(100):
-        temporary = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+        temporary = target.with_name(f".{target.name}.{os.urandom(6).hex()}.tmp")
         try:
             return os.open(temporary, flags, 0o600), temporary
         except FileExistsError:
