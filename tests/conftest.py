@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner, Result
@@ -72,6 +74,14 @@ def add_member(run: Run, roster_id: str, name: str, id_number: str, phone: str) 
         "enroll", "add", roster_id, "--name", name, "--id-number", id_number,
         "--phone", phone, "--yes",
     )  # fmt: skip
+
+
+def import_report(run: Run, roster: str, path: Path, *extra: str) -> dict[str, Any]:
+    """``enroll import --format json`` of ``path``, which must succeed; its report."""
+    result = run("enroll", "import", roster, str(path), "--format", "json", *extra)
+    assert result.exit_code == 0, result.output
+    report: dict[str, Any] = json.loads(result.stdout)
+    return report
 
 
 @pytest.fixture

@@ -8,14 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Run
+from tests.conftest import Run, import_report
 from tests.helpers import make_ids, make_phone, query
-
-
-def import_json(run: Run, roster: str, path: Path) -> dict:
-    result = run("enroll", "import", roster, str(path), "--format", "json")
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 def departments(run: Run, roster: str) -> dict[str, str | None]:
@@ -37,7 +31,7 @@ def test_a_department_column_is_recognised_and_stored(
         f"钱二,{ids[1]},{make_phone(2)},,是\n",
         "utf-8",
     )
-    report = import_json(run, roster_id, path)
+    report = import_report(run, roster_id, path)
     assert report["added"] == 2 and report["columns"]["department"] == header
     assert departments(run, roster_id) == {"赵一": "顺丰速运（北京）有限公司", "钱二": None}
 
@@ -53,18 +47,18 @@ def test_a_reimport_updates_the_department_and_a_file_without_one_leaves_it(
         f"钱二,{ids[1]},{make_phone(2)},财务部,是\n",
         "utf-8",
     )
-    import_json(run, roster_id, first)
+    import_report(run, roster_id, first)
     moved = tmp_path / "moved.csv"
     moved.write_text(
         f"姓名,身份证号,手机号,部门,同意授权\n赵一,{ids[0]},{make_phone(1)},研发部,是\n", "utf-8"
     )
-    report = import_json(run, roster_id, moved)
+    report = import_report(run, roster_id, moved)
     assert (report["updated"], report["unchanged"]) == (1, 0)
     without = tmp_path / "without.csv"
     without.write_text(
         f"姓名,身份证号,手机号,同意授权\n钱二,{ids[1]},{make_phone(2)},是\n", "utf-8"
     )
-    report = import_json(run, roster_id, without)
+    report = import_report(run, roster_id, without)
     assert (report["updated"], report["unchanged"]) == (0, 1)
     assert departments(run, roster_id) == {"赵一": "研发部", "钱二": "财务部"}
 
@@ -108,7 +102,7 @@ def test_a_department_that_cannot_be_stored_rejects_the_row(
     path.write_text(
         f"姓名,身份证号,手机号,部门,同意授权\n赵一,{number},{make_phone(1)},{value},是\n", "utf-8"
     )
-    report = import_json(run, roster_id, path)
+    report = import_report(run, roster_id, path)
     assert report["added"] == 0
     [reject] = report["rejects"]
     assert reject["field"] == "department" and fragment in reject["reason"]

@@ -12,19 +12,13 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from tests.conftest import Run
+from tests.conftest import Run, import_report
 from tests.helpers import all_rows, make_id, make_ids, make_phone
 from tuanti_cli.columns import normalise_header
 from tuanti_cli.validate import is_consent
 
 DATA = Path(__file__).parent / "data"
 ADDED = {"赵一", "钱二", "阿依古丽·买买提", "吴六"}  # 孙三 refused consent; 周五 skipped the phone
-
-
-def import_report(run: Run, roster: str, path: Path, *extra: str) -> dict:
-    result = run("enroll", "import", roster, str(path), "--format", "json", *extra)
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)
 
 
 def member_names(run: Run, roster: str) -> set[str]:

@@ -11,8 +11,6 @@ import json
 import os
 import re
 import signal
-import subprocess
-import sys
 import time
 import tracemalloc
 from pathlib import Path
@@ -28,6 +26,7 @@ from tests.test_refresh import (
     AS_OF,
     big_feed,
     by_name,
+    cli,
     enroll,
     green_row,
     new_id,
@@ -273,16 +272,6 @@ def test_line_blocks_cut_every_long_line_wherever_the_blocks_end() -> None:
 
 
 # --------------------------------------------------------------------------- 5. signals
-
-
-def cli(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "tuanti_cli", *args],
-        env=dict(os.environ),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
 
 
 def children(pid: int) -> list[int]:
