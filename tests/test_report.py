@@ -10,6 +10,7 @@ import re
 import shutil
 import stat
 import subprocess
+from collections.abc import Iterable
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -68,26 +69,43 @@ def expected_day(day: str) -> dict[str, Any]:
     return {"date": day, **counts, "compliance": round((members - abnormal) / members, 4)}
 
 
+def create_roster(run: Run, name: str, max_nat_days: int) -> str:
+    """A new roster with the given NAT policy; its id."""
+    result = run(
+        "roster", "create", "--name", name, "--address", "北京市朝阳区",
+        "--max-nat-days", str(max_nat_days), "--format", "json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    return str(json.loads(result.stdout)["roster_id"])
+
+
+def write_enrolment(path: Path, people: Iterable[tuple[str, str, str, str | None]]) -> Path:
+    """An enrollment file of (name, ID number, phone, department) with consent."""
+    lines = ["name,id_number,phone,department,consent"]
+    lines += [f"{n},{i},{p},{d or ''},是" for n, i, p, d in people]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def write_day_feed(path: Path, rows: Iterable[tuple[str, str, str, str]]) -> Path:
+    """A provider's feed of (name, ID number, health code, sampling time), all negative."""
+    body = ["姓名,证件号码,健康码状态,核酸采样时间,核酸结果,疫苗接种状态"]
+    body += [f"{n},{i},{c},{s},阴性,完成加强免疫" for n, i, c, s in rows]
+    path.write_text("\n".join(body) + "\n", encoding="utf-8")
+    return path
+
+
 @pytest.fixture
 def week(run: Run, roster_id: str, tmp_path: Path) -> str:
     """The roster refreshed at 09:00 on each day of the week 2022-12-01 … 12-07."""
-    result = run(
-        "roster", "create", "--name", "周报测试", "--address", "北京市朝阳区",
-        "--max-nat-days", "3", "--format", "json",
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    roster = str(json.loads(result.stdout)["roster_id"])
-    enrol = tmp_path / "people.csv"
-    lines = ["name,id_number,phone,department,consent"]
-    lines += [f"{n},{IDS[n]},{PHONES[n]},{d or ''},是" for n, d, _ in PEOPLE]
-    enrol.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    roster = create_roster(run, "周报测试", 3)
+    people = [(n, IDS[n], PHONES[n], d) for n, d, _ in PEOPLE]
+    enrol = write_enrolment(tmp_path / "people.csv", people)
     result = run("enroll", "import", roster, str(enrol), "--format", "json")
     assert result.exit_code == 0 and json.loads(result.stdout)["added"] == 5, result.output
     for day in WEEK:
-        feed = tmp_path / f"feed-{day}.csv"
-        body = ["姓名,证件号码,健康码状态,核酸采样时间,核酸结果,疫苗接种状态"]
-        body += [f"{n},{IDS[n]},{c},{s},阴性,完成加强免疫" for n, c, s in feed_rows(day)]
-        feed.write_text("\n".join(body) + "\n", encoding="utf-8")
+        rows = [(n, IDS[n], c, s) for n, c, s in feed_rows(day)]
+        feed = write_day_feed(tmp_path / f"feed-{day}.csv", rows)
         result = run("refresh", "--feed", str(feed), "--as-of", f"{day} 09:00", "--quiet")
         assert result.exit_code == 0, result.output
     return roster

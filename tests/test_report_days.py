@@ -14,7 +14,7 @@ import pytest
 
 from tests.conftest import Run
 from tests.helpers import make_id, make_phone
-from tests.test_report import reference
+from tests.test_report import create_roster, reference, write_day_feed, write_enrolment
 from tuanti_cli import clock, history, report, rosters
 from tuanti_cli.keys import read_key_file
 from tuanti_cli.models import Roster
@@ -43,13 +43,8 @@ def write_feed(folder: Path, n: int) -> Path:
     rows.append(("丙", "红码" if n in (3, 4) else "绿码", f"{day} 08:00"))
     if n % 2 == 0:
         rows.append(("丁", "绿码", f"{day} 08:00"))
-    feed = folder / f"feed-{n}.csv"
-    body = ["姓名,证件号码,健康码状态,核酸采样时间,核酸结果,疫苗接种状态"]
-    body += [
-        f"{name},{IDS[name]},{code},{sampled},阴性,完成加强免疫" for name, code, sampled in rows
-    ]
-    feed.write_text("\n".join(body) + "\n", encoding="utf-8")
-    return feed
+    feed = [(name, IDS[name], code, sampled) for name, code, sampled in rows]
+    return write_day_feed(folder / f"feed-{n}.csv", feed)
 
 
 def refresh(run: Run, folder: Path, n: int, time: str = "09:00", day: int | None = None) -> None:
@@ -62,17 +57,9 @@ def refresh(run: Run, folder: Path, n: int, time: str = "09:00", day: int | None
 @pytest.fixture
 def roster(run: Run, store_ready: None, tmp_path: Path) -> str:
     """Four members (policy: NAT within 2 days) refreshed on the first five of the 8 days."""
-    result = run(
-        "roster", "create", "--name", "留存测试", "--address", "北京市朝阳区",
-        "--max-nat-days", "2", "--format", "json",
-    )  # fmt: skip
-    roster_id = str(json.loads(result.stdout)["roster_id"])
-    enrol = tmp_path / "people.csv"
-    lines = ["name,id_number,phone,department,consent"]
-    lines += [
-        f"{n},{IDS[n]},{make_phone(800 + i)},{d or ''},是" for i, (n, d, _) in enumerate(PEOPLE)
-    ]
-    enrol.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    roster_id = create_roster(run, "留存测试", 2)
+    people = [(n, IDS[n], make_phone(800 + i), d) for i, (n, d, _) in enumerate(PEOPLE)]
+    enrol = write_enrolment(tmp_path / "people.csv", people)
     assert run("enroll", "import", roster_id, str(enrol)).exit_code == 0
     for n in range(5):
         refresh(run, tmp_path, n)
