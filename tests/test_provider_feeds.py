@@ -35,6 +35,21 @@ LAB = "示例检测实验室"
 NAT_ONLY_MISSING = "health_code, vaccination, vaccine_doses, last_dose_date"
 
 
+def write_table(path: Path, headers: list[str], rows: list[list[Any]]) -> Path:
+    """The same sheet as ``.xlsx`` (with its title row), ``.csv`` or JSON lines, by suffix."""
+    if path.suffix == ".xlsx":
+        return write_xlsx(path, [headers, *rows])
+    if path.suffix == ".csv":
+        lines = (",".join(map(str, r)) for r in [headers, *rows])
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return path
+    records = (dict(zip(headers, r, strict=True)) for r in rows)
+    path.write_text(
+        "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
+    )
+    return path
+
+
 def write_xlsx(path: Path, rows: list[list[Any]], title: str | None = TITLE) -> Path:
     """A result sheet as providers write it: a title row, then the header and the rows."""
     book = Workbook()
@@ -235,20 +250,7 @@ def test_the_row_with_the_newest_sampling_time_wins(
     rows.append([b, b_id, "", "阳性"])
     headers = ["姓名", "证件号码", "采样时间", "检测结果"]
     path = tmp_path / f"tests{suffix}"
-    if suffix == ".xlsx":
-        write_xlsx(path, [headers, *rows])
-    elif suffix == ".csv":
-        path.write_text(
-            "\n".join(",".join(map(str, r)) for r in [headers, *rows]) + "\n", encoding="utf-8"
-        )
-    else:
-        path.write_text(
-            "".join(
-                json.dumps(dict(zip(headers, r, strict=True)), ensure_ascii=False) + "\n"
-                for r in rows
-            ),
-            encoding="utf-8",
-        )
+    write_table(path, headers, rows)
     report = refresh_json(run, path)
     assert (report["matched"], report["feed_rows"]) == (2, 6), report
     records = by_name(show(run, roster_id))
@@ -417,18 +419,7 @@ def test_a_feed_with_masked_ids_is_refused_and_nothing_changes(
         )
     ]
     path = tmp_path / f"masked{suffix}"
-    if suffix == ".xlsx":
-        write_xlsx(path, [headers, *rows])
-    elif suffix == ".csv":
-        path.write_text("\n".join(",".join(r) for r in [headers, *rows]) + "\n", encoding="utf-8")
-    else:
-        path.write_text(
-            "".join(
-                json.dumps(dict(zip(headers, r, strict=True)), ensure_ascii=False) + "\n"
-                for r in rows
-            ),
-            encoding="utf-8",
-        )
+    write_table(path, headers, rows)
     result = refresh(run, path)
     assert result.exit_code == 1, result.output
     assert "masked ID numbers (2 rows" in result.stderr
