@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -37,16 +38,20 @@ IDS = [make_id(p[1], dt.date(1980 + i, 1 + i, 1 + i), 10 + i) for i, p in enumer
 PHONES = [f"1391234{i:04d}" for i in range(len(PEOPLE))]
 
 
+def import_members(
+    run: Run, roster_id: str, path: Path, people: Iterable[tuple[str, str, str]]
+) -> None:
+    """Enroll (name, ID number, phone) people with consent, from a file at ``path``."""
+    lines = ["name,id_number,phone,consent", *(f"{n},{i},{p},是" for n, i, p in people)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert run("enroll", "import", roster_id, str(path)).exit_code == 0
+
+
 @pytest.fixture
 def full_roster(run: Run, roster_id: str, tmp_path: Path) -> str:
     """A roster holding every state: each code, unknown, each flag, old NAT, positive."""
-    enroll = tmp_path / "people.csv"
-    enroll.write_text(
-        "name,id_number,phone,consent\n"
-        + "".join(f"{p[0]},{IDS[i]},{PHONES[i]},是\n" for i, p in enumerate(PEOPLE)),
-        encoding="utf-8",
-    )
-    assert run("enroll", "import", roster_id, str(enroll)).exit_code == 0
+    names = [p[0] for p in PEOPLE]
+    import_members(run, roster_id, tmp_path / "people.csv", zip(names, IDS, PHONES, strict=True))
     feed = tmp_path / "feed.csv"
     lines = ["姓名,证件号码,健康码状态,核酸采样时间,核酸结果,疫苗接种状态"]
     for i, (name, _, feed_name, code, sampled, result, vaccine) in enumerate(PEOPLE):
@@ -365,13 +370,8 @@ ORDER_IDS = [make_id("110101", dt.date(1985, 1, 1 + i * 7 % 10), 30 + i) for i i
 def order_roster(run: Run, roster_id: str, tmp_path: Path) -> str:
     ids = ORDER_IDS
     names = [p[0] for p in ORDER_PEOPLE]
-    enroll = tmp_path / "order.csv"
-    enroll.write_text(
-        "name,id_number,phone,consent\n"
-        + "".join(f"{n},{ids[i]},1391234{i:04d},是\n" for i, n in enumerate(names)),
-        encoding="utf-8",
-    )
-    assert run("enroll", "import", roster_id, str(enroll)).exit_code == 0
+    people = [(n, ids[i], f"1391234{i:04d}") for i, n in enumerate(names)]
+    import_members(run, roster_id, tmp_path / "order.csv", people)
     feed = tmp_path / "order-feed.csv"
     feed.write_text(
         "姓名,证件号码,健康码状态,核酸采样时间,核酸结果\n"
@@ -383,15 +383,8 @@ def order_roster(run: Run, roster_id: str, tmp_path: Path) -> str:
         encoding="utf-8",
     )
     assert run("refresh", "--feed", str(feed), "--as-of", ORDER_AS_OF).exit_code == 0
-    late = tmp_path / "late.csv"
-    late.write_text(
-        "name,id_number,phone,consent\n"
-        + "".join(
-            f"{n},{ids[8 + i]},1391234{8 + i:04d},是\n" for i, n in enumerate(NEVER_COMPARED)
-        ),
-        encoding="utf-8",
-    )
-    assert run("enroll", "import", roster_id, str(late)).exit_code == 0
+    late = [(n, ids[8 + i], f"1391234{8 + i:04d}") for i, n in enumerate(NEVER_COMPARED)]
+    import_members(run, roster_id, tmp_path / "late.csv", late)
     return roster_id
 
 
