@@ -35,6 +35,7 @@ from tuanti_cli.errors import BusyError, InputError, NotFound, StoreError, Store
 from tuanti_cli.keys import Key
 from tuanti_cli.masking import mask_phone
 from tuanti_cli.models import Admin
+from tuanti_cli.paths import keys_path
 from tuanti_cli.store import Store, check_store_file
 from tuanti_cli.writing import NOTHING, write_atomically
 
@@ -56,11 +57,6 @@ ABOUT = (
     "Key slots of a tuanti store: each wraps the store's data key for one admin. "
     "Losing this file loses the store; back it up together with the store."
 )
-
-
-def keys_path(db_path: Path) -> Path:
-    """The slot file of the store at ``db_path``: ``<store>.keys`` beside it."""
-    return db_path.with_name(db_path.name + ".keys")
 
 
 def has_slots(db_path: Path) -> bool:

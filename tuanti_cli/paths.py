@@ -21,6 +21,11 @@ def lock_path(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".lock")
 
 
+def keys_path(db_path: Path) -> Path:
+    """The admins' key slot file of the store at ``db_path``: ``<db>.keys`` beside it."""
+    return db_path.with_name(db_path.name + ".keys")
+
+
 def make_private_dir(path: Path) -> None:
     """Create ``path`` and any missing parents with mode 0700; existing folders are left alone."""
     missing = []

@@ -36,7 +36,7 @@ from tuanti_cli.report_days import DayCounts
 from tuanti_cli.store import Store
 from tuanti_cli.summary import compliance
 
-MIN_DAYS, MAX_DAYS, DEFAULT_DAYS = 1, 30, 7
+MIN_DAYS, MAX_DAYS, DEFAULT_DAYS = 1, history.RETENTION_DAYS, 7
 """``--days``: the history kept (30 days) bounds what can be rebuilt exactly."""
 COUNT_KEYS = view.COUNT_KEYS
 REPORT_CACHE_KIB = 64 << 10

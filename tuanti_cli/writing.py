@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import IO, Any
 
 from tuanti_cli.errors import InputError
-from tuanti_cli.paths import lock_path
+from tuanti_cli.paths import keys_path, lock_path
 
-# SQLite's journal files, the refresh lock and the key slots of a later issue all sit beside
-# the store; overwriting any of them loses or corrupts data as surely as the store itself.
+# SQLite's journal files, the refresh lock and the admins' key slots all sit beside the
+# store; overwriting any of them loses or corrupts data as surely as the store itself.
 STORE_SUFFIXES = ("-wal", "-shm", "-journal")
 
 
@@ -34,7 +34,7 @@ def store_companions(store: Path) -> tuple[Path, ...]:
         store,
         *(store.with_name(store.name + suffix) for suffix in STORE_SUFFIXES),
         lock_path(store),
-        store.with_name(store.name + ".keys"),
+        keys_path(store),
     )
 
 

@@ -13,6 +13,7 @@ from tuanti_cli.cli.output import echo, info, print_table, to_json
 from tuanti_cli.cli.state import AppState, ask_passphrase, stdin_is_terminal
 from tuanti_cli.errors import FieldError, InputError
 from tuanti_cli.i18n import t
+from tuanti_cli.paths import keys_path
 
 app = typer.Typer(help=t("help.admin"), no_args_is_help=True)
 
@@ -66,7 +67,7 @@ def add_command(
         info(t("admin.added_file", admin_no=added.admin_no, path=created))
     else:
         info(t("admin.added_passphrase", admin_no=added.admin_no))
-    info(t("admin.keys_backup", path=keyslots.keys_path(state.db_path())))
+    info(t("admin.keys_backup", path=keys_path(state.db_path())))
 
 
 @app.command("list", help=t("help.admin_list"))

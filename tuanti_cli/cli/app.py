@@ -32,6 +32,7 @@ from tuanti_cli.errors import FieldError, InputError, StoreError, TuantiError
 from tuanti_cli.i18n import t
 from tuanti_cli.keys import Key, has_unsafe_permissions, new_key_file, read_key_file
 from tuanti_cli.masking import scrub
+from tuanti_cli.paths import keys_path
 from tuanti_cli.printable import shown
 from tuanti_cli.store import DatabaseError
 
@@ -185,7 +186,7 @@ def init(
     if creating:
         info(t("init.key_created", path=key_file))
     info(t("init.done", path=path))
-    info(t("admin.keys_later", path=path.with_name(path.name + ".keys")))
+    info(t("admin.keys_later", path=keys_path(path)))
 
 
 @app.command("demo", help=t("help.demo"))
