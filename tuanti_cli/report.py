@@ -23,7 +23,6 @@ none compared since: :func:`from_health`); otherwise the change points (the span
 from __future__ import annotations
 
 import bisect
-import collections
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -324,15 +323,7 @@ def from_health(
     member's state on all of those days (no run compared in between): a member is counted
     on a day when compared, or when enrolled by that day; NAT days age day by day. One pass
     over the roster, whatever the number of days."""
-    (in_roster,) = conn.execute(
-        "SELECT count(*) FROM member WHERE roster_id = ?", (roster_id,)
-    ).fetchone()
-    (everyone,) = conn.execute("SELECT count(*) FROM member").fetchone()
-    member = "NOT INDEXED" if in_roster * 2 > everyone else ""
-    states: collections.Counter[tuple[Any, ...]] = collections.Counter()
-    cursor = conn.execute(_HEALTH_STATES.format(member=member), {"roster": roster_id})
-    while rows := cursor.fetchmany(10_000):
-        states.update(rows)
+    states = view.tally_members(conn, _HEALTH_STATES, {"roster": roster_id})
     tally = _Tally(len(dates))
     last = len(dates) - 1
     days = [date.isoformat() for date in dates]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -342,15 +343,7 @@ def department_counts(store: Store, roster: Roster, as_of: dt.datetime) -> list[
     """:func:`counts` per department (``department`` first; ``None`` for the members
     without one), in department order."""
     params = _params(roster, as_of)
-    (in_roster,) = store.conn.execute(
-        "SELECT count(*) FROM member WHERE roster_id = :roster", params
-    ).fetchone()
-    (everyone,) = store.conn.execute("SELECT count(*) FROM member").fetchone()
-    # Most of the store: scan the table in storage order; a small roster: its index.
-    member = "NOT INDEXED" if in_roster * 2 > everyone else ""
-    tally: collections.Counter[tuple[Any, ...]] = collections.Counter()
-    for rows in _chunks(store, _STATUS.format(member=member), params):
-        tally.update(rows)
+    tally = tally_members(store.conn, _STATUS, params)
     by_department: dict[Any, dict[str, Any]] = {}
     for (department, code, within, abnormal, vaccination), n in tally.items():
         entry = by_department.get(department)
@@ -370,10 +363,20 @@ def department_counts(store: Store, roster: Roster, as_of: dt.datetime) -> list[
     )
 
 
-def _chunks(store: Store, sql: str, params: dict[str, Any]) -> Iterator[list[Any]]:
-    cursor = store.conn.execute(sql, params)
+def tally_members(conn: Any, sql: str, params: dict[str, Any]) -> Counter[tuple[Any, ...]]:
+    """How many times each row of ``sql`` comes, over the members of roster ``:roster``;
+    ``sql`` reads the member table as ``member m {member}``. Read in chunks, and in storage
+    order when the roster is most of the store (else through its index)."""
+    (in_roster,) = conn.execute(
+        "SELECT count(*) FROM member WHERE roster_id = :roster", params
+    ).fetchone()
+    (everyone,) = conn.execute("SELECT count(*) FROM member").fetchone()
+    member = "NOT INDEXED" if in_roster * 2 > everyone else ""
+    tally: Counter[tuple[Any, ...]] = collections.Counter()
+    cursor = conn.execute(sql.format(member=member), params)
     while rows := cursor.fetchmany(10_000):
-        yield rows
+        tally.update(rows)
+    return tally
 
 
 def view_summary(
