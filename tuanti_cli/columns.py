@@ -294,6 +294,27 @@ ID_NUMBER_RULE = FieldRule(
 )
 
 
+OLE_MAGIC = b"\xd0\xcf\x11\xe0"
+"""How an Excel 97–2003 workbook (``.xls``) begins, whatever its name says."""
+ZIP_MAGIC = b"PK\x03\x04"
+"""How an ``.xlsx`` workbook begins."""
+
+
+def detect_format(start: bytes, name: str) -> str:
+    """A file's format from its name and first bytes: ``xls`` (refused by callers: an Excel
+    97–2003 workbook, by name or by content), ``xlsx``, else ``csv``, ``json`` or ``jsonl``
+    by extension, else a zip file is a workbook, else by content."""
+    lowered = name.lower()
+    if lowered.endswith(".xls") or start.startswith(OLE_MAGIC):
+        return "xls"
+    if lowered.endswith((".xlsx", ".xlsm")):
+        return "xlsx"
+    by_name = format_by_extension(name, FORMATS_BY_EXTENSION)
+    if by_name is not None:
+        return by_name
+    return "xlsx" if start.startswith(ZIP_MAGIC) else format_by_content(start[:4096])
+
+
 def format_by_extension(name: str, extensions: Mapping[str, str]) -> str | None:
     """The format a file name's extension gives, if it gives one."""
     lowered = name.lower()

@@ -17,16 +17,15 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 from tuanti_cli.columns import (
-    FORMATS_BY_EXTENSION,
     HEADER_SEARCH_ROWS,
     ID_NUMBER_RULE,
     NAME_RULE,
+    OLE_MAGIC,
     FieldRule,
     Recognizer,
     aliases,
+    detect_format,
     find_header,
-    format_by_content,
-    format_by_extension,
 )
 from tuanti_cli.errors import InputError
 from tuanti_cli.textfile import STDIN, codec, open_input, read_bytes, undecodable
@@ -90,9 +89,6 @@ RULES: dict[str, FieldRule] = {
 RECOGNIZER = Recognizer(RULES, REQUIRED)
 MAX_ROW_CHARS = 1 << 20
 """A row longer than this (1 MiB of characters) is rejected whole: no form answer is."""
-_EXTENSIONS = {**FORMATS_BY_EXTENSION, ".xlsx": "xlsx", ".xls": "xls"}
-_XLSX_MAGIC = b"PK\x03\x04"
-_XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 # A CSV field may legitimately be long (an address pasted into a name column); the limit only
 # keeps a runaway quoted field from eating memory.
 csv.field_size_limit(16 * 1024 * 1024)
@@ -120,18 +116,6 @@ class Parsed:
     encoding: str
     layout: tuple[str, ...]
     columns: dict[str, str] = field(default_factory=dict)
-
-
-def detect_format(start: bytes, source: str) -> str:
-    """By extension, else by content (a zip file is a workbook)."""
-    by_name = format_by_extension(source, _EXTENSIONS)
-    if by_name is not None:
-        return by_name
-    if start.startswith(_XLSX_MAGIC):
-        return "xlsx"
-    if start.startswith(_XLS_MAGIC):
-        return "xls"
-    return format_by_content(start[:4096])
 
 
 @contextmanager
@@ -182,7 +166,7 @@ def parse_stream(
     start = stream.read(4096)
     stream.seek(0)
     fmt = detect_format(start, source) if input_format == "auto" else input_format
-    if fmt == "xls" or start.startswith(_XLS_MAGIC):
+    if fmt == "xls" or start.startswith(OLE_MAGIC):
         raise InputError("input.xls", path=source)
     if fmt == "xlsx":
         return _parse_xlsx(stream, source, overrides, recognizer)

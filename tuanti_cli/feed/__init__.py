@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from pathlib import Path
 
-from tuanti_cli.columns import FORMATS_BY_EXTENSION, format_by_content, format_by_extension
+from tuanti_cli import columns
 from tuanti_cli.errors import InputError
 from tuanti_cli.feed import csv_feed, json_feed, xlsx_feed
 from tuanti_cli.feed.common import (
@@ -39,26 +39,16 @@ __all__ = [
     "scan",
 ]
 
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-"""How an Excel 97–2003 workbook (``.xls``) begins."""
-ZIP_MAGIC = b"PK\x03\x04"
-
 
 def detect_format(path: Path) -> str:
-    """By extension, else by the first bytes; an ``.xls`` workbook is refused."""
-    lowered = path.name.lower()
-    if lowered.endswith(".xls"):
-        raise InputError("feed.xls", path=path)
-    if lowered.endswith((".xlsx", ".xlsm")):
-        return "xlsx"
-    by_name = format_by_extension(path.name, FORMATS_BY_EXTENSION)
+    """By extension, else by the first bytes (:func:`tuanti_cli.columns.detect_format`); an
+    ``.xls`` workbook is refused."""
     with open_input(path) as stream:
         start = stream.read(4096)
-    if start.startswith(OLE_MAGIC[:4]):
+    fmt = columns.detect_format(start, path.name)
+    if fmt == "xls":
         raise InputError("feed.xls", path=path)
-    if by_name is not None:
-        return by_name
-    return "xlsx" if start.startswith(ZIP_MAGIC) else format_by_content(start)
+    return fmt
 
 
 def scan(
