@@ -84,6 +84,24 @@ class FeedScan:
     masked_ids: int = 0
     """Rows whose ID is masked (``110105********1535``): nobody can be matched by it."""
 
+    def count_damage(self, damage: str | None) -> None:
+        """Count a row by what :func:`cell_damage` or :func:`id_damage` says of its ID."""
+        if damage == "damaged":
+            self.damaged_ids += 1
+        elif damage == "masked":
+            self.masked_ids += 1
+
+    def keep_latest(self, key: str, row: int, fields: dict[str, Any]) -> None:
+        """Keep a member's row unless the one kept so far wins (see :func:`replaces`)."""
+        latest = self.latest
+        assert isinstance(latest, dict)  # JSON and xlsx feeds keep their rows in a dict
+        kept = latest.get(key)
+        if kept is None or replaces(
+            sampling_rank(fields.get("nat_sampled_at")),
+            sampling_rank(kept[1].get("nat_sampled_at")),
+        ):
+            latest[key] = (row, fields)
+
 
 def carried_fields(names: Any) -> frozenset[str]:
     """The health fields among ``names`` (a header's fields, or a JSON object's)."""

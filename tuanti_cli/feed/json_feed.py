@@ -26,8 +26,6 @@ from tuanti_cli.feed.common import (
     line_blocks,
     member_id,
     member_keys,
-    replaces,
-    sampling_rank,
 )
 from tuanti_cli.textfile import codec, decode_all, encodings_to_try, undecodable
 from tuanti_cli.validate import normalise_id
@@ -231,7 +229,7 @@ def _scan_json_lines(
     result.carried = _carried_by_keys(sample_keys, encoding)
     for (number, raw, key), decoded in zip(kept, texts, strict=True):
         if raw == TOO_LONG and key is not None:
-            _keep_row(result, key, number, {UNREADABLE_ROW: True})
+            result.keep_latest(key, number, {UNREADABLE_ROW: True})
             continue
         try:
             fields = _object_fields(json.loads(decoded))
@@ -239,7 +237,7 @@ def _scan_json_lines(
             if array is not None:
                 raise _NotOnePerLine from None
             if key is not None:  # a member's line that is not JSON: a bad row for them
-                _keep_row(result, key, number, {UNREADABLE_ROW: True})
+                result.keep_latest(key, number, {UNREADABLE_ROW: True})
             continue
         _keep(fields, number, members, result)
     _require_ids(result, path)
@@ -275,24 +273,9 @@ def _keep(
     # A JSON number is an ID only when it is exactly a member's (written by a program).
     key = _member_key(str(value).strip(), members) if not isinstance(value, float) else None
     if key is not None:
-        _keep_row(result, key, row, fields)
+        result.keep_latest(key, row, fields)
         return
-    damage = cell_damage(value)
-    if damage == "damaged":
-        result.damaged_ids += 1
-    elif damage == "masked":
-        result.masked_ids += 1
-
-
-def _keep_row(result: FeedScan, key: str, row: int, fields: dict[str, Any]) -> None:
-    """Keep a member's record unless the one kept so far was sampled later."""
-    latest = result.latest
-    assert isinstance(latest, dict)  # JSON feeds keep their rows in a plain dict
-    kept = latest.get(key)
-    if kept is None or replaces(
-        sampling_rank(fields.get("nat_sampled_at")), sampling_rank(kept[1].get("nat_sampled_at"))
-    ):
-        latest[key] = (row, fields)
+    result.count_damage(cell_damage(value))
 
 
 def _keep_too_long(prefix: str, members: AbstractSet[str], result: FeedScan) -> None:
@@ -303,7 +286,7 @@ def _keep_too_long(prefix: str, members: AbstractSet[str], result: FeedScan) -> 
     result.saw_id = True
     key = _member_key(found.group(1).strip(), members)
     if key is not None:
-        _keep_row(result, key, result.rows, {UNREADABLE_ROW: True})
+        result.keep_latest(key, result.rows, {UNREADABLE_ROW: True})
 
 
 def _text_chunks(path: Path, encoding: str, digest: Any) -> Iterator[str]:

@@ -18,8 +18,6 @@ from tuanti_cli.feed.common import (
     FeedScan,
     carried_fields,
     cell_damage,
-    replaces,
-    sampling_rank,
 )
 from tuanti_cli.textfile import open_input
 from tuanti_cli.validate import normalise_id
@@ -46,9 +44,7 @@ def scan_xlsx(
         result.saw_id = True
         id_column = columns["id_number"]
         wanted = tuple(columns.items())
-        sampled = columns.get("nat_sampled_at")
-        latest: dict[str, tuple[int, Any]] = {}
-        result.latest = latest
+        result.latest = {}
         for number, row in enumerate(itertools.chain(head[header + 1 :], rows), header + 2):
             value = row[id_column] if id_column < len(row) else None
             if value is None and not _filled(row):
@@ -56,18 +52,11 @@ def scan_xlsx(
             result.rows += 1
             key = _member_key(value, members)
             if key is None:
-                damage = cell_damage(value)
-                if damage == "damaged":
-                    result.damaged_ids += 1
-                elif damage == "masked":
-                    result.masked_ids += 1
+                result.count_damage(cell_damage(value))
                 continue
-            kept = latest.get(key)
-            if kept is not None and sampled is not None:
-                later = row[sampled] if sampled < len(row) else None
-                if not replaces(sampling_rank(later), sampling_rank(kept[1].get("nat_sampled_at"))):
-                    continue
-            latest[key] = (number, {f: row[i] if i < len(row) else None for f, i in wanted})
+            result.keep_latest(
+                key, number, {f: row[i] if i < len(row) else None for f, i in wanted}
+            )
     return result
 
 
