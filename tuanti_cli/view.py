@@ -393,11 +393,6 @@ def view_summary(
     }
 
 
-def count_abnormal(records: Iterable[dict[str, Any]]) -> int:
-    """How many records are abnormal."""
-    return sum(1 for r in records if r["abnormal"])
-
-
 def last_refresh(store: Store, roster_id: str) -> str | None:
     """When a refresh last compared this roster (a run over all rosters counts)."""
     rows = store.query(
@@ -427,17 +422,3 @@ def roster_summaries(
             }
         )
     return summaries
-
-
-def summary(records: list[dict[str, Any]], max_nat_days: int) -> dict[str, Any]:
-    """Counts per health code and vaccination, NAT within policy, abnormal, of records in
-    memory (:func:`view_summary` counts in SQL)."""
-    return {
-        "members": len(records),
-        "health_code": {c: sum(r["health_code"] == c for r in records) for c in HEALTH_CODES},
-        "nat_within_policy": sum(
-            r["nat_days"] is not None and r["nat_days"] <= max_nat_days for r in records
-        ),
-        "vaccination": {v: sum(r["vaccination"] == v for r in records) for v in VACCINATIONS},
-        "abnormal": count_abnormal(records),
-    }

@@ -79,11 +79,15 @@ def run_demo() -> None:
             moment = refresh_step(store, "feed.csv", as_of)
 
             step(f"tuanti show {roster.roster_id} --as-of '{as_of}'")
-            records = view.member_records(store, roster, moment)
-            lines = table.view_lines(
-                records, roster.max_nat_days, table.use_colour(), table.terminal_width()
+            produce = table.streamed_view(
+                lambda: view.member_records(store, roster, moment),
+                view.member_records(store, roster, moment, ordered=False),
+                view.view_summary(store, roster, moment),
+                roster.max_nat_days,
+                table.use_colour(),
+                table.terminal_width(),
             )
-            echo("\n".join(lines))
+            echo("\n".join(produce()))
 
             as_of = "2022-12-06 09:00"
             moment = refresh_step(store, "feed-next-day.csv", as_of)

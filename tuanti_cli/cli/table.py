@@ -142,11 +142,6 @@ def lines_of(
         yield GAP.join(parts)
 
 
-def render(records: Sequence[dict[str, Any]], colour: bool, width: int) -> list[str]:
-    """The table of records in memory as lines of text."""
-    return list(lines_of(records, measure(records), width, colour))
-
-
 def _stdout_is_terminal() -> bool:
     return sys.stdout is not None and sys.stdout.isatty()
 
@@ -270,18 +265,6 @@ def summary_line(summary: dict[str, Any], max_nat_days: int) -> str:
         vaccines=vaccines,
         abnormal=summary["abnormal"],
     )
-
-
-def view_lines(
-    records: Iterable[dict[str, Any]], max_nat_days: int, colour: bool, width: int
-) -> list[str]:
-    """The whole view of records in memory: the table, then the summary line."""
-    from tuanti_cli.view import summary
-
-    kept = list(records)
-    lines = render(kept, colour, width)
-    lines.append(summary_line(summary(kept, max_nat_days), max_nat_days))
-    return lines
 
 
 def streamed_view(
