@@ -10,8 +10,8 @@ import typer
 
 from tuanti_cli import clock, keys
 from tuanti_cli.cli.output import echo, info, print_table, to_json
-from tuanti_cli.cli.state import AppState, ask_passphrase, stdin_is_terminal
-from tuanti_cli.errors import FieldError, InputError
+from tuanti_cli.cli.state import AppState, ask_passphrase, stdin_is_terminal, validated_admin
+from tuanti_cli.errors import InputError
 from tuanti_cli.i18n import t
 from tuanti_cli.paths import keys_path
 
@@ -34,18 +34,12 @@ def add_command(
     passphrase: bool = typer.Option(False, "--passphrase", help=t("opt.admin.passphrase")),
 ) -> None:
     from tuanti_cli import keyslots
-    from tuanti_cli.rosters import validate_admin
 
     if (new_key_file is None) == (not passphrase):
         raise typer.BadParameter(t("admin.add_one"), param_hint="--key-file")
     state: AppState = ctx.obj
     now = clock.now()
-    try:
-        admin = validate_admin(name, phone, id_number, clock.local_date(now))
-    except FieldError as exc:
-        raise InputError(
-            "field.invalid", option=_FIELD_OPTIONS[exc.field], reason=str(exc)
-        ) from None
+    admin = validated_admin(name, phone, id_number, now, _FIELD_OPTIONS)
     created = new_key_file.expanduser() if new_key_file is not None else None
     if created is not None and created.exists():
         # Most likely the acting admin's own key file given after `admin add`.

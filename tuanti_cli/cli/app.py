@@ -27,13 +27,12 @@ from tuanti_cli.cli import (
     usage,
 )
 from tuanti_cli.cli.output import echo, info
-from tuanti_cli.cli.state import AppState, ask_passphrase
-from tuanti_cli.errors import FieldError, InputError, StoreError, TuantiError
+from tuanti_cli.cli.state import AppState, validated_admin
+from tuanti_cli.errors import StoreError, TuantiError
 from tuanti_cli.i18n import t
-from tuanti_cli.keys import Key, has_unsafe_permissions, new_key_file, read_key_file
+from tuanti_cli.keys import Key, new_key_file
 from tuanti_cli.masking import scrub
 from tuanti_cli.paths import keys_path
-from tuanti_cli.printable import shown
 from tuanti_cli.store import DatabaseError
 
 # Python's documented recipe for SIGPIPE exits 1, and so do Click (help text) and Rich
@@ -157,30 +156,21 @@ def init(
     admin_phone: str = typer.Option(..., "--admin-phone", help=t("opt.init.admin_phone")),
     admin_id: str = typer.Option(..., "--admin-id", help=t("opt.init.admin_id")),
 ) -> None:
-    from tuanti_cli.rosters import init_store, validate_admin
+    from tuanti_cli.rosters import init_store
 
     state: AppState = ctx.obj
     path = state.db_path()
     if path.exists():
         raise StoreError("store.exists", path=path)
     now = clock.now()
-    try:
-        admin = validate_admin(admin_name, admin_phone, admin_id, clock.local_date(now))
-    except FieldError as exc:
-        raise InputError(
-            "field.invalid", option=_ADMIN_OPTIONS[exc.field], reason=str(exc)
-        ) from None
+    admin = validated_admin(admin_name, admin_phone, admin_id, now, _ADMIN_OPTIONS)
     key_file = state.key_file.expanduser() if state.key_file is not None else None
     creating = key_file is not None and not key_file.exists()
-    keyed: AbstractContextManager[Key]
-    if key_file is None:
-        keyed = nullcontext(ask_passphrase("TUANTI_PASSPHRASE", "cli.passphrase", confirm=True))
-    elif creating:  # removed again if init fails
-        keyed = new_key_file(key_file)
-    else:
-        keyed = nullcontext(read_key_file(key_file))
-        if has_unsafe_permissions(key_file):
-            info(t("key.file_unsafe", path=shown(str(key_file))))
+    keyed: AbstractContextManager[Key] = (
+        new_key_file(key_file)  # removed again if init fails
+        if key_file is not None and creating
+        else nullcontext(state.key(confirm=True))
+    )
     with keyed as key:
         init_store(path, key, admin, now)
     if creating:

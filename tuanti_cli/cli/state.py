@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import typer
 
-from tuanti_cli import paths
-from tuanti_cli.errors import StoreKeyError
+from tuanti_cli import clock, paths
+from tuanti_cli.errors import FieldError, InputError, StoreKeyError
 from tuanti_cli.i18n import t
 from tuanti_cli.keys import Key, has_unsafe_permissions, passphrase_key, read_key_file
+from tuanti_cli.models import Admin
 from tuanti_cli.printable import shown
 from tuanti_cli.store import Store, check_store_file
 from tuanti_cli.writing import Protected
@@ -73,6 +75,19 @@ def stdin_is_terminal() -> bool:
     """Whether a person can answer a prompt."""
     # sys.stdin is None when the command runs with standard input closed (`<&-`).
     return sys.stdin is not None and sys.stdin.isatty()
+
+
+def validated_admin(
+    name: str, phone: str, id_number: str, now: dt.datetime, options: Mapping[str, str]
+) -> Admin:
+    """:func:`tuanti_cli.rosters.validate_admin`, a bad field named by its option
+    (``options``: field name → option)."""
+    from tuanti_cli.rosters import validate_admin
+
+    try:
+        return validate_admin(name, phone, id_number, clock.local_date(now))
+    except FieldError as exc:
+        raise InputError("field.invalid", option=options[exc.field], reason=str(exc)) from None
 
 
 PASSPHRASE_VARIABLES = ("TUANTI_PASSPHRASE", "TUANTI_NEW_PASSPHRASE")
