@@ -9,7 +9,7 @@ from typing import Literal
 import typer
 
 from tuanti_cli import clock, keys
-from tuanti_cli.cli.output import echo, info, print_table, to_json
+from tuanti_cli.cli.output import echo, info, minute, print_table, to_json
 from tuanti_cli.cli.state import AppState, ask_passphrase, stdin_is_terminal, validated_admin
 from tuanti_cli.errors import InputError
 from tuanti_cli.i18n import t
@@ -83,12 +83,8 @@ def list_command(
     print_table(
         None,
         [t(f"admin.col.{c}") for c in columns],
-        ([_when(a[c]) if c in ("added", "last_used") else a[c] for c in columns] for a in admins),
+        ([minute(a[c]) if c in ("added", "last_used") else a[c] for c in columns] for a in admins),
     )
-
-
-def _when(value: str | None) -> str:
-    return "—" if value is None else value[:16].replace("T", " ")
 
 
 @app.command("remove", help=t("help.admin_remove"))

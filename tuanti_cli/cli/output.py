@@ -155,6 +155,16 @@ def open_output(
         yield stream
 
 
+def percent(share: float | None) -> str:
+    """A share as a percentage with one decimal (``93.3%``); ``—`` when there is none."""
+    return "—" if share is None else f"{share * 100:.1f}%"
+
+
+def minute(stamp: str | None) -> str:
+    """An ISO 8601 time to the minute (``2022-12-05 09:00``); ``—`` when there is none."""
+    return str(stamp)[:16].replace("T", " ") if stamp else "—"
+
+
 def print_table(title: str | None, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """A simple Rich table for short listings (rosters, summaries, changes, audit); drawn
     without column rules when the boxed one would not fit the terminal."""

@@ -18,7 +18,7 @@ import typer
 
 from tuanti_cli import audit, rosters, view
 from tuanti_cli import report as core
-from tuanti_cli.cli.output import Tally, open_output, write_json_array
+from tuanti_cli.cli.output import Tally, minute, open_output, percent, write_json_array
 from tuanti_cli.cli.show import parse_as_of
 from tuanti_cli.i18n import t
 from tuanti_cli.printable import shown
@@ -171,7 +171,7 @@ def _renderables(built: core.Report, moment: Any, width: int) -> Iterator[Any]:
             "report.period",
             first=first,
             last=last,
-            moment=clock.iso(moment)[:16].replace("T", " "),
+            moment=minute(clock.iso(moment)),
             policy=built.max_nat_days,
         )
     )
@@ -258,10 +258,6 @@ def _nat_bar(day: dict[str, Any], width: int) -> Text:
     return line
 
 
-def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
-
-
 def _numbers(days: list[dict[str, Any]]) -> Any:
     from rich import box
     from rich.table import Table
@@ -275,7 +271,7 @@ def _numbers(days: list[dict[str, Any]]) -> Any:
     numbers.add_column(t("report.col.compliance"), justify="right", no_wrap=True)
     for day in days:
         counts = ["—" if day[k] is None else str(day[k]) for k in core.COUNT_KEYS]
-        numbers.add_row(str(day["date"])[5:], *counts, _percent(day["compliance"]))
+        numbers.add_row(str(day["date"])[5:], *counts, percent(day["compliance"]))
     return numbers
 
 
@@ -297,7 +293,7 @@ def _sparklines(departments: dict[str, list[dict[str, Any]]], width: int) -> Ite
             line.append(
                 " " if value is None else SPARKS[min(int(value * len(SPARKS)), len(SPARKS) - 1)]
             )
-        line.append("  " + _percent(days[-1]["compliance"]).rjust(6))
+        line.append("  " + percent(days[-1]["compliance"]).rjust(6))
         yield line
 
 

@@ -16,6 +16,7 @@ from typing import IO, Any
 
 from tuanti_cli import clock
 from tuanti_cli import report as core
+from tuanti_cli.cli.output import minute, percent
 from tuanti_cli.cli.table import COLUMNS, cells
 from tuanti_cli.i18n import t
 from tuanti_cli.printable import shown
@@ -92,7 +93,7 @@ def page(
         "report.period",
         first=first,
         last=last,
-        moment=clock.iso(moment)[:16].replace("T", " "),
+        moment=minute(clock.iso(moment)),
         policy=built.max_nat_days,
     )
     yield f'<h1>{_e(title)}</h1>\n<p class="meta">{_e(period)}</p>\n'
@@ -244,10 +245,6 @@ def _lines_svg(days: list[dict[str, Any]]) -> str:
     return _svg(body, t("report.html.compliance_title"))
 
 
-def _percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
-
-
 def _numbers(days: list[dict[str, Any]]) -> str:
     heads = [t("report.date")] + [t(f"report.col.{k}") for k in (*core.COUNT_KEYS, "compliance")]
     rows = ["<tr>" + "".join(f"<th>{_e(h)}</th>" for h in heads) + "</tr>"]
@@ -257,7 +254,7 @@ def _numbers(days: list[dict[str, Any]]) -> str:
         rows.append(
             f"<tr{cls}><td>{_e(day['date'])}</td>"
             + "".join(f"<td>{_e(v)}</td>" for v in values)
-            + f"<td>{_e(_percent(day['compliance']))}</td></tr>"
+            + f"<td>{_e(percent(day['compliance']))}</td></tr>"
         )
     return "<table>\n" + "\n".join(rows) + "\n</table>\n"
 
@@ -270,7 +267,7 @@ def _departments(departments: dict[str, list[dict[str, Any]]]) -> str:
         label = t("summary.no_department") if name == core.NO_DEPARTMENT else name
         rows.append(
             f'<tr><td class="text">{_e(label)}</td>'
-            + "".join(f"<td>{_e(_percent(d['compliance']))}</td>" for d in series)
+            + "".join(f"<td>{_e(percent(d['compliance']))}</td>" for d in series)
             + "</tr>"
         )
     return "<table>\n" + "\n".join(rows) + "\n</table>\n"

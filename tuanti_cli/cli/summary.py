@@ -10,7 +10,7 @@ import typer
 
 from tuanti_cli import audit, rosters
 from tuanti_cli import summary as core
-from tuanti_cli.cli.output import open_output, print_table, to_json, write_csv
+from tuanti_cli.cli.output import minute, open_output, percent, print_table, to_json, write_csv
 from tuanti_cli.cli.show import parse_as_of
 from tuanti_cli.errors import InputError
 from tuanti_cli.i18n import t
@@ -99,11 +99,11 @@ def table_cells(
 def _cell(column: str, value: Any) -> str:
     """Human text of one table cell: compliance as a percentage, no department named."""
     if column == "compliance":
-        return "—" if value is None else f"{value * 100:.1f}%"
+        return percent(value)
     if column == "department" and value is None:
         return t("summary.no_department")
     if column == "last_refresh":
-        return "—" if value is None else str(value)[:16].replace("T", " ")
+        return minute(value)
     return str(value)
 
 
