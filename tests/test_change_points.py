@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests import rebuild
 from tests.conftest import Run
 from tests.helpers import person_name, query
 from tests.test_refresh import AS_OF, enroll, green_row, new_id, refresh_json, write_feed
@@ -174,11 +175,11 @@ def test_timelines_stream_each_members_state_from_the_change_points(
     refresh_json(run, write_feed(tmp_path / "b.csv", rows), "2022-12-07 09:00")
     moments = [moment(m) for m in ("2022-12-04 23:59", "2022-12-06 23:59", "2022-12-08 23:59")]
     with Store.open(db_path, read_key_file(key_path)) as store:
-        timelines = list(history.timelines(store.conn, roster_id, moments, chunk=1))
+        timelines = list(rebuild.timelines(store.conn, roster_id, moments, chunk=1))
         at = [
-            (t.member, t.states[0]) for t in history.timelines(store.conn, roster_id, moments[1:2])
+            (t.member, t.states[0]) for t in rebuild.timelines(store.conn, roster_id, moments[1:2])
         ]
-        assert list(history.timelines(store.conn, roster_id, [])) == []
+        assert list(rebuild.timelines(store.conn, roster_id, [])) == []
     assert [t.member.member_no for t in timelines] == ["M0001", "M0002", "M0003"]
     first, second, third = timelines
     assert first.states[0] is None

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from rich.cells import cell_len
 
+from tests import rebuild
 from tests.conftest import Run
 from tests.helpers import SECTION_6_KEYS, make_id, make_phone, query
 
@@ -186,15 +187,15 @@ def test_members_enrolled_but_never_compared_count_as_unknown(
 
 
 def reference(store: Any, roster: Any, as_of: dt.datetime, days: int) -> list[dict[str, Any]]:
-    """The counts rebuilt member by member with history.timelines and the view's Python
+    """The counts rebuilt member by member with rebuild.timelines and the view's Python
     rules (the slow, plain way the SQL of report.build must agree with)."""
-    from tuanti_cli import history, report, view
+    from tuanti_cli import report, view
 
     moments = report.moments(as_of, days)
     stamps = [m.isoformat(timespec="seconds") for m in moments]
     rows = [dict.fromkeys(COUNTS, 0) for _ in moments]
     known = [False] * days
-    for timeline in history.timelines(store.conn, roster.roster_id, moments):
+    for timeline in rebuild.timelines(store.conn, roster.roster_id, moments):
         for i, state in enumerate(timeline.states):
             if state is None:
                 if timeline.member.enrolled_at > stamps[i]:

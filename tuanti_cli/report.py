@@ -3,8 +3,8 @@
 Data only: the terminal chart lives in :mod:`tuanti_cli.cli.report`, the page in
 :mod:`tuanti_cli.cli.report_html`. A day's state of a member is their latest change point
 compared at or before the end of that day in Asia/Shanghai (``as_of`` for the last day), as
-:func:`tuanti_cli.history.timelines` rebuilds it, judged at that moment by the view's rules
-(:func:`tuanti_cli.view.nat_days`, :func:`tuanti_cli.view.is_abnormal`, in SQL as
+a member-by-member rebuild has it (``tests/rebuild.py``), judged at that moment by the view's
+rules (:func:`tuanti_cli.view.nat_days`, :func:`tuanti_cli.view.is_abnormal`, in SQL as
 :func:`tuanti_cli.view.counts` has them; a test holds the two to the same counts), so the last
 day agrees with ``show --as-of`` and ``summary``.
 
@@ -375,7 +375,7 @@ def _from_history(
 ) -> list[DayCounts]:
     """The counts of consecutive ``dates``, each judged at its end and the last at ``last``,
     rebuilt in SQL from the change points in one pass over the roster's history (as
-    :func:`tuanti_cli.history.timelines` would rebuild each day, which a test holds it to)."""
+    a member-by-member rebuild would each day, which a test holds it to)."""
     params = {
         "roster": roster.roster_id,
         "last": clock.iso(last),
