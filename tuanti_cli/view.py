@@ -235,20 +235,9 @@ def member_records(
     the others mixed, for callers that measure the records or put them in order themselves.
     Iterate while the store is open.
     """
-    for row in member_rows(store, roster, as_of, filters, ordered):
-        yield dict(zip(RECORD_KEYS, row, strict=True))
-
-
-def member_rows(
-    store: Store,
-    roster: Roster,
-    as_of: dt.datetime,
-    filters: Filters = NO_FILTERS,
-    ordered: bool = True,
-) -> Iterator[tuple[Any, ...]]:
-    """:func:`member_records` as tuples in :data:`RECORD_KEYS` order."""
     for rows in member_row_batches(store, roster, as_of, filters, ordered):
-        yield from rows
+        for row in rows:
+            yield dict(zip(RECORD_KEYS, row, strict=True))
 
 
 def member_row_batches(
@@ -258,8 +247,9 @@ def member_row_batches(
     filters: Filters = NO_FILTERS,
     ordered: bool = True,
 ) -> Iterator[list[tuple[Any, ...]]]:
-    """:func:`member_rows` in lists, one per read from SQLite, for a writer that takes a
-    batch at a time (CSV: a million rows, each step through a generator counts)."""
+    """:func:`member_records` as tuples in :data:`RECORD_KEYS` order, in lists, one per read
+    from SQLite, for a writer that takes a batch at a time (CSV: a million rows, each step
+    through a generator counts)."""
     params = _params(roster, as_of)
     today = clock.local_date(as_of)
     abnormal = _OVER_TABLES.abnormal
