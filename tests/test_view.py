@@ -469,8 +469,10 @@ def test_the_view_counts_what_it_lists(
                 view.Filters(abnormal=True),
                 view.Filters(health_codes=("green", "unknown"), nat_days_over=1),
             ):
-                rows = list(view.member_rows(store, roster, moment, filters))
-                unordered = list(view.member_rows(store, roster, moment, filters, ordered=False))
+                batches = view.member_row_batches(store, roster, moment, filters)
+                rows = [row for batch in batches for row in batch]
+                batches = view.member_row_batches(store, roster, moment, filters, ordered=False)
+                unordered = [row for batch in batches for row in batch]
                 assert sorted(unordered) == sorted(rows)
                 counts = view.counts(store, roster, moment, filters)
                 assert counts["members"] == len(rows)
