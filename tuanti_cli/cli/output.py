@@ -88,7 +88,6 @@ def append_csv_batches(
                 writer.writerow(cells)
         stream.write("".join(out.lines))
         out.lines.clear()
-    stream.write("".join(out.lines))
 
 
 # OWASP "CSV injection": a spreadsheet runs a cell starting with one of these as a formula

@@ -17,7 +17,7 @@ from tuanti_cli.columns import (
     NAME_RULE,
     FieldRule,
     Recognizer,
-    normalise_header,
+    aliases,
 )
 from tuanti_cli.errors import InputError
 from tuanti_cli.textfile import open_input
@@ -30,7 +30,7 @@ CHUNK_BYTES = 256 << 10  # small blocks stay in the CPU cache: measurably faster
 def _exact(*names: str) -> FieldRule:
     """A field that feeds name with fixed column names: exact aliases only, so that a
     note such as ``健康码颜色说明`` is never taken for the health code."""
-    return FieldRule(tuple(dict.fromkeys(normalise_header(n) for n in names)))
+    return FieldRule(aliases(*names))
 
 
 FEED_RULES: dict[str, FieldRule] = {
