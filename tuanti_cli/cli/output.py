@@ -101,13 +101,18 @@ def _csv_row(values: Sequence[Any]) -> list[Any]:
     roster pass through here)."""
     row: list[Any] = []
     for value in values:
-        if value.__class__ is str and value.isprintable() and value[:1] not in FORMULA_FIRST:
-            row.append(value)
+        if value.__class__ is str:
+            row.append(csv_text(value))
         elif value is None:
             row.append("")
         else:
             row.append(csv_cell(value))
     return row
+
+
+def csv_text(text: str) -> str:
+    """:func:`csv_cell` of text, the common case (printable, no formula start) first."""
+    return text if text.isprintable() and text[:1] not in FORMULA_FIRST else csv_cell(text)
 
 
 def csv_cell(value: Any) -> Any:

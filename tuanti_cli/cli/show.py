@@ -13,10 +13,9 @@ import typer
 
 from tuanti_cli import audit, clock, rosters, view
 from tuanti_cli.cli.output import (
-    FORMULA_FIRST,
     Tally,
     append_csv_batches,
-    csv_cell,
+    csv_text,
     open_output,
     write_csv_batches,
     write_json_array,
@@ -180,10 +179,6 @@ def _csv_file(
         shutil.copyfileobj(rest, stream, 1 << 20)
 
 
-def _safe(text: str) -> str:
-    return text if text.isprintable() and text[:1] not in FORMULA_FIRST else csv_cell(text)
-
-
 def _csv_cells(row: tuple[Any, ...]) -> tuple[str, ...]:
     """A §6 record (in ``view.RECORD_KEYS`` order) as CSV cells, all text. Spelled out, not
     looped: a million rows pass through here. Only the name and department are the public's
@@ -191,7 +186,7 @@ def _csv_cells(row: tuple[Any, ...]) -> tuple[str, ...]:
     (no, name, department, id_number, phone, code, sampled, result, days, vaccination,
      doses, last_dose, compared, abnormal, flags) = row  # fmt: skip
     return (
-        no, _safe(name), _safe(department) if department else "", id_number, phone, code,
+        no, csv_text(name), csv_text(department) if department else "", id_number, phone, code,
         sampled or "", result or "", "" if days is None else str(days), vaccination,
         "" if doses is None else str(doses), last_dose or "", compared or "",
         "true" if abnormal else "false", ";".join(flags),
