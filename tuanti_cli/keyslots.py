@@ -530,9 +530,7 @@ def add_admin(store: Store, acting_key: Key, admin: Admin, new_key: Key, now: dt
         )
         _write_keys_file(store.path, _slots(conn, {generation: data_key}), legacy=converting)
     if converting:
-        store.rekey(_raw(data_key))
-        store.data_key, store.key_generation = data_key, generation
-        _write_keys_file(store.path, _slots(store.conn, {generation: data_key}))
+        _complete_renewal(store, (data_key, generation))
     return Added(admin_no, converting)
 
 
