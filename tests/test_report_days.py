@@ -108,18 +108,26 @@ def check(store: Store, roster_id: str, as_of: dt.datetime, days: int = 8) -> re
     return built
 
 
-def test_a_second_report_counts_no_closed_day_again(
+def test_a_report_counts_no_closed_day_again(
     store: Store, roster: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Each day's first refresh kept the day before: a first report finds them kept.
+    assert kept_days(store, roster) == [str(day) for day in DAYS[:4]]
     counting = Counting(monkeypatch)
     as_of = at(DAYS[4], "18:00")
     first = report.build(store, rosters.get_roster(store, roster), as_of, 5)
-    assert counting.take() == DAYS[:5]  # the closed days in one pass, then the last day
-    assert kept_days(store, roster) == [str(day) for day in DAYS[:4]]
-    again = report.build(store, rosters.get_roster(store, roster), as_of, 5)
     # Members enrolled today (after as_of) keep the last day out of the view's counts.
     assert counting.take() == [DAYS[4]]
+    # With nothing kept (as after a withdrawal), the report counts and keeps the days.
+    store.conn.execute("DELETE FROM report_day")
+    again = report.build(store, rosters.get_roster(store, roster), as_of, 5)
+    assert counting.take() == DAYS[:5]  # the closed days in one pass, then the last day
+    assert kept_days(store, roster) == [str(day) for day in DAYS[:4]]
     assert again.as_json() == first.as_json()
+    assert report.build(store, rosters.get_roster(store, roster), as_of, 5).as_json() == (
+        first.as_json()
+    )
+    assert counting.take() == [DAYS[4]]
     check(store, roster, as_of, 5)
 
 
@@ -259,7 +267,7 @@ def test_the_days_first_refresh_keeps_the_days_since_the_previous_run(
 ) -> None:
     other = json.loads(
         run(
-            "roster", "create", "--name", "不看报告", "--address", "上海", "--format", "json"
+            "roster", "create", "--name", "另一个登记簿", "--address", "上海", "--format", "json"
         ).stdout
     )["roster_id"]
     counting = Counting(monkeypatch)
@@ -274,7 +282,7 @@ def test_the_days_first_refresh_keeps_the_days_since_the_previous_run(
     result = run("refresh", "--feed", str(feed), "--as-of", f"{TODAY} 00:00:01")
     assert result.exit_code == 0, result.output
     assert kept_days(store, roster) == [str(day) for day in DAYS]
-    assert kept_days(store, other) == []  # no report read: nothing kept for it
+    assert kept_days(store, other) == [str(day) for day in DAYS[4:]]  # every roster run
     assert counting.take() == []  # from the health records, not from history
     end_of_today = at(TODAY, "23:59:59")
     built = report.build(store, rosters.get_roster(store, roster), end_of_today, 9)
@@ -309,3 +317,17 @@ def test_a_member_first_compared_after_as_of_is_uncompared_until_then(
     built = check(store, roster, at(TODAY, "23:59:59"), 9)
     assert (built.days[-1]["members"], built.days[-1]["unknown"]) == (5, 1)
     check(store, roster, at(tomorrow, "12:00"), 10)
+
+
+def test_days_since_the_last_run_are_counted_from_the_records(
+    store: Store, roster: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Runs on days 0-4; days 4-6 forgotten (as a withdrawal would): the members' records are
+    # their state on each of them, so only the last day (members enrolled after it) needs
+    # history, and the counts are what counting afresh and the plain rebuild give.
+    as_of = at(DAYS[7], "18:00")
+    store.conn.execute("DELETE FROM report_day WHERE day >= ?", (str(DAYS[4]),))
+    counting = Counting(monkeypatch)
+    built = report.build(store, rosters.get_roster(store, roster), as_of, 8, True)
+    assert counting.take() == [DAYS[7]]
+    assert check(store, roster, as_of).as_json() == built.as_json()

@@ -269,7 +269,7 @@ def _closed_days(
     store: Store, roster: Roster, dates: list[dt.date], in_order: bool
 ) -> tuple[list[DayCounts], list[tuple[dt.date, DayCounts]]]:
     """The days before the last, each judged at its end: the kept ones read, the others
-    counted from history; and those newly counted, to keep (none when out of order)."""
+    counted; and those newly counted, to keep (none when out of order)."""
     if not dates:
         return [], []
     kept = report_days.read(store.conn, roster.roster_id, dates[0], dates[-1]) if in_order else {}
@@ -278,26 +278,40 @@ def _closed_days(
         return [kept[date] for date in dates], []
     span = dates[missing[0] : missing[-1] + 1]
     end = dt.datetime.combine(span[-1], dt.time(23, 59, 59), clock.SHANGHAI)
-    fresh = list(zip(span, _from_history(store, roster, span, end, in_order), strict=True))
+    fresh = list(zip(span, _counted(store, roster, span, end, in_order), strict=True))
     kept.update(fresh)
     return [kept[date] for date in dates], fresh if in_order else []
 
 
 def _last_day(store: Store, roster: Roster, as_of: dt.datetime, in_order: bool) -> DayCounts:
-    """The last day, judged at ``as_of``: counted from the members' health records when they
-    are each member's state at ``as_of`` (runs in time order, none compared after it, no
-    member enrolled after it); otherwise from history."""
+    """The last day, judged at ``as_of``."""
+    return _counted(store, roster, [clock.local_date(as_of)], as_of, in_order)[0]
+
+
+def _counted(
+    store: Store, roster: Roster, dates: list[dt.date], last: dt.datetime, in_order: bool
+) -> list[DayCounts]:
+    """The counts of consecutive ``dates``, each judged at its end and the last at ``last``:
+    from the members' health records when they are each member's state on all of them (runs
+    in time order and none compared after the first date's moment; and, unless ``last``
+    ends its day, no member enrolled after it, since the records count enrolments by day);
+    otherwise from history."""
     conn = store.conn
-    stamp = clock.iso(as_of)
+    stamp = clock.iso(last)
+    first = dt.datetime.combine(dates[0], dt.time(23, 59, 59), clock.SHANGHAI)
+    since = stamp if len(dates) == 1 else clock.iso(first)
     (latest,) = conn.execute("SELECT max(compared_at) FROM health_history").fetchone()
-    later = conn.execute(
-        "SELECT 1 FROM member WHERE roster_id = ? AND enrolled_at > ? LIMIT 1",
-        (roster.roster_id, stamp),
-    ).fetchone()
-    day = clock.local_date(as_of)
-    if (latest is not None and latest > stamp) or later or not in_order:
-        return _from_history(store, roster, [day], as_of, in_order)[0]
-    return from_health(conn, roster.roster_id, roster.max_nat_days, [day])[0]
+    day_end = last.astimezone(clock.SHANGHAI).time() == dt.time(23, 59, 59)
+    later = (
+        not day_end
+        and conn.execute(
+            "SELECT 1 FROM member WHERE roster_id = ? AND enrolled_at > ? LIMIT 1",
+            (roster.roster_id, stamp),
+        ).fetchone()
+    )
+    if not in_order or (latest is not None and latest > since) or later:
+        return _from_history(store, roster, dates, last, in_order)
+    return from_health(conn, roster.roster_id, roster.max_nat_days, dates)
 
 
 # Each member's health record reduced to what judging a day needs, read in storage order and
@@ -348,23 +362,24 @@ def from_health(
 def keep_days_before(conn: Any, scope: str | None, run_id: int, compared_at: dt.datetime) -> None:
     """Before run ``run_id`` (compared at ``compared_at``) changes any health record: keep
     the counts of the days since the previous run, for each roster in ``scope`` (``None``:
-    all) that has kept days, i.e. whose admin reads reports. Their members' records are
-    their state on each of those days, so the next report counts none of them again."""
+    all). The members' records are their state on each of those days, so no report counts
+    them again from history: one pass over each roster, on the day's first run only."""
     if not history.in_time_order(conn):
         conn.execute("DELETE FROM report_day")  # never read again (see build)
         return
     today = clock.local_date(compared_at)
+    ended = clock.local_date(clock.now())  # only days over by the real clock are kept
     for roster_id, max_nat_days, previous in conn.execute(
         "SELECT r.roster_id, r.max_nat_days, (SELECT max(compared_at) FROM run"
         "  WHERE run_id < :run AND (roster_id IS NULL OR roster_id = r.roster_id))"
-        " FROM roster r WHERE (:scope IS NULL OR r.roster_id = :scope)"
-        " AND EXISTS (SELECT 1 FROM report_day d WHERE d.roster_id = r.roster_id)",
+        " FROM roster r WHERE (:scope IS NULL OR r.roster_id = :scope)",
         {"run": run_id, "scope": scope},
     ).fetchall():
         if previous is None:
             continue
         first = max(dt.date.fromisoformat(previous[:10]), today - dt.timedelta(days=MAX_DAYS))
         dates = [first + dt.timedelta(days=n) for n in range((today - first).days)]
+        dates = [date for date in dates if date < ended]
         if dates:
             days = from_health(conn, roster_id, max_nat_days, dates)
             report_days.keep(conn, roster_id, zip(dates, days, strict=True))
