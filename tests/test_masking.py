@@ -77,3 +77,19 @@ def test_scrub_masks_numbers_written_in_groups_but_not_dates() -> None:
 def test_an_id_in_the_phone_column_is_masked_as_an_id() -> None:
     assert mask_field("phone", "110101199003071234") == "11************1234"
     assert mask_field("phone", "13812345678") == "138****5678"
+
+
+@given(st.text(max_size=40) | st.text("0123456789X", min_size=11, max_size=18))
+def test_the_sql_masks_are_the_python_masks(value: str) -> None:
+    """What SQLite computes for an export is what :func:`mask_id` and :func:`mask_phone`
+    give, whatever the value's length and characters."""
+    import sqlite3
+
+    from tuanti_cli.masking import mask_id_sql, mask_phone_sql
+
+    value = value.replace("\x00", "")  # SQLite text ends at NUL; no stored value holds one
+    with sqlite3.connect(":memory:") as conn:
+        masked = conn.execute(
+            f"SELECT {mask_id_sql('v')}, {mask_phone_sql('v')} FROM (SELECT ? AS v)", (value,)
+        ).fetchone()
+    assert masked == (mask_id(value), mask_phone(value))

@@ -233,7 +233,7 @@ def test_a_failing_writer_leaves_the_old_file_and_no_temporary(
     def disk_full(*_: object) -> None:  # the header is written; then the disk is full
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-    monkeypatch.setattr("tuanti_cli.cli.show._csv_cells", disk_full)
+    monkeypatch.setattr("tuanti_cli.cli.show._csv_line", disk_full)
     result = run("show", member_roster, "--format", "csv", "--output", str(out))
     assert result.exit_code == 1
     assert os.strerror(errno.ENOSPC) in result.stderr

@@ -37,6 +37,31 @@ def mask_phone(value: str) -> str:
     return "*" * n
 
 
+def _masked_sql(column: str, shown_ends: tuple[int, int], minimum: int, usual: int) -> str:
+    head, tail = shown_ends
+    stars = "*" * (usual - head - tail)
+    return (
+        # The usual length first, with a literal run of stars: printf() costs a second a
+        # million rows.
+        f"(CASE WHEN length({column}) = {usual} THEN substr({column}, 1, {head})"
+        f" || '{stars}' || substr({column}, {usual - tail + 1})"
+        f" WHEN length({column}) >= {minimum} THEN substr({column}, 1, {head})"
+        f" || printf('%.*c', length({column}) - {head + tail}, '*') || substr({column}, -{tail})"
+        f" WHEN length({column}) > 0 THEN printf('%.*c', length({column}), '*') ELSE '' END)"
+    )
+
+
+def mask_id_sql(column: str) -> str:
+    """:func:`mask_id` as an SQL expression over ``column``: the full number never leaves
+    SQLite (a test holds the two to the same results)."""
+    return _masked_sql(column, (2, 4), 12, 18)
+
+
+def mask_phone_sql(column: str) -> str:
+    """:func:`mask_phone` as an SQL expression over ``column``."""
+    return _masked_sql(column, (3, 4), 11, 11)
+
+
 def holds_number(text: str) -> bool:
     """Whether free text holds what :func:`scrub` would mask (a phone- or ID-like number)."""
     return _LONG_DIGIT_RUN.search(text) is not None

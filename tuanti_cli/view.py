@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from tuanti_cli import clock
-from tuanti_cli.masking import mask_id, mask_phone
+from tuanti_cli.masking import mask_id_sql, mask_phone_sql
 from tuanti_cli.models import Roster
 from tuanti_cli.store import Store
 
@@ -155,14 +155,30 @@ _OVER_INNER = _Terms("code", "sd", "vaccination", _ABNORMAL)
 
 # The records, one flat query per pass: its conditions test the health row alone, so SQLite
 # reads a member's own row (name, ID, phone) only for the members the pass keeps. In member
-# number order from the index, with no sort.
-_ROWS = f"""
-    SELECT m.member_no, m.name, m.department, m.id_number, m.phone, {_CODE}, h.nat_sampled_at,
-           h.nat_result, max(0, CAST(:today - julianday({_SD}) AS INTEGER)), {_VACCINATION},
-           h.vaccine_doses, h.last_dose_date, h.compared_at, {{abnormal}}, {_FLAGS}
+# number order from the index, with no sort. ID numbers and phones are masked by SQLite: the
+# full numbers never reach Python.
+_ROWS = """
+    SELECT {columns}
     FROM member m LEFT JOIN health h ON h.member_id = m.id
-    WHERE m.roster_id = :roster{{where}}
+    WHERE m.roster_id = :roster{where}
     ORDER BY m.member_no
+"""
+_DAYS = f"max(0, CAST(:today - julianday({_SD}) AS INTEGER))"
+_MASKED = f"{mask_id_sql('m.id_number')}, {mask_phone_sql('m.phone')}"
+_RECORD_COLUMNS = f"""
+    m.member_no, m.name, m.department, {_MASKED}, {_CODE}, h.nat_sampled_at, h.nat_result,
+    {_DAYS}, {_VACCINATION}, h.vaccine_doses, h.last_dose_date, h.compared_at, {{abnormal}},
+    {_FLAGS}
+"""
+# The same record as text cells: no value as '', numbers as digits, abnormal as true/false,
+# flags joined by ';'.
+_TEXT_COLUMNS = f"""
+    m.member_no, m.name, coalesce(m.department, ''), {_MASKED}, {_CODE},
+    coalesce(h.nat_sampled_at, ''), coalesce(h.nat_result, ''),
+    coalesce(CAST({_DAYS} AS TEXT), ''), {_VACCINATION},
+    coalesce(CAST(h.vaccine_doses AS TEXT), ''), coalesce(h.last_dose_date, ''),
+    coalesce(h.compared_at, ''), CASE WHEN {{abnormal}} THEN 'true' ELSE 'false' END,
+    replace({_FLAGS}, ',', ';')
 """
 _OVER_TABLES = _Terms(_CODE, _SD, _VACCINATION, _abnormal(_CODE, "h.nat_result", _SD, _FLAGS))
 
@@ -248,8 +264,33 @@ def member_row_batches(
     ordered: bool = True,
 ) -> Iterator[list[tuple[Any, ...]]]:
     """:func:`member_records` as tuples in :data:`RECORD_KEYS` order, in lists, one per read
-    from SQLite, for a writer that takes a batch at a time (CSV: a million rows, each step
-    through a generator counts)."""
+    from SQLite, for a writer that takes a batch at a time."""
+    for rows in _row_batches(store, roster, as_of, filters, ordered, _RECORD_COLUMNS):
+        yield list(map(_record, rows))
+
+
+def text_row_batches(
+    store: Store,
+    roster: Roster,
+    as_of: dt.datetime,
+    filters: Filters = NO_FILTERS,
+    ordered: bool = True,
+) -> Iterator[list[tuple[str, ...]]]:
+    """:func:`member_row_batches` as text cells, as SQLite gives them (a million rows of CSV,
+    each step in Python counts): no value is ``''``, numbers are digits, ``abnormal`` is
+    ``true`` or ``false`` and the flags are joined by ``;``. The name and the department are
+    the public's text, as entered: a writer defuses them."""
+    yield from _row_batches(store, roster, as_of, filters, ordered, _TEXT_COLUMNS)
+
+
+def _row_batches(
+    store: Store,
+    roster: Roster,
+    as_of: dt.datetime,
+    filters: Filters,
+    ordered: bool,
+    columns: str,
+) -> Iterator[list[Any]]:
     params = _params(roster, as_of)
     today = clock.local_date(as_of)
     abnormal = _OVER_TABLES.abnormal
@@ -263,18 +304,18 @@ def member_row_batches(
         inner, outer = _filter_sql(filters, params, today, _OVER_TABLES)
         passes = [(abnormal, f"{inner}{outer}")]
     for shown, where in passes:
-        cursor = store.conn.execute(_ROWS.format(abnormal=shown, where=where), params)
+        sql = _ROWS.format(columns=columns.format(abnormal=shown), where=where)
+        cursor = store.conn.execute(sql, params)
         while rows := cursor.fetchmany(1000):
-            yield list(map(_masked, rows))
+            yield rows
 
 
-def _masked(row: Any) -> tuple[Any, ...]:
+def _record(row: Any) -> tuple[Any, ...]:
     (no, name, department, id_number, phone, code, sampled, result, days, vaccination,
      doses, last_dose, compared, abnormal, flags) = row  # fmt: skip
     return (
-        no, name, department, mask_id(id_number), mask_phone(phone), code, sampled, result,
-        days, vaccination, doses, last_dose, compared, bool(abnormal),
-        flags.split(",") if flags else [],
+        no, name, department, id_number, phone, code, sampled, result, days, vaccination,
+        doses, last_dose, compared, bool(abnormal), flags.split(",") if flags else [],
     )  # fmt: skip
 
 
