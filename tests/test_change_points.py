@@ -267,3 +267,35 @@ def test_every_point_is_on_its_members_chain_and_erasure_walks_it_whole(
     assert len({m for (m,) in left}) == 2 and len(left) == 2 * 3
     assert run("roster", "delete", roster_id, "--yes").exit_code == 0
     assert query(db_path, key_path, "SELECT count(*) FROM health_history") == [(0,)]
+
+
+def test_member_numbers_past_9999_come_in_number_order(
+    run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path
+) -> None:
+    """Member numbers are text (``M10000`` sorts between ``M1000`` and ``M1001``), yet
+    exports and ``changes`` list them by number, in both the abnormal and the other group."""
+    people = []
+    for start, count in ((1, 2), (1000, 2), (10_000, 2), (100_000, 1)):
+        with Store.open(db_path, read_key_file(key_path)) as store, store.transaction() as conn:
+            conn.execute("UPDATE roster SET next_member_seq = ?", (start,))
+        batch = [(person_name(len(people) + i), new_id()) for i in range(count)]
+        enroll(run, roster_id, tmp_path, batch)
+        people += batch
+    numbers = ["M0001", "M0002", "M1000", "M1001", "M10000", "M10001", "M100000"]
+    assert sorted(numbers) != numbers  # the case: text order is not number order
+    # Every other member green with a fresh NAT: both groups span every length.
+    rows = [green_row(name, number) for name, number in people[::2]]
+    refresh_json(run, write_feed(tmp_path / "a.csv", rows))
+    abnormal, normal = numbers[1::2], numbers[::2]
+    shown = json.loads(run("show", roster_id, "--format", "json", "--as-of", AS_OF).stdout)
+    assert [r["member_no"] for r in shown] == abnormal + normal
+    out = tmp_path / "roster.csv"
+    stdout = run("show", roster_id, "--format", "csv", "--as-of", AS_OF).stdout
+    written = run("show", roster_id, "--format", "csv", "--as-of", AS_OF, "--output", str(out))
+    assert written.exit_code == 0, written.output
+    assert out.read_text(encoding="utf-8-sig") == stdout
+    assert [line.split(",")[0] for line in stdout.splitlines()[1:]] == abnormal + normal
+    rows = [green_row(name, number) for name, number in people]
+    refresh_json(run, write_feed(tmp_path / "b.csv", rows), "2022-12-05 10:00")
+    found = json.loads(run("changes", roster_id, "--format", "json").stdout)
+    assert [c["member_no"] for c in found] == abnormal

@@ -201,7 +201,7 @@ def changes_in(conn: Any, roster_id: str, latest: int, earlier: int) -> Iterator
         f" {_STATE_OF.format('p')} FROM health_history h"
         " JOIN member m ON m.id = h.member_id"
         " LEFT JOIN health_history p ON p.id = h.previous_id AND p.run_id <= ?"
-        " WHERE h.run_id = ? AND m.roster_id = ? ORDER BY m.member_no",
+        " WHERE h.run_id = ? AND m.roster_id = ? ORDER BY length(m.member_no), m.member_no",
         (earlier, latest, roster_id),
     )
     width = len(STATE_COLUMNS) + 2

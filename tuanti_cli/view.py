@@ -303,11 +303,34 @@ def _row_batches(
     else:
         inner, outer = _filter_sql(filters, params, today, _OVER_TABLES)
         passes = [(abnormal, f"{inner}{outer}")]
+    lengths = _number_lengths(store.conn, roster.roster_id)
     for shown, where in passes:
-        sql = _ROWS.format(columns=columns.format(abnormal=shown), where=where)
-        cursor = store.conn.execute(sql, params)
-        while rows := cursor.fetchmany(1000):
-            yield rows
+        for length in lengths:
+            sql = _ROWS.format(columns=columns.format(abnormal=shown), where=where + length)
+            cursor = store.conn.execute(sql, params)
+            while rows := cursor.fetchmany(1000):
+                yield rows
+
+
+_SHORTEST_NUMBER = len("M0001")
+
+
+def _number_lengths(conn: Any, roster_id: str) -> list[str]:
+    """Conditions that between them take each member once, by the length of their member
+    number, shortest first. Member numbers are text, and the index puts ``M10000`` between
+    ``M1000`` and ``M1001``: a pass per length keeps number order without a sort (each pass
+    tests the length on the index alone). One condition, empty, below ``M10000``."""
+    (next_seq,) = conn.execute(
+        "SELECT next_member_seq FROM roster WHERE roster_id = ?", (roster_id,)
+    ).fetchone()
+    longest = len(f"M{max(next_seq - 1, 1):04d}")
+    if longest <= _SHORTEST_NUMBER:
+        return [""]
+    return [
+        f" AND length(m.member_no) <= {_SHORTEST_NUMBER}",
+        *(f" AND length(m.member_no) = {n}" for n in range(_SHORTEST_NUMBER + 1, longest)),
+        f" AND length(m.member_no) >= {longest}",
+    ]
 
 
 def _record(row: Any) -> tuple[Any, ...]:
