@@ -269,11 +269,20 @@ def test_every_point_is_on_its_members_chain_and_erasure_walks_it_whole(
     assert query(db_path, key_path, "SELECT count(*) FROM health_history") == [(0,)]
 
 
+@pytest.mark.parametrize("sorted_up_to", [history.FEW_POINTS, 0])
 def test_member_numbers_past_9999_come_in_number_order(
-    run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path
+    run: Run,
+    roster_id: str,
+    tmp_path: Path,
+    db_path: Path,
+    key_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    sorted_up_to: int,
 ) -> None:
     """Member numbers are text (``M10000`` sorts between ``M1000`` and ``M1001``), yet
-    exports and ``changes`` list them by number, in both the abnormal and the other group."""
+    exports and ``changes`` list them by number, in both the abnormal and the other group;
+    ``changes`` whether it sorts a few points or walks the roster for many."""
+    monkeypatch.setattr(history, "FEW_POINTS", sorted_up_to)
     people = []
     for start, count in ((1, 2), (1000, 2), (10_000, 2), (100_000, 1)):
         with Store.open(db_path, read_key_file(key_path)) as store, store.transaction() as conn:
@@ -299,3 +308,5 @@ def test_member_numbers_past_9999_come_in_number_order(
     refresh_json(run, write_feed(tmp_path / "b.csv", rows), "2022-12-05 10:00")
     found = json.loads(run("changes", roster_id, "--format", "json").stdout)
     assert [c["member_no"] for c in found] == abnormal
+    table = run("changes", roster_id, env={"COLUMNS": "200"}).stdout.splitlines()
+    assert [line.split()[0] for line in table[2:]] == abnormal

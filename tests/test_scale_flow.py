@@ -96,6 +96,18 @@ def test_a_hundred_thousand_members_through_the_whole_flow(
     again = run("refresh", "--feed", str(feed), *as_of, "--format", "json")
     assert json.loads(again.stdout)["skipped"] is False
     assert query(db_path, key_path, "SELECT count(*) FROM health_history")[0][0] == history
+
+    # Every yellow member turns green: 25,000 changes, more than are ever sorted, so
+    # ``changes`` walks the roster by member number (M00001 … M100000: past M9999).
+    write_feed(feed, 100_000, 0, ("绿码",))
+    assert run("refresh", "--feed", str(feed), *as_of, "--format", "json").exit_code == 0
+    changed = run("changes", roster_id, "--format", "json")
+    assert changed.exit_code == 0, changed.output
+    found = json.loads(changed.stdout)
+    assert len(found) == abnormal
+    assert all(c["after"] == {"health_code": "green", "abnormal": False} for c in found)
+    numbers = [int(c["member_no"][1:]) for c in found]
+    assert numbers == sorted(numbers) and numbers[-1] > 9999
     assert time.monotonic() - started < 60
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from tuanti_cli import history
@@ -22,9 +23,10 @@ def _compared(state: history.State | None) -> dict[str, Any]:
     return {"health_code": state.health_code, "abnormal": state.abnormal, "flags": state.flag_list}
 
 
-def changes(store: Store, roster: Roster) -> list[dict[str, Any]] | None:
+def changes(store: Store, roster: Roster) -> Iterator[dict[str, Any]] | None:
     """Members whose health code, abnormal state or flags changed between the last two runs,
-    by member number, each naming their department (``None`` when they have none).
+    by member number, each naming their department (``None`` when they have none), streamed
+    (iterate while the store is open).
 
     ``None`` when the roster has been compared fewer than twice. A member with no state in
     the earlier run (enrolled in between) shows ``null`` before. Only members with a change
@@ -33,18 +35,18 @@ def changes(store: Store, roster: Roster) -> list[dict[str, Any]] | None:
     runs = last_two_runs(store, roster)
     if len(runs) < 2:
         return None
-    result = []
-    for change in history.changes_in(store.conn, roster.roster_id, runs[0], runs[1]):
+    return _changed(history.changes_in(store.conn, roster.roster_id, runs[0], runs[1]))
+
+
+def _changed(points: Iterator[history.Change]) -> Iterator[dict[str, Any]]:
+    for change in points:
         before, after = _compared(change.before), _compared(change.after)
         changed = [f for f in COMPARED if before[f] != after[f]]
         if changed:
-            result.append(
-                {
-                    "member_no": change.member_no,
-                    "name": change.name,
-                    "department": change.department,
-                    "before": {f: before[f] for f in changed},
-                    "after": {f: after[f] for f in changed},
-                }
-            )
-    return result
+            yield {
+                "member_no": change.member_no,
+                "name": change.name,
+                "department": change.department,
+                "before": {f: before[f] for f in changed},
+                "after": {f: after[f] for f in changed},
+            }

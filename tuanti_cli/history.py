@@ -24,6 +24,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, NamedTuple
 
 from tuanti_cli import clock
+from tuanti_cli.view import by_number_passes
 
 RETENTION_DAYS = 30
 STATE_COLUMNS = (
@@ -193,19 +194,43 @@ def _state(values: Sequence[Any]) -> State | None:
     return State._make((*values[:7], bool(values[7]), values[8]))
 
 
+FEW_POINTS = 20_000
+"""Up to this many change points in a run, ``changes`` has SQLite sort them by member number
+(it holds them while it sorts); with more, it walks the roster in member-number order and
+looks each member's point up, holding nothing."""
+
+_CHANGES = (
+    f"SELECT m.member_no, m.name, m.department, {_STATE_OF.format('h')},"
+    f" {_STATE_OF.format('p')} FROM {{members}} health_history h"
+    " {join} m.id = h.member_id"
+    " LEFT JOIN health_history p ON p.id = h.previous_id AND p.run_id <= ?1"
+    " WHERE h.run_id = ?2 AND m.roster_id = ?3{{length}} ORDER BY {{order}}"
+)
+_SORTED = _CHANGES.format(members="", join="JOIN member m ON").format(
+    length="", order="length(m.member_no), m.member_no"
+)
+# CROSS JOIN keeps the member table the outer loop, read through its member-number index.
+_WALKED = _CHANGES.format(members="member m CROSS JOIN", join="ON")
+
+
 def changes_in(conn: Any, roster_id: str, latest: int, earlier: int) -> Iterator[Change]:
     """The roster's members with a change point in run ``latest``, with their state as of
-    run ``earlier`` (``None`` when they had not been compared by then), by member number."""
-    cursor = conn.execute(
-        f"SELECT m.member_no, m.name, m.department, {_STATE_OF.format('h')},"
-        f" {_STATE_OF.format('p')} FROM health_history h"
-        " JOIN member m ON m.id = h.member_id"
-        " LEFT JOIN health_history p ON p.id = h.previous_id AND p.run_id <= ?"
-        " WHERE h.run_id = ? AND m.roster_id = ? ORDER BY length(m.member_no), m.member_no",
-        (earlier, latest, roster_id),
-    )
+    run ``earlier`` (``None`` when they had not been compared by then), by member number.
+    Streamed: memory does not grow with the number of changes."""
+    params = (earlier, latest, roster_id)
+    (points,) = conn.execute(
+        "SELECT count(*) FROM health_history WHERE run_id = ?", (latest,)
+    ).fetchone()
+    if points <= FEW_POINTS:
+        rows: Iterator[Any] = iter(conn.execute(_SORTED, params))
+    else:
+        rows = (
+            row
+            for length in by_number_passes(conn, roster_id)
+            for row in conn.execute(_WALKED.format(length=length, order="m.member_no"), params)
+        )
     width = len(STATE_COLUMNS) + 2
-    for row in cursor:
+    for row in rows:
         after = _state(row[3 : 3 + width])
         assert after is not None  # an inner join: the latest run's point is there
         yield Change(row[0], row[1], row[2], after, _state(row[3 + width :]))

@@ -303,7 +303,7 @@ def _row_batches(
     else:
         inner, outer = _filter_sql(filters, params, today, _OVER_TABLES)
         passes = [(abnormal, f"{inner}{outer}")]
-    lengths = _number_lengths(store.conn, roster.roster_id)
+    lengths = by_number_passes(store.conn, roster.roster_id)
     for shown, where in passes:
         for length in lengths:
             sql = _ROWS.format(columns=columns.format(abnormal=shown), where=where + length)
@@ -315,11 +315,12 @@ def _row_batches(
 _SHORTEST_NUMBER = len("M0001")
 
 
-def _number_lengths(conn: Any, roster_id: str) -> list[str]:
-    """Conditions that between them take each member once, by the length of their member
-    number, shortest first. Member numbers are text, and the index puts ``M10000`` between
-    ``M1000`` and ``M1001``: a pass per length keeps number order without a sort (each pass
-    tests the length on the index alone). One condition, empty, below ``M10000``."""
+def by_number_passes(conn: Any, roster_id: str) -> list[str]:
+    """SQL conditions (each `` AND …`` on ``m.member_no``, or empty) that between them take
+    each member once, by the length of their member number, shortest first. Member numbers
+    are text, and the index puts ``M10000`` between ``M1000`` and ``M1001``: a pass per
+    length keeps number order without a sort (each pass tests the length on the index
+    alone). One condition, empty, below ``M10000``."""
     (next_seq,) = conn.execute(
         "SELECT next_member_seq FROM roster WHERE roster_id = ?", (roster_id,)
     ).fetchone()

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
+from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 import typer
 
 from tuanti_cli import audit, clock, rosters
-from tuanti_cli.cli.output import echo, info, print_table, to_json
+from tuanti_cli.cli.output import Tally, echo, info, print_table, to_json, write_json_array
 from tuanti_cli.codes import ROSTER_ID_ALPHABET, ROSTER_ID_LENGTH
 from tuanti_cli.errors import InputError, NotFound
 from tuanti_cli.i18n import t
@@ -101,23 +103,32 @@ def changes_command(
     with ctx.obj.open_store() as store:
         roster = rosters.get_roster(store, roster_ref)
         found = changes(store, roster)
-        audit.record_read(store, "changes", roster.roster_id, members=len(found or []))
-    if output_format == "json":
-        echo(to_json(found or []))
         if found is None:
+            audit.record_read(store, "changes", roster.roster_id, members=0)
+            if output_format == "json":
+                echo(to_json([]))
             info(t("changes.too_few"))
-        return
-    if found is None:
-        info(t("changes.too_few"))
-        return
-    if not found:
-        info(t("changes.none"))
-        return
-    print_table(
-        None,
-        [t("mcol.member_no"), t("mcol.name"), t("changes.department"), t("changes.col")],
-        (
-            [
+            return
+        # Streamed as it is read (a refresh may change a million members), and audited
+        # with the number listed once they are out.
+        tally = Tally()
+        try:
+            if output_format == "json":
+                write_json_array(sys.stdout, tally.count(found))
+                sys.stdout.flush()
+            else:
+                _changes_table(lambda: changes(store, roster) or iter(()), tally)
+        finally:
+            audit.record_read(store, "changes", roster.roster_id, members=tally.seen)
+
+
+def _changes_table(found: Callable[[], Iterator[dict[str, Any]]], tally: Tally) -> None:
+    """The changes as a table (read twice: once to measure the columns, once to print)."""
+    from tuanti_cli.cli import table
+
+    def rows() -> Iterator[list[str]]:
+        for c in found():
+            yield [
                 shown(c["member_no"]),
                 shown(c["name"]),
                 shown(c["department"] or ""),
@@ -127,9 +138,14 @@ def changes_command(
                     for f in c["after"]
                 ),
             ]
-            for c in found
-        ),
-    )
+
+    headers = [t("mcol.member_no"), t("mcol.name"), t("changes.department"), t("changes.col")]
+    count, produce = table.plain_table(headers, rows)
+    tally.seen = count
+    if not count:
+        info(t("changes.none"))
+        return
+    table.emit(produce, count + 2)
 
 
 def register(app: typer.Typer) -> None:

@@ -158,6 +158,31 @@ def terminal_width() -> int:
     return shutil.get_terminal_size((100, 24)).columns
 
 
+def plain_table(
+    headers: Sequence[str], rows: Callable[[], Iterable[Sequence[str]]]
+) -> tuple[int, Callable[[], Iterator[str]]]:
+    """A table in the member table's plain lines (padded columns, a rule under the header,
+    the last column as long as it is) of the rows ``rows`` gives afresh on each call. The
+    first call measures the columns and counts the rows, keeping none of them. Returns that
+    count and a function giving the lines (for :func:`emit`)."""
+    widths = [_cell_len(header) for header in headers]
+    count = 0
+    for row in rows():
+        count += 1
+        for i, cell in enumerate(row):
+            widths[i] = max(widths[i], _cell_len(cell))
+
+    def produce() -> Iterator[str]:
+        header = GAP.join(_pad(h, w) for h, w in zip(headers, widths, strict=True)).rstrip()
+        yield header
+        yield "─" * _cell_len(header)
+        for row in rows():
+            padded = [_pad(cell, width) for cell, width in zip(row[:-1], widths, strict=False)]
+            yield GAP.join([*padded, row[-1]]).rstrip()
+
+    return count, produce
+
+
 Lines = Sequence[str] | Callable[[], Iterable[str]]
 
 
