@@ -20,6 +20,7 @@ from typer.testing import Result
 
 from tests.conftest import Run, add_member
 from tests.helpers import make_id, make_phone, query
+from tuanti_cli import writing
 from tuanti_cli.errors import InputError
 from tuanti_cli.keys import read_key_file
 from tuanti_cli.store import Store
@@ -46,6 +47,28 @@ def assert_refused(result: Result, *words: str) -> None:
 
 def leftovers(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir() if p.name.endswith(".tmp"))
+
+
+def nameless_files(folder: Path) -> bool:
+    """Whether this system and file system make files with no name (``O_TMPFILE``)."""
+    fd = writing._create_nameless(folder, readable=False)
+    if fd is None:
+        return False
+    os.close(fd)
+    return True
+
+
+@pytest.fixture(params=["nameless", "named"])
+def temporaries(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> str:
+    """Each atomic-write test both ways: with files that have no name until complete, and
+    with named temporary files (systems without ``O_TMPFILE``)."""
+    if request.param == "named":
+        monkeypatch.setattr(writing, "_create_nameless", lambda folder, readable: None)
+    elif not nameless_files(tmp_path):
+        pytest.skip("no files without a name here (O_TMPFILE)")
+    return str(request.param)
 
 
 @pytest.fixture
@@ -270,7 +293,7 @@ except InputError as exc:
     assert leftovers(tmp_path) == []
 
 
-def test_an_error_in_the_block_keeps_the_old_file(tmp_path: Path) -> None:
+def test_an_error_in_the_block_keeps_the_old_file(tmp_path: Path, temporaries: str) -> None:
     out = tmp_path / "x.json"
     out.write_text("old")
     with pytest.raises(ZeroDivisionError), write_atomically(out, NOTHING) as stream:
@@ -280,7 +303,7 @@ def test_an_error_in_the_block_keeps_the_old_file(tmp_path: Path) -> None:
     assert leftovers(tmp_path) == []
 
 
-def test_written_in_full_and_private_whatever_the_umask(tmp_path: Path) -> None:
+def test_written_in_full_and_private_whatever_the_umask(tmp_path: Path, temporaries: str) -> None:
     out = tmp_path / "x.bin"
     out.write_bytes(b"old, longer than the new content")
     out.chmod(0o644)
@@ -490,7 +513,9 @@ def test_a_symlinked_key_file_is_protected_through_its_real_path(tmp_path: Path)
 # --- the CSV export to a file: one pass, a nameless part -------------------------------
 
 
-def test_a_part_beside_the_target_has_no_name_and_is_private(tmp_path: Path) -> None:
+def test_a_part_beside_the_target_has_no_name_and_is_private(
+    tmp_path: Path, temporaries: str
+) -> None:
     out = tmp_path / "export.csv"
     with (
         write_atomically(out, NOTHING, encoding="utf-8-sig") as stream,
@@ -498,7 +523,8 @@ def test_a_part_beside_the_target_has_no_name_and_is_private(tmp_path: Path) -> 
     ):
         assert stat.S_IMODE(os.fstat(rest.fileno()).st_mode) == 0o600
         assert os.fstat(rest.fileno()).st_nlink == 0  # unlinked: no name anywhere
-        assert len(leftovers(tmp_path)) == 1  # the target's own temporary only
+        # The target's own temporary file has a name only where files cannot be nameless.
+        assert len(leftovers(tmp_path)) == (temporaries == "named")
         stream.write("第一部分\n")
         rest.write("第二部分\n")
         rest.seek(0)
@@ -508,7 +534,7 @@ def test_a_part_beside_the_target_has_no_name_and_is_private(tmp_path: Path) -> 
 
 
 def test_a_part_that_cannot_be_written_is_one_sentence_and_leaves_nothing(
-    tmp_path: Path,
+    tmp_path: Path, temporaries: str
 ) -> None:
     out = tmp_path / "export.csv"
     out.write_text("the old export\n")
@@ -553,3 +579,31 @@ def test_the_file_export_is_the_stdout_export_abnormal_first(
         assert flags == sorted(flags, key=lambda f: f != "true") and len(rows) == 12
         assert "false" in flags or as_of.startswith("2022-12-20")
     assert leftovers(tmp_path) == []
+
+
+def test_an_export_killed_mid_write_leaves_no_file_behind(tmp_path: Path) -> None:
+    """SIGKILL skips every clean-up: the half-written export must have no name to leave."""
+    if not nameless_files(tmp_path):
+        pytest.skip("no files without a name here (O_TMPFILE)")
+    out = tmp_path / "roster.csv"
+    out.write_text("the old export\n")
+    script = f"""
+import time
+from pathlib import Path
+from tuanti_cli.writing import NOTHING, part_beside, write_atomically
+out = Path({str(out)!r})
+with write_atomically(out, NOTHING) as stream, part_beside(out) as rest:
+    stream.write("张三,11************1234\\n" * 50_000)
+    rest.write("李四\\n" * 50_000)
+    stream.flush()
+    print("writing", flush=True)
+    time.sleep(60)
+"""
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE)
+    try:
+        assert child.stdout is not None and child.stdout.readline() == b"writing\n"
+    finally:
+        child.kill()
+        child.wait()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["roster.csv"]
+    assert out.read_text() == "the old export\n"

@@ -129,12 +129,15 @@ def write_atomically(
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
-        # The target may have changed while the content was produced: check it once more.
-        check_target(target, protected, option)
+            # The target may have changed while the content was produced: check it again.
+            check_target(target, protected, option)
+            if temporary is None:  # complete now: a name, for the rename
+                temporary = _named(stream.fileno(), target)
         os.replace(temporary, target)
     except BaseException as exc:
-        with contextlib.suppress(OSError):
-            temporary.unlink()
+        if temporary is not None:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
         if isinstance(exc, OSError):
             raise _unwritable(target, option, exc) from None
         raise
@@ -156,7 +159,8 @@ def part_beside(
     target = target.expanduser()
     fd, temporary = _create_temporary(target, option, readable=True)
     try:
-        temporary.unlink()
+        if temporary is not None:
+            temporary.unlink()
         stream = os.fdopen(fd, "w+", encoding=encoding, newline=newline)
     except OSError as exc:
         os.close(fd)
@@ -168,16 +172,21 @@ def part_beside(
         raise _unwritable(target, option, exc) from None
 
 
-def _create_temporary(target: Path, option: str, readable: bool = False) -> tuple[int, Path]:
-    """A new file beside ``target``, mode 0600 from the first instant (O_EXCL, no chmod).
+def _create_temporary(target: Path, option: str, readable: bool = False) -> tuple[int, Path | None]:
+    """A new file beside ``target``, mode 0600 from the first instant (no chmod), and its
+    name: ``None`` while it has none (:func:`_create_nameless`), else ``.<name>.<random>.tmp``
+    (O_EXCL).
 
     Not :mod:`tempfile`: its functions default to the system temporary folder, and no
-    plaintext may ever land there (PRODUCT §7); this name can only be in the target's folder.
+    plaintext may ever land there (PRODUCT §7); this file can only be in the target's folder.
     """
+    fd = _create_nameless(target.parent, readable)
+    if fd is not None:
+        return fd, None
     mode = os.O_RDWR if readable else os.O_WRONLY
     flags = mode | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     for _ in range(100):
-        temporary = target.with_name(f".{target.name}.{os.urandom(6).hex()}.tmp")
+        temporary = _temporary_name(target)
         try:
             return os.open(temporary, flags, 0o600), temporary
         except FileExistsError:
@@ -185,6 +194,46 @@ def _create_temporary(target: Path, option: str, readable: bool = False) -> tupl
         except OSError as exc:
             raise _unwritable(target, option, exc) from None
     raise _unwritable(target, option, FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST)))
+
+
+def _temporary_name(target: Path) -> Path:
+    return target.with_name(f".{target.name}.{os.urandom(6).hex()}.tmp")
+
+
+_OPEN_FILES = "/proc/self/fd"
+
+
+def _create_nameless(folder: Path, readable: bool) -> int | None:
+    """A file with no name in ``folder`` (Linux ``O_TMPFILE``), mode 0600: until it is given
+    one, nothing of it outlives the process, even one killed with SIGKILL mid-export.
+    ``None`` where the system or the file system has no such files, or no ``/proc`` to
+    name one through: a named temporary file serves there."""
+    flag = getattr(os, "O_TMPFILE", None)
+    if flag is None or not os.path.isdir(_OPEN_FILES):
+        return None
+    try:
+        return os.open(folder, flag | (os.O_RDWR if readable else os.O_WRONLY), 0o600)
+    except OSError:
+        return None  # e.g. EOPNOTSUPP: a named file then, which also reports real errors
+
+
+def _named(fd: int, target: Path) -> Path:
+    """Give the nameless file ``fd`` a temporary name beside ``target`` (``linkat``, which
+    fails rather than replace a file already there)."""
+    folder = os.open(target.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        for _ in range(100):
+            temporary = _temporary_name(target)
+            try:
+                os.link(
+                    f"{_OPEN_FILES}/{fd}", temporary.name, dst_dir_fd=folder, follow_symlinks=True
+                )
+            except FileExistsError:
+                continue
+            return temporary
+    finally:
+        os.close(folder)
+    raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST))
 
 
 def _unwritable(target: Path, option: str, exc: OSError) -> InputError:
