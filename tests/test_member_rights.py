@@ -403,3 +403,25 @@ def test_copy_as_html_is_self_contained(
     assert ("Health history" if lang == "en" else "健康记录") in shown
     for i in (0, 1, 3):
         assert NAMES[i] not in page_text and IDS[i] not in page_text
+
+
+def test_withdrawn_members_are_listed_and_audited_by_number(
+    run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path
+) -> None:
+    """``M10000`` comes after ``M9999``, not between ``M1000`` and ``M1001``."""
+    from tests.test_refresh import enroll
+    from tuanti_cli.keys import read_key_file
+    from tuanti_cli.store import Store
+
+    with Store.open(db_path, read_key_file(key_path)) as store, store.transaction() as conn:
+        conn.execute("UPDATE roster SET next_member_seq = 9998")
+    # IDs in falling order: members are stored in ID order, the reverse of their numbers.
+    people = [(person_name(i), number) for i, number in enumerate(sorted(IDS, reverse=True))]
+    enroll(run, roster_id, tmp_path, people)  # M9998, M9999, M10000, …
+    source = tmp_path / "leaving.csv"
+    source.write_text("成员编号\nM10001\nM9999\nM10000\nM9998\n", encoding="utf-8")
+    report = withdraw_json(run, roster_id, source, "--yes")
+    assert report["withdrawn"] == ["M9998", "M9999", "M10000", "M10001"]
+    audit = query(db_path, key_path, "SELECT action, detail FROM audit ORDER BY id")
+    withdrawn = [json.loads(d)["member_no"] for a, d in audit if a == "member.withdraw"]
+    assert withdrawn == report["withdrawn"]

@@ -500,7 +500,12 @@ def erase_prepared(conn: Any, roster_id: str, now: dt.datetime, bulk: bool = Fal
     no foreign key to member, see migration 0002), their health state (by cascade) and
     their member row. Each gets an audit entry with the member number only. The caller
     commits, then checkpoints the WAL. Returns how many were erased."""
-    numbers = [n for (n,) in conn.execute(f"SELECT member_no FROM {ERASURE_TABLE} ORDER BY id")]
+    numbers = [
+        n
+        for (n,) in conn.execute(
+            f"SELECT member_no FROM {ERASURE_TABLE} ORDER BY length(member_no), member_no"
+        )
+    ]
     history.erase(conn, f"SELECT id FROM {ERASURE_TABLE}")
     conn.execute(f"DELETE FROM member WHERE id IN (SELECT id FROM {ERASURE_TABLE})")
     conn.execute(f"DELETE FROM {ERASURE_TABLE}")

@@ -264,7 +264,8 @@ def withdraw_list(
         report.withdrawn = [
             str(n)
             for (n,) in conn.execute(
-                f"SELECT member_no FROM {enrollment.ERASURE_TABLE} ORDER BY id"
+                f"SELECT member_no FROM {enrollment.ERASURE_TABLE}"
+                " ORDER BY length(member_no), member_no"
             )
         ]
         report.requested = len(report.withdrawn) + matcher.strangers()
