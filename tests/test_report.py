@@ -430,3 +430,28 @@ def test_html_labels_values_only_where_dates_are_labelled(days: int, labelled: i
     assert bars.count('text-anchor="middle">4321</text>') == labelled  # not the grid's
     assert lines.count(">92%</text>") == labelled
     assert bars.count('text-anchor="middle">12-') == labelled
+
+
+def test_days_before_the_first_comparison_are_not_rebuilt(
+    run: Run, week: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing was compared before 2022-12-01 09:00: those days say so without reading the
+    history (a new million-member roster's first report spent seconds on each)."""
+    from tuanti_cli import report
+
+    counted: list[dt.date] = []
+    real = report._counted
+
+    def spy(store: Any, roster: Any, dates: list[dt.date], *rest: Any) -> Any:
+        counted.extend(dates)
+        return real(store, roster, dates, *rest)
+
+    monkeypatch.setattr(report, "_counted", spy)
+    result = run("report", week, "--as-of", "2022-12-02 12:00", "--days", "7", "--format", "json")
+    assert result.exit_code == 0, result.output
+    days = json.loads(result.stdout)["days"]
+    assert [d["date"] for d in days if d["members"] is None] == [
+        f"2022-11-{n}" for n in range(26, 31)
+    ]
+    assert days[-2:] == [expected_day("2022-12-01"), days[-1]] and days[-1]["members"] == 5
+    assert counted and min(counted) >= dt.date(2022, 12, 1)

@@ -46,6 +46,8 @@ ROSTER_KEY = None
 
 _CODE_INDEX = {code: 1 + i for i, code in enumerate(view.HEALTH_CODES)}
 _NAT, _ABNORMAL = len(COUNT_KEYS) - 2, len(COUNT_KEYS) - 1
+_DAY_END = dt.time(23, 59, 59)
+"""Each day but the last is judged at its end."""
 
 
 def moments(as_of: dt.datetime, days: int) -> list[dt.datetime]:
@@ -55,7 +57,7 @@ def moments(as_of: dt.datetime, days: int) -> list[dt.datetime]:
         raise ValueError(f"days must be {MIN_DAYS}..{MAX_DAYS}")
     last = clock.local_date(as_of)
     ends = [
-        dt.datetime.combine(last - dt.timedelta(days=n), dt.time(23, 59, 59), clock.SHANGHAI)
+        dt.datetime.combine(last - dt.timedelta(days=n), _DAY_END, clock.SHANGHAI)
         for n in range(days - 1, 0, -1)
     ]
     return [*ends, as_of.astimezone(clock.SHANGHAI)]
@@ -273,14 +275,37 @@ def _closed_days(
     if not dates:
         return [], []
     kept = report_days.read(store.conn, roster.roster_id, dates[0], dates[-1]) if in_order else {}
+    # Days that ended before anything was compared have no counts to rebuild (a new million
+    # -member roster's first report would otherwise read its history for each of them).
+    first = _first_comparison(store.conn)
+    kept.update(
+        (date, DayCounts(0, list(_ZERO)))
+        for date in dates
+        if date not in kept and (first is None or first > _day_end(date))
+    )
     missing = [i for i, date in enumerate(dates) if date not in kept]
     if not missing:
         return [kept[date] for date in dates], []
     span = dates[missing[0] : missing[-1] + 1]
-    end = dt.datetime.combine(span[-1], dt.time(23, 59, 59), clock.SHANGHAI)
+    end = dt.datetime.combine(span[-1], _DAY_END, clock.SHANGHAI)
     fresh = list(zip(span, _counted(store, roster, span, end, in_order), strict=True))
     kept.update(fresh)
     return [kept[date] for date in dates], fresh if in_order else []
+
+
+def _day_end(date: dt.date) -> str:
+    return clock.iso(dt.datetime.combine(date, _DAY_END, clock.SHANGHAI))
+
+
+def _first_comparison(conn: Any) -> str | None:
+    """When the store's first run compared (any roster: a member may have moved since), or
+    ``None`` when no run has; the empty string when a run's time is unknown (runs from
+    before migration 0006 that wrote no change point), which is before every day."""
+    (unknown,) = conn.execute("SELECT count(*) FROM run WHERE compared_at IS NULL").fetchone()
+    if unknown:
+        return ""
+    (first,) = conn.execute("SELECT min(compared_at) FROM run").fetchone()
+    return str(first) if first is not None else None
 
 
 def _last_day(store: Store, roster: Roster, as_of: dt.datetime, in_order: bool) -> DayCounts:
@@ -298,14 +323,15 @@ def _counted(
     otherwise from history."""
     conn = store.conn
     stamp = clock.iso(last)
-    first = dt.datetime.combine(dates[0], dt.time(23, 59, 59), clock.SHANGHAI)
+    first = dt.datetime.combine(dates[0], _DAY_END, clock.SHANGHAI)
     since = stamp if len(dates) == 1 else clock.iso(first)
     (latest,) = conn.execute("SELECT max(compared_at) FROM health_history").fetchone()
-    day_end = last.astimezone(clock.SHANGHAI).time() == dt.time(23, 59, 59)
+    day_end = last.astimezone(clock.SHANGHAI).time() == _DAY_END
+    member = "NOT INDEXED" if view.in_storage_order(conn, roster.roster_id) else ""
     later = (
         not day_end
         and conn.execute(
-            "SELECT 1 FROM member WHERE roster_id = ? AND enrolled_at > ? LIMIT 1",
+            f"SELECT 1 FROM member {member} WHERE roster_id = ? AND enrolled_at > ? LIMIT 1",
             (roster.roster_id, stamp),
         ).fetchone()
     )

@@ -426,16 +426,18 @@ def tally_members(conn: Any, sql: str, params: dict[str, Any]) -> Counter[tuple[
     ``sql`` reads the member table as ``member m {member}``. Read in chunks, and in storage
     order when the roster is most of the store (else through its index)."""
     tally: Counter[tuple[Any, ...]] = collections.Counter()
-    member = "NOT INDEXED" if _most_of_the_store(conn, params["roster"]) else ""
+    member = "NOT INDEXED" if in_storage_order(conn, params["roster"]) else ""
     cursor = conn.execute(sql.format(member=member), params)
     while rows := cursor.fetchmany(10_000):
         tally.update(rows)
     return tally
 
 
-def _most_of_the_store(conn: Any, roster_id: str) -> bool:
-    """Whether the roster holds more than half of all members (counting both only when the
-    store has other rosters: each count reads a million index entries)."""
+def in_storage_order(conn: Any, roster_id: str) -> bool:
+    """Whether a roster's members are best read by scanning the member table in storage order
+    (``NOT INDEXED``) rather than through the roster's index, whose entries lead to table
+    pages in random order: when the roster holds more than half of all members (counting
+    both only when the store has other rosters: each count reads a million index entries)."""
     (rosters,) = conn.execute("SELECT count(*) FROM roster").fetchone()
     if rosters == 1:
         return True
