@@ -17,7 +17,10 @@ Then it runs each measured command as a whole process (wall time, and peak RSS f
 - ``show --format csv --output`` of the roster, next to ``sqlite-utils rows --csv`` (stdout to a
   file) of the same rows and columns, copied from that CSV into a plain SQLite file;
 - ``summary --by department --format json`` (reported as not available if the command is not
-  there).
+  there);
+- for information: a second refresh against the feed with every green code turned yellow
+  (about half the members change), then ``changes`` (JSON, and the table) and ``report
+  --format json``, which must stream however many members changed.
 
 It ends with a table of figures against the targets, marking misses, and exits 0 (a report).
 Progress goes to standard error.
@@ -420,6 +423,50 @@ def run(folder: Path, members: int, strangers: int) -> list[Row]:
                 rows.append((f"  summary: {groups:,} department rows", "", "", ""))
             except (ValueError, TypeError):
                 rows.append(("  summary: output not JSON", "", "", "CHECK"))
+    if refresh.ok:
+        rows += after_a_second_refresh(folder, env, feed)
+    return rows
+
+
+def info_rows(label: str, m: Measure) -> list[Row]:
+    """Time and peak RSS of a step that has no target (for information)."""
+    if not m.ok:
+        return [failed_row(label, m)]
+    return [
+        (f"{label}: time", f"{m.seconds:.2f} s", "(information)", ""),
+        (f"{label}: peak RSS", f"{m.peak_mb:.0f} MB", "(information)", ""),
+    ]
+
+
+def after_a_second_refresh(folder: Path, env: dict[str, str], feed: Path) -> list[Row]:
+    """For information: a second feed in which every green code turned yellow (about half
+    the members change), then ``changes`` (JSON and the table) and ``report --format json``
+    of the million members — the paths that must stream however many changed."""
+    progress("second feed: every green code yellow")
+    second = folder / "feed-second.csv"
+    with feed.open(encoding="utf-8") as source, second.open("w", encoding="utf-8") as out:
+        for block in iter(lambda: source.read(1 << 24), ""):
+            out.write(block.replace(",绿码,", ",黄码,"))
+    progress("second refresh")
+    refreshed = folder / "refresh-second.json"
+    rows = info_rows(
+        "second refresh",
+        measure([*TUANTI, "refresh", "--feed", str(second), "--format", "json"], env, refreshed),
+    )
+    second.unlink()
+    try:
+        changed = json.loads(refreshed.read_text(encoding="utf-8")).get("changed")
+        rows.append((f"  second refresh: changed {changed}", "", "", ""))
+    except (ValueError, AttributeError):
+        rows.append(("  second refresh: output not JSON", "", "", "CHECK"))
+    for label, argv, out in (
+        ("changes --format json", ["changes", ROSTER, "--format", "json"], "changes.json"),
+        ("changes (table)", ["changes", ROSTER], "changes.txt"),
+        ("report --format json", ["report", ROSTER, "--format", "json"], "report.json"),
+    ):
+        progress(label)
+        rows += info_rows(label, measure([*TUANTI, *argv], env, folder / out))
+        (folder / out).unlink(missing_ok=True)
     return rows
 
 
