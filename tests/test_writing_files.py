@@ -51,7 +51,7 @@ def leftovers(folder: Path) -> list[str]:
 
 def nameless_files(folder: Path) -> bool:
     """Whether this system and file system make files with no name (``O_TMPFILE``)."""
-    fd = writing._create_nameless(folder, readable=False)
+    fd = writing._create_nameless(folder)
     if fd is None:
         return False
     os.close(fd)
@@ -65,7 +65,7 @@ def temporaries(
     """Each atomic-write test both ways: with files that have no name until complete, and
     with named temporary files (systems without ``O_TMPFILE``)."""
     if request.param == "named":
-        monkeypatch.setattr(writing, "_create_nameless", lambda folder, readable: None)
+        monkeypatch.setattr(writing, "_create_nameless", lambda folder: None)
     elif not nameless_files(tmp_path):
         pytest.skip("no files without a name here (O_TMPFILE)")
     return str(request.param)
@@ -607,3 +607,23 @@ with write_atomically(out, NOTHING) as stream, part_beside(out) as rest:
         child.wait()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["roster.csv"]
     assert out.read_text() == "the old export\n"
+
+
+def test_where_a_nameless_file_cannot_be_linked_a_named_copy_is_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A system that refuses ``linkat`` through ``/proc`` (EXDEV, EPERM) still gets the export."""
+    if not nameless_files(tmp_path):
+        pytest.skip("no files without a name here (O_TMPFILE)")
+
+    def refused(*_: object, **__: object) -> None:
+        raise OSError(errno.EXDEV, os.strerror(errno.EXDEV))
+
+    monkeypatch.setattr(writing.os, "link", refused)
+    out = tmp_path / "roster.csv"
+    out.write_text("old\n")
+    with write_atomically(out, NOTHING, encoding="utf-8-sig") as stream:
+        stream.write("名单\n" * 100_000)
+    assert out.read_text(encoding="utf-8-sig") == "名单\n" * 100_000
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["roster.csv"]

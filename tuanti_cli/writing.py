@@ -180,9 +180,16 @@ def _create_temporary(target: Path, option: str, readable: bool = False) -> tupl
     Not :mod:`tempfile`: its functions default to the system temporary folder, and no
     plaintext may ever land there (PRODUCT §7); this file can only be in the target's folder.
     """
-    fd = _create_nameless(target.parent, readable)
+    fd = _create_nameless(target.parent)
     if fd is not None:
         return fd, None
+    try:
+        return _create_named(target, readable)
+    except OSError as exc:
+        raise _unwritable(target, option, exc) from None
+
+
+def _create_named(target: Path, readable: bool) -> tuple[int, Path]:
     mode = os.O_RDWR if readable else os.O_WRONLY
     flags = mode | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     for _ in range(100):
@@ -191,9 +198,7 @@ def _create_temporary(target: Path, option: str, readable: bool = False) -> tupl
             return os.open(temporary, flags, 0o600), temporary
         except FileExistsError:
             continue
-        except OSError as exc:
-            raise _unwritable(target, option, exc) from None
-    raise _unwritable(target, option, FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST)))
+    raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST))
 
 
 def _temporary_name(target: Path) -> Path:
@@ -203,23 +208,24 @@ def _temporary_name(target: Path) -> Path:
 _OPEN_FILES = "/proc/self/fd"
 
 
-def _create_nameless(folder: Path, readable: bool) -> int | None:
-    """A file with no name in ``folder`` (Linux ``O_TMPFILE``), mode 0600: until it is given
-    one, nothing of it outlives the process, even one killed with SIGKILL mid-export.
-    ``None`` where the system or the file system has no such files, or no ``/proc`` to
-    name one through: a named temporary file serves there."""
+def _create_nameless(folder: Path) -> int | None:
+    """A file with no name in ``folder`` (Linux ``O_TMPFILE``), mode 0600, open for reading
+    and writing: until it is given one, nothing of it outlives the process, even one killed
+    with SIGKILL mid-export. ``None`` where the system or the file system has no such files,
+    or no ``/proc`` to name one through: a named temporary file serves there."""
     flag = getattr(os, "O_TMPFILE", None)
     if flag is None or not os.path.isdir(_OPEN_FILES):
         return None
     try:
-        return os.open(folder, flag | (os.O_RDWR if readable else os.O_WRONLY), 0o600)
+        return os.open(folder, flag | os.O_RDWR, 0o600)
     except OSError:
         return None  # e.g. EOPNOTSUPP: a named file then, which also reports real errors
 
 
 def _named(fd: int, target: Path) -> Path:
-    """Give the nameless file ``fd`` a temporary name beside ``target`` (``linkat``, which
-    fails rather than replace a file already there)."""
+    """Give the complete nameless file ``fd`` a temporary name beside ``target``: ``linkat``
+    (which fails rather than replace a file already there), or, where the system refuses
+    that, a named copy."""
     folder = os.open(target.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
         for _ in range(100):
@@ -230,10 +236,29 @@ def _named(fd: int, target: Path) -> Path:
                 )
             except FileExistsError:
                 continue
+            except OSError:
+                return _copied(fd, target)
             return temporary
     finally:
         os.close(folder)
     raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST))
+
+
+def _copied(fd: int, target: Path) -> Path:
+    """The content of ``fd`` in a new named temporary file beside ``target``, fsynced."""
+    copy, temporary = _create_named(target, readable=False)
+    try:
+        os.lseek(fd, 0, os.SEEK_SET)
+        while block := os.read(fd, 1 << 20):
+            while block:
+                block = block[os.write(copy, block) :]
+        os.fsync(copy)
+    except BaseException:
+        os.close(copy)
+        temporary.unlink()
+        raise
+    os.close(copy)
+    return temporary
 
 
 def _unwritable(target: Path, option: str, exc: OSError) -> InputError:
