@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
@@ -487,3 +487,42 @@ def test_the_view_counts_what_it_lists(
 
 
 RECORD_ABNORMAL = SECTION_6_KEYS.index("abnormal")
+
+
+# Any text a name or department could hold in the store (validation aside): quotes,
+# backslashes, controls, DEL, bidi marks, line separators, CJK and astral characters.
+STORED_TEXT = st.text(
+    alphabet=st.characters(codec="utf-8", exclude_characters="\x00"), min_size=1, max_size=12
+)
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(names=st.lists(STORED_TEXT, min_size=2, max_size=2), department=STORED_TEXT)
+def test_the_sql_json_is_what_json_dumps_writes_for_every_record(
+    full_roster: str, db_path: Path, key_path: Path, names: list[str], department: str
+) -> None:
+    """``show --format json`` takes each record's text from SQLite (json_quote); it must be
+    byte for byte what Python's encoder writes for the record, whatever the text."""
+    from tuanti_cli import rosters, view
+    from tuanti_cli.cli.show import parse_as_of
+    from tuanti_cli.keys import read_key_file
+    from tuanti_cli.store import Store
+
+    with Store.open(db_path, read_key_file(key_path)) as store:
+        with store.transaction() as conn:
+            conn.execute("UPDATE member SET name = ? WHERE member_no = 'M0001'", (names[0],))
+            conn.execute(
+                "UPDATE member SET name = ?, department = ? WHERE member_no = 'M0002'",
+                (names[1], department),
+            )
+        roster = rosters.get_roster(store, full_roster)
+        for as_of in (AS_OF, "2022-12-09 09:00"):
+            moment = parse_as_of(as_of)
+            expected = [
+                json.dumps(record, ensure_ascii=False)
+                for record in view.member_records(store, roster, moment)
+            ]
+            made = [
+                line for batch in view.json_row_batches(store, roster, moment) for line in batch
+            ]
+            assert made == expected

@@ -25,12 +25,17 @@ def to_json(data: Any) -> str:
 def write_json_array(stream: IO[str], records: Iterable[dict[str, Any]]) -> None:
     """A JSON array written as the records come: one record a line, so a million of them
     never stand in memory at once (and Python's fast encoder does the work)."""
-    separator = "[\n"
-    for record in records:
-        stream.write(separator)
-        stream.write(json.dumps(record, ensure_ascii=False))
-        separator = ",\n"
-    stream.write("[]\n" if separator == "[\n" else "\n]\n")
+    write_json_texts(stream, ([json.dumps(record, ensure_ascii=False)] for record in records))
+
+
+def write_json_texts(stream: IO[str], batches: Iterable[list[str]]) -> None:
+    """:func:`write_json_array` of records already written as JSON text, a batch at a time."""
+    opened = False
+    for texts in batches:
+        if texts:
+            stream.write((",\n" if opened else "[\n") + ",\n".join(texts))
+            opened = True
+    stream.write("\n]\n" if opened else "[]\n")
 
 
 def write_csv(stream: IO[str], records: Iterable[dict[str, Any]], columns: Sequence[str]) -> None:

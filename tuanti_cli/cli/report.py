@@ -18,7 +18,7 @@ import typer
 
 from tuanti_cli import audit, rosters, view
 from tuanti_cli import report as core
-from tuanti_cli.cli.output import Tally, minute, open_output, percent, write_json_array
+from tuanti_cli.cli.output import Tally, minute, open_output, percent, write_json_texts
 from tuanti_cli.cli.show import parse_as_of
 from tuanti_cli.i18n import t
 from tuanti_cli.printable import shown
@@ -71,7 +71,8 @@ def report(
         try:
             with open_output(output, protected) as stream:
                 if output_format == "json":
-                    _json(stream, built, tally.count(records()))
+                    texts = view.json_row_batches(store, roster, moment, abnormal)
+                    _json(stream, built, tally.count_each(texts))
                 elif output_format == "html":
                     from tuanti_cli.cli.report_html import write_page
 
@@ -92,11 +93,12 @@ def report(
             )
 
 
-def _json(stream: IO[str], built: core.Report, records: Iterator[dict[str, Any]]) -> None:
-    """The report's JSON object, ``abnormal_now`` written as its records come."""
+def _json(stream: IO[str], built: core.Report, records: Iterator[list[str]]) -> None:
+    """The report's JSON object, ``abnormal_now`` written as its records come (as JSON
+    text, :func:`tuanti_cli.view.json_row_batches`)."""
     head = json.dumps(built.as_json(), ensure_ascii=False, indent=2)
     stream.write(head[: head.rindex("}")].rstrip() + ',\n  "abnormal_now": ')
-    write_json_array(stream, records)
+    write_json_texts(stream, records)
     stream.write("}\n")
 
 

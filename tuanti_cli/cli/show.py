@@ -18,7 +18,7 @@ from tuanti_cli.cli.output import (
     csv_line,
     csv_text,
     open_output,
-    write_json_array,
+    write_json_texts,
 )
 from tuanti_cli.errors import InputError
 from tuanti_cli.i18n import t
@@ -125,9 +125,13 @@ def show(
             elif output_format == "csv":
                 batches = tally.count_each(view.text_row_batches(store, roster, moment, filters))
                 _csv(output, protected, encoding, batches)
+            elif output_format == "json":
+                texts = tally.count_each(view.json_row_batches(store, roster, moment, filters))
+                with open_output(output, protected) as stream:
+                    write_json_texts(stream, texts)
             else:
                 records = tally.count(view.member_records(store, roster, moment, filters))
-                _records(output_format, output, protected, records)
+                _xlsx(output, protected, records)
         finally:
             audit.record_read(
                 store, "show", roster.roster_id, members=tally.seen, format=output_format
@@ -206,20 +210,11 @@ def _csv_line(cells: tuple[str, ...]) -> str:
     return csv_line(defused)
 
 
-def _records(
-    output_format: ShowFormat,
-    output: Path | None,
-    protected: Protected,
-    records: Iterator[dict[str, Any]],
-) -> None:
-    if output_format == "xlsx":
-        assert output is not None
-        from tuanti_cli.cli.xlsx import write_xlsx
+def _xlsx(output: Path | None, protected: Protected, records: Iterator[dict[str, Any]]) -> None:
+    from tuanti_cli.cli.xlsx import write_xlsx
 
-        write_xlsx(output, records, protected)
-        return
-    with open_output(output, protected) as stream:
-        write_json_array(stream, records)
+    assert output is not None  # refused before the store was opened
+    write_xlsx(output, records, protected)
 
 
 def _table(
