@@ -671,7 +671,7 @@ def test_an_unexpected_error_is_one_masked_sentence(
     def broken(*_: object, **__: object) -> None:
         raise ValueError("cannot read 110101199003071234 or 13912345678")
 
-    monkeypatch.setattr(view, "member_records", broken)
+    monkeypatch.setattr(view, "json_row_batches", broken)
     result = run("show", members_ready, "--format", "json")
     assert result.exit_code == 1
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr

@@ -1,9 +1,11 @@
 """The masked roster view (PRODUCT §6): records, NAT days, abnormality, filters.
 
 One record definition (:data:`RECORD_KEYS`, :func:`member_records`) serves every writer: the
-table, CSV, JSON, XLSX (and the report's HTML). Records stream from SQLite: NAT days and
-abnormality are computed in SQL (the same rules as :func:`nat_days` and :func:`is_abnormal`,
-which a test holds them to), so filters, the abnormal-first order and the counts of
+table, CSV, JSON, XLSX (and the report's HTML); CSV and JSON take it already written as text
+by SQLite (:func:`text_row_batches`, :func:`json_row_batches`), which tests hold to the same
+records. Records stream from SQLite: NAT days and abnormality are computed in SQL (the same
+rules as :func:`nat_days` and :func:`is_abnormal`, which a test holds them to), and ID numbers
+and phones are masked there, so filters, the abnormal-first order and the counts of
 :func:`view_summary` and :mod:`tuanti_cli.summary` need no record in memory.
 """
 
