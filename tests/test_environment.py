@@ -84,6 +84,7 @@ def test_store_from_a_newer_tuanti_is_refused_and_left_alone(
         "0005_history_by_member_and_time",
         "0006_report_days",
         "0007_history_chain",
+        "0008_no_department_index",
         "0099_from_the_future",
     ]
 
