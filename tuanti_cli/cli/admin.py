@@ -9,7 +9,7 @@ from typing import Literal
 import typer
 
 from tuanti_cli import clock, keys
-from tuanti_cli.cli.output import echo, info, minute, print_table, to_json
+from tuanti_cli.cli.output import confirm_or_stop, echo, info, minute, print_table, to_json
 from tuanti_cli.cli.state import AppState, ask_passphrase, stdin_is_terminal, validated_admin
 from tuanti_cli.errors import InputError
 from tuanti_cli.i18n import t
@@ -104,9 +104,7 @@ def remove_command(
         # Asked before the lock is taken: a person thinking must not hold up a refresh.
         with keyslots.open_store(state.db_path(), key) as store:
             keyslots.check_removable(store, number)
-        if not typer.confirm(t("admin.confirm", admin_no=number), default=False):
-            info(t("cli.aborted"))
-            raise typer.Exit(1)
+        confirm_or_stop(t("admin.confirm", admin_no=number))
     with state.locked_store(key) as store:
         keyslots.remove_admin(store, number, clock.now())
     info(t("admin.removed", admin_no=number))

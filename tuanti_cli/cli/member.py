@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Literal
 import typer
 
 from tuanti_cli import clock, rosters
-from tuanti_cli.cli.output import echo, info, open_output, to_json
+from tuanti_cli.cli.output import confirm_or_stop, echo, info, open_output, to_json
 from tuanti_cli.cli.state import stdin_is_terminal
 from tuanti_cli.errors import InputError
 from tuanti_cli.i18n import t
@@ -58,9 +58,8 @@ def withdraw(
         roster = rosters.get_roster(store, roster_ref)
         enrollment.member_id(store, roster, member_no)  # an unknown number fails before asking
         question = t("member.confirm", member_no=member_no.upper(), roster_id=roster.roster_id)
-        if not yes and not typer.confirm(question, default=False):
-            info(t("cli.aborted"))
-            raise typer.Exit(1)
+        if not yes:
+            confirm_or_stop(question)
         enrollment.withdraw(store, roster, member_no, clock.now())
     info(t("member.withdrawn", member_no=member_no.upper()))
 
@@ -93,9 +92,7 @@ def _withdraw_list(
                         members=members,
                     )
                 )
-                if not typer.confirm(t("withdraw.confirm", count=count), default=False):
-                    info(t("cli.aborted"))
-                    raise typer.Exit(1)
+                confirm_or_stop(t("withdraw.confirm", count=count))
             expected = preview.withdrawn
         report = _run_list(store, roster, source, dry_run=dry_run, expected=expected)
     if output_format == "json":

@@ -13,6 +13,7 @@ from typing import IO, Any, TypeVar
 
 import typer
 
+from tuanti_cli.i18n import t
 from tuanti_cli.printable import shown
 from tuanti_cli.writing import Protected, write_atomically
 
@@ -137,6 +138,33 @@ def open_output(
         path, protected, option=option, encoding=encoding, newline=newline
     ) as stream:
         yield stream
+
+
+def csv_encoding(encoding: str, to_file: bool) -> str:
+    """The encoding a CSV is written in: the one named, else UTF-8 with a BOM in a file (Excel
+    in China opens it right) and plain UTF-8 on standard output (for scripts)."""
+    if encoding != "auto":
+        return encoding
+    return "utf-8-sig" if to_file else "utf-8"
+
+
+@contextmanager
+def open_csv_output(
+    path: Path | None, protected: Protected, encoding: str = "auto"
+) -> Iterator[IO[str]]:
+    """:func:`open_output` for CSV, in :func:`csv_encoding` (standard output too)."""
+    chosen = csv_encoding(encoding, path is not None)
+    if path is None:
+        sys.stdout.reconfigure(encoding=chosen)  # type: ignore[union-attr]
+    with open_output(path, protected, encoding=chosen, newline="") as stream:
+        yield stream
+
+
+def confirm_or_stop(question: str) -> None:
+    """Ask ``question`` (no by default); unless the answer is yes, say so and exit 1."""
+    if not typer.confirm(question, default=False):
+        info(t("cli.aborted"))
+        raise typer.Exit(1)
 
 
 def percent(share: float | None) -> str:

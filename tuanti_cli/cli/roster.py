@@ -8,7 +8,7 @@ from typing import Literal
 import typer
 
 from tuanti_cli import clock, rosters, view
-from tuanti_cli.cli.output import echo, info, print_table, to_json
+from tuanti_cli.cli.output import confirm_or_stop, echo, info, print_table, to_json
 from tuanti_cli.codes import NEVER, CodeStatus
 from tuanti_cli.i18n import t
 from tuanti_cli.rosters import IssuedCode
@@ -180,8 +180,6 @@ def delete(
                 name=roster.name,
                 members=members,
             )
-            if not typer.confirm(question, default=False):
-                info(t("cli.aborted"))
-                raise typer.Exit(1)
+            confirm_or_stop(question)
         erased = rosters.delete(store, roster, clock.now())
     info(t("roster.deleted", roster_id=roster.roster_id, members=erased))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -15,8 +14,10 @@ from tuanti_cli import audit, clock, rosters, view
 from tuanti_cli.cli.output import (
     FORMULA_FIRST,
     Tally,
+    csv_encoding,
     csv_line,
     csv_text,
+    open_csv_output,
     open_output,
     write_json_texts,
 )
@@ -144,10 +145,7 @@ def _csv(
     encoding: CsvEncoding,
     batches: Iterator[list[tuple[str, ...]]],
 ) -> None:
-    chosen = encoding if encoding != "auto" else ("utf-8-sig" if output else "utf-8")
-    if output is None:
-        sys.stdout.reconfigure(encoding=chosen)  # type: ignore[union-attr]
-    with open_output(output, protected, encoding=chosen, newline="") as stream:
+    with open_csv_output(output, protected, encoding) as stream:
         stream.write(csv_line(view.RECORD_KEYS))
         for rows in batches:
             stream.write("".join([_csv_line(row) for row in rows]))
@@ -166,7 +164,7 @@ def _csv_file(
     roster in member-number order: the abnormal go straight into the file, the others into
     a nameless part beside it (:func:`tuanti_cli.writing.part_beside`) that is appended when
     the pass ends. Two passes would decrypt the whole roster twice; a sort would hold it."""
-    chosen = encoding if encoding != "auto" else "utf-8-sig"
+    chosen = csv_encoding(encoding, to_file=True)
     rest_encoding = "utf-8" if chosen == "utf-8-sig" else chosen  # the BOM goes first only
     with (
         open_output(output, protected, encoding=chosen, newline="") as stream,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any, Literal
 
@@ -10,7 +9,15 @@ import typer
 
 from tuanti_cli import audit, rosters
 from tuanti_cli import summary as core
-from tuanti_cli.cli.output import minute, open_output, percent, print_table, to_json, write_csv
+from tuanti_cli.cli.output import (
+    minute,
+    open_csv_output,
+    open_output,
+    percent,
+    print_table,
+    to_json,
+    write_csv,
+)
 from tuanti_cli.cli.show import parse_as_of
 from tuanti_cli.errors import InputError
 from tuanti_cli.i18n import t
@@ -70,10 +77,7 @@ def summary(
             stream.write(to_json([{c: r[c] for c in columns} for r in rows]) + "\n")
         return
     if output_format == "csv":
-        encoding = "utf-8-sig" if output else "utf-8"  # a file is for Excel, as for `show`
-        if output is None:
-            sys.stdout.reconfigure(encoding=encoding)  # type: ignore[union-attr]
-        with open_output(output, protected, encoding=encoding, newline="") as stream:
+        with open_csv_output(output, protected) as stream:  # as `show` writes CSV
             write_csv(stream, rows, columns)
         return
     if not rows and output is None:
