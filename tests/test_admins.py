@@ -344,3 +344,61 @@ def test_help_does_not_import_cryptography() -> None:
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_kill_during_the_first_admin_add_always_leaves_a_store_a1_opens(
+    run: Run, store_ready: None, db_path: Path, key_path: Path, tmp_path: Path
+) -> None:
+    """The first ``admin add`` converts a key-file store to key slots (a new data key, the
+    store re-keyed under it): killed at any moment, A1's key file still opens the store,
+    sound, and whatever the kill interrupted is finished or undone."""
+    _fill(db_path, key_path, 150_000)
+    template = tmp_path / "template.db"
+    template.write_bytes(db_path.read_bytes())
+    assert not Path(f"{db_path}-wal").exists() or Path(f"{db_path}-wal").stat().st_size == 0
+    a1 = read_key_file(key_path)
+    moments: list[tuple[str, float]] = [
+        ("delay", 0.2),
+        ("keys_changed", 0.0),
+        ("journal", 0.0),
+        ("journal", 0.3),
+        ("delay", 1.5),
+    ]
+    outcomes = []
+    for moment, extra in moments:
+        for leftover in (keys_file(db_path), Path(f"{db_path}-journal"), Path(f"{db_path}-wal")):
+            leftover.unlink(missing_ok=True)
+        db_path.write_bytes(template.read_bytes())
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tuanti_cli", "--key-file", str(key_path), "admin", "add",
+             *A2, "--passphrase"],
+            env={**os.environ, "TUANTI_NEW_PASSPHRASE": PASSPHRASE},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while proc.poll() is None and time.monotonic() < deadline:
+            if (
+                moment == "delay"
+                or (moment == "keys_changed" and keys_file(db_path).exists())
+                or _when(db_path, moment)
+            ):
+                break
+            time.sleep(0.001)
+        time.sleep(extra)
+        killed = proc.poll() is None
+        if killed:
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        outcomes.append((moment, killed, proc.returncode, keys_file(db_path).exists()))
+        with keyslots.open_store(db_path, a1) as store:
+            assert store.integrity_ok(), moment
+            (fills,) = store.conn.execute(
+                "SELECT count(*) FROM audit WHERE action = 'fill'"
+            ).fetchone()
+            assert fills == 150_000, moment
+        listed = json.loads(run("admin", "list", "--format", "json").stdout)
+        assert [a["admin_no"] for a in listed][:1] == ["A1"], moment
+        if keys_file(db_path).exists():  # converted: every slot's data key opens the store
+            assert all(raw_opens(db_path, k) for k in data_keys(db_path, a1).values()), moment
+    assert sum(o[1] for o in outcomes) >= 3, outcomes
