@@ -9,6 +9,7 @@ import json
 import re
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -526,3 +527,43 @@ def test_the_sql_json_is_what_json_dumps_writes_for_every_record(
                 line for batch in view.json_row_batches(store, roster, moment) for line in batch
             ]
             assert made == expected
+
+
+@pytest.mark.parametrize("to_file", [False, True])
+def test_an_export_reads_one_state_while_a_refresh_commits(
+    run: Run,
+    order_roster: str,
+    db_path: Path,
+    key_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    to_file: bool,
+) -> None:
+    """A refresh that commits while ``show`` is between its passes (abnormal first, then
+    the rest) changes nothing in the export: it reads the store as it was when it began,
+    nobody listed twice or left out."""
+    from tuanti_cli import view
+    from tuanti_cli.keys import read_key_file
+    from tuanti_cli.store import Store
+
+    real = view.text_row_batches
+
+    def a_refresh_commits_after_the_first_batch(*args: Any, **kwargs: Any) -> Any:
+        batches = real(*args, **kwargs)
+        first = next(batches)
+        with Store.open(db_path, read_key_file(key_path)) as other, other.transaction() as conn:
+            conn.execute("UPDATE health SET health_code = 'red', abnormal = 1")  # all red now
+        yield first
+        yield from batches
+
+    before = run("show", order_roster, "--format", "csv", "--as-of", ORDER_AS_OF).stdout
+    monkeypatch.setattr(view, "text_row_batches", a_refresh_commits_after_the_first_batch)
+    out = tmp_path / "roster.csv"
+    args = ("--output", str(out)) if to_file else ()
+    result = run("show", order_roster, "--format", "csv", "--as-of", ORDER_AS_OF, *args)
+    assert result.exit_code == 0, result.output
+    shown = out.read_text(encoding="utf-8-sig") if to_file else result.stdout
+    assert shown == before
+    monkeypatch.setattr(view, "text_row_batches", real)
+    after = run("show", order_roster, "--format", "csv", "--as-of", ORDER_AS_OF).stdout
+    assert after != before and after.count("\n") == before.count("\n")

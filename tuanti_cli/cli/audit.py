@@ -113,11 +113,12 @@ def changes_command(
         # with the number listed once they are out.
         tally = Tally()
         try:
-            if output_format == "json":
-                write_json_array(sys.stdout, tally.count(found))
-                sys.stdout.flush()
-            else:
-                _changes_table(lambda: changes(store, roster) or iter(()), tally)
+            with store.snapshot():  # the table's two passes read one state of the store
+                if output_format == "json":
+                    write_json_array(sys.stdout, tally.count(found))
+                    sys.stdout.flush()
+                else:
+                    _changes_table(lambda: changes(store, roster) or iter(()), tally)
         finally:
             audit.record_read(store, "changes", roster.roster_id, members=tally.seen)
 

@@ -69,7 +69,8 @@ def report(
 
         tally = Tally()
         try:
-            with open_output(output, protected) as stream:
+            # The count, the measuring pass and the list read one state of the store.
+            with store.snapshot(), open_output(output, protected) as stream:
                 if output_format == "json":
                     texts = view.json_row_batches(store, roster, moment, abnormal)
                     _json(stream, built, tally.count_each(texts))

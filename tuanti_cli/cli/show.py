@@ -101,38 +101,48 @@ def show(
     with ctx.obj.open_store() as store:
         roster = rosters.get_roster(store, roster_ref)
         # The records stream from the store as they are written, so it stays open until
-        # the last one is out.
+        # the last one is out; and every pass over them (the counts, the table's widths,
+        # the abnormal, the rest) reads one state of it, whatever a refresh commits
+        # meanwhile (store.snapshot): nobody is listed twice or left out.
         if output_format == "table":
-            counts = view.view_summary(store, roster, moment, filters)
-            audit.record_read(
-                store, "show", roster.roster_id, members=counts["members"], format="table"
-            )
-            _table(
-                output,
-                protected,
-                counts,
-                roster.max_nat_days,
-                lambda ordered: view.member_records(store, roster, moment, filters, ordered),
-            )
+            counts: dict[str, Any] = {}
+            try:
+                with store.snapshot():
+                    counts.update(view.view_summary(store, roster, moment, filters))
+                    _table(
+                        output,
+                        protected,
+                        counts,
+                        roster.max_nat_days,
+                        lambda ordered: view.member_records(
+                            store, roster, moment, filters, ordered
+                        ),
+                    )
+            finally:
+                if counts:
+                    audit.record_read(
+                        store, "show", roster.roster_id, members=counts["members"], format="table"
+                    )
             return
         # An export is audited with the number of records it read, once they are read (a
         # count first would be one more pass over a million members).
         tally = Tally()
         try:
-            if output_format == "csv" and output is not None:
-                # One pass in member-number order; the file is put in order as it is written.
-                batches = view.text_row_batches(store, roster, moment, filters, ordered=False)
-                _csv_file(output, protected, encoding, tally.count_each(batches))
-            elif output_format == "csv":
-                batches = tally.count_each(view.text_row_batches(store, roster, moment, filters))
-                _csv(output, protected, encoding, batches)
-            elif output_format == "json":
-                texts = tally.count_each(view.json_row_batches(store, roster, moment, filters))
-                with open_output(output, protected) as stream:
-                    write_json_texts(stream, texts)
-            else:
-                records = tally.count(view.member_records(store, roster, moment, filters))
-                _xlsx(output, protected, records)
+            with store.snapshot():
+                if output_format == "csv" and output is not None:
+                    # One pass in member-number order; the file is put in order as written.
+                    batches = view.text_row_batches(store, roster, moment, filters, ordered=False)
+                    _csv_file(output, protected, encoding, tally.count_each(batches))
+                elif output_format == "csv":
+                    batches = view.text_row_batches(store, roster, moment, filters)
+                    _csv(output, protected, encoding, tally.count_each(batches))
+                elif output_format == "json":
+                    texts = view.json_row_batches(store, roster, moment, filters)
+                    with open_output(output, protected) as stream:
+                        write_json_texts(stream, tally.count_each(texts))
+                else:
+                    records = tally.count(view.member_records(store, roster, moment, filters))
+                    _xlsx(output, protected, records)
         finally:
             audit.record_read(
                 store, "show", roster.roster_id, members=tally.seen, format=output_format
