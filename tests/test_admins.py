@@ -10,6 +10,7 @@ import stat
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -145,14 +146,29 @@ def _fill(db_path: Path, key_path: Path, rows: int) -> None:
         )
 
 
-def _start_remove(key_path: Path, admin_no: str) -> subprocess.Popen[bytes]:
+def _start(key_path: Path, *args: str) -> subprocess.Popen[bytes]:
+    """``tuanti --key-file KEY ARGS…`` as its own process (a new admin's passphrase in the
+    environment)."""
     return subprocess.Popen(
-        [sys.executable, "-m", "tuanti_cli", "--key-file", str(key_path), "admin", "remove",
-         admin_no, "--yes"],
-        env=dict(os.environ),
+        [sys.executable, "-m", "tuanti_cli", "--key-file", str(key_path), *args],
+        env={**os.environ, "TUANTI_NEW_PASSPHRASE": PASSPHRASE},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-    )  # fmt: skip
+    )
+
+
+def _kill_when(proc: subprocess.Popen[bytes], reached: Callable[[], bool], extra: float) -> bool:
+    """SIGKILL ``proc`` once ``reached()`` (polled every millisecond, for at most 30 s) and
+    ``extra`` seconds more, unless it ended first; whether it was killed."""
+    deadline = time.monotonic() + 30
+    while proc.poll() is None and time.monotonic() < deadline and not reached():
+        time.sleep(0.001)
+    time.sleep(extra)
+    killed = proc.poll() is None
+    if killed:
+        os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    return killed
 
 
 def _when(db_path: Path, moment: str) -> bool:
@@ -185,25 +201,21 @@ def test_kill_during_remove_always_leaves_a_store_a1_opens(
         other = listed[-1]["admin_no"]
         before = keys_file(db_path).stat().st_mtime_ns
         changes = 0
-        proc = _start_remove(key_path, other)
-        deadline = time.monotonic() + 30
-        while proc.poll() is None and time.monotonic() < deadline:
+
+        def reached(moment: str = moment) -> bool:
+            nonlocal before, changes
             mtime = keys_file(db_path).stat().st_mtime_ns if keys_file(db_path).exists() else 0
             if mtime != before:
                 changes, before = changes + 1, mtime
-            if (
+            return (
                 (moment == "delay")
                 or (moment == "keys_changed" and changes >= 1)
                 or (moment == "keys_changed_twice" and changes >= 2)
                 or _when(db_path, moment)
-            ):
-                break
-            time.sleep(0.001)
-        time.sleep(extra)
-        killed = proc.poll() is None
-        if killed:
-            os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
+            )
+
+        proc = _start(key_path, "admin", "remove", other, "--yes")
+        killed = _kill_when(proc, reached, extra)
         outcomes.append(
             (moment, killed, proc.returncode, proc.stderr.read() if proc.stderr else b"")
         )
@@ -369,27 +381,16 @@ def test_kill_during_the_first_admin_add_always_leaves_a_store_a1_opens(
         for leftover in (keys_file(db_path), Path(f"{db_path}-journal"), Path(f"{db_path}-wal")):
             leftover.unlink(missing_ok=True)
         db_path.write_bytes(template.read_bytes())
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "tuanti_cli", "--key-file", str(key_path), "admin", "add",
-             *A2, "--passphrase"],
-            env={**os.environ, "TUANTI_NEW_PASSPHRASE": PASSPHRASE},
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-        )  # fmt: skip
-        deadline = time.monotonic() + 30
-        while proc.poll() is None and time.monotonic() < deadline:
-            if (
+        proc = _start(key_path, "admin", "add", *A2, "--passphrase")
+        killed = _kill_when(
+            proc,
+            lambda moment=moment: (
                 moment == "delay"
                 or (moment == "keys_changed" and keys_file(db_path).exists())
                 or _when(db_path, moment)
-            ):
-                break
-            time.sleep(0.001)
-        time.sleep(extra)
-        killed = proc.poll() is None
-        if killed:
-            os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
+            ),
+            extra,
+        )
         outcomes.append((moment, killed, proc.returncode, keys_file(db_path).exists()))
         with keyslots.open_store(db_path, a1) as store:
             assert store.integrity_ok(), moment
