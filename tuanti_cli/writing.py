@@ -15,13 +15,15 @@ import contextlib
 import errno
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from tuanti_cli.errors import InputError
 from tuanti_cli.paths import keys_path, lock_path
+
+T = TypeVar("T")
 
 # SQLite's journal files, the refresh lock and the admins' key slots all sit beside the
 # store; overwriting any of them loses or corrupts data as surely as the store itself.
@@ -192,17 +194,19 @@ def _create_temporary(target: Path, option: str, readable: bool = False) -> tupl
 def _create_named(target: Path, readable: bool) -> tuple[int, Path]:
     mode = os.O_RDWR if readable else os.O_WRONLY
     flags = mode | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    return _at_a_free_name(target, lambda temporary: os.open(temporary, flags, 0o600))
+
+
+def _at_a_free_name(target: Path, make: Callable[[Path], T]) -> tuple[T, Path]:
+    """``make(name)`` at the first ``.<name>.<random>.tmp`` beside ``target`` that is free
+    (``make`` fails with :class:`FileExistsError` rather than replace a file), and the name."""
     for _ in range(100):
-        temporary = _temporary_name(target)
+        temporary = target.with_name(f".{target.name}.{os.urandom(6).hex()}.tmp")
         try:
-            return os.open(temporary, flags, 0o600), temporary
+            return make(temporary), temporary
         except FileExistsError:
             continue
     raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST))
-
-
-def _temporary_name(target: Path) -> Path:
-    return target.with_name(f".{target.name}.{os.urandom(6).hex()}.tmp")
 
 
 _OPEN_FILES = "/proc/self/fd"
@@ -227,21 +231,18 @@ def _named(fd: int, target: Path) -> Path:
     (which fails rather than replace a file already there), or, where the system refuses
     that, a named copy."""
     folder = os.open(target.parent, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+
+    def link(temporary: Path) -> None:
+        os.link(f"{_OPEN_FILES}/{fd}", temporary.name, dst_dir_fd=folder, follow_symlinks=True)
+
     try:
-        for _ in range(100):
-            temporary = _temporary_name(target)
-            try:
-                os.link(
-                    f"{_OPEN_FILES}/{fd}", temporary.name, dst_dir_fd=folder, follow_symlinks=True
-                )
-            except FileExistsError:
-                continue
-            except OSError:
-                return _copied(fd, target)
-            return temporary
+        return _at_a_free_name(target, link)[1]
+    except FileExistsError:
+        raise
+    except OSError:
+        return _copied(fd, target)
     finally:
         os.close(folder)
-    raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST))
 
 
 def _copied(fd: int, target: Path) -> Path:
