@@ -128,7 +128,7 @@ def test_kill_during_a_chunked_import_of_a_million_rows_leaves_the_roster_as_it_
         stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 120
-    # Several 20,000-row chunks in: the WAL holds a good part of an uncommitted import.
+    # Many 5,000-row chunks in: the WAL holds a good part of an uncommitted import.
     while time.monotonic() < deadline and proc.poll() is None:
         if wal.exists() and wal.stat().st_size > 16 << 20:
             break
