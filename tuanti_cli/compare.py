@@ -103,10 +103,9 @@ def refresh(
     with refresh_lock(store.path, lock_timeout):
         for _attempt in range(SCAN_ATTEMPTS):
             version = store.data_version()
-            digest = _digest(store.conn, scope)
-            scan = feed.scan(
-                feed_path, _member_keys(store.conn, scope), prepare=read_row, overrides=overrides
-            )
+            digest, keys = _members(store.conn, scope)
+            scan = feed.scan(feed_path, keys, prepare=read_row, overrides=overrides)
+            del keys  # the scan keeps only members' rows; their IDs are not needed again
             with store.transaction() as conn:
                 # Only if another connection committed meanwhile can the members differ.
                 if store.data_version() != version and _digest(conn, scope) != digest:
@@ -187,34 +186,36 @@ class _Member(NamedTuple):
 _MEMBER_WIDTH = len(_Member._fields)
 
 
-def _member_keys(conn: Any, scope: str | None) -> set[bytes]:
-    """The ID numbers in scope, as the bytes a feed writes them (compact: no text kept)."""
-    return {
-        row[0]
-        for row in conn.execute(
-            f"SELECT CAST(m.id_number AS BLOB) FROM member m WHERE {_SCOPE}", (scope,)
-        )
-    }
+def _members(conn: Any, scope: str | None) -> tuple[str, set[bytes]]:
+    """Who is compared, and their ID numbers as the bytes a feed writes them (compact: no
+    text kept). The first is a digest of the members with their names: a changed roster
+    means a feed must be re-applied.
 
-
-def _digest(conn: Any, scope: str | None) -> str:
-    """Who is compared, with their names: a changed roster means a feed must be re-applied.
-
-    Read in batches, each joined by SQLite, so that a million members hash quickly.
+    Read in batches, each joined by SQLite (one pass for both), so that a million members
+    are read quickly.
     """
     digest = hashlib.sha256()
+    keys: set[bytes] = set()
     last = 0
     while True:
-        top, text = conn.execute(
-            "SELECT max(id), group_concat(line, '') FROM (SELECT m.id,"
+        top, lines, ids = conn.execute(
+            "SELECT max(id), group_concat(line, ''), group_concat(id_number, ',') FROM"
+            " (SELECT m.id, m.id_number,"
             " m.id || char(9) || m.id_number || char(9) || m.name || char(10) AS line"
             f" FROM member m WHERE {_SCOPE} AND m.id > ?2 ORDER BY m.id LIMIT ?3)",
             (scope, last, CHUNK * 10),
         ).fetchone()
         if top is None:
-            return digest.hexdigest()
-        digest.update(text.encode())
+            return digest.hexdigest(), keys
+        digest.update(lines.encode())
+        # A stored ID number is validated: 17 digits and a digit or X, never a comma.
+        keys.update(ids.encode().split(b","))
         last = top
+
+
+def _digest(conn: Any, scope: str | None) -> str:
+    """:func:`_members`' digest alone."""
+    return _members(conn, scope)[0]
 
 
 def _batches(conn: Any, scope: str | None) -> Iterator[list[Any]]:
@@ -332,7 +333,7 @@ def _apply(
                 health.health_code, health.nat_result, days, flags, member.max_nat_days
             )
             state = (*health, ",".join(flags))
-            # A rewritten record is a change point (history.copy_points copies it below):
+            # A rewritten record is a change point (history.copy_points copies the batch's):
             # its state or its abnormal judgement changed, or it is the first.
             if before is None:
                 result.changed += 1
@@ -347,9 +348,10 @@ def _apply(
                 _newly_abnormal(conn, result, member, health, flags)
             if differs or bool(before[7]) != abnormal:
                 changed.append((member.member_id, run_id, *state, int(abnormal), stamp))
-        conn.executemany(_UPDATE, changed)
-        conn.executemany(_INSERT, added)
-    history.copy_points(conn, run_id)
+        if changed or added:
+            conn.executemany(_UPDATE, changed)
+            conn.executemany(_INSERT, added)
+            history.copy_points(conn, run_id, batch[0][0], batch[-1][0])
     # Everyone's current record is of this run: those whose state changed were rewritten
     # in full above (with a change point), the others are stamped here. Every health row
     # is a member's (deleting a member deletes it): a store-wide run looks up nobody.

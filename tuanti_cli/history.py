@@ -62,22 +62,24 @@ class State(NamedTuple):
         return self.flags.split(",") if self.flags else []
 
 
-def copy_points(conn: Any, run_id: int) -> int:
-    """Write run ``run_id``'s change points: a copy of the health records it rewrote (call
-    before the others are stamped with the run), each linked to the member's previous
-    point, and each record then to its new point. In SQL, so that SQLite moves a million
-    rows without Python binding each. Returns the number written."""
+def copy_points(conn: Any, run_id: int, first: int, last: int) -> int:
+    """Write run ``run_id``'s change points of the members with ids from ``first`` to
+    ``last``: a copy of the health records it rewrote (call before the others are stamped
+    with the run), each linked to the member's previous point, and each record then to its
+    new point. In SQL, so that SQLite moves a million rows without Python binding each; by
+    a range of members, so that only the records of that range are read. Returns the number
+    written."""
     written = conn.execute(
         f"INSERT INTO health_history (member_id, run_id, {_STATE_SQL}, abnormal, compared_at,"
         f" previous_id) SELECT member_id, run_id, {_STATE_SQL}, abnormal, compared_at, point_id"
-        " FROM health WHERE run_id = ? ORDER BY member_id",
-        (run_id,),
+        " FROM health WHERE member_id BETWEEN ?2 AND ?3 AND run_id = ?1 ORDER BY member_id",
+        (run_id, first, last),
     ).rowcount
     conn.execute(
         "UPDATE health SET point_id = (SELECT p.id FROM health_history p"
         " WHERE p.run_id = health.run_id AND p.member_id = health.member_id)"
-        " WHERE run_id = ?",
-        (run_id,),
+        " WHERE member_id BETWEEN ?2 AND ?3 AND run_id = ?1",
+        (run_id, first, last),
     )
     return int(written)
 
