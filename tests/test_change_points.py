@@ -14,7 +14,15 @@ import pytest
 from tests import rebuild
 from tests.conftest import Run
 from tests.helpers import person_name, query
-from tests.test_refresh import AS_OF, enroll, green_row, new_id, refresh_json, write_feed
+from tests.test_refresh import (
+    AS_OF,
+    enroll,
+    green_row,
+    new_id,
+    refresh_json,
+    show,
+    write_feed,
+)
 from tuanti_cli import clock, compare, history
 from tuanti_cli.keys import read_key_file
 from tuanti_cli.store import Store
@@ -54,13 +62,17 @@ def test_a_refresh_that_changes_nothing_writes_no_history_and_hardly_grows_the_s
     shuffled = rows[:]
     random.Random(3).shuffle(shuffled)
     stranger = green_row("陌生人", new_id())
-    report = refresh_json(run, write_feed(tmp_path / "b.csv", [*shuffled, stranger]))
+    records = query(db_path, key_path, "SELECT * FROM health ORDER BY member_id")
+    later = "2022-12-05 15:00"
+    report = refresh_json(run, write_feed(tmp_path / "b.csv", [*shuffled, stranger]), later)
     assert report["skipped"] is False and report["changed"] == 0
     assert history_rows(db_path, key_path) == before
+    # Nothing is written per member: not even a stamp on each health record.
+    assert query(db_path, key_path, "SELECT * FROM health ORDER BY member_id") == records
     assert store_bytes(db_path) <= size * 1.02
-    runs = query(db_path, key_path, "SELECT run_id FROM run ORDER BY run_id")
-    current = query(db_path, key_path, "SELECT DISTINCT run_id, compared_at FROM health")
-    assert [tuple(row) for row in current] == [(runs[-1][0], "2022-12-05T09:00:00+08:00")]
+    # Yet everyone shows as compared by the later run.
+    shown = {record["compared_at"] for record in show(run, roster_id, later)}
+    assert shown == {"2022-12-05T15:00:00+08:00"}
 
 
 def test_only_members_who_changed_get_a_change_point(

@@ -347,6 +347,26 @@ def test_copy_holds_every_stored_field_unmasked_and_nobody_else(
     assert entries[0]["detail"]["member_no"] == "M0004"
 
 
+def test_copy_says_when_the_member_was_last_compared_even_if_nothing_changed(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    enroll_all(run, roster_id, tmp_path)
+    # The last feed again with a stranger added: not skipped, and nobody changes.
+    feed = tmp_path / "feed-yellow.csv"
+    stranger = f"陌生人,{make_ids(1, start=500)[0]},yellow,,,booster"
+    feed.write_text(feed.read_text(encoding="utf-8") + stranger + "\n", encoding="utf-8")
+    later = dt.datetime.now(SHANGHAI) + dt.timedelta(hours=2)
+    refreshed = run("refresh", "--feed", str(feed), "--as-of", f"{later:%Y-%m-%d %H:%M}")
+    assert refreshed.exit_code == 0, refreshed.output
+    output = tmp_path / "copy.json"
+    assert run("member", "copy", roster_id, "M0004", "--output", str(output)).exit_code == 0
+    copy = json.loads(output.read_text(encoding="utf-8"))
+    assert copy["health"]["compared_at"].startswith(f"{later:%Y-%m-%dT%H:%M}")
+    # The change point is still the second run's: the third changed nothing.
+    assert copy["history"][-1]["compared_at"] < copy["health"]["compared_at"]
+    assert [h["health_code"] for h in copy["history"]] == ["green", "yellow"]
+
+
 def test_copy_needs_output_and_never_goes_to_stdout(
     run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path
 ) -> None:

@@ -352,16 +352,6 @@ def _apply(
             conn.executemany(_UPDATE, changed)
             conn.executemany(_INSERT, added)
             history.copy_points(conn, run_id, batch[0][0], batch[-1][0])
-    # Everyone's current record is of this run: those whose state changed were rewritten
-    # in full above (with a change point), the others are stamped here. Every health row
-    # is a member's (deleting a member deletes it): a store-wide run looks up nobody.
-    members = (
-        "" if scope is None else " AND member_id IN (SELECT id FROM member WHERE roster_id = ?1)"
-    )
-    conn.execute(
-        f"UPDATE health SET run_id = ?2, compared_at = ?3 WHERE run_id <> ?2{members}",
-        (scope, run_id, stamp),
-    )
 
 
 def _newly_abnormal(

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from tuanti_cli import audit, clock, enrollment, history
+from tuanti_cli import audit, clock, enrollment, history, view
 from tuanti_cli.columns import ID_NUMBER_RULE, FieldRule, Recognizer, aliases
 from tuanti_cli.enrollment import Reject
 from tuanti_cli.errors import FieldError, InputError
@@ -291,6 +291,9 @@ COPY_VERSION = 1
 # The state's columns as stored, with when it was compared after the NAT and vaccination.
 _STATE = (*history.STATE_COLUMNS[:6], "compared_at", "flags", "abnormal")
 _STATE_SQL = ", ".join(_STATE)
+# A record keeps the time of its last change; when the member was last compared is the
+# roster's latest run's (view.last_compared), as the view shows it.
+_CURRENT_STATE_SQL = _STATE_SQL.replace("compared_at", "coalesce(?2, compared_at)")
 
 
 def _state(row: Sequence[Any]) -> dict[str, Any]:
@@ -326,7 +329,8 @@ def member_copy(
             (internal,),
         ).fetchone()
         health = conn.execute(
-            f"SELECT {_STATE_SQL} FROM health WHERE member_id = ?", (internal,)
+            f"SELECT {_CURRENT_STATE_SQL} FROM health WHERE member_id = ?1",
+            (internal, view.last_compared(conn, roster.roster_id)),
         ).fetchone()
         history = conn.execute(
             chain_of("?") + f"SELECT {_STATE_SQL} FROM health_history"
