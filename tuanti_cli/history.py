@@ -66,9 +66,9 @@ def copy_points(conn: Any, run_id: int, first: int, last: int) -> int:
     """Write run ``run_id``'s change points of the members with ids from ``first`` to
     ``last``: a copy of the health records it rewrote (a record's ``run_id`` is the run
     that last rewrote it), each linked to the member's previous point, and each record then
-    to its new point. In SQL, so that SQLite moves a million rows without Python binding each; by
-    a range of members, so that only the records of that range are read. Returns the number
-    written."""
+    to its new point. In SQL, so that SQLite moves a million rows without Python binding
+    each; by a range of members, so that only that range's records are read. Returns the
+    number written."""
     written = conn.execute(
         f"INSERT INTO health_history (member_id, run_id, {_STATE_SQL}, abnormal, compared_at,"
         f" previous_id) SELECT member_id, run_id, {_STATE_SQL}, abnormal, compared_at, point_id"
