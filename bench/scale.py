@@ -18,8 +18,9 @@ Then it runs each measured command as a whole process (wall time, and peak RSS f
   file) of the same rows and columns, copied from that CSV into a plain SQLite file;
 - ``summary --by department --format json`` (reported as not available if the command is not
   there);
-- for information: a second refresh against the feed with every green code turned yellow
-  (about half the members change), then ``changes`` (JSON, and the table) and ``report
+- for information: a refresh against the same feed in other bytes (nothing changes), and a
+  second refresh against the feed with every green code turned yellow (about half the
+  members change), then ``changes`` (JSON, and the table) and ``report
   --format json``, which must stream however many members changed.
 
 It ends with a table of figures against the targets, marking misses, and exits 0 (a report).
@@ -439,9 +440,24 @@ def info_rows(label: str, m: Measure) -> list[Row]:
 
 
 def after_a_second_refresh(folder: Path, env: dict[str, str], feed: Path) -> list[Row]:
-    """For information: a second feed in which every green code turned yellow (about half
-    the members change), then ``changes`` (JSON and the table) and ``report --format json``
-    of the million members — the paths that must stream however many changed."""
+    """For information: the same feed in other bytes (a refresh that changes nothing, as
+    most of a day's four are), then a second feed in which every green code turned yellow
+    (about half the members change), then ``changes`` (JSON and the table) and ``report
+    --format json`` of the million members — the paths that must stream however many
+    changed."""
+    progress("refresh again, the same content (a blank line added)")
+    with feed.open("a", encoding="utf-8") as out:
+        out.write("\n")
+    again = folder / "refresh-again.json"
+    rows = info_rows(
+        "refresh, nothing changes",
+        measure([*TUANTI, "refresh", "--feed", str(feed), "--format", "json"], env, again),
+    )
+    try:
+        changed = json.loads(again.read_text(encoding="utf-8")).get("changed")
+        rows.append((f"  refresh, nothing changes: changed {changed}", "", "", ""))
+    except (ValueError, AttributeError):
+        rows.append(("  refresh, nothing changes: output not JSON", "", "", "CHECK"))
     progress("second feed: every green code yellow")
     second = folder / "feed-second.csv"
     with feed.open(encoding="utf-8") as source, second.open("w", encoding="utf-8") as out:
@@ -449,7 +465,7 @@ def after_a_second_refresh(folder: Path, env: dict[str, str], feed: Path) -> lis
             out.write(block.replace(",绿码,", ",黄码,"))
     progress("second refresh")
     refreshed = folder / "refresh-second.json"
-    rows = info_rows(
+    rows += info_rows(
         "second refresh",
         measure([*TUANTI, "refresh", "--feed", str(second), "--format", "json"], env, refreshed),
     )
