@@ -322,3 +322,28 @@ def test_member_numbers_past_9999_come_in_number_order(
     assert [c["member_no"] for c in found] == abnormal
     table = run("changes", roster_id, env={"COLUMNS": "200"}).stdout.splitlines()
     assert [line.split()[0] for line in table[2:]] == abnormal
+
+
+def test_when_compared_follows_the_latest_run_that_compared_each_roster(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    created = run("roster", "create", "--name", "二号单位", "--address", "北京", "--format", "json")
+    other = json.loads(created.stdout)["roster_id"]
+    ours, theirs = [(person_name(0), new_id())], [(person_name(1), new_id())]
+    enroll(run, roster_id, tmp_path, ours)
+    enroll(run, other, tmp_path, theirs)
+    rows = [green_row(name, number) for name, number in ours + theirs]
+    feed = write_feed(tmp_path / "a.csv", rows)
+    refresh_json(run, feed, "2022-12-05 09:00")  # both rosters
+    again = write_feed(tmp_path / "b.csv", [*rows, green_row("陌生人", new_id())])
+    scoped = run("refresh", "--feed", str(again), "--as-of", "2022-12-05 15:00", "--roster", other)
+    assert scoped.exit_code == 0, scoped.output
+    # Nothing changed in either run; only the other roster was compared again.
+    (mine,) = show(run, roster_id, "2022-12-05 16:00")
+    (yours,) = show(run, other, "2022-12-05 16:00")
+    assert mine["compared_at"] == "2022-12-05T09:00:00+08:00"
+    assert yours["compared_at"] == "2022-12-05T15:00:00+08:00"
+    # A member enrolled since has not been compared at all.
+    enroll(run, roster_id, tmp_path, [(person_name(2), new_id())])
+    late = [r for r in show(run, roster_id, "2022-12-05 16:00") if r["name"] == person_name(2)]
+    assert late[0]["compared_at"] is None
