@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.cells import cell_len
 
 from tests import rebuild
 from tests.conftest import Run
@@ -115,6 +116,16 @@ def test_changes_name_departments_and_see_a_nat_ageing_past_the_policy(
     assert found[1]["after"] == {"health_code": "yellow", "abnormal": True}
     table = run("changes", roster_id, env={"COLUMNS": "200"}).stdout
     assert "财务部" in table
+    # A narrow terminal: the last column folds between its changes, under itself.
+    narrow = run("changes", roster_id, env={"COLUMNS": "60"}).stdout.splitlines()
+    assert max(map(cell_len, narrow)) <= 60
+    (first,) = [i for i, line in enumerate(narrow) if line.startswith("M0002")]
+    column = narrow[0].index("Change")  # an English header: one cell a character
+    below = narrow[first + 1]
+    assert below[:column].strip() == "" and below[column] != " "
+    folded = narrow[first][narrow[first].index("health code") :] + " " + below.strip()
+    wide = next(line for line in table.splitlines() if line.startswith("M0002"))
+    assert folded == wide[wide.index("health code") :].strip()
 
 
 def test_changes_compares_the_last_two_runs_covering_the_roster(
@@ -347,3 +358,20 @@ def test_when_compared_follows_the_latest_run_that_compared_each_roster(
     enroll(run, roster_id, tmp_path, [(person_name(2), new_id())])
     late = [r for r in show(run, roster_id, "2022-12-05 16:00") if r["name"] == person_name(2)]
     assert late[0]["compared_at"] is None
+
+
+def test_the_last_column_folds_only_where_it_can() -> None:
+    from tuanti_cli.cli.table import MIN_FOLDED, plain_table
+
+    rows = [["M0001", "甲", "a: 1 → 2; bb: 3 → 4; " + "c" * 40]]
+    # 13 cells before the last column: 27 are left of 40.
+    count, produce = plain_table(["No.", "Name", "Change"], lambda: rows, width=40)
+    lines = list(produce())
+    assert count == 1 and lines[2:] == [
+        "M0001  甲    a: 1 → 2; bb: 3 → 4;",
+        "             " + "c" * 40,  # longer than the room: a line of its own
+    ]
+    # Too narrow to fold usefully, or no width: one line as before.
+    for width in (13 + MIN_FOLDED - 1, None):
+        _count, produce = plain_table(["No.", "Name", "Change"], lambda: rows, width=width)
+        assert list(produce())[2:] == ["M0001  甲    " + rows[0][2]]

@@ -141,7 +141,7 @@ def _changes_table(found: Callable[[], Iterator[dict[str, Any]]], tally: Tally) 
             ]
 
     headers = [t("mcol.member_no"), t("mcol.name"), t("changes.department"), t("changes.col")]
-    count, produce = table.plain_table(headers, rows)
+    count, produce = table.plain_table(headers, rows, width=table.terminal_width())
     tally.seen = count
     if not count:
         info(t("changes.none"))

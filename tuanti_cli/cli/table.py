@@ -158,29 +158,62 @@ def terminal_width() -> int:
     return shutil.get_terminal_size((100, 24)).columns
 
 
+MIN_FOLDED = 24
+"""Narrower than this, the last column is not folded: its pieces would be cut anyway."""
+
+
 def plain_table(
-    headers: Sequence[str], rows: Callable[[], Iterable[Sequence[str]]]
+    headers: Sequence[str],
+    rows: Callable[[], Iterable[Sequence[str]]],
+    width: int | None = None,
+    separator: str = "; ",
 ) -> tuple[int, Callable[[], Iterator[str]]]:
-    """A table in the member table's plain lines (padded columns, a rule under the header,
-    the last column as long as it is) of the rows ``rows`` gives afresh on each call. The
-    first call measures the columns and counts the rows, keeping none of them. Returns that
-    count and a function giving the lines (for :func:`emit`)."""
+    """A table in the member table's plain lines (padded columns, a rule under the header)
+    of the rows ``rows`` gives afresh on each call. The first call measures the columns and
+    counts the rows, keeping none of them. Returns that count and a function giving the
+    lines (for :func:`emit`).
+
+    A row longer than ``width`` has its last cell folded where ``separator`` parts it, the
+    following lines indented under that column, so that the terminal does not wrap it into
+    the first columns; with no ``width`` the last column is as long as it is."""
     widths = [_cell_len(header) for header in headers]
     count = 0
     for row in rows():
         count += 1
         for i, cell in enumerate(row):
             widths[i] = max(widths[i], _cell_len(cell))
+    indent = sum(widths[:-1]) + len(GAP) * (len(widths) - 1)
+    room = None if width is None or width - indent < MIN_FOLDED else width - indent
 
     def produce() -> Iterator[str]:
         header = GAP.join(_pad(h, w) for h, w in zip(headers, widths, strict=True)).rstrip()
         yield header
         yield "─" * _cell_len(header)
         for row in rows():
-            padded = [_pad(cell, width) for cell, width in zip(row[:-1], widths, strict=False)]
-            yield GAP.join([*padded, row[-1]]).rstrip()
+            padded = [_pad(cell, w) for cell, w in zip(row[:-1], widths, strict=False)]
+            lead = GAP.join([*padded, ""])
+            last = row[-1]
+            if room is None or _cell_len(last) <= room:
+                yield (lead + last).rstrip()
+                continue
+            for i, piece in enumerate(_folded(last, room, separator)):
+                yield ((lead if i == 0 else " " * indent) + piece).rstrip()
 
     return count, produce
+
+
+def _folded(text: str, room: int, separator: str) -> Iterator[str]:
+    """``text`` in lines of at most ``room`` cells, broken after a ``separator`` (a part
+    longer than ``room`` gets a line of its own)."""
+    line = ""
+    for part in text.split(separator):
+        joined = f"{line}{separator}{part}" if line else part
+        if line and _cell_len(joined) + len(separator.rstrip()) > room:
+            yield line + separator.rstrip()
+            line = part
+        else:
+            line = joined
+    yield line
 
 
 Lines = Sequence[str] | Callable[[], Iterable[str]]
