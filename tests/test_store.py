@@ -8,9 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+import sqlcipher3
+
 from tests.conftest import ADMIN, ADMIN_ID, ADMIN_PHONE, Run
 from tests.helpers import bad_check
 from tuanti_cli.keys import create_key_file
+from tuanti_cli.store import BackgroundWriter
 
 
 def store_files(db_path: Path) -> list[Path]:
@@ -189,3 +193,19 @@ def test_a_passphrase_that_is_not_text_is_one_sentence(tmp_path: Path) -> None:
     assert proc.returncode == 1
     stderr = proc.stderr.decode()
     assert "not text" in stderr and "Traceback" not in stderr and "secret" not in stderr
+
+
+def test_the_background_writer_gives_the_gil_switch_interval_back() -> None:
+    before = sys.getswitchinterval()
+    conn = sqlcipher3.connect(":memory:", check_same_thread=False)
+    writer = BackgroundWriter(conn)
+    assert sys.getswitchinterval() == min(before, BackgroundWriter.SWITCH_SECONDS)
+    writer.submit("CREATE TABLE t (x)", ())
+    writer.close()
+    assert sys.getswitchinterval() == before
+    failing = BackgroundWriter(conn)
+    failing.submit("INSERT INTO missing VALUES (1)", ())
+    with pytest.raises(sqlcipher3.OperationalError):
+        failing.close()
+    assert sys.getswitchinterval() == before
+    conn.close()
