@@ -265,6 +265,39 @@ def test_reimport_updates_and_duplicates(run: Run, roster_id: str, tmp_path: Pat
     assert "139****9999" in {m["phone"] for m in after}
 
 
+@pytest.mark.parametrize("roster_had_members", [False, True])
+def test_repeats_are_found_across_chunks_with_the_first_row(
+    run: Run,
+    roster_id: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    roster_had_members: bool,
+) -> None:
+    ids = make_ids(6)
+    if roster_had_members:
+        earlier = write_csv(tmp_path / "earlier.csv", [[person_name(9), ids[5], GOOD_PHONE, "是"]])
+        assert import_json(run, roster_id, earlier)["added"] == 1
+    monkeypatch.setattr("tuanti_cli.enrollment.CHUNK_ROWS", 2)
+    people = [[person_name(i), ids[i], GOOD_PHONE, "是"] for i in range(5)]
+    # Rows 2–6 are five people; then three of them again, in later chunks.
+    rows = [*people, people[3], people[0], people[3]]
+    if roster_had_members:
+        rows.append([person_name(9), ids[5], "13911112222", "是"])  # an update,
+        rows.append([person_name(9), ids[5], "13933334444", "是"])  # then its repeat
+    report = import_json(run, roster_id, write_csv(tmp_path / "in.csv", rows))
+    assert report["added"] == 5
+    assert report["updated"] == (1 if roster_had_members else 0)
+    repeats = [(r["row"], r["reason"]) for r in report["rejects"]]
+    expected = [(7, "row 5"), (8, "row 2"), (9, "row 5")]
+    if roster_had_members:
+        expected.append((11, "row 10"))
+    assert [row for row, _ in repeats] == [row for row, _ in expected]
+    for (_, reason), (_, first) in zip(repeats, expected, strict=True):
+        assert first in reason, reason
+    numbers = sorted(m["member_no"] for m in members(run, roster_id))
+    assert numbers == [f"M{n:04d}" for n in range(1, 7 if roster_had_members else 6)]
+
+
 def test_dry_run_and_strict_write_nothing(run: Run, roster_id: str, tmp_path: Path) -> None:
     ids = make_ids(2)
     path = write_csv(
