@@ -367,3 +367,25 @@ def test_jsonl_lines_break_only_at_newlines(run: Run, roster_id: str, tmp_path: 
     # One record, rejected whole for its name (a line separator may not stand in a name)
     assert (report["rows"], report["added"], report["rejected"]) == (1, 0, 1), report
     assert report["rejects"][0]["field"] == "name"
+
+
+def test_the_import_cache_grows_with_the_roster_up_to_its_cap() -> None:
+    from tuanti_cli import enrollment
+
+    class Writer:
+        def __init__(self) -> None:
+            self.sizes: list[int] = []
+
+        def submit(self, sql: str, params: object) -> None:
+            self.sizes.append(-int(sql.rsplit("=", 1)[1]))
+
+    enroller = object.__new__(enrollment.Enroller)
+    enroller._writer, enroller._cache_kib = Writer(), 0  # type: ignore[assignment]
+    for members in (1, 5_000, 100_000, 200_000, 210_000, 2_000_000, 3_000_000):
+        enroller._next_seq = members + 1
+        enroller._grow_cache()
+    sizes = enroller._writer.sizes  # type: ignore[attr-defined]
+    # Small rosters keep the floor; a big one gets room for its index; never past the cap.
+    assert sizes[0] == enrollment.IMPORT_CACHE_MIN_KIB
+    assert sizes[1] == (200_001 * enrollment.CACHE_BYTES_PER_MEMBER) >> 10
+    assert sizes[-1] == enrollment.IMPORT_CACHE_KIB and len(sizes) == 3

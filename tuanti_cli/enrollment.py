@@ -30,6 +30,13 @@ from tuanti_cli.validate import (
 REPORTED_VALUE_MAX = 64
 CHUNK_ROWS = 5_000
 IMPORT_CACHE_KIB = 64 << 10
+IMPORT_CACHE_MIN_KIB = 8 << 10
+CACHE_BYTES_PER_MEMBER = 64
+"""An import's page cache grows with the roster, from :data:`IMPORT_CACHE_MIN_KIB` to
+:data:`IMPORT_CACHE_KIB`: the (roster, ID number) index takes random inserts and look-ups,
+so it must stay in the cache (about 40 bytes a member), but the member table only grows
+at its end, and a smaller cache lets SQLite write those pages on the writer's thread while
+rows are validated instead of all at the commit (100,000 rows: ≈0.07 s of 1.3 s)."""
 
 Progress = Callable[[int], None]
 
@@ -296,6 +303,8 @@ class Enroller:
             is not None
         )
         self._writer = BackgroundWriter(conn)
+        self._cache_kib = 0
+        self._grow_cache()
 
     def add(self, candidates: list[Candidate]) -> list[Reject]:
         """Queue the inserts and updates for ``candidates``; returns the rejects for people
@@ -343,9 +352,19 @@ class Enroller:
             )
         if updates:
             self._writer.submit_many(_UPDATE, updates)
+        self._grow_cache()
         report.added += len(inserts)
         report.updated += len(updates)
         return rejects
+
+    def _grow_cache(self) -> None:
+        """Keep the page cache at the size the roster's index needs (member numbers given
+        so far bound the roster's size)."""
+        wanted = self._next_seq * CACHE_BYTES_PER_MEMBER >> 10
+        kib = min(max(wanted, IMPORT_CACHE_MIN_KIB), IMPORT_CACHE_KIB)
+        if kib >= self._cache_kib + (1 << 10) or (kib == IMPORT_CACHE_KIB > self._cache_kib):
+            self._writer.submit(f"PRAGMA cache_size = -{kib}", ())
+            self._cache_kib = kib
 
     def finish(self) -> None:
         """Wait for every queued statement and record the next member number."""
