@@ -458,7 +458,8 @@ def add_one(
         validate_department(department) if department is not None else None,
     )
     report = ImportReport(rows=1)
-    with store.transaction() as conn:
+    # The Enroller sizes the page cache for its roster: given back afterwards.
+    with store.larger_cache(IMPORT_CACHE_MIN_KIB), store.transaction() as conn:
         enroller = Enroller(
             conn, roster, "terminal", now, report, departments=department is not None
         )
