@@ -97,6 +97,43 @@ def test_only_members_who_changed_get_a_change_point(
     assert dict(counts) == {people[0][0]: 1, people[1][0]: 2, people[2][0]: 2, people[3][0]: 2}
 
 
+def test_change_points_are_copied_batch_by_batch_and_chained(
+    run: Run,
+    roster_id: str,
+    tmp_path: Path,
+    db_path: Path,
+    key_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(compare, "CHUNK", 3)  # batches of three: most with no change
+    people = [(person_name(i), new_id()) for i in range(10)]
+    enroll(run, roster_id, tmp_path, people)
+    rows = [green_row(name, number) for name, number in people]
+    refresh_json(run, write_feed(tmp_path / "a.csv", rows))
+    for i in (1, 8, 9):  # in the first batch, and the last two (the last one short)
+        rows[i] = {**rows[i], "health_code": "red"}
+    assert refresh_json(run, write_feed(tmp_path / "b.csv", rows))["changed"] == 3
+    (latest,) = query(db_path, key_path, "SELECT max(run_id) FROM run")[0]
+    points = query(
+        db_path,
+        key_path,
+        "SELECT m.name, p.health_code, p.previous_id IS NOT NULL, h.point_id = p.id"
+        " FROM health_history p JOIN member m ON m.id = p.member_id"
+        " JOIN health h ON h.member_id = p.member_id WHERE p.run_id = ? ORDER BY p.id",
+        (latest,),
+    )
+    assert [tuple(p) for p in points] == [(people[i][0], "red", 1, 1) for i in (1, 8, 9)]
+    # Everyone else's record still points at their first (and only) point.
+    unchanged = query(
+        db_path,
+        key_path,
+        "SELECT count(*) FROM health h JOIN health_history p ON p.id = h.point_id"
+        " WHERE p.run_id < ? AND p.previous_id IS NULL",
+        (latest,),
+    )
+    assert unchanged[0][0] == 7
+
+
 def test_changes_name_departments_and_see_a_nat_ageing_past_the_policy(
     run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path
 ) -> None:
