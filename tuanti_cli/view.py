@@ -142,16 +142,12 @@ ALWAYS_ABNORMAL = _always_abnormal("code", "nat_result", "sd", "flags")
 NAT was sampled before the policy's limit (``sd < :cutoff``)."""
 
 
-# A member's record is rewritten only when their state changes: when they were last compared
-# is when the roster's latest run compared (it compares everyone then in the roster, and only
-# they have a record), or, before migration 0006 gave runs that time, their record's stamp.
-_COMPARED = "CASE WHEN h.member_id IS NOT NULL THEN coalesce(:compared, h.compared_at) END"
 # The counts read this as a co-routine (its ORDER BY … LIMIT -1 keeps SQLite from flattening
 # it), so each expression is computed once per member, in index order, with no sort.
 _INNER = f"""
     SELECT m.member_no, m.name, m.department, m.id_number, m.phone, {_CODE} AS code,
            h.nat_sampled_at, h.nat_result, {_SD} AS sd, {_VACCINATION} AS vaccination,
-           h.vaccine_doses, h.last_dose_date, {_COMPARED} AS compared_at, {_FLAGS} AS flags
+           h.vaccine_doses, h.last_dose_date, {_FLAGS} AS flags
     FROM member m LEFT JOIN health h ON h.member_id = m.id
     WHERE m.roster_id = :roster{{inner}}
     ORDER BY {{order}} LIMIT -1
@@ -170,6 +166,10 @@ _ROWS = """
     ORDER BY m.member_no
 """
 _DAYS = f"max(0, CAST(:today - julianday({_SD}) AS INTEGER))"
+# A member's record is rewritten only when their state changes: when they were last compared
+# is when the roster's latest run compared (it compares everyone then in the roster, and only
+# they have a record), or, before migration 0006 gave runs that time, their record's stamp.
+_COMPARED = "CASE WHEN h.member_id IS NOT NULL THEN coalesce(:compared, h.compared_at) END"
 # Each value of a record, as SQL; ``{abnormal}`` is filled in per pass.
 _VALUES = {
     "member_no": "m.member_no",
@@ -278,13 +278,12 @@ def _marks(params: dict[str, Any], prefix: str, values: Iterable[Any]) -> str:
     return ", ".join(marks)
 
 
-def _params(conn: Any, roster: Roster, as_of: dt.datetime) -> dict[str, Any]:
+def _params(roster: Roster, as_of: dt.datetime) -> dict[str, Any]:
     today = clock.local_date(as_of)
     return {
         "roster": roster.roster_id,
         "today": _today(as_of),
         "cutoff": (today - dt.timedelta(days=roster.max_nat_days)).isoformat(),
-        "compared": last_compared(conn, roster.roster_id),
     }
 
 
@@ -368,7 +367,7 @@ def _row_batches(
     ordered: bool,
     columns: str,
 ) -> Iterator[list[Any]]:
-    params = _params(store.conn, roster, as_of)
+    params = {**_params(roster, as_of), "compared": last_compared(store.conn, roster.roster_id)}
     today = clock.local_date(as_of)
     abnormal = _OVER_TABLES.abnormal
     if ordered:
@@ -445,7 +444,7 @@ def counts(
 ) -> dict[str, Any]:
     """Aggregate counts (:data:`COUNT_KEYS` and ``vaccination``) of the matching members,
     computed in SQL in one pass."""
-    params = _params(store.conn, roster, as_of)
+    params = _params(roster, as_of)
     inner, outer = _filter_sql(filters, params, clock.local_date(as_of), _OVER_INNER)
     sql = (
         f"SELECT {_AGGREGATES} FROM ("
@@ -479,7 +478,7 @@ _STATUS = f"""
 def department_counts(store: Store, roster: Roster, as_of: dt.datetime) -> list[dict[str, Any]]:
     """:data:`COUNT_KEYS` per department (``department`` first; ``None`` for the members
     without one), in department order."""
-    params = _params(store.conn, roster, as_of)
+    params = _params(roster, as_of)
     tally = tally_members(store.conn, _STATUS, params)
     by_department: dict[Any, dict[str, Any]] = {}
     for (department, packed), n in tally.items():
