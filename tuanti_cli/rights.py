@@ -291,9 +291,6 @@ COPY_VERSION = 1
 # The state's columns as stored, with when it was compared after the NAT and vaccination.
 _STATE = (*history.STATE_COLUMNS[:6], "compared_at", "flags", "abnormal")
 _STATE_SQL = ", ".join(_STATE)
-# A record keeps the time of its last change; when the member was last compared is the
-# roster's latest run's (view.last_compared), as the view shows it.
-_CURRENT_STATE_SQL = _STATE_SQL.replace("compared_at", "coalesce(?2, compared_at)")
 
 
 def _state(row: Sequence[Any]) -> dict[str, Any]:
@@ -329,9 +326,16 @@ def member_copy(
             (internal,),
         ).fetchone()
         health = conn.execute(
-            f"SELECT {_CURRENT_STATE_SQL} FROM health WHERE member_id = ?1",
-            (internal, view.last_compared(conn, roster.roster_id)),
+            f"SELECT {_STATE_SQL} FROM health WHERE member_id = ?", (internal,)
         ).fetchone()
+        current = None
+        if health is not None:
+            current = _state(health)
+            # A record keeps the time of its last change; the member was last compared when
+            # the roster's latest run compared, as the view shows it.
+            current["compared_at"] = (
+                view.last_compared(conn, roster.roster_id) or current["compared_at"]
+            )
         history = conn.execute(
             chain_of("?") + f"SELECT {_STATE_SQL} FROM health_history"
             " WHERE id IN (SELECT id FROM chain) ORDER BY run_id, id",
@@ -362,7 +366,7 @@ def member_copy(
             "updated_at": updated_at,
             "consent": {"at": consent_at, "code": consent_code, "channel": consent_channel},
         },
-        "health": _state(health) if health is not None else None,
+        "health": current,
         "history": [_state(row) for row in history],
         "audit": [
             {
