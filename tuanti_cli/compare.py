@@ -103,12 +103,13 @@ def refresh(
     with refresh_lock(store.path, lock_timeout):
         for _attempt in range(SCAN_ATTEMPTS):
             version = store.data_version()
-            digest, keys = _members(store.conn, scope)
+            keys: set[bytes] = set()
+            digest = _members(store.conn, scope, keys)
             scan = feed.scan(feed_path, keys, prepare=read_row, overrides=overrides)
             del keys  # the scan keeps only members' rows; their IDs are not needed again
             with store.transaction() as conn:
                 # Only if another connection committed meanwhile can the members differ.
-                if store.data_version() != version and _digest(conn, scope) != digest:
+                if store.data_version() != version and _members(conn, scope) != digest:
                     continue
                 return _record_run(conn, scope, digest, scan, now)
     raise StoreError("refresh.members_changing")
@@ -186,16 +187,15 @@ class _Member(NamedTuple):
 _MEMBER_WIDTH = len(_Member._fields)
 
 
-def _members(conn: Any, scope: str | None) -> tuple[str, set[bytes]]:
-    """Who is compared, and their ID numbers as the bytes a feed writes them (compact: no
-    text kept). The first is a digest of the members with their names: a changed roster
-    means a feed must be re-applied.
+def _members(conn: Any, scope: str | None, keys: set[bytes] | None = None) -> str:
+    """Who is compared, with their names, as a digest: a changed roster means a feed must be
+    re-applied. ``keys``, if given, gets their ID numbers as the bytes a feed writes them
+    (compact: no text kept).
 
     Read in batches, each joined by SQLite (one pass for both), so that a million members
     are read quickly.
     """
     digest = hashlib.sha256()
-    keys: set[bytes] = set()
     last = 0
     while True:
         top, lines, ids = conn.execute(
@@ -206,16 +206,12 @@ def _members(conn: Any, scope: str | None) -> tuple[str, set[bytes]]:
             (scope, last, CHUNK * 10),
         ).fetchone()
         if top is None:
-            return digest.hexdigest(), keys
+            return digest.hexdigest()
         digest.update(lines.encode())
-        # A stored ID number is validated: 17 digits and a digit or X, never a comma.
-        keys.update(ids.encode().split(b","))
+        if keys is not None:
+            # A stored ID number is validated: 17 digits and a digit or X, never a comma.
+            keys.update(ids.encode().split(b","))
         last = top
-
-
-def _digest(conn: Any, scope: str | None) -> str:
-    """:func:`_members`' digest alone."""
-    return _members(conn, scope)[0]
 
 
 def _batches(conn: Any, scope: str | None) -> Iterator[list[Any]]:
