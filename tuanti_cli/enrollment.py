@@ -363,7 +363,9 @@ class Enroller:
         so far bound the roster's size)."""
         wanted = self._next_seq * CACHE_BYTES_PER_MEMBER >> 10
         kib = min(max(wanted, IMPORT_CACHE_MIN_KIB), IMPORT_CACHE_KIB)
-        if kib >= self._cache_kib + (1 << 10) or (kib == IMPORT_CACHE_KIB > self._cache_kib):
+        # In steps of a MiB at least (each is a statement), or up to the cap.
+        grown = kib - self._cache_kib
+        if grown >= 1 << 10 or (grown > 0 and kib == IMPORT_CACHE_KIB):
             self._writer.submit(f"PRAGMA cache_size = -{kib}", ())
             self._cache_kib = kib
 
