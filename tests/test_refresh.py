@@ -496,6 +496,25 @@ def test_mismatch_not_found_bad_row_and_last_row_wins(
     assert tuple(history[0]) == (7 + 4, 2)
 
 
+def test_a_feed_name_written_as_enrollment_would_store_it_matches(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    """Enrollment stores ``买买提•艾力`` as ``买买提·艾力`` (§4): the feed's ``•`` (or ``・``,
+    or ``’`` for ``'``) is the same name, not a mismatch; another name still is one."""
+    people = {"买买提•艾力": new_id(), "阿依・古丽": new_id(), "O’Brien": new_id()}
+    enroll(run, roster_id, tmp_path, list(people.items()))
+    rows = [green_row(name, number) for name, number in people.items()]
+    rows.append({**green_row("O’Brian", new_id()), "id_number": people["O’Brien"]})
+    rows = rows[:2] + rows[3:]  # O'Brien's row is the misspelt one
+    report = refresh_json(run, write_feed(tmp_path / "names.csv", rows))
+    assert (report["matched"], report["name_mismatch"]) == (2, 1), report
+    flags = {r["name"]: r["flags"] for r in show(run, roster_id)}
+    assert flags == {"买买提·艾力": [], "阿依·古丽": [], "O'Brien": ["name_mismatch"]}
+    exact = [green_row(name, number) for name, number in people.items()]
+    report = refresh_json(run, write_feed(tmp_path / "exact.csv", exact))
+    assert (report["matched"], report["name_mismatch"]) == (3, 0), report
+
+
 def test_bad_rows_are_reported_by_row_number_and_masked_id(
     run: Run, roster_id: str, tmp_path: Path
 ) -> None:

@@ -16,6 +16,7 @@ from tuanti_cli.locking import LOCK_WAIT_SECONDS, refresh_lock
 from tuanti_cli.masking import mask_id, mask_phone
 from tuanti_cli.models import Roster
 from tuanti_cli.store import Store
+from tuanti_cli.validate import normalise_name
 
 FUTURE_TOLERANCE = dt.timedelta(hours=1)
 """A sampling time may run this far ahead of the comparison time (clocks drift); any
@@ -243,7 +244,7 @@ def _judge(
         result.not_found += 1
         return UNKNOWN, ["not_found"]
     row, reading = found
-    if reading.name and reading.name != member.name:
+    if reading.name and reading.name != member.name and not _same_name(reading.name, member):
         result.name_mismatch += 1
         return UNKNOWN, ["name_mismatch"]
     bad_field = reading.bad_field if reading.health is None else None
@@ -256,6 +257,12 @@ def _judge(
         return UNKNOWN, ["bad_row"]
     result.matched += 1
     return reading.health, []
+
+
+def _same_name(fed: str, member: _Member) -> bool:
+    """Whether a feed's name is the member's once written as enrollment writes names
+    (``买买提•艾力`` is ``买买提·艾力``): only asked when the two texts differ."""
+    return normalise_name(fed) == member.name
 
 
 def _after(sampled_at: str | None, now: dt.datetime) -> bool:

@@ -174,7 +174,7 @@ def validate_name(raw: str) -> str:
     """
     name = raw.strip()
     if not _PLAIN_NAME.fullmatch(name):
-        name = unicodedata.normalize("NFC", name).translate(_NAME_LOOKALIKES)
+        name = normalise_name(name)
         problem = text_problem(name, in_name=True)
         if problem is not None:
             key, char = problem
@@ -184,6 +184,13 @@ def validate_name(raw: str) -> str:
     if len(name) > NAME_MAX:
         raise FieldError("name", "name.long", max=NAME_MAX)
     return name
+
+
+def normalise_name(raw: str) -> str:
+    """A name as :func:`validate_name` stores it (trimmed, NFC, the look-alike dots,
+    apostrophes and hyphens as ``· ' -``), without judging it: so that a feed's name is
+    compared with a member's as enrollment would have written it."""
+    return unicodedata.normalize("NFC", raw.strip()).translate(_NAME_LOOKALIKES)
 
 
 DEPARTMENT_MAX = 50
