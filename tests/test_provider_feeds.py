@@ -359,21 +359,25 @@ def test_ids_excel_damaged_are_counted_and_named(
     zeroed = number[:15] + "000"
     assert zeroed != number
     headers = ["姓名", "证件号码", "采样时间", "检测结果"]
+    # strangers with intact IDs: a feed at least half damaged is refused (the next test)
+    intact = [
+        [person_name(i, "路人"), new_id("440305"), "2022-12-05 07:00", "阴性"] for i in range(3)
+    ]
     if suffix == ".csv":
         damaged = ["1.10105E+17", "110105199003071000.0", zeroed]
-        rows = [[name, number, "2022-12-05 07:00", "阴性"]]
+        rows = [[name, number, "2022-12-05 07:00", "阴性"], *intact]
         rows += [[person_name(i), d, "2022-12-05 07:00", "阴性"] for i, d in enumerate(damaged)]
         path = tmp_path / "resaved.csv"
         path.write_text("\n".join(",".join(r) for r in [headers, *rows]) + "\n", encoding="utf-8")
     else:
         damaged_cells: list[Any] = [1.10105199003071e17, int(zeroed), "1.10105E+17"]
-        rows = [[name, number, "2022-12-05 07:00", "阴性"]]
+        rows = [[name, number, "2022-12-05 07:00", "阴性"], *intact]
         rows += [
             [person_name(i), d, "2022-12-05 07:00", "阴性"] for i, d in enumerate(damaged_cells)
         ]
         path = write_xlsx(tmp_path / "numeric.xlsx", [headers, *rows])
     report = refresh_json(run, path)
-    assert (report["damaged_ids"], report["matched"], report["feed_rows"]) == (3, 1, 4)
+    assert (report["damaged_ids"], report["matched"], report["feed_rows"]) == (3, 1, 7)
     # the same feed for the one roster (a run of another scope, so not skipped), as text
     result = refresh(run, path, AS_OF, "--roster", roster_id)
     assert "3 feed rows have an ID number that Excel turned into a number" in result.stdout
@@ -383,18 +387,20 @@ def test_ids_excel_damaged_are_counted_and_named(
 def test_a_members_id_in_a_numeric_cell_is_damaged_not_matched(
     run: Run, roster_id: str, tmp_path: Path
 ) -> None:
-    ((name, number),) = members = [(person_name(1), make_id("110105", seq=123))]
+    members = [(person_name(1), make_id("110105", seq=123)), *people(2)]
     enroll(run, roster_id, tmp_path, members)
+    (name, number), *others = members
     sheet = write_xlsx(
         tmp_path / "numbers.xlsx",
         [
             ["姓名", "证件号码", "采样时间", "检测结果"],
             [name, int(number), "2022-12-05 07:00", "阴性"],
+            *([n, i, "2022-12-05 07:00", "阴性"] for n, i in others),
         ],
     )
     report = refresh_json(run, sheet)
     # openpyxl, like Excel, keeps an 18-digit number only as a float: its digits are gone
-    assert (report["matched"], report["not_found"], report["damaged_ids"]) == (0, 1, 1)
+    assert (report["matched"], report["not_found"], report["damaged_ids"]) == (2, 1, 1)
 
 
 # --------------------------------------------------------------------------- refusals
@@ -424,6 +430,42 @@ def test_a_feed_with_masked_ids_is_refused_and_nothing_changes(
     assert result.exit_code == 1, result.output
     assert "masked ID numbers (2 rows" in result.stderr
     assert "cannot be matched" in result.stderr and "nothing was changed" in result.stderr
+    for number in (n for _, n in members):
+        assert number not in result.stderr
+    assert run_count(db_path, key_path) == runs
+    assert show(run, roster_id) == before
+
+
+@pytest.mark.parametrize(
+    ("suffix", "good"), [(".csv", 0), (".csv", 1), (".xlsx", 1), (".jsonl", 0)]
+)
+def test_a_feed_whose_ids_excel_damaged_is_refused_and_nothing_changes(
+    run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path, suffix: str, good: int
+) -> None:
+    """Excel keeps as text only the IDs that end in ``X``: applying what is left would turn
+    every other member ``unknown``. Refused when nobody matched, or half the rows are
+    damaged (``good``: members whose row survived)."""
+    members = people(3)
+    enroll(run, roster_id, tmp_path, members)
+    everyone_green(run, tmp_path, members)
+    before = show(run, roster_id)
+    runs = run_count(db_path, key_path)
+    headers = ["姓名", "证件号码", "采样时间", "检测结果"]
+    rows: list[list[Any]] = [
+        [
+            name,
+            number if i < good else f"{float(number[:17] + '0'):.5E}",
+            "2022-12-05 07:00",
+            "阴性",
+        ]
+        for i, (name, number) in enumerate(members)
+    ]
+    path = tmp_path / f"damaged{suffix}"
+    write_table(path, headers, rows)
+    result = refresh(run, path)
+    assert result.exit_code == 1, result.output
+    assert f"has {3 - good} rows whose ID number Excel turned into a number" in result.stderr
+    assert "nothing was changed" in result.stderr
     for number in (n for _, n in members):
         assert number not in result.stderr
     assert run_count(db_path, key_path) == runs

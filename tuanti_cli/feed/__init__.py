@@ -24,6 +24,7 @@ from tuanti_cli.feed.common import (
     FeedScan,
     Prepare,
     as_is,
+    damaged_feed,
     masked_feed,
     member_texts,
 )
@@ -71,7 +72,7 @@ def scan(
     members; such a set is extended in place with the ``x`` spellings of ``X``).
     A feed that is replaced or written to while it is read is refused: applying half of a
     snapshot would turn the members in the other half ``unknown``; so is a feed whose IDs
-    are masked, which can match nobody.
+    are masked, which can match nobody, and one whose IDs a spreadsheet damaged.
     """
     before = _identity(path)
     fmt = detect_format(path) if input_format == "auto" else input_format
@@ -92,6 +93,8 @@ def scan(
         raise InputError("feed.empty", path=path)
     if masked_feed(result):
         raise InputError("feed.masked", path=path, count=result.masked_ids)
+    if damaged_feed(result):
+        raise InputError("feed.damaged", path=path, count=result.damaged_ids)
     return result
 
 

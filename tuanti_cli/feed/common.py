@@ -188,6 +188,15 @@ def masked_feed(scan: FeedScan) -> bool:
     return not scan.latest or scan.masked_ids * 2 >= scan.rows
 
 
+def damaged_feed(scan: FeedScan) -> bool:
+    """Whether a spreadsheet damaged the feed's IDs: it holds damaged IDs and matched nobody,
+    or at least half its rows are damaged. Applied, it would turn nearly every member
+    ``unknown`` (only IDs ending in ``X`` survive Excel as text)."""
+    if not scan.damaged_ids:
+        return False
+    return not scan.latest or scan.damaged_ids * 2 >= scan.rows
+
+
 def blocks(path: Path, digest: Any) -> Iterator[bytes]:
     """The file's bytes in large blocks, hashed on the way; NUL bytes refused."""
     with open_input(path) as stream:

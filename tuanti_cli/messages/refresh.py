@@ -39,6 +39,12 @@ EN: dict[str, str] = {
         "which cannot be matched to anyone; nothing was changed. Ask the provider for an "
         "export with full ID numbers."
     ),
+    "feed.damaged": (
+        "The feed {path} has {count} rows whose ID number Excel turned into a number (like "
+        "1.10105E+17), losing its last digits, so it cannot be matched; nothing was changed. "
+        "Ask for the export again, or in Excel format the ID column as Text first, and save "
+        "as CSV UTF-8 or .xlsx."
+    ),
     "feed.column_json": (
         "--column applies to CSV and .xlsx feeds, whose header row names the columns; "
         "{path} is JSON. Rename its keys instead (nothing was changed)."
@@ -106,6 +112,7 @@ ZH: dict[str, str] = {
     "feed.json_not_list": "健康数据文件 {path} 是 JSON 但不是对象数组；请使用数组或 JSONL。未做任何改动。",
     "feed.xls": "健康数据文件 {path} 是 Excel 97-2003 工作簿（.xls），tuanti 无法读取；未做任何改动。请在 Excel 中另存为 .xlsx 或 CSV UTF-8。",
     "feed.masked": "健康数据文件 {path} 中的证件号码已脱敏（{count} 行，如 110105********1535），无法与任何人匹配；未做任何改动。请向数据提供方索取含完整证件号码的导出文件。",
+    "feed.damaged": "健康数据文件 {path} 中有 {count} 行的证件号码被 Excel 转成了数字（如 1.10105E+17），末几位已丢失，无法匹配；未做任何改动。请重新导出，或在 Excel 中先把证件号码列设为“文本”格式，并另存为 CSV UTF-8 或 .xlsx。",
     "feed.column_json": "--column 只适用于由标题行命名各列的 CSV 和 .xlsx 健康数据文件；{path} 是 JSON，请直接修改其键名（未做任何改动）。",
     "refresh.missing_fields": "健康数据文件没有 {fields} 列：所有人的这些项保持不变。",
     "refresh.damaged_ids": "健康数据中有 {count} 行的证件号码被 Excel 转成了数字（如 1.10105E+17），末几位已丢失，无法据此匹配任何人。请重新导出，或在 Excel 中先把证件号码列设为“文本”格式再录入或导入数据，并另存为 CSV UTF-8 或 .xlsx。",
