@@ -112,7 +112,7 @@ def refresh(
                 # Only if another connection committed meanwhile can the members differ.
                 if store.data_version() != version and _members(conn, scope) != digest:
                     continue
-                return _record_run(conn, scope, digest, scan, now)
+                return _record_run(conn, scope, digest, scan, now, _feed_hash(scan, overrides))
     raise StoreError("refresh.members_changing")
 
 
@@ -122,13 +122,14 @@ def _record_run(
     digest: str,
     scan: feed.FeedScan,
     now: dt.datetime,
+    feed_hash: str,
 ) -> RunResult:
     last = conn.execute(
         "SELECT feed_hash, members_digest FROM run WHERE roster_id IS ?"
         " ORDER BY run_id DESC LIMIT 1",
         (scope,),
     ).fetchone()
-    if last is not None and tuple(last) == (scan.sha256, digest):
+    if last is not None and tuple(last) == (feed_hash, digest):
         audit.record(conn, "refresh.skipped", scope)
         return RunResult(skipped=True)
     result = RunResult(feed_rows=scan.rows, damaged_ids=scan.damaged_ids)
@@ -136,7 +137,7 @@ def _record_run(
     run_id = conn.execute(
         "INSERT INTO run (roster_id, started_at, compared_at, feed_hash, members_digest)"
         " VALUES (?, ?, ?, ?, ?)",
-        (scope, clock.iso(clock.now()), clock.iso(now), scan.sha256, digest),
+        (scope, clock.iso(clock.now()), clock.iso(now), feed_hash, digest),
     ).lastrowid
     report.keep_days_before(conn, scope, run_id, now)
     _apply(conn, scope, scan, run_id, now, result)
@@ -159,6 +160,15 @@ def _record_run(
     )
     audit.record(conn, "refresh", scope, result.as_json())
     return result
+
+
+def _feed_hash(scan: feed.FeedScan, overrides: Mapping[str, str] | None) -> str:
+    """What a run records of its feed: the file's SHA-256, and with ``--column`` the columns
+    named too, so that the same bytes read another way are not skipped as done."""
+    if not overrides:
+        return scan.sha256
+    named = "\n".join(f"{field}={header}" for field, header in sorted(overrides.items()))
+    return hashlib.sha256(f"{scan.sha256}\n{named}".encode()).hexdigest()
 
 
 def compared_fields(scan: feed.FeedScan) -> frozenset[str]:
