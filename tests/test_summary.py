@@ -87,6 +87,10 @@ def test_one_row_per_roster_and_an_empty_roster_last(run: Run, full_roster: str)
     assert first["members"] == len(PEOPLE) and first["abnormal"] == len(PEOPLE) - 1
     assert first["compliance"] == 0.1 and first["last_refresh"] is not None
     assert last["members"] == 0 and last["compliance"] is None
+    # created after the store-wide run, which never compared it
+    assert last["last_refresh"] is None
+    listed = json.loads(run("roster", "list", "--format", "json").stdout)
+    assert [r["last_refresh"] for r in listed] == [first["last_refresh"], None]
     assert summary(run, full_roster) == [first]  # a roster without --by: its own row
 
 

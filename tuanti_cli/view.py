@@ -541,10 +541,15 @@ def view_summary(
 
 
 def last_refresh(store: Store, roster_id: str) -> str | None:
-    """When a refresh last compared this roster (a run over all rosters counts)."""
+    """When a refresh last compared this roster: one of its own, or one over all rosters
+    that started after the roster was created (an earlier one never saw it). Times are kept
+    to the second: within the roster's first second, such a run counts only if some member
+    of the roster has been compared."""
     rows = store.query(
-        "SELECT max(finished_at) FROM run WHERE finished_at IS NOT NULL"
-        " AND (roster_id IS NULL OR roster_id = ?)",
+        "SELECT max(finished_at) FROM run, (SELECT created_at FROM roster WHERE roster_id = ?1)"
+        " WHERE finished_at IS NOT NULL AND (roster_id = ?1 OR roster_id IS NULL"
+        " AND (started_at > created_at OR started_at = created_at AND EXISTS (SELECT 1"
+        " FROM member m JOIN health h ON h.member_id = m.id WHERE m.roster_id = ?1)))",
         (roster_id,),
     )
     finished: str | None = rows[0][0]  # an aggregate: always one row, NULL before any run
