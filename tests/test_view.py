@@ -100,6 +100,9 @@ def test_every_state_and_the_order(run: Run, full_roster: str) -> None:
         (["--vaccination", "exempt"], {"弹四"}),
         (["--abnormal", "--health-code", "green"], {"旧五", "阳六"}),
         (["--health-code", "green", "--nat-days-over", "1"], {"旧五"}),
+        # longer ago than the calendar goes: only those never sampled
+        (["--nat-days-over", "2147483648"], {"名七", "坏八", "缺九", "空十"}),
+        (["--nat-days-over", "9" * 30], {"名七", "坏八", "缺九", "空十"}),
     ],
 )
 def test_filters_combine(run: Run, full_roster: str, args: list[str], names: set[str]) -> None:

@@ -264,7 +264,9 @@ def _filter_sql(
             outer.append(f"{term} IN ({_marks(params, field, values)})")
     # NAT days are never negative: a limit below 0 keeps everyone.
     if filters.nat_days_over is not None and filters.nat_days_over >= 0:
-        params["over"] = (today - dt.timedelta(days=filters.nat_days_over)).isoformat()
+        # A limit further back than the calendar goes leaves only those never sampled.
+        days = min(filters.nat_days_over, today.toordinal() - 1)
+        params["over"] = (today - dt.timedelta(days=days)).isoformat()
         outer.append(f"({terms.sd} IS NULL OR {terms.sd} < :over)")
     return "".join(f" AND {c}" for c in inner), "".join(f" AND {c}" for c in outer)
 
