@@ -90,7 +90,8 @@ def test_one_row_per_roster_and_an_empty_roster_last(run: Run, full_roster: str)
     # created after the store-wide run, which never compared it
     assert last["last_refresh"] is None
     listed = json.loads(run("roster", "list", "--format", "json").stdout)
-    assert [r["last_refresh"] for r in listed] == [first["last_refresh"], None]
+    refreshed = {r["roster_id"]: r["last_refresh"] for r in listed}
+    assert refreshed == {full_roster: first["last_refresh"], empty: None}
     assert summary(run, full_roster) == [first]  # a roster without --by: its own row
 
 
