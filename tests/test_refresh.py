@@ -27,6 +27,7 @@ from tests.helpers import (
     make_ids,
     make_phone,
     person_name,
+    piped,
     query,
 )
 from tuanti_cli.keys import read_key_file
@@ -593,6 +594,24 @@ def test_a_directory_as_feed_is_refused(run: Run, roster_id: str, tmp_path: Path
     result = refresh(run, tmp_path)
     assert result.exit_code == 1 and result.stderr.strip()
     assert show(run, roster_id) == before
+
+
+def test_a_feed_from_a_pipe_is_refused_before_it_is_read(
+    run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path
+) -> None:
+    # A run reads its feed more than once: `--feed <(cat feed.csv)` would look empty.
+    people = {"张三": new_id()}
+    enroll(run, roster_id, tmp_path, list(people.items()))
+    data = write_feed(tmp_path / "feed.csv", [green_row("张三", people["张三"])]).read_bytes()
+    before = all_rows(db_path, key_path)
+    for path in [None, "/dev/null"]:
+        with piped(data) as pipe:
+            result = run("refresh", "--feed", path or pipe, "--as-of", AS_OF)
+        assert result.exit_code == 1, result.output
+        assert result.stderr.count("\n") == 1, result.stderr
+        assert "is a pipe or device, not a file" in result.stderr
+        assert "Save the feed to a file first" in result.stderr
+        assert all_rows(db_path, key_path) == before
 
 
 # --------------------------------------------------------------------------- 4. skipped

@@ -13,7 +13,6 @@ import operator
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 from tuanti_cli.columns import (
@@ -28,7 +27,7 @@ from tuanti_cli.columns import (
     find_header,
 )
 from tuanti_cli.errors import InputError
-from tuanti_cli.textfile import STDIN, codec, open_input, read_bytes, undecodable
+from tuanti_cli.textfile import codec, open_seekable, undecodable
 
 REQUIRED = ("name", "id_number", "phone", "consent")
 FIELD_ORDER = ("name", "id_number", "phone", "consent", "code", "department")
@@ -125,18 +124,17 @@ def open_records(
     encoding: str,
     overrides: Mapping[str, str] | None = None,
     recognizer: Recognizer | None = None,
+    data: bytes | None = None,
 ) -> Iterator[Parsed]:
     """Open ``source`` (a path, or ``-`` for standard input) and read it as
     ``input_format`` (``auto`` detects it); ``overrides`` are ``--column`` choices.
+    ``data``: the source's bytes, already read (a pipe to be read more than once).
 
-    The records stream: memory does not grow with the file (a JSON array, and standard
-    input, are read whole). Errors found on the way (a CSV quote left open, bytes that are
-    not the encoding) are raised while the records are consumed.
+    The records stream: memory does not grow with the file (a JSON array, standard input
+    and a pipe are read whole). Errors found on the way (a CSV quote left open, bytes that
+    are not the encoding) are raised while the records are consumed.
     """
-    if source == STDIN:
-        stream: IO[bytes] = io.BytesIO(read_bytes(source))
-    else:
-        stream = open_input(Path(source))
+    stream = io.BytesIO(data) if data is not None else open_seekable(source)
     with stream:
         yield parse_stream(stream, source, input_format, encoding, overrides, recognizer)
 
