@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -337,6 +338,33 @@ def test_consent_answer_names_the_answers_that_mean_yes(
     assert report["rejected"] == 2
     empty = run("enroll", "import", roster_id, str(path), "--consent-answer", " ")
     assert empty.exit_code == 1 and "--consent-answer" in empty.stderr
+
+
+@pytest.mark.parametrize("refusal", ["B.不同意", "拒绝授权", "Ｂ．不同意", "No", "未授权"])
+def test_a_consent_answer_that_refuses_is_refused_before_anything_is_read(
+    run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path, refusal: str
+) -> None:
+    # §4: any negation is a refusal; naming it as a yes would enroll people who said no.
+    ids = make_ids(2)
+    path = tmp_path / "refuse.csv"
+    path.write_text(
+        "姓名,身份证号,手机号,隐私授权\n"
+        f"赵一,{ids[0]},{make_phone(1)},B.不同意\n"
+        f"钱二,{ids[1]},{make_phone(2)},拒绝授权\n",
+        "utf-8",
+    )
+    before = all_rows(db_path, key_path)
+    result = run(
+        "enroll", "import", roster_id, str(path),
+        "--consent-answer", "A.同意", "--consent-answer", refusal,
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert result.stdout == ""
+    message = result.stderr.strip()
+    assert "\n" not in message and "is a refusal" in message, message
+    assert unicodedata.normalize("NFKC", refusal) in message, message
+    assert all_rows(db_path, key_path) == before  # not even an audit entry
+    assert member_names(run, roster_id) == set()
 
 
 def test_placeholders_are_empty_values(run: Run, roster_id: str, tmp_path: Path) -> None:

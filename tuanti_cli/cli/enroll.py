@@ -86,7 +86,7 @@ def import_command(
     try:
         answers = consent_answers(consent_answer)
     except FieldError as exc:
-        raise InputError(exc.key) from None
+        raise InputError(exc.key, **exc.params) from None
     from_stdin = source == STDIN
     protected = ctx.obj.protected(inputs=() if from_stdin else (Path(source),), stdin=from_stdin)
     if rejects is not None:

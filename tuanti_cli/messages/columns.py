@@ -16,6 +16,10 @@ EN: dict[str, str] = {
     "columns.override_twice": "--column names {field} twice; give each field once.",
     "columns.used": "{field} ← {header}",
     "consent.answer_empty": "--consent-answer is empty; give the answer text that means yes.",
+    "consent.answer_negated": (
+        "--consent-answer {answer!r} is a refusal (it holds a negation: 不, 否, 拒绝, 未, 没, "
+        "no or not), so it can never mean yes; give only the answers that agree."
+    ),
 }
 
 ZH: dict[str, str] = {
@@ -31,4 +35,8 @@ ZH: dict[str, str] = {
     "columns.override_twice": "--column 两次指定了 {field}；每个字段只能指定一次。",
     "columns.used": "{field} ← {header}",
     "consent.answer_empty": "--consent-answer 为空；请给出表示同意的答案文字。",
+    "consent.answer_negated": (
+        "--consent-answer {answer!r} 含有否定词（不、否、拒绝、未、没、no 或 not），是拒绝，"
+        "不能表示同意；请只给出表示同意的答案。"
+    ),
 }
