@@ -15,6 +15,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from typing import IO, Any, NamedTuple
 
+from tuanti_cli import jsontext
 from tuanti_cli.columns import (
     HEADER_SEARCH_ROWS,
     ID_NUMBER_RULE,
@@ -351,7 +352,7 @@ class _Objects:
 
 def _load_json(text: str, source: str) -> Any:
     try:
-        return json.loads(text)
+        return jsontext.loads(text)
     except RecursionError:
         raise InputError("input.json_deep", path=source) from None
     except json.JSONDecodeError as exc:
@@ -393,7 +394,7 @@ def _parse_jsonl(
                 records.append(Record(number, None, "row.too_long"))
             elif line.strip():
                 try:
-                    item = json.loads(line)
+                    item = jsontext.loads(line)
                 except (json.JSONDecodeError, RecursionError):
                     # One broken line is that line's problem (§4), not the whole file's.
                     records.append(Record(number, None, "row.not_json"))
