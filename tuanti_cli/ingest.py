@@ -339,7 +339,7 @@ class _Objects:
         for f, header in self._overrides.items():
             if f not in self.columns:
                 raise InputError(
-                    "columns.override_missing", path=self._source, field=f, header=header
+                    "columns.override_missing_key", path=self._source, field=f, header=header
                 )
         if any(r.fields for r in records):
             present = dict.fromkeys(self.present, 0)
