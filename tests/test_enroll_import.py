@@ -264,6 +264,26 @@ def test_a_pipe_or_a_fifo_is_read_as_stdin_is(run: Run, roster_id: str, tmp_path
     assert {m["name"] for m in members(run, roster_id)} == {person_name(0), person_name(1)}
 
 
+def test_a_line_break_inside_quotes_does_not_shift_row_numbers(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    # README: row numbers are those a spreadsheet shows, which shows a quoted record as one row.
+    path = tmp_path / "multi-line.csv"
+    path.write_text(
+        "name,id_number,phone,consent,note\n"
+        f'张三,{GOOD_ID},{GOOD_PHONE},yes,"line one\nline two\r\nline three"\n'
+        "李四,123,13812345602,yes,\n"
+        "\n"
+        "王五,456,13812345603,yes,\n",
+        encoding="utf-8",
+    )
+    rejects = tmp_path / "rejects.csv"
+    report = import_json(run, roster_id, path, "--dry-run", "--rejects", str(rejects))
+    assert [r["row"] for r in report["rejects"]] == [3, 5]  # row 4 is the blank line
+    written = rejects.read_text(encoding="utf-8-sig").splitlines()
+    assert [line.split(",")[0] for line in written[1:]] == ["3", "5"]
+
+
 def test_reimport_updates_and_duplicates(run: Run, roster_id: str, tmp_path: Path) -> None:
     ids = make_ids(3)
     rows = [[person_name(i), ids[i], f"1380000000{i}", "是"] for i in range(3)]

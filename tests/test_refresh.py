@@ -512,11 +512,32 @@ def test_bad_rows_are_reported_by_row_number_and_masked_id(
     assert result.exit_code == 0, result.output
     text = result.stdout
     assert "matched 1" in text and "bad row 2" in text, text
-    # file line numbers, as enrollment reports them (the header is line 1)
+    # row numbers as a spreadsheet shows them, as enrollment reports them (the header is 1)
     assert f"feed row 4 ({masked(people['赵六'])}): health_code" in text, text
     assert f"feed row 5 ({masked(people['周九'])}): vaccine_doses" in text, text
     for number in people.values():
         assert number not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("title", [False, True])
+def test_a_line_break_inside_quotes_does_not_shift_feed_row_numbers(
+    run: Run, roster_id: str, tmp_path: Path, title: bool
+) -> None:
+    people = {name: new_id() for name in ("张三", "赵六")}
+    enroll(run, roster_id, tmp_path, list(people.items()))
+    path = tmp_path / "feed.csv"
+    path.write_text(
+        ("核酸检测结果\n" if title else "")
+        + "id_number,health_code,note\n"
+        + f'{people["张三"]},green,"line one\nline two"\n'
+        + f"{new_id()},green,\n"
+        + f'{people["赵六"]},蓝码,"x\ny"\n',
+        encoding="utf-8",
+    )
+    result = refresh(run, path)
+    assert result.exit_code == 0, result.output
+    row = 5 if title else 4  # a spreadsheet's row: the title 1, the header 2, one a record
+    assert f"feed row {row} ({masked(people['赵六'])}): health_code" in result.stdout, result.stdout
 
 
 # --------------------------------------------------------------------------- 3. failures

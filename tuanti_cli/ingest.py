@@ -270,8 +270,9 @@ def _parse_csv(
 
     def numbered() -> Iterator[Numbered]:
         try:
-            for row in reader:
-                yield reader.line_num, row
+            # Records, not lines (``line_num``): a quoted cell may hold a line break, and a
+            # spreadsheet shows that record as one row.
+            yield from enumerate(reader, start=1)
         except csv.Error as exc:
             raise InputError(
                 "input.csv", path=source, line=reader.line_num, reason=str(exc)
