@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -74,3 +78,40 @@ def all_rows(db_path: Path, key_path: Path) -> str:
 def person_name(i: int, prefix: str = "员工") -> str:
     """A distinct, valid name for number ``i`` (names hold no digits: 员工一二)."""
     return prefix + "".join("零一二三四五六七八九"[int(d)] for d in str(i))
+
+
+PIPE_BUFFER = 1 << 16
+"""What a Linux pipe holds before a writer waits for the reader."""
+
+
+@contextlib.contextmanager
+def piped(data: bytes) -> Iterator[str]:
+    """A path that reads ``data`` from a pipe, as the shell's ``<(cat file)`` gives one."""
+    assert len(data) < PIPE_BUFFER, "written whole before anyone reads"
+    reader, writer = os.pipe()
+    try:
+        os.write(writer, data)
+        os.close(writer)
+        yield f"/dev/fd/{reader}"
+    finally:
+        os.close(reader)
+
+
+@contextlib.contextmanager
+def fifo(path: Path, data: bytes) -> Iterator[Path]:
+    """A named pipe at ``path`` that a thread writes ``data`` into once a reader opens it."""
+    os.mkfifo(path)
+
+    def write() -> None:
+        with contextlib.suppress(BrokenPipeError), path.open("wb") as stream:
+            stream.write(data)  # once a reader has opened it
+
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    try:
+        yield path
+    finally:
+        if writer.is_alive():  # nobody opened it: a reader lets the writer finish
+            with contextlib.suppress(OSError):
+                os.close(os.open(path, os.O_RDONLY | os.O_NONBLOCK))
+        writer.join(5)

@@ -11,7 +11,7 @@ import pytest
 from openpyxl import Workbook
 
 from tests.conftest import Run
-from tests.helpers import bad_check, make_id, make_ids, person_name
+from tests.helpers import bad_check, fifo, make_id, make_ids, person_name, piped
 
 GOOD_ID = make_id("110101", dt.date(1990, 3, 7), 123)
 GOOD_PHONE = "13912345678"
@@ -245,6 +245,43 @@ def test_stdin(run: Run, roster_id: str) -> None:
     result = run("enroll", "import", roster_id, "-", "--format", "json", input=text)
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["added"] == 1
+
+
+def test_a_pipe_or_a_fifo_is_read_as_stdin_is(run: Run, roster_id: str, tmp_path: Path) -> None:
+    # `<(cat people.csv)`, `cat people.csv | … /dev/stdin` and a FIFO cannot seek: read whole.
+    ids = make_ids(2)
+    text = "name,id_number,phone,consent\n" + "".join(
+        f"{person_name(i)},{ids[i]},1380000000{i},是\n" for i in range(2)
+    )
+    with piped(text.encode()) as path:
+        result = run("enroll", "import", roster_id, path, "--dry-run", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["added"] == 2
+    with fifo(tmp_path / "fifo", text.encode()) as path:
+        result = run("enroll", "import", roster_id, str(path), "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["added"] == 2
+    assert {m["name"] for m in members(run, roster_id)} == {person_name(0), person_name(1)}
+
+
+def test_a_line_break_inside_quotes_does_not_shift_row_numbers(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    # README: row numbers are those a spreadsheet shows, which shows a quoted record as one row.
+    path = tmp_path / "multi-line.csv"
+    path.write_text(
+        "name,id_number,phone,consent,note\n"
+        f'张三,{GOOD_ID},{GOOD_PHONE},yes,"line one\nline two\r\nline three"\n'
+        "李四,123,13812345602,yes,\n"
+        "\n"
+        "王五,456,13812345603,yes,\n",
+        encoding="utf-8",
+    )
+    rejects = tmp_path / "rejects.csv"
+    report = import_json(run, roster_id, path, "--dry-run", "--rejects", str(rejects))
+    assert [r["row"] for r in report["rejects"]] == [3, 5]  # row 4 is the blank line
+    written = rejects.read_text(encoding="utf-8-sig").splitlines()
+    assert [line.split(",")[0] for line in written[1:]] == ["3", "5"]
 
 
 def test_reimport_updates_and_duplicates(run: Run, roster_id: str, tmp_path: Path) -> None:

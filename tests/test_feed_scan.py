@@ -130,7 +130,6 @@ def test_quoted_feeds_are_split_too_and_agree_with_the_serial_scan(
 ) -> None:
     members = make_ids(30)
     path = tmp_path / "quoted.csv"
-    physical_line = 1  # the header
     expected = {}
     with path.open("w", encoding="utf-8") as out:
         out.write('"姓名","证件号码","健康码状态","备注"\n')
@@ -141,10 +140,8 @@ def test_quoted_feeds_are_split_too_and_agree_with_the_serial_scan(
             multi_line = i < 3000 or i > 57_000
             note = '"两行\n备注"' if multi_line else '"甲,乙"'
             out.write(f'"路人{i}","{number}","绿码",{note}\n')
-            physical_line += 1
             if number in members:
-                expected[number] = physical_line
-            physical_line += multi_line
+                expected[number] = i + 2  # a spreadsheet's row: one a record, the header 1
     serial, _ = _scan_with_spy(path, set(members), monkeypatch, parallel=False)
     split, used = _scan_with_spy(path, set(members), monkeypatch, parallel=True)
     assert used == [True]
@@ -175,7 +172,7 @@ def test_a_cut_inside_a_quoted_field_falls_back_to_one_scan(
     assert scan.rows == 30_003
     assert scan.latest[first][0] == 2
     assert scan.latest[second] == (
-        2 + 15_000 + 30_000 + 15_000 + 1,
+        2 + 15_000 + 1 + 15_000 + 1,  # the 30,000-line note is one record: one row
         {"name": "乙", "id_number": second, "health_code": "黄码"},
     )
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -291,6 +292,32 @@ def test_column_misuse_is_one_sentence(
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def test_column_looks_for_its_header_below_a_title_row(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    [number] = make_ids(1)
+    path = tmp_path / "title.csv"
+    path.write_text(
+        f"员工登记\n姓名,身份证号,手机号,同意授权\n张三,{number},{make_phone(1)},是\n", "utf-8"
+    )
+    report = import_report(run, roster_id, path, "--column", "id_number=身份证号", "--dry-run")
+    assert report["rejected"] == 0 and report["columns"]["id_number"] == "身份证号"
+    # The header row holds 身份证号: taken for phone, it leaves id_number without a column.
+    taken = run("enroll", "import", roster_id, str(path), "--column", "phone=身份证号")
+    assert taken.exit_code == 1, taken.output
+    assert "lacks the column(s) id_number" in taken.stderr, taken.stderr
+    assert "has no column" not in taken.stderr
+    absent = run("enroll", "import", roster_id, str(path), "--column", "phone=电话号码")
+    assert absent.exit_code == 1, absent.output
+    assert "no column '电话号码' for phone" in absent.stderr, absent.stderr
+    assert "first 10 rows" in absent.stderr and "first row" not in absent.stderr
+    keys = tmp_path / "keys.json"
+    keys.write_text(json.dumps([{"姓名": "张三", "身份证号": number}], ensure_ascii=False))
+    json_absent = run("enroll", "import", roster_id, str(keys), "--column", "phone=电话号码")
+    assert json_absent.exit_code == 1, json_absent.output
+    assert "no key '电话号码' for phone" in json_absent.stderr, json_absent.stderr
+
+
 # --- consent as forms export a choice --------------------------------------------------------
 
 
@@ -337,6 +364,33 @@ def test_consent_answer_names_the_answers_that_mean_yes(
     assert report["rejected"] == 2
     empty = run("enroll", "import", roster_id, str(path), "--consent-answer", " ")
     assert empty.exit_code == 1 and "--consent-answer" in empty.stderr
+
+
+@pytest.mark.parametrize("refusal", ["B.不同意", "拒绝授权", "Ｂ．不同意", "No", "未授权"])
+def test_a_consent_answer_that_refuses_is_refused_before_anything_is_read(
+    run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path, refusal: str
+) -> None:
+    # §4: any negation is a refusal; naming it as a yes would enroll people who said no.
+    ids = make_ids(2)
+    path = tmp_path / "refuse.csv"
+    path.write_text(
+        "姓名,身份证号,手机号,隐私授权\n"
+        f"赵一,{ids[0]},{make_phone(1)},B.不同意\n"
+        f"钱二,{ids[1]},{make_phone(2)},拒绝授权\n",
+        "utf-8",
+    )
+    before = all_rows(db_path, key_path)
+    result = run(
+        "enroll", "import", roster_id, str(path),
+        "--consent-answer", "A.同意", "--consent-answer", refusal,
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    assert result.stdout == ""
+    message = result.stderr.strip()
+    assert "\n" not in message and "is a refusal" in message, message
+    assert unicodedata.normalize("NFKC", refusal) in message, message
+    assert all_rows(db_path, key_path) == before  # not even an audit entry
+    assert member_names(run, roster_id) == set()
 
 
 def test_placeholders_are_empty_values(run: Run, roster_id: str, tmp_path: Path) -> None:

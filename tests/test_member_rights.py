@@ -15,7 +15,7 @@ import pytest
 from openpyxl import Workbook
 
 from tests.conftest import Run
-from tests.helpers import all_rows, make_id, make_ids, make_phone, person_name, query
+from tests.helpers import all_rows, make_id, make_ids, make_phone, person_name, piped, query
 from tuanti_cli.clock import SHANGHAI
 
 IDS = make_ids(10)
@@ -258,6 +258,26 @@ def test_at_a_terminal_it_lists_and_asks_once(
         agreed = run("member", "withdraw", roster_id, "--from", str(source), input="y\n")
         assert agreed.exit_code == 0, agreed.output
         assert agreed.stdout.count("Withdraw these 5 members") == 1
+    assert len(query(db_path, key_path, "SELECT * FROM member")) == 5
+
+
+def test_a_list_from_a_pipe_is_read_once_and_kept_for_the_question(
+    run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path
+) -> None:
+    # `--from <(cat list.csv)`: the preview and the erasure read the same bytes, in memory.
+    enroll_all(run, roster_id, tmp_path)
+    data = write_csv(tmp_path / "withdrawals.csv", FORM_EXPORT).read_bytes()
+    with piped(data) as path:
+        dry = run("member", "withdraw", roster_id, "--from", path, "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "would be withdrawn" in dry.stdout
+    with (
+        mock.patch("tuanti_cli.cli.member.stdin_is_terminal", return_value=True),
+        piped(data) as path,
+    ):
+        agreed = run("member", "withdraw", roster_id, "--from", path, input="y\n")
+    assert agreed.exit_code == 0, agreed.output
+    assert "M0001, M0002, M0003, M0004, M0005" in agreed.stderr
     assert len(query(db_path, key_path, "SELECT * FROM member")) == 5
 
 

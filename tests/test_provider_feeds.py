@@ -585,6 +585,32 @@ def test_a_csv_feed_with_a_title_row_numbers_rows_as_the_file_does(
     assert "feed row 4" in result.stdout and "nat_result cannot be read" in result.stdout
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_column_looks_for_its_header_below_a_title_row(
+    run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path, suffix: str
+) -> None:
+    ((name, number),) = members = people(1)
+    enroll(run, roster_id, tmp_path, members)
+    headers = ["姓名", "受检人号码", "健康码状态"]
+    path = tmp_path / f"titled{suffix}"
+    if suffix == ".xlsx":
+        write_xlsx(path, [headers, [name, number, "绿码"]])
+    else:
+        path.write_text(f"{TITLE}\n{','.join(headers)}\n{name},{number},绿码\n", "utf-8")
+    found = refresh(run, path, AS_OF, "--column", "id_number=受检人号码", "--format", "json")
+    assert found.exit_code == 0, found.output
+    assert json.loads(found.stdout)["matched"] == 1
+    # The header row holds 受检人号码: taken for the health code, no ID column is left.
+    taken = refresh(run, path, AS_OF, "--column", "health_code=受检人号码")
+    assert taken.exit_code == 1, taken.output
+    assert "has no id_number" in taken.stderr and "has no column" not in taken.stderr
+    absent = refresh(run, path, AS_OF, "--column", "health_code=颜色")
+    assert absent.exit_code == 1, absent.output
+    assert "no column '颜色' for health_code" in absent.stderr, absent.stderr
+    assert "first 10 rows" in absent.stderr and "first row" not in absent.stderr
+    assert run_count(db_path, key_path) == 1
+
+
 def test_schedule_print_cron_carries_column(run: Run, roster_id: str, tmp_path: Path) -> None:
     sheet = tmp_path / "r.xlsx"
     result = run(

@@ -27,6 +27,7 @@ from tests.helpers import (
     make_ids,
     make_phone,
     person_name,
+    piped,
     query,
 )
 from tuanti_cli.keys import read_key_file
@@ -530,11 +531,32 @@ def test_bad_rows_are_reported_by_row_number_and_masked_id(
     assert result.exit_code == 0, result.output
     text = result.stdout
     assert "matched 1" in text and "bad row 2" in text, text
-    # file line numbers, as enrollment reports them (the header is line 1)
+    # row numbers as a spreadsheet shows them, as enrollment reports them (the header is 1)
     assert f"feed row 4 ({masked(people['赵六'])}): health_code" in text, text
     assert f"feed row 5 ({masked(people['周九'])}): vaccine_doses" in text, text
     for number in people.values():
         assert number not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("title", [False, True])
+def test_a_line_break_inside_quotes_does_not_shift_feed_row_numbers(
+    run: Run, roster_id: str, tmp_path: Path, title: bool
+) -> None:
+    people = {name: new_id() for name in ("张三", "赵六")}
+    enroll(run, roster_id, tmp_path, list(people.items()))
+    path = tmp_path / "feed.csv"
+    path.write_text(
+        ("核酸检测结果\n" if title else "")
+        + "id_number,health_code,note\n"
+        + f'{people["张三"]},green,"line one\nline two"\n'
+        + f"{new_id()},green,\n"
+        + f'{people["赵六"]},蓝码,"x\ny"\n',
+        encoding="utf-8",
+    )
+    result = refresh(run, path)
+    assert result.exit_code == 0, result.output
+    row = 5 if title else 4  # a spreadsheet's row: the title 1, the header 2, one a record
+    assert f"feed row {row} ({masked(people['赵六'])}): health_code" in result.stdout, result.stdout
 
 
 # --------------------------------------------------------------------------- 3. failures
@@ -612,6 +634,24 @@ def test_a_directory_as_feed_is_refused(run: Run, roster_id: str, tmp_path: Path
     result = refresh(run, tmp_path)
     assert result.exit_code == 1 and result.stderr.strip()
     assert show(run, roster_id) == before
+
+
+def test_a_feed_from_a_pipe_is_refused_before_it_is_read(
+    run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path
+) -> None:
+    # A run reads its feed more than once: `--feed <(cat feed.csv)` would look empty.
+    people = {"张三": new_id()}
+    enroll(run, roster_id, tmp_path, list(people.items()))
+    data = write_feed(tmp_path / "feed.csv", [green_row("张三", people["张三"])]).read_bytes()
+    before = all_rows(db_path, key_path)
+    for path in [None, "/dev/null"]:
+        with piped(data) as pipe:
+            result = run("refresh", "--feed", path or pipe, "--as-of", AS_OF)
+        assert result.exit_code == 1, result.output
+        assert result.stderr.count("\n") == 1, result.stderr
+        assert "is a pipe or device, not a file" in result.stderr
+        assert "Save the feed to a file first" in result.stderr
+        assert all_rows(db_path, key_path) == before
 
 
 # --------------------------------------------------------------------------- 4. skipped

@@ -214,6 +214,32 @@ def test_a_member_row_over_1_mib_is_a_bad_row_in_every_format(
         assert show(run, roster_id)[0]["flags"] == ["bad_row"]
 
 
+def test_a_json_integer_too_long_for_python_is_a_damaged_id_or_a_bad_row(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    # Over Python's 4,300-digit limit, int() raises: the number must stop nothing.
+    long_number = "1" * 5000
+    member, other = new_id(), new_id()
+    enroll(run, roster_id, tmp_path, [("张三", member), ("李四", other)])
+    lines = [
+        f'{{"id_number": {long_number}, "health_code": "green"}}',
+        f'{{"id_number": "{member}", "health_code": "green", "vaccine_doses": {long_number}}}',
+        f'{{"id_number": "{other}", "health_code": "green"}}',
+    ]
+    feeds = {
+        "feed.jsonl": "\n".join(lines) + "\n",
+        "lines.json": "[\n" + ",\n".join(lines) + "\n]\n",
+        "one-line.json": "[" + ", ".join(lines) + "]",
+    }
+    for name, text in feeds.items():
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        report = refresh_json(run, path)
+        assert (report["feed_rows"], report["damaged_ids"]) == (3, 1), (name, report)
+        assert (report["bad_rows"], report["matched"]) == (1, 1), (name, report)
+        assert flags_of(show(run, roster_id)) == {"张三": ["bad_row"], "李四": []}, name
+
+
 def test_a_200_mb_single_line_is_scanned_in_linear_time(tmp_path: Path) -> None:
     member = new_id()
     path = tmp_path / "one-line.csv"

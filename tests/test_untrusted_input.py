@@ -216,6 +216,42 @@ def test_a_jsonl_line_over_one_mib_is_rejected_unparsed(
     assert "1 MiB" in report["rejects"][0]["reason"]
 
 
+LONG_NUMBER = "1" * 5000
+"""A JSON integer over Python's 4,300-digit limit for turning text into an ``int``."""
+
+
+@pytest.mark.parametrize("suffix", [".json", ".jsonl"])
+def test_a_json_integer_too_long_for_python_is_a_rejected_row(
+    run: Run, roster_id: str, tmp_path: Path, suffix: str
+) -> None:
+    ids = make_ids(3)
+    # The ID and the phone as JSON writes them: a number, or text in quotes.
+    people = [
+        ("张三", LONG_NUMBER, f'"{make_phone(1)}"'),
+        ("李四", f'"{ids[1]}"', LONG_NUMBER),
+        ("王五", ids[2], make_phone(3)),
+    ]
+    records = [
+        f'{{"name": "{name}", "id_number": {number}, "phone": {phone}, "consent": "是"}}'
+        for name, number, phone in people
+    ]
+    path = tmp_path / f"long{suffix}"
+    text = "[" + ",".join(records) + "]" if suffix == ".json" else "\n".join(records) + "\n"
+    path.write_text(text, "utf-8")
+    result = run("enroll", "import", roster_id, str(path), "--format", "json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["added"], report["rejected"]) == (1, 2), report  # plain numbers as before
+    assert [(r["row"], r["field"]) for r in report["rejects"]] == [(1, "id_number"), (2, "phone")]
+    assert all(r["value"].startswith("11***") and len(r["value"]) <= 64 for r in report["rejects"])
+    listed = tmp_path / f"withdraw{suffix}"
+    listed.write_text(text.replace(f'"{ids[1]}"', LONG_NUMBER), "utf-8")
+    withdrawn = run("member", "withdraw", roster_id, "--from", str(listed), "--dry-run")
+    assert withdrawn.exit_code == 0, withdrawn.output
+    assert "1 members would be withdrawn" in withdrawn.stdout, withdrawn.stdout
+    assert "row 1, id_number" in withdrawn.stdout and "row 2, id_number" in withdrawn.stdout
+
+
 def _workbook(rows: list[list[object]]) -> bytes:
     book = Workbook()
     sheet = book.active

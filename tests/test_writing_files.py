@@ -162,6 +162,33 @@ def test_rejects_onto_the_import_input_is_refused(
     assert query(db_path, key_path, "SELECT count(*) FROM member")[0][0] == 0
 
 
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_rejects_onto_the_file_on_standard_input_is_refused(
+    roster_id: str, tmp_path: Path, db_path: Path, key_path: Path, dry_run: bool
+) -> None:
+    # `enroll import R - --rejects in.csv < in.csv`: `-` has no path, only its file (fd 0).
+    source = tmp_path / "people.csv"
+    source.write_text(
+        f"name,id_number,phone,consent\n李四,{make_id(seq=21)},{make_phone(2)},是\n",
+        encoding="utf-8",
+    )
+    before = source.read_bytes()
+    argv = ["enroll", "import", roster_id, "-", "--rejects", str(source)]
+    with source.open("rb") as stdin:
+        done = subprocess.run(
+            [sys.executable, "-m", "tuanti_cli", *argv, *(["--dry-run"] if dry_run else [])],
+            stdin=stdin,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 1, done.stderr
+    assert "--rejects" in done.stderr and "own input file" in done.stderr, done.stderr
+    assert done.stderr.strip().count("\n") == 0 and done.stdout == ""
+    assert source.read_bytes() == before
+    assert query(db_path, key_path, "SELECT count(*) FROM member")[0][0] == 0
+
+
 def test_a_hard_link_to_the_store_is_refused(
     run: Run, member_roster: str, db_path: Path, tmp_path: Path
 ) -> None:

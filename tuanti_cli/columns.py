@@ -149,7 +149,11 @@ class Recognizer:
             index = find_header(headers, wanted)
             if index is None:
                 raise InputError(
-                    "columns.override_missing", path=source, field=field, header=wanted
+                    "columns.override_missing",
+                    path=source,
+                    field=field,
+                    header=wanted,
+                    rows=HEADER_SEARCH_ROWS,
                 )
             chosen[field] = index
             taken.add(index)
@@ -200,9 +204,12 @@ class Recognizer:
         """The header row among the first rows (its index from 0) and its columns.
 
         The first row that names every required field wins; when none does, the error
-        names the fields the first row lacks (or an ambiguity found there).
+        names the fields the first row lacks (or an ambiguity found there). With
+        ``overrides``, that is the first row holding every header they name: a title row
+        above the header lacks them, and saying so would send the user the wrong way.
         """
         first: tuple[list[Any], Exception | None] | None = None
+        unnamed: InputError | None = None  # the first row's missing --column header
         for number, row in enumerate(rows):
             if number >= HEADER_SEARCH_ROWS:
                 break
@@ -210,13 +217,16 @@ class Recognizer:
             try:
                 found = self.columns(headers, overrides, source)
             except InputError as exc:
-                first = first or (headers, exc)
+                if exc.key == "columns.override_missing":
+                    unnamed = unnamed or exc
+                else:
+                    first = first or (headers, exc)
                 continue
             if not self.missing(found):
                 return number, found
             first = first or (headers, None)
         if first is None:
-            raise InputError("input.empty", path=source)
+            raise unnamed or InputError("input.empty", path=source)
         headers, error = first
         if error is not None:
             raise error

@@ -13,9 +13,9 @@ import operator
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import IO, Any, NamedTuple
 
+from tuanti_cli import jsontext
 from tuanti_cli.columns import (
     HEADER_SEARCH_ROWS,
     ID_NUMBER_RULE,
@@ -28,7 +28,7 @@ from tuanti_cli.columns import (
     find_header,
 )
 from tuanti_cli.errors import InputError
-from tuanti_cli.textfile import STDIN, codec, open_input, read_bytes, undecodable
+from tuanti_cli.textfile import codec, open_seekable, undecodable
 
 REQUIRED = ("name", "id_number", "phone", "consent")
 FIELD_ORDER = ("name", "id_number", "phone", "consent", "code", "department")
@@ -125,18 +125,17 @@ def open_records(
     encoding: str,
     overrides: Mapping[str, str] | None = None,
     recognizer: Recognizer | None = None,
+    data: bytes | None = None,
 ) -> Iterator[Parsed]:
     """Open ``source`` (a path, or ``-`` for standard input) and read it as
     ``input_format`` (``auto`` detects it); ``overrides`` are ``--column`` choices.
+    ``data``: the source's bytes, already read (a pipe to be read more than once).
 
-    The records stream: memory does not grow with the file (a JSON array, and standard
-    input, are read whole). Errors found on the way (a CSV quote left open, bytes that are
-    not the encoding) are raised while the records are consumed.
+    The records stream: memory does not grow with the file (a JSON array, standard input
+    and a pipe are read whole). Errors found on the way (a CSV quote left open, bytes that
+    are not the encoding) are raised while the records are consumed.
     """
-    if source == STDIN:
-        stream: IO[bytes] = io.BytesIO(read_bytes(source))
-    else:
-        stream = open_input(Path(source))
+    stream = io.BytesIO(data) if data is not None else open_seekable(source)
     with stream:
         yield parse_stream(stream, source, input_format, encoding, overrides, recognizer)
 
@@ -271,8 +270,9 @@ def _parse_csv(
 
     def numbered() -> Iterator[Numbered]:
         try:
-            for row in reader:
-                yield reader.line_num, row
+            # Records, not lines (``line_num``): a quoted cell may hold a line break, and a
+            # spreadsheet shows that record as one row.
+            yield from enumerate(reader, start=1)
         except csv.Error as exc:
             raise InputError(
                 "input.csv", path=source, line=reader.line_num, reason=str(exc)
@@ -340,7 +340,7 @@ class _Objects:
         for f, header in self._overrides.items():
             if f not in self.columns:
                 raise InputError(
-                    "columns.override_missing", path=self._source, field=f, header=header
+                    "columns.override_missing_key", path=self._source, field=f, header=header
                 )
         if any(r.fields for r in records):
             present = dict.fromkeys(self.present, 0)
@@ -353,7 +353,7 @@ class _Objects:
 
 def _load_json(text: str, source: str) -> Any:
     try:
-        return json.loads(text)
+        return jsontext.loads(text)
     except RecursionError:
         raise InputError("input.json_deep", path=source) from None
     except json.JSONDecodeError as exc:
@@ -395,7 +395,7 @@ def _parse_jsonl(
                 records.append(Record(number, None, "row.too_long"))
             elif line.strip():
                 try:
-                    item = json.loads(line)
+                    item = jsontext.loads(line)
                 except (json.JSONDecodeError, RecursionError):
                     # One broken line is that line's problem (§4), not the whole file's.
                     records.append(Record(number, None, "row.not_json"))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import os
+import stat
 import sys
 from pathlib import Path
 from typing import IO
@@ -22,6 +25,35 @@ def open_input(path: Path) -> IO[bytes]:
         raise InputError("input.directory", path=path) from None
     except OSError as exc:
         raise InputError("input.unreadable", path=path, reason=exc.strerror or str(exc)) from None
+
+
+def is_stream(path: Path) -> bool:
+    """Whether ``path`` names something that can be read only once, front to back (a pipe,
+    a FIFO, a socket or a character device: ``<(cmd)``, ``/dev/stdin`` fed by a pipe) rather
+    than a regular file. A path that cannot be looked at is not one: opening it says why."""
+    try:
+        return _streamed(path.stat().st_mode)
+    except OSError:
+        return False
+
+
+def _streamed(mode: int) -> bool:
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)
+
+
+def open_seekable(source: str) -> IO[bytes]:
+    """``source`` (a path, or ``-`` for standard input) as a seekable binary stream.
+
+    A regular file is opened; standard input, a pipe or a FIFO is read whole into memory
+    (never spooled to a temporary file: no plaintext outside the store, PRODUCT §7).
+    """
+    if source == STDIN:
+        return io.BytesIO(read_bytes(source))
+    stream = open_input(Path(source))
+    if not _streamed(os.fstat(stream.fileno()).st_mode):
+        return stream
+    with stream:
+        return io.BytesIO(stream.read())
 
 
 def read_bytes(source: str) -> bytes:

@@ -330,12 +330,19 @@ def is_consent(value: Any, answers: frozenset[str] | None = None) -> bool:
 
 
 def consent_answers(values: list[str]) -> frozenset[str] | None:
-    """``--consent-answer`` values as the answers that mean yes (``None`` when none given)."""
+    """``--consent-answer`` values as the answers that mean yes (``None`` when none given).
+
+    An answer with a negation in it (``B.不同意``, ``拒绝授权``) is refused, as the consent
+    reader refuses it: naming it would turn a refusal into consent.
+    """
     if not values:
         return None
     answers = frozenset(unicodedata.normalize("NFKC", v).strip() for v in values)
     if "" in answers:
         raise FieldError("consent", "consent.answer_empty")
+    for answer in sorted(answers):
+        if _NEGATION.search(answer.lower()):
+            raise FieldError("consent", "consent.answer_negated", answer=answer)
     return answers
 
 

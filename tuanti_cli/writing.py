@@ -3,10 +3,11 @@
 Every output option (``show --output``, ``enroll import --rejects``, ``roster qr --png/--svg``,
 …) goes through :func:`write_atomically`. It refuses a target that is the store or one of its
 companion files, the key file in use or the command's own input (compared by resolved path
-*and* by device and inode, so a hard link or ``./x/../store.db`` is caught); it refuses a
-symbolic link and anything that exists but is not a regular file; and it writes a 0600
-temporary file beside the target, fsyncs it and renames it over the target, so a full disk or
-any other failure leaves the old file as it was and no temporary file behind.
+*and* by device and inode, so a hard link or ``./x/../store.db`` is caught; standard input,
+which has no path, by device and inode only); it refuses a symbolic link and anything that
+exists but is not a regular file; and it writes a 0600 temporary file beside the target,
+fsyncs it and renames it over the target, so a full disk or any other failure leaves the old
+file as it was and no temporary file behind.
 """
 
 from __future__ import annotations
@@ -42,11 +43,13 @@ def store_companions(store: Path) -> tuple[Path, ...]:
 
 @dataclass(frozen=True)
 class Protected:
-    """What no output of one command may replace: its store, its key file and its inputs."""
+    """What no output of one command may replace: its store, its key file and its inputs
+    (``stdin``: the command reads standard input, so whatever file that is)."""
 
     store: Path | None = None
     key_file: Path | None = None
     inputs: tuple[Path, ...] = field(default_factory=tuple)
+    stdin: bool = False
 
     def files(self) -> list[tuple[Path, str]]:
         """Each protected path with the message key that explains why it is protected."""
@@ -88,6 +91,9 @@ def check_target(target: Path, protected: Protected, option: str = "--output") -
     for path, key in protected.files():
         if _resolved(path) == where or (found is not None and _same_file(found, path)):
             raise InputError(key, path=target, option=option)
+    # `import R - --rejects in.csv < in.csv`: standard input has no path, only its file.
+    if protected.stdin and found is not None and _is_stdin(found):
+        raise InputError("output.is_input", path=target, option=option)
     folder = target.parent
     if not folder.is_dir():
         raise InputError("output.no_folder", path=target, folder=folder, option=option)
@@ -278,6 +284,14 @@ def _same_file(found: os.stat_result, path: Path) -> bool:
     except OSError:
         return False
     return (found.st_dev, found.st_ino) == (other.st_dev, other.st_ino)
+
+
+def _is_stdin(found: os.stat_result) -> bool:
+    try:
+        stdin = os.fstat(0)
+    except OSError:  # closed
+        return False
+    return (found.st_dev, found.st_ino) == (stdin.st_dev, stdin.st_ino)
 
 
 def sync_folder(folder: Path) -> None:

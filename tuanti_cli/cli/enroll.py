@@ -86,8 +86,9 @@ def import_command(
     try:
         answers = consent_answers(consent_answer)
     except FieldError as exc:
-        raise InputError(exc.key) from None
-    protected = ctx.obj.protected(inputs=() if source == STDIN else (Path(source),))
+        raise InputError(exc.key, **exc.params) from None
+    from_stdin = source == STDIN
+    protected = ctx.obj.protected(inputs=() if from_stdin else (Path(source),), stdin=from_stdin)
     if rejects is not None:
         # A bad --rejects path must fail before the import commits anything.
         check_target(rejects, protected, "--rejects")

@@ -67,20 +67,24 @@ def withdraw(
 def _withdraw_list(
     state: AppState, roster_ref: str, source: str, dry_run: bool, yes: bool, output_format: str
 ) -> None:
-    from tuanti_cli.textfile import STDIN
+    from tuanti_cli.textfile import STDIN, is_stream, read_bytes
 
     # A list read from standard input leaves no terminal to answer on, and cannot be read
     # twice (once to show, once to erase).
     can_ask = source != STDIN and stdin_is_terminal()
     if not (yes or dry_run or can_ask):
         raise InputError("withdraw.need_yes")
+    data = None
+    if not (yes or dry_run) and is_stream(Path(source)):
+        # A pipe can be read only once: its bytes, in memory, serve both passes.
+        data = read_bytes(source)
     with state.open_store() as store:
         roster = rosters.get_roster(store, roster_ref)
         expected = None
         if not (yes or dry_run):
             # Shown and asked before the erasing transaction: a person thinking must not
             # hold the store's write lock (a refresh may be due).
-            preview = _run_list(store, roster, source, dry_run=True, record=False)
+            preview = _run_list(store, roster, source, dry_run=True, record=False, data=data)
             if preview.withdrawn:
                 count = len(preview.withdrawn)
                 members = _listed(preview.withdrawn)
@@ -94,7 +98,7 @@ def _withdraw_list(
                 )
                 confirm_or_stop(t("withdraw.confirm", count=count))
             expected = preview.withdrawn
-        report = _run_list(store, roster, source, dry_run=dry_run, expected=expected)
+        report = _run_list(store, roster, source, dry_run=dry_run, expected=expected, data=data)
     if output_format == "json":
         echo(to_json(report.as_json()))
     else:
@@ -108,11 +112,12 @@ def _run_list(
     dry_run: bool,
     expected: list[str] | None = None,
     record: bool = True,
+    data: bytes | None = None,
 ) -> rights.WithdrawalReport:
     from tuanti_cli import rights
     from tuanti_cli.ingest import open_records
 
-    with open_records(source, "auto", "auto", None, rights.RECOGNIZER) as parsed:
+    with open_records(source, "auto", "auto", None, rights.RECOGNIZER, data) as parsed:
         return rights.withdraw_list(
             store, roster, parsed, clock.now(), dry_run, expected=expected, record=record
         )

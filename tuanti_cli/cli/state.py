@@ -43,10 +43,11 @@ class AppState:
             return key
         return ask_passphrase("TUANTI_PASSPHRASE", "cli.passphrase", confirm)
 
-    def protected(self, inputs: tuple[Path, ...] = ()) -> Protected:
+    def protected(self, inputs: tuple[Path, ...] = (), stdin: bool = False) -> Protected:
         """What this command's outputs must never replace: the store and its companion
-        files, the key file in use and the command's own ``inputs``."""
-        return Protected(store=self.db_path(), key_file=self.key_file, inputs=inputs)
+        files, the key file in use and the command's own ``inputs`` (``stdin``: it reads
+        standard input, whatever file that is)."""
+        return Protected(store=self.db_path(), key_file=self.key_file, inputs=inputs, stdin=stdin)
 
     def open_store(self) -> Store:
         """Open the store with the configured key (a missing store is reported first);

@@ -28,7 +28,7 @@ from tuanti_cli.feed.common import (
     masked_feed,
     member_texts,
 )
-from tuanti_cli.textfile import open_input
+from tuanti_cli.textfile import is_stream, open_input
 
 __all__ = [
     "FEED_FIELDS",
@@ -73,7 +73,11 @@ def scan(
     A feed that is replaced or written to while it is read is refused: applying half of a
     snapshot would turn the members in the other half ``unknown``; so is a feed whose IDs
     are masked, which can match nobody, and one whose IDs a spreadsheet damaged.
+    A pipe, FIFO or device is refused before anything is read: a run may read its feed more
+    than once (the header, the scan, a second scan when the members change meanwhile).
     """
+    if is_stream(path):
+        raise InputError("feed.not_a_file", path=path)
     before = _identity(path)
     fmt = detect_format(path) if input_format == "auto" else input_format
     if fmt == "csv":

@@ -20,6 +20,7 @@ from tuanti_cli.columns import (
     aliases,
 )
 from tuanti_cli.errors import InputError
+from tuanti_cli.jsontext import LongNumber
 from tuanti_cli.textfile import open_input
 from tuanti_cli.timeparse import in_shanghai, parse_datetime
 from tuanti_cli.validate import check_character
@@ -170,9 +171,12 @@ def id_damage(raw: str) -> str | None:
 
 def cell_damage(value: Any) -> str | None:
     """:func:`id_damage` for a workbook cell: a float is always a damaged ID, an integer
-    one whose 18 digits fail the check (an exact integer written by a program is fine)."""
+    one whose 18 digits fail the check (an exact integer written by a program is fine), as
+    is a JSON integer too long for ``int``."""
     if isinstance(value, bool):
         return None
+    if isinstance(value, LongNumber):
+        return "damaged"
     if isinstance(value, float):
         return "damaged"
     if isinstance(value, int):

@@ -51,6 +51,10 @@ class _RangeScan:
     hits: dict[bytes, tuple[int, bytes]] = field(default_factory=dict)
     rows: int = 0
     lines: int = 0
+    """Physical lines read (errors name a line as an editor shows it)."""
+    records: int = 0
+    """Records read, blank ones included: a record with a quoted line break is one row in a
+    spreadsheet, and rows are numbered so."""
     unfinished: bool = False
     """The range stops inside a quoted record, so the other half did not start at a row."""
     digests: list[bytes] = field(default_factory=list)
@@ -343,7 +347,7 @@ def _scan_in_two(
     if first.unfinished:
         return None  # the second half began inside a record
     hits = first.hits
-    base = first.lines
+    base = first.records
     for key, row, line in zip(keys, rows, lines, strict=True):
         kept = hits.get(key)
         if kept is None or replaces(picker.rank(line), picker.rank(kept[1])):
@@ -352,6 +356,7 @@ def _scan_in_two(
     first.damaged += second.damaged
     first.masked += second.masked
     first.lines += second.lines
+    first.records += second.records
     first.digests += second.digests
     return first
 
@@ -393,7 +398,8 @@ def _scan_range(
     hash_from: int,
     to_the_end: bool = True,
 ) -> _RangeScan:
-    """Find members' rows between two line starts; row numbers count from the range start.
+    """Find members' rows between two line starts; rows are numbered by record (a quoted
+    line break does not start one) from the range start.
 
     On the way it hashes the fixed-size blocks of the file that begin in ``[hash_from,
     end)``: the feed's fingerprint is the SHA-256 of all block digests, the same whether one
@@ -413,18 +419,21 @@ def _scan_range(
             if b"\r" in block:
                 block = block.replace(b"\r\n", b"\n")
             if pending or b'"' in block:
-                pending, counted, result.lines = _quoted_rows(
-                    pending + block, picker, lookup, result, result.lines
+                pending, counted, lines_done, records_done = _quoted_rows(
+                    pending + block, picker, lookup, result, result.records
                 )
                 result.rows += counted
+                result.lines += lines_done
+                result.records += records_done
                 if len(pending) > MAX_RECORD_BYTES:  # a stray quote, not a record
                     raise InputError("feed.open_quote", path=path, line=result.lines + 2)
                 continue
             lines = block.split(b"\n")
             lines.pop()  # the block ends with a newline: the last piece is empty
             result.rows += len(lines) - lines.count(b"")
-            _plain_rows(lines, picker, lookup, result, result.lines)
+            _plain_rows(lines, picker, lookup, result, result.records)
             result.lines += len(lines)
+            result.records += len(lines)
     if pending and to_the_end:
         raise InputError("feed.bad_csv", path=path, line=result.lines + 2)
     result.unfinished = bool(pending)
@@ -546,17 +555,18 @@ def _quoted_rows(
     keys: AbstractSet[bytes],
     scan: _RangeScan,
     row_no: int,
-) -> tuple[bytes, int, int]:
-    """Rows that may hold quoted fields (commas or newlines inside quotes), read by ``csv``.
+) -> tuple[bytes, int, int, int]:
+    """Rows that may hold quoted fields (commas or newlines inside quotes), read by ``csv``;
+    ``row_no`` is the number of records before them.
 
     The bytes are read as Latin-1, one character a byte, so that cells can be cut without
     decoding them. Returns the unfinished record to carry into the next block, the rows
-    counted, and the number of the last physical line of the records finished here.
+    counted, and the physical lines and the records (blank ones included) finished here.
     """
     column = picker.column
     lines = data.decode("latin-1").split("\n")
     lines.pop()  # the data ends with a newline: the last piece is empty
-    records, firsts, done = _records(lines)
+    records, done = _records(lines)
     try:
         ids = [
             cells[column].strip() if len(cells) > column else "" for cells in csv.reader(records)
@@ -570,40 +580,30 @@ def _quoted_rows(
     _odd_ids(raw_ids, b",".join(raw_ids) + b",", scan)
     for index, key in enumerate(raw_ids):
         if key in keys:
-            first = firsts[index] if firsts is not None else index
-            picker.keep(
-                scan.hits,
-                key,
-                row_no + first + 1,
-                records[index].encode("latin-1"),
-            )
+            picker.keep(scan.hits, key, row_no + index + 1, records[index].encode("latin-1"))
     pending = "".join(line + "\n" for line in lines[done:]).encode("latin-1")
-    return pending, len(records) - records.count(""), row_no + done
+    return pending, len(records) - records.count(""), done, len(records)
 
 
-def _records(lines: list[str]) -> tuple[list[str], list[int] | None, int]:
+def _records(lines: list[str]) -> tuple[list[str], int]:
     """Physical lines grouped into records: a record goes on while it holds an odd number of
     quote characters (a quoted field with a newline in it).
 
-    Returns the records, the index of each one's first line (``None`` when every line is a
-    record), and how many lines the finished records take: the rest is a record still open.
+    Returns the records and how many lines the finished ones take: the rest is a record
+    still open.
     """
     odd = [index for index, line in enumerate(lines) if line.count('"') & 1]
     if not odd:
-        return lines, None, len(lines)
+        return lines, len(lines)
     records: list[str] = []
-    firsts: list[int] = []
     position = 0
     for opening, closing in zip(odd[::2], odd[1::2], strict=False):
         records += lines[position:opening]
-        firsts += range(position, opening)
         records.append("\n".join(lines[opening : closing + 1]))
-        firsts.append(opening)
         position = closing + 1
     done = odd[-1] if len(odd) % 2 else len(lines)
     records += lines[position:done]
-    firsts += range(position, done)
-    return records, firsts, done
+    return records, done
 
 
 def _cells(record: str) -> list[str]:

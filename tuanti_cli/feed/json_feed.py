@@ -12,6 +12,7 @@ from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import Any
 
+from tuanti_cli import jsontext
 from tuanti_cli.errors import InputError
 from tuanti_cli.feed.common import (
     FEED,
@@ -232,7 +233,7 @@ def _scan_json_lines(
             result.keep_latest(key, number, {UNREADABLE_ROW: True})
             continue
         try:
-            fields = _object_fields(json.loads(decoded))
+            fields = _object_fields(jsontext.loads(decoded))
         except (json.JSONDecodeError, RecursionError):
             if array is not None:
                 raise _NotOnePerLine from None
@@ -352,7 +353,7 @@ def _json_objects(
                 raise InputError("feed.bad_json", path=path, line=result.rows + 1)
             try:
                 start = position
-                obj, position = decoder.raw_decode(buffer, position)
+                obj, position = jsontext.raw_decode(decoder, buffer, position)
             except json.JSONDecodeError:
                 if len(buffer) - position <= MAX_ROW_BYTES:
                     break  # an object cut by the chunk boundary: read on

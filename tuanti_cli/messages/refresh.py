@@ -21,6 +21,10 @@ EN: dict[str, str] = {
         "The feed {path} changed while it was being read; nothing was changed. "
         "Run again once the provider has finished writing it."
     ),
+    "feed.not_a_file": (
+        "The feed {path} is a pipe or device, not a file, and a refresh may read its feed more "
+        "than once; nothing was changed. Save the feed to a file first and pass that file."
+    ),
     "feed.cr_only": (
         "The feed {path} uses old Mac line endings (CR only); nothing was changed. "
         "Save it as CSV UTF-8 with ordinary line endings."
@@ -107,6 +111,7 @@ ZH: dict[str, str] = {
     "feed.bad_csv": "健康数据文件 {path} 在引号内结束（第 {line} 行）；未做任何改动。导出文件可能不完整。",
     "feed.open_quote": '健康数据文件 {path} 第 {line} 行的引号在其后 1 MiB 内仍未闭合；未做任何改动。请检查该行是否有多余的 "。',
     "feed.changed": "健康数据文件 {path} 在读取过程中发生了变化；未做任何改动。请等数据提供方写完后再运行。",
+    "feed.not_a_file": "健康数据文件 {path} 是管道或设备而不是文件，而一次比对可能要多次读取数据文件；未做任何改动。请先把数据保存为文件，再指定该文件。",
     "feed.cr_only": "健康数据文件 {path} 使用旧式 Mac 换行（仅 CR）；未做任何改动。请另存为普通换行的 CSV UTF-8。",
     "feed.bad_json": "健康数据文件 {path} 不是有效的 JSON（第 {line} 条记录）；未做任何改动。",
     "feed.json_not_list": "健康数据文件 {path} 是 JSON 但不是对象数组；请使用数组或 JSONL。未做任何改动。",
