@@ -137,6 +137,26 @@ def test_neither_encoding_names_the_fix(run: Run, roster_id: str, tmp_path: Path
     assert members(run, roster_id) == []
 
 
+@pytest.mark.parametrize("command", ["refresh", "withdraw"])
+def test_a_command_without_encoding_does_not_offer_it(
+    run: Run, roster_id: str, tmp_path: Path, command: str
+) -> None:
+    """Only ``enroll import`` has ``--encoding``: elsewhere the way out is to save again."""
+    good = tmp_path / "good.csv"
+    good.write_text(f"name,id_number,phone,consent\n张三,{GOOD_ID},13912345678,是\n")
+    assert run("enroll", "import", roster_id, str(good)).exit_code == 0
+    path = tmp_path / "bad.csv"  # a member's row: only theirs are decoded
+    path.write_bytes(b"name,id_number,consent\n\xff\xfe\xff," + GOOD_ID.encode() + b",1\n")
+    args = {
+        "refresh": ("refresh", "--feed", str(path)),
+        "withdraw": ("member", "withdraw", roster_id, "--from", str(path), "--dry-run"),
+    }[command]
+    result = run(*args)
+    assert result.exit_code == 1, result.output
+    assert "neither UTF-8 nor GB18030" in result.stderr and "CSV UTF-8" in result.stderr
+    assert "--encoding" not in result.stderr
+
+
 def test_unknown_columns_are_not_stored(
     run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path
 ) -> None:

@@ -94,13 +94,19 @@ def import_command(
         check_target(rejects, protected, "--rejects")
     with ctx.obj.open_store() as store:
         roster = rosters.get_roster(store, roster_ref)
-        with (
-            open_records(source, input_format, encoding, overrides) as parsed,
-            _progress(source) as progress,
-        ):
-            report = enrollment.import_parsed(
-                store, roster, parsed, clock.now(), dry_run, strict, progress, answers
-            )
+        try:
+            with (
+                open_records(source, input_format, encoding, overrides) as parsed,
+                _progress(source) as progress,
+            ):
+                report = enrollment.import_parsed(
+                    store, roster, parsed, clock.now(), dry_run, strict, progress, answers
+                )
+        except InputError as exc:
+            if exc.key != "input.encoding":
+                raise
+            # Only this command has --encoding to offer (a feed or a withdrawal list has not).
+            raise InputError("input.encoding_option", **exc.params) from None
     if rejects is not None:
         try:
             _write_rejects(rejects, report, protected)

@@ -9,6 +9,9 @@ EN: dict[str, str] = {
         "Save it as CSV UTF-8 (or JSON) and try again."
     ),
     "input.encoding": (
+        '{path} is neither UTF-8 nor GB18030 text. Save it as "CSV UTF-8" from Excel.'
+    ),
+    "input.encoding_option": (
         '{path} is neither UTF-8 nor GB18030 text. Save it as "CSV UTF-8" from Excel, '
         "or pass --encoding."
     ),
@@ -126,7 +129,8 @@ ZH: dict[str, str] = {
     "input.directory": "{path} 是文件夹而不是文件。请给出文件路径。",
     "input.unreadable": "无法读取 {path}：{reason}。请检查路径和权限。",
     "input.binary": "{path} 含有 NUL 字节：它是 UTF-16 或不是文本文件。请另存为 CSV UTF-8（或 JSON）后重试。",
-    "input.encoding": "{path} 既不是 UTF-8 也不是 GB18030 文本。请在 Excel 中另存为“CSV UTF-8”，或使用 --encoding。",
+    "input.encoding": "{path} 既不是 UTF-8 也不是 GB18030 文本。请在 Excel 中另存为“CSV UTF-8”。",
+    "input.encoding_option": "{path} 既不是 UTF-8 也不是 GB18030 文本。请在 Excel 中另存为“CSV UTF-8”，或使用 --encoding。",
     "input.encoding_forced": "{path} 不是有效的 {encoding} 文本。请尝试 --encoding auto，或另存为 CSV UTF-8。",
     "input.empty": "{path} 中没有数据行。请确认导出的文件是否正确。",
     "input.columns": "{path} 缺少列 {missing}。可用的表头 —— {expected}。",
