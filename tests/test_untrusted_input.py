@@ -252,6 +252,39 @@ def test_a_json_integer_too_long_for_python_is_a_rejected_row(
     assert "row 1, id_number" in withdrawn.stdout and "row 2, id_number" in withdrawn.stdout
 
 
+@pytest.mark.parametrize("row", [2, 20])
+def test_an_xlsx_number_too_long_for_python_is_one_sentence(
+    run: Run, roster_id: str, tmp_path: Path, row: int
+) -> None:
+    """openpyxl turns a number cell's digits into an int: over 4,300 digits that raises,
+    in the header search (row 2) or after it (row 20)."""
+    people = [["张三", number, make_phone(i), "是"] for i, number in enumerate(make_ids(20))]
+    people[row - 2][2] = 13900000000 + row  # a phone as a number cell, made long below
+    data = _workbook([["姓名", "身份证号", "手机号", "同意授权"], *people])
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    sheet = "xl/worksheets/sheet1.xml"
+    long_cell = f"<v>{13900000000 + row}</v>".encode()
+    assert long_cell in parts[sheet]
+    parts[sheet] = parts[sheet].replace(long_cell, f"<v>{LONG_NUMBER}</v>".encode())
+    path = tmp_path / "long.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, content in parts.items():
+            archive.writestr(name, content)
+    result = run("enroll", "import", roster_id, str(path))
+    assert result.exit_code == 1, result.output
+    assert "is not a readable .xlsx workbook" in result.stderr
+    assert "bug" not in result.stderr
+    assert query_members(run, roster_id) == []
+
+
+def query_members(run: Run, roster_id: str) -> list[object]:
+    result = run("show", roster_id, "--format", "json")
+    assert result.exit_code == 0, result.output
+    records: list[object] = json.loads(result.stdout)
+    return records
+
+
 def _workbook(rows: list[list[object]]) -> bytes:
     book = Workbook()
     sheet = book.active

@@ -420,7 +420,10 @@ def _parse_xlsx(
     with ExitStack() as on_error:
         on_error.callback(opened.close)
         rows = opened.enter_context(first_sheet_rows_of_stream(stream, source))
-        table = _Table(enumerate(rows, start=1), source, overrides, recognizer)
+        try:  # the header search reads the first rows: openpyxl may fail on any of them
+            table = _Table(enumerate(rows, start=1), source, overrides, recognizer)
+        except UNREADABLE:
+            raise InputError("input.xlsx", path=source) from None
         on_error.pop_all()
     indexes = table.indexes
 
