@@ -12,7 +12,7 @@ from tuanti_cli import clock, keys
 from tuanti_cli.cli.output import confirm_or_stop, echo, info, minute, print_table, to_json
 from tuanti_cli.cli.state import AppState, ask_passphrase, stdin_is_terminal, validated_admin
 from tuanti_cli.errors import InputError
-from tuanti_cli.i18n import t
+from tuanti_cli.i18n import t, t_masked
 from tuanti_cli.paths import keys_path
 
 app = typer.Typer(help=t("help.admin"), no_args_is_help=True)
@@ -58,10 +58,10 @@ def add_command(
     if added.converted:
         info(t("admin.converted"))
     if created is not None:
-        info(t("admin.added_file", admin_no=added.admin_no, path=created))
+        info(t_masked("admin.added_file", admin_no=added.admin_no, path=created))
     else:
         info(t("admin.added_passphrase", admin_no=added.admin_no))
-    info(t("admin.keys_backup", path=keys_path(state.db_path())))
+    info(t_masked("admin.keys_backup", path=keys_path(state.db_path())))
 
 
 @app.command("list", help=t("help.admin_list"))

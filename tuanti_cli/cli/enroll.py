@@ -14,8 +14,7 @@ from tuanti_cli import clock, rosters
 from tuanti_cli.cli.output import echo, info, open_output, to_json, write_csv
 from tuanti_cli.cli.state import stdin_is_terminal
 from tuanti_cli.errors import FieldError, InputError
-from tuanti_cli.i18n import t
-from tuanti_cli.printable import shown
+from tuanti_cli.i18n import t, t_masked
 
 if TYPE_CHECKING:
     from tuanti_cli import enrollment
@@ -118,7 +117,7 @@ def import_command(
     else:
         print_report(report, dry_run)
     if rejects is not None:
-        info(t("import.rejects_written", path=rejects))
+        info(t_masked("import.rejects_written", path=rejects))
     if report.aborted:
         info(t("import.strict_abort", rejected=report.rejected))
         raise typer.Exit(1)
@@ -140,7 +139,7 @@ def print_report(report: enrollment.ImportReport, dry_run: bool) -> None:
     if report.columns:
         echo(t("import.columns"))
         for field, header in report.columns.items():
-            echo("  " + t("columns.used", field=field, header=shown(header)))
+            echo("  " + t_masked("columns.used", field=field, header=header))
     for r in report.rejects:
         echo(t("import.reject_line", row=r.row, field=r.field, reason=r.reason, value=r.value))
     if dry_run:

@@ -11,8 +11,7 @@ from tuanti_cli import clock, rosters
 from tuanti_cli.cli.output import confirm_or_stop, echo, info, open_output, to_json
 from tuanti_cli.cli.state import stdin_is_terminal
 from tuanti_cli.errors import InputError
-from tuanti_cli.i18n import t
-from tuanti_cli.printable import shown
+from tuanti_cli.i18n import t, t_masked
 
 if TYPE_CHECKING:
     from tuanti_cli import rights
@@ -176,4 +175,4 @@ def copy(
             stream.write(render_html(data))
         else:
             stream.write(to_json(data) + "\n")
-    info(t("copy.written", member_no=data["member"]["member_no"], path=shown(str(output))))
+    info(t_masked("copy.written", member_no=data["member"]["member_no"], path=output))
