@@ -343,6 +343,44 @@ def test_every_output_option_writes_a_private_file(
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.parametrize(
+    "stem", ["a" * 251, "张" * 83, "a" * 236], ids=["255-bytes", "83-chinese", "240-bytes"]
+)
+def test_a_name_up_to_the_longest_the_file_system_takes_is_written(
+    run: Run, member_roster: str, tmp_path: Path, temporaries: str, stem: str
+) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,id_number,phone,consent\n王五,123,1,是\n", encoding="utf-8")
+    outputs = {
+        ".csv": ("show", member_roster, "--format", "csv", "--output"),
+        ".txt": ("show", member_roster, "--output"),
+        ".png": ("roster", "qr", member_roster, "--png"),
+        ".rej": ("enroll", "import", member_roster, str(bad), "--rejects"),
+    }
+    for suffix, args in outputs.items():
+        target = tmp_path / (stem + suffix)
+        assert len(os.fsencode(target.name)) <= 255
+        result = run(*args, str(target))
+        assert result.exit_code == 0, (suffix, result.output)
+        assert target.stat().st_size > 0, suffix
+    assert leftovers(tmp_path) == []
+
+
+def test_a_name_longer_than_the_file_system_takes_says_so(
+    run: Run, member_roster: str, tmp_path: Path, temporaries: str
+) -> None:
+    target = tmp_path / ("张" * 85 + ".csv")  # 259 bytes
+    for args, option in (
+        (("show", member_roster, "--format", "csv", "--output"), "--output"),
+        (("roster", "qr", member_roster, "--png"), "--png"),
+    ):
+        result = run(*args, str(target))
+        assert_refused(result, "too long", option)
+        assert "space" not in result.stderr
+    assert leftovers(tmp_path) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keys", "store"]
+
+
 # --- --rejects and the import transaction ---------------------------------------------------
 
 

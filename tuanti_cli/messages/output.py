@@ -36,6 +36,10 @@ EN: dict[str, str] = {
         "Could not write {option} {path} ({reason}); any older file there is unchanged. "
         "Free some space or choose another {option} path."
     ),
+    "output.name_too_long": (
+        "{option} {path} cannot be written because its file name is too long for the file "
+        "system (most allow 255 bytes, about 85 Chinese characters); choose another {option} path."
+    ),
     "output.rejects_after_commit": (
         "The import was committed ({added} added, {updated} updated), but the rejects report "
         "could not be written to {path} ({reason}). Run the same import again with "
@@ -66,6 +70,10 @@ ZH: dict[str, str] = {
     "output.write_failed": (
         "无法写入 {option} {path}（{reason}）；原有文件（如有）保持不变。"
         "请腾出磁盘空间，或换一个 {option} 路径。"
+    ),
+    "output.name_too_long": (
+        "无法写入 {option} {path}：文件名过长，文件系统不接受（多数只允许 255 字节，约 85 个汉字）；"
+        "请换一个 {option} 路径。"
     ),
     "output.rejects_after_commit": (
         "导入已提交（新增 {added}，更新 {updated}），但被拒绝行报告无法写入 {path}（{reason}）。"
