@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Literal
 import typer
 
 from tuanti_cli import clock, rosters
-from tuanti_cli.cli.output import echo, info, open_output, to_json, write_csv
+from tuanti_cli.cli.output import FILE_ONLY, echo, info, open_output, to_json, write_csv
 from tuanti_cli.cli.state import stdin_is_terminal
 from tuanti_cli.errors import FieldError, InputError
 from tuanti_cli.i18n import t, t_masked
@@ -67,7 +67,9 @@ def import_command(
     encoding: Encoding = typer.Option("auto", "--encoding", help=t("opt.enroll.encoding")),
     dry_run: bool = typer.Option(False, "--dry-run", help=t("opt.enroll.dry_run")),
     strict: bool = typer.Option(False, "--strict", help=t("opt.enroll.strict")),
-    rejects: Path | None = typer.Option(None, "--rejects", help=t("opt.enroll.rejects")),
+    rejects: Path | None = typer.Option(
+        None, "--rejects", parser=FILE_ONLY, help=t("opt.enroll.rejects")
+    ),
     output_format: TextOrJson = typer.Option("text", "--format", help=t("opt.format_text_json")),
     column: list[str] = typer.Option([], "--column", help=t("opt.enroll.column")),
     consent_answer: list[str] = typer.Option(

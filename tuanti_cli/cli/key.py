@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from tuanti_cli import clock, keys
-from tuanti_cli.cli.output import info
+from tuanti_cli.cli.output import FILE_ONLY, info
 from tuanti_cli.cli.state import AppState, ask_passphrase
 from tuanti_cli.i18n import t, t_masked
 
@@ -19,7 +19,7 @@ app = typer.Typer(help=t("help.key"), no_args_is_help=True)
 def rotate_command(
     ctx: typer.Context,
     new_key_file: Path | None = typer.Option(
-        None, "--new-key-file", help=t("opt.key.new_key_file")
+        None, "--new-key-file", parser=FILE_ONLY, help=t("opt.key.new_key_file")
     ),
     new_passphrase: bool = typer.Option(
         False, "--new-passphrase", help=t("opt.key.new_passphrase")

@@ -6,7 +6,7 @@ import csv
 import json
 import operator
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, TypeVar
@@ -16,6 +16,27 @@ import typer
 from tuanti_cli.i18n import t
 from tuanti_cli.printable import shown
 from tuanti_cli.writing import Protected, write_atomically
+
+
+def file_to_write(refusal: str) -> Callable[[str], Path]:
+    """The parser of an option that names a file to write (``parser=`` of ``typer.Option``):
+    ``-`` is a usage error saying ``refusal``, since it means standard input elsewhere
+    (``enroll import``, ``member withdraw --from``) and a file named ``-`` is rarely what was
+    meant; ``./-`` still names such a file (a parser sees what was typed, a ``Path`` would
+    have made it ``-``)."""
+
+    def path(value: str) -> Path:
+        if value == "-":
+            raise typer.BadParameter(t(refusal))
+        return Path(value)
+
+    return path
+
+
+OUTPUT_FILE = file_to_write("output.dash_stdout")
+"""``--output`` of a command that prints to standard output without it."""
+FILE_ONLY = file_to_write("output.dash_file")
+"""An option whose file is its only way out (``--rejects``, ``--png``, a new key file)."""
 
 
 def to_json(data: Any) -> str:

@@ -18,7 +18,7 @@ import typer
 
 from tuanti_cli import audit, rosters, view
 from tuanti_cli import report as core
-from tuanti_cli.cli.output import Tally, minute, open_output, percent, write_json_texts
+from tuanti_cli.cli.output import OUTPUT_FILE, Tally, minute, open_output, percent, write_json_texts
 from tuanti_cli.cli.show import parse_as_of
 from tuanti_cli.i18n import t
 from tuanti_cli.printable import shown
@@ -51,7 +51,9 @@ def report(
     by: By | None = typer.Option(None, "--by", help=t("opt.report.by")),
     as_of: str | None = typer.Option(None, "--as-of", help=t("opt.report.as_of")),
     output_format: ReportFormat = typer.Option("text", "--format", help=t("opt.report.format")),
-    output: Path | None = typer.Option(None, "--output", help=t("opt.report.output")),
+    output: Path | None = typer.Option(
+        None, "--output", parser=OUTPUT_FILE, help=t("opt.report.output")
+    ),
 ) -> None:
     if not core.MIN_DAYS <= days <= core.MAX_DAYS:
         raise typer.BadParameter(t("report.days_range", value=days), param_hint="--days")

@@ -8,7 +8,7 @@ from typing import Literal
 import typer
 
 from tuanti_cli import clock, rosters, view
-from tuanti_cli.cli.output import confirm_or_stop, echo, info, print_table, to_json
+from tuanti_cli.cli.output import FILE_ONLY, confirm_or_stop, echo, info, print_table, to_json
 from tuanti_cli.codes import NEVER, CodeStatus
 from tuanti_cli.i18n import t, t_masked
 from tuanti_cli.rosters import IssuedCode
@@ -89,8 +89,8 @@ def list_rosters(
 def qr_command(
     ctx: typer.Context,
     roster_ref: str = typer.Argument(..., metavar="ROSTER", help=t("opt.roster_ref")),
-    png: Path | None = typer.Option(None, "--png", help=t("opt.roster.png")),
-    svg: Path | None = typer.Option(None, "--svg", help=t("opt.roster.svg")),
+    png: Path | None = typer.Option(None, "--png", parser=FILE_ONLY, help=t("opt.roster.png")),
+    svg: Path | None = typer.Option(None, "--svg", parser=FILE_ONLY, help=t("opt.roster.svg")),
     invert: bool = typer.Option(False, "--invert", help=t("opt.roster.invert")),
 ) -> None:
     from tuanti_cli import qr
