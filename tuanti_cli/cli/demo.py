@@ -13,7 +13,7 @@ from tuanti_cli.cli import table
 from tuanti_cli.cli.enroll import print_report
 from tuanti_cli.cli.output import echo, info, print_table
 from tuanti_cli.cli.refresh import summary_text
-from tuanti_cli.cli.report import MAX_WIDTH, MIN_WIDTH, chart_lines
+from tuanti_cli.cli.report import chart_lines, chart_width
 from tuanti_cli.cli.summary import table_cells
 from tuanti_cli.compare import refresh
 from tuanti_cli.i18n import t, t_masked
@@ -100,7 +100,7 @@ def run_demo() -> None:
             as_of = "2022-12-06 18:00"
             step(f"tuanti report {roster.roster_id} --days 3 --as-of '{as_of}'")
             moment = parse_datetime(as_of)
-            width = max(MIN_WIDTH, min(MAX_WIDTH, table.terminal_width()))
+            width = chart_width(table.terminal_width())
             built = report_core.build(store, roster, moment, days=3)
             echo("\n".join(chart_lines(built, moment, width, table.use_colour())))
     info(t("demo.done"))

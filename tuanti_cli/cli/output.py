@@ -198,9 +198,14 @@ def minute(stamp: str | None) -> str:
     return str(stamp)[:16].replace("T", " ") if stamp else "—"
 
 
+UNBOUNDED = 1 << 16
+"""A width no table reaches."""
+
+
 def print_table(title: str | None, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """A simple Rich table for short listings (rosters, summaries, changes, audit); drawn
-    without column rules when the boxed one would not fit the terminal."""
+    without column rules when the boxed one would not fit the terminal. Piped or redirected
+    (no terminal, no ``COLUMNS``) it is as wide as its cells, never folded."""
     from rich import box
     from rich.cells import cell_len
     from rich.console import Console
@@ -208,9 +213,11 @@ def print_table(title: str | None, headers: Sequence[str], rows: Iterable[Sequen
     from rich.table import Table
     from rich.text import Text
 
+    from tuanti_cli.cli.table import terminal_width
+
     # Text, not str: a roster name such as "[link=http://…]" is shown, never markup.
     cells = [[Text("" if v is None else shown(str(v))) for v in row] for row in rows]
-    console = Console()
+    console = Console() if terminal_width() is not None else Console(width=UNBOUNDED)
     # A header wraps between its words, not inside one, when the widest words all fit.
     words = [max((cell_len(word) for word in header.split()), default=1) for header in headers]
     if sum(words) + len(words) > console.width:
@@ -234,7 +241,7 @@ def print_table(title: str | None, headers: Sequence[str], rows: Iterable[Sequen
         return table
 
     table = drawn(compact=False)
-    unbounded = console.options.update_width(1 << 16)  # measure() stops at the width
+    unbounded = console.options.update_width(UNBOUNDED)  # measure() stops at the width
     if Measurement.get(console, unbounded, table).maximum > console.width:
         table = drawn(compact=True)
     console.print(table)

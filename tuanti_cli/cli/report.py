@@ -44,6 +44,12 @@ MIN_WIDTH, MAX_WIDTH = 80, 120
 """The chart is drawn for the terminal's width within these bounds (a file gets 80)."""
 
 
+def chart_width(limit: int | None) -> int:
+    """The chart's width for a table width ``limit`` (:func:`tuanti_cli.cli.table.terminal_width`;
+    ``None``, no limit, gets :data:`MIN_WIDTH`, as a file does)."""
+    return MIN_WIDTH if limit is None else max(MIN_WIDTH, min(MAX_WIDTH, limit))
+
+
 def report(
     ctx: typer.Context,
     roster_ref: str = typer.Argument(..., metavar="ROSTER", help=t("opt.roster_ref")),
@@ -116,7 +122,8 @@ def _text(
     from tuanti_cli.cli import table
 
     colour = terminal and table.use_colour()
-    width = max(MIN_WIDTH, min(MAX_WIDTH, table.terminal_width())) if terminal else MIN_WIDTH
+    limit = table.terminal_width() if terminal else None  # a file keeps every column
+    width = chart_width(limit)
     chart = chart_lines(built, moment, width, colour)
     # The abnormal list is the view's table: measured on a first pass, then streamed
     # again as it is printed, as `show` does.
@@ -130,7 +137,7 @@ def _text(
             yield t("report.abnormal_none")
             return
         yield t("report.abnormal_title", count=count)
-        yield from table.lines_of(records(), widths, width, colour)
+        yield from table.lines_of(records(), widths, None if limit is None else width, colour)
 
     if not terminal:
         for line in produce():

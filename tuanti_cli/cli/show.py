@@ -238,8 +238,9 @@ def _table(
     from tuanti_cli.cli import table
 
     colour = output is None and table.use_colour()
+    width = None if output is not None else table.terminal_width()  # a file keeps every column
     produce = table.streamed_view(
-        lambda: again(True), again(False), counts, max_nat_days, colour, table.terminal_width()
+        lambda: again(True), again(False), counts, max_nat_days, colour, width
     )
     if output is not None:
         with open_output(output, protected) as stream:
