@@ -155,3 +155,43 @@ def test_init_that_fails_removes_the_store_and_the_key_file_it_made(
     assert not key_path.exists()
     assert not [p for p in db_path.parent.iterdir() if p.name.startswith(db_path.name)]
     assert run("init", *ADMIN).exit_code == 0  # and it can simply be run again
+
+
+def test_a_new_key_file_is_never_made_through_a_dangling_symlink(
+    run: Run, roster_id: str, db_path: Path, key_path: Path, tmp_path: Path
+) -> None:
+    link = tmp_path / "new.key"
+    link.symlink_to(tmp_path / "missing")
+    other = tmp_path / "other" / "o.db"
+    admin = ["--name", "李老师", "--phone", "13912345679", "--id", make_ids(1, start=7)[0]]
+    for result in (
+        run("key", "rotate", "--new-key-file", str(link)),
+        run("admin", "add", *admin, "--key-file", str(link)),
+        run("--db", str(other), "--key-file", str(link), "init", *ADMIN),
+        run("--db", str(other), "init", *ADMIN, env={"TUANTI_KEY_FILE": str(link)}),
+    ):
+        assert result.exit_code == 1, result.output
+        message = result.stderr.strip()
+        assert message == (
+            f"Key file {link} is a symbolic link, which tuanti never writes through; "
+            "choose a new path for the new key."
+        )
+        assert result.stdout == ""
+    assert link.is_symlink() and not (tmp_path / "missing").exists()
+    assert not other.parent.exists() or not any(other.parent.iterdir())
+    assert not db_path.with_name(db_path.name + ".keys").exists()  # admin add made no slots
+    assert run("roster", "list").exit_code == 0
+
+
+def test_a_new_key_file_that_cannot_be_made_is_one_sentence(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    result = run("key", "rotate", "--new-key-file", str(plain / "new.key"))
+    assert result.exit_code == 1, result.output
+    assert result.stderr.strip() == (
+        f"Key file {plain / 'new.key'} cannot be created (Not a directory); "
+        "choose a new path for the new key."
+    )
+    assert run("roster", "list").exit_code == 0

@@ -147,3 +147,55 @@ def test_files_written_over_older_ones_become_private(
         result = run(*argv, str(path))
         assert result.exit_code == 0, (name, result.output)
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, name
+
+
+PATH_ID, PATH_PHONE = "110105198804120315", "13912345601"
+"""An ID and a phone in the names of files: what a message repeats of them is masked."""
+
+
+def test_messages_that_name_a_written_file_mask_the_numbers_in_its_path(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.conftest import ADMIN
+
+    folder = tmp_path / f"张伟-{PATH_ID}"
+    folder.mkdir()
+    monkeypatch.setenv("TUANTI_DB", str(folder / f"{PATH_PHONE}.db"))
+    monkeypatch.setenv("TUANTI_KEY_FILE", str(folder / f"{PATH_PHONE}.key"))
+    people = tmp_path / "people.csv"
+    people.write_text(
+        f"姓名,身份证号,手机号,同意授权\n甲,12345,139,是\n乙,{make_ids(1)[0]},13912340000,是\n",
+        encoding="utf-8",
+    )
+
+    def out(suffix: str) -> str:
+        return str(folder / f"{PATH_PHONE}-{suffix}")
+
+    said = [run("init", *ADMIN)]
+    made = run("roster", "create", "--name", "示例", "--address", "北京市海淀区")
+    roster = "示例"
+    said += [
+        made,
+        run("enroll", "import", roster, str(people), "--rejects", out("rejects.csv")),
+        run("roster", "qr", roster, "--png", out("qr.png"), "--svg", out("qr.svg")),
+        run("show", roster, "--format", "csv", "--output", out("show.csv")),
+        run("summary", "--format", "json", "--output", out("summary.json")),
+        run("report", roster, "--format", "html", "--output", out("report.html")),
+        run("member", "copy", roster, "M0001", "--output", out("copy.json")),
+        run("key", "rotate", "--new-key-file", out("rotated.key")),
+    ]
+    monkeypatch.setenv("TUANTI_KEY_FILE", out("rotated.key"))
+    admin = ["--name", "李老师", "--phone", "13912345679", "--id", make_ids(1, start=7)[0]]
+    said.append(run("admin", "add", *admin, "--key-file", out("a2.key")))
+    said.append(run("key", "rotate", "--new-key-file", out("a1.key")))
+    monkeypatch.setenv("TUANTI_KEY_FILE", out("a1.key"))
+    os.chmod(out("a1.key"), 0o644)  # the warning names the key file too
+    said.append(run("roster", "list"))
+    for result in said:
+        assert result.exit_code == 0, result.output
+    text = "".join(result.stdout + result.stderr for result in said)
+    for wrote in ("-rejects.csv", "-qr.png", "-qr.svg", "-copy.json", "-rotated.key", "-a2.key",
+                  "-a1.key", ".db", ".db.keys", ".key"):  # fmt: skip
+        assert f"{os.sep}***********{wrote}" in text, wrote
+    assert f"张伟-11************0315{os.sep}" in text
+    assert PATH_ID not in text and PATH_PHONE not in text

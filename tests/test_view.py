@@ -234,6 +234,50 @@ def test_narrow_terminal_drops_columns_not_rows(run: Run, full_roster: str) -> N
     assert "Phone" not in lines[0] and "Health code" in lines[0]
 
 
+EVERY_COLUMN = ("Department", "ID number", "Phone", "NAT result", "Vaccination", "Compared")
+
+
+def test_a_table_in_a_file_or_a_pipe_keeps_every_column(
+    run: Run,
+    full_roster: str,
+    db_path: Path,
+    key_path: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    set_departments(db_path, key_path, full_roster, {"红三": "研发部"})
+    narrow = {"COLUMNS": "60"}
+    written = {"show": tmp_path / "show.txt", "report": tmp_path / "report.txt"}
+    for command, out in written.items():
+        result = run(command, full_roster, "--as-of", AS_OF, "--output", str(out), env=narrow)
+        assert result.exit_code == 0, result.output
+        header = next(line for line in out.read_text().splitlines() if line.startswith("No."))
+        assert all(column in header for column in EVERY_COLUMN), (command, header)
+    monkeypatch.delenv("COLUMNS")  # a pipe: no terminal, no COLUMNS
+    for command in ("show", "report"):
+        text = run(command, full_roster, "--as-of", AS_OF).stdout
+        header = next(line for line in text.splitlines() if line.startswith("No."))
+        assert all(column in header for column in EVERY_COLUMN), (command, header)
+    # COLUMNS set explicitly is still obeyed on standard output.
+    header = run("show", full_roster, "--as-of", AS_OF, env=narrow).stdout.splitlines()[0]
+    assert "Phone" not in header and "Health code" in header
+
+
+def test_a_listing_in_a_pipe_is_never_folded(
+    run: Run, full_roster: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    address = "北京市海淀区中关村大街一号院二号楼三单元四层五室六号七号八号九号"
+    made = run("roster", "create", "--name", "长地址的单位", "--address", address)
+    assert made.exit_code == 0, made.output
+    monkeypatch.delenv("COLUMNS")
+    listed = run("roster", "list").stdout
+    assert any(address in line and "长地址的单位" in line for line in listed.splitlines())
+    summary = run("summary", "--as-of", AS_OF).stdout
+    assert any("Compliance" in line and "Last refresh" in line for line in summary.splitlines())
+    narrow = run("roster", "list", env={"COLUMNS": "60"}).stdout
+    assert not any(address in line for line in narrow.splitlines())
+
+
 def test_changes_between_the_last_two_runs(run: Run, full_roster: str, tmp_path: Path) -> None:
     assert json.loads(run("changes", full_roster, "--format", "json").stdout) == []
     feed = tmp_path / "feed2.csv"

@@ -370,6 +370,100 @@ def test_every_output_option_writes_a_private_file(
     assert leftovers(tmp_path) == []
 
 
+@pytest.mark.parametrize(
+    "stem", ["a" * 251, "张" * 83, "a" * 236], ids=["255-bytes", "83-chinese", "240-bytes"]
+)
+def test_a_name_up_to_the_longest_the_file_system_takes_is_written(
+    run: Run, member_roster: str, tmp_path: Path, temporaries: str, stem: str
+) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,id_number,phone,consent\n王五,123,1,是\n", encoding="utf-8")
+    outputs = {
+        ".csv": ("show", member_roster, "--format", "csv", "--output"),
+        ".txt": ("show", member_roster, "--output"),
+        ".png": ("roster", "qr", member_roster, "--png"),
+        ".rej": ("enroll", "import", member_roster, str(bad), "--rejects"),
+    }
+    for suffix, args in outputs.items():
+        target = tmp_path / (stem + suffix)
+        assert len(os.fsencode(target.name)) <= 255
+        result = run(*args, str(target))
+        assert result.exit_code == 0, (suffix, result.output)
+        assert target.stat().st_size > 0, suffix
+    assert leftovers(tmp_path) == []
+
+
+def test_a_name_longer_than_the_file_system_takes_says_so(
+    run: Run, member_roster: str, tmp_path: Path, temporaries: str
+) -> None:
+    target = tmp_path / ("张" * 85 + ".csv")  # 259 bytes
+    for args, option in (
+        (("show", member_roster, "--format", "csv", "--output"), "--output"),
+        (("roster", "qr", member_roster, "--png"), "--png"),
+    ):
+        result = run(*args, str(target))
+        assert_refused(result, "too long", option)
+        assert "space" not in result.stderr
+    assert leftovers(tmp_path) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["keys", "store"]
+
+
+def dash_options(roster: str, people: Path) -> dict[str, tuple[str, ...]]:
+    """Every option that names a file to write, each given ``-``, and the words its message
+    needs: the way to standard output where there is one, else that a file is needed."""
+    admin = ["--name", "李老师", "--phone", "13912345679", "--id", make_id(seq=77)]
+    return {
+        "show": ("show", roster, "--output"),
+        "show-csv": ("show", roster, "--format", "csv", "--output"),
+        "summary": ("summary", "--output"),
+        "report": ("report", roster, "--format", "html", "--output"),
+        "rejects": ("enroll", "import", roster, str(people), "--rejects"),
+        "png": ("roster", "qr", roster, "--png"),
+        "svg": ("roster", "qr", roster, "--svg"),
+        "copy": ("member", "copy", roster, "M0001", "--output"),
+        "new-key-file": ("key", "rotate", "--new-key-file"),
+        "admin-key-file": ("admin", "add", *admin, "--key-file"),
+    }
+
+
+TO_STDOUT = {"show", "show-csv", "summary", "report"}
+
+
+@pytest.mark.parametrize(
+    "option",
+    ["show", "show-csv", "summary", "report", "rejects", "png", "svg", "copy", "new-key-file",
+     "admin-key-file"],
+)  # fmt: skip
+def test_a_dash_names_no_file_to_write(
+    run: Run, member_roster: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, option: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    people = tmp_path / "people.csv"
+    people.write_text("name,id_number,phone,consent\n王五,123,1,是\n", encoding="utf-8")
+    result = run(*dash_options(member_roster, people)[option], "-")
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    error = result.stderr.strip().splitlines()[-1]
+    assert "'-' names no file here" in error or "goes only to a file" in error, error
+    assert "./-" in error
+    if option in TO_STDOUT:
+        assert "leave the option out to print to standard output" in error
+    assert not (tmp_path / "-").exists()
+
+
+@pytest.mark.parametrize("option", ["show-csv", "png", "rejects", "copy"])
+def test_a_file_named_dash_is_written_as_dot_slash_dash(
+    run: Run, member_roster: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, option: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    people = tmp_path / "people.csv"
+    people.write_text("name,id_number,phone,consent\n王五,123,1,是\n", encoding="utf-8")
+    result = run(*dash_options(member_roster, people)[option], "./-")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "-").stat().st_size > 0
+    assert stat.S_IMODE((tmp_path / "-").stat().st_mode) == 0o600
+
+
 # --- --rejects and the import transaction ---------------------------------------------------
 
 

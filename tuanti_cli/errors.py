@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tuanti_cli.i18n import t
-from tuanti_cli.masking import holds_number, scrub
-from tuanti_cli.printable import shown
+from tuanti_cli.i18n import t_masked
 
 
 class TuantiError(Exception):
@@ -23,21 +21,7 @@ class TuantiError(Exception):
         # A value the user typed may be an ID or a phone in the wrong place (`show
         # 110101…`, `--max-nat-days 13812345678`), or carry terminal escapes: every
         # parameter is scrubbed and text is escaped; short numbers (line numbers) stay numbers.
-        return t(self.key, **{k: _scrubbed(v) for k, v in self.params.items()})
-
-
-def _scrubbed(value: Any) -> Any:
-    if isinstance(value, int | float) and not holds_number(str(value)):
-        return value
-    return _Quoted(shown(scrub(str(value))))
-
-
-class _Quoted(str):
-    """Text already made safe: ``{value!r}`` in a message quotes it without escaping the
-    escapes again (``'\\x1b'``, not ``'\\\\x1b'``)."""
-
-    def __repr__(self) -> str:
-        return f"'{self}'"
+        return t_masked(self.key, **self.params)
 
 
 class StoreError(TuantiError):

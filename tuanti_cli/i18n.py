@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from tuanti_cli.masking import holds_number, scrub
 from tuanti_cli.messages import CATALOGUE
+from tuanti_cli.printable import shown
 
 LANGUAGES = ("zh", "en")
 _current = {"lang": ""}
@@ -43,3 +45,24 @@ def t(key: str, **params: Any) -> str:
     table = CATALOGUE[language()]
     template = table.get(key) or CATALOGUE["en"].get(key) or key
     return template.format(**params) if params else template
+
+
+def t_masked(key: str, **params: Any) -> str:
+    """:func:`t` for a message that repeats what the user typed or named (a path, a value):
+    every parameter as an error message shows it, long digit runs masked (a file named after
+    an ID or a phone) and unsafe characters escaped; short numbers (counts) stay numbers."""
+    return t(key, **{name: _masked(value) for name, value in params.items()})
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, int | float) and not holds_number(str(value)):
+        return value
+    return _Quoted(shown(scrub(str(value))))
+
+
+class _Quoted(str):
+    """Text already made safe: ``{value!r}`` in a message quotes it without escaping the
+    escapes again (``'\\x1b'``, not ``'\\\\x1b'``)."""
+
+    def __repr__(self) -> str:
+        return f"'{self}'"

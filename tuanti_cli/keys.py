@@ -71,14 +71,24 @@ def has_unsafe_permissions(path: Path) -> bool:
 
 
 def create_key_file(path: Path) -> Key:
-    """Create a new random key file (mode 0600, folder 0700 if missing)."""
+    """Create a new random key file (mode 0600, folder 0700 if missing), never through a
+    symbolic link; a path that cannot be made is a :class:`StoreKeyError` naming it."""
     import secrets
 
     if path.exists():
         raise StoreKeyError("key.file_exists", path=path)
+    if path.is_symlink():  # dangling: it names no file, yet O_EXCL would not pass through it
+        raise StoreKeyError("key.file_symlink", path=path)
     key = Key(raw_hex=secrets.token_hex(32))
     assert key.raw_hex is not None
-    create_private_file(path, (key.raw_hex + "\n").encode("ascii"))
+    try:
+        create_private_file(path, (key.raw_hex + "\n").encode("ascii"))
+    except FileExistsError:  # made meanwhile, by someone else
+        raise StoreKeyError("key.file_exists", path=path) from None
+    except OSError as exc:
+        raise StoreKeyError(
+            "key.file_uncreatable", path=path, reason=exc.strerror or str(exc)
+        ) from None
     return key
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 # Seven digits or more in a row; or, written with separators between groups (as people
 # write phones and IDs: ``139 1234 5678``, ``(138)1234-5678``, ``138.1234.5678``), eleven or
@@ -12,6 +13,14 @@ _LONG_DIGIT_RUN = re.compile(
     r"[0-9０-９]{7,}[0-9XxＸｘ]?"
     rf"|[0-9０-９](?:{_SEPARATORS}[0-9０-９]){{10,}}(?:[ \-]?[XxＸｘ])?"
 )
+
+
+# Text shown in full (a department, a rejected value) is read more strictly than a message,
+# where dates and times must stay readable: once NFKC has made every digit ASCII (full-width
+# ３, circled ③, mathematical 𝟑), digits separated only by what is neither a letter nor a
+# digit (punctuation, symbols and spaces of any script: 139——1234——5601, 139、1234、5601,
+# 139_1234_5601) are one number, and eleven digits or more make it a phone's or an ID's.
+_SPREAD_NUMBER = re.compile(r"\d(?:[\W_]*\d){10,}")
 
 
 def mask_id(value: str) -> str:
@@ -72,6 +81,34 @@ def scrub(text: str) -> str:
     return _LONG_DIGIT_RUN.sub(lambda m: mask_id(m.group()), text)
 
 
+# Where NFKC could make no digit that \d does not already match, nor turn a letter into a
+# separator (ASCII, CJK ideographs and punctuation, full-width forms: most departments), the
+# text is searched as it is; normalising each of a million departments would cost seconds.
+_NO_NEW_DIGITS = re.compile(r"[\x00-\x7f\u00b7\u3000-\u303f\u4e00-\u9fff\uff01-\uff5e]*")
+
+
+def _nfkc(text: str) -> str:
+    if _NO_NEW_DIGITS.fullmatch(text):
+        return text
+    return unicodedata.normalize("NFKC", text)
+
+
+def holds_spread_number(text: str) -> bool:
+    """Whether text shown in full holds a phone- or ID-like number, however its digits are
+    written or spread out (:func:`holds_number`, and digits separated by anything but
+    letters: ``139——1234——5601``, ``１３９、１２３４、５６０１``)."""
+    return holds_number(text) or _SPREAD_NUMBER.search(_nfkc(text)) is not None
+
+
+def scrub_spread(text: str) -> str:
+    """:func:`scrub`, and every number :func:`holds_spread_number` finds masked too (the
+    text is then given in NFKC form)."""
+    normal = _nfkc(text)
+    if _SPREAD_NUMBER.search(normal) is None:
+        return scrub(text)
+    return scrub(_SPREAD_NUMBER.sub(lambda m: mask_id(m.group()), normal))
+
+
 def mask_field(field: str, value: str) -> str:
     """Mask ``value`` as it would appear in field ``field`` of a reject report."""
     if field == "id_number":
@@ -79,4 +116,4 @@ def mask_field(field: str, value: str) -> str:
     if field == "phone":
         # An ID in the phone column keeps no more than an ID's first two characters.
         return mask_id(value) if len(value) > 11 else mask_phone(value)
-    return scrub(value)
+    return scrub_spread(value)

@@ -9,7 +9,7 @@ import unicodedata
 from typing import Any
 
 from tuanti_cli.errors import FieldError
-from tuanti_cli.masking import holds_number
+from tuanti_cli.masking import holds_spread_number
 
 # GB 11643 province-level codes, plus 81/82/83 for the residence permits of Hong Kong,
 # Macao and Taiwan residents. Deeper region digits are deliberately not checked: a number
@@ -205,7 +205,9 @@ def validate_department(raw: str) -> str | None:
         return None
     if len(text) > DEPARTMENT_MAX:
         raise FieldError("department", "department.long", max=DEPARTMENT_MAX)
-    if holds_number(text):  # a phone or ID typed into the wrong box: shown in full otherwise
+    # A phone or ID typed into the wrong box, however its digits are written or spread out
+    # (139——1234——5601): it would be shown in full.
+    if holds_spread_number(text):
         raise FieldError("department", "department.number")
     if _PLAIN_TEXT.fullmatch(text):  # most departments: nothing to look at closely
         return text

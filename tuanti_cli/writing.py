@@ -203,16 +203,32 @@ def _create_named(target: Path, readable: bool) -> tuple[int, Path]:
     return _at_a_free_name(target, lambda temporary: os.open(temporary, flags, 0o600))
 
 
+# The longest file name the common file systems take (ext4, XFS, Btrfs, tmpfs), in bytes.
+NAME_MAX = 255
+
+
 def _at_a_free_name(target: Path, make: Callable[[Path], T]) -> tuple[T, Path]:
     """``make(name)`` at the first ``.<name>.<random>.tmp`` beside ``target`` that is free
-    (``make`` fails with :class:`FileExistsError` rather than replace a file), and the name."""
+    (``make`` fails with :class:`FileExistsError` rather than replace a file), and the name.
+    ``<name>`` is cut short where the whole would pass :data:`NAME_MAX`: a target name the
+    file system takes must not fail for its temporary's sake."""
+    stem = _shortened(target.name, NAME_MAX - len(".." + "0" * 12 + ".tmp"))
     for _ in range(100):
-        temporary = target.with_name(f".{target.name}.{os.urandom(6).hex()}.tmp")
+        temporary = target.with_name(f".{stem}.{os.urandom(6).hex()}.tmp")
         try:
             return make(temporary), temporary
         except FileExistsError:
             continue
     raise FileExistsError(errno.EEXIST, os.strerror(errno.EEXIST))
+
+
+def _shortened(name: str, room: int) -> str:
+    """``name`` without as many characters at its end as it takes to fit ``room`` bytes
+    (in the file system's encoding; a character is never cut in half)."""
+    name = name[:room]  # every character takes a byte at least
+    while len(os.fsencode(name)) > room:
+        name = name[:-1]
+    return name
 
 
 _OPEN_FILES = "/proc/self/fd"
@@ -269,6 +285,8 @@ def _copied(fd: int, target: Path) -> Path:
 
 
 def _unwritable(target: Path, option: str, exc: OSError) -> InputError:
+    if exc.errno == errno.ENAMETOOLONG:  # no space to free: the name itself is refused
+        return InputError("output.name_too_long", path=target, option=option)
     return InputError(
         "output.write_failed", path=target, option=option, reason=exc.strerror or str(exc)
     )

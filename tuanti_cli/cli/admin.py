@@ -9,10 +9,18 @@ from typing import Literal
 import typer
 
 from tuanti_cli import clock, keys
-from tuanti_cli.cli.output import confirm_or_stop, echo, info, minute, print_table, to_json
+from tuanti_cli.cli.output import (
+    FILE_ONLY,
+    confirm_or_stop,
+    echo,
+    info,
+    minute,
+    print_table,
+    to_json,
+)
 from tuanti_cli.cli.state import AppState, ask_passphrase, stdin_is_terminal, validated_admin
 from tuanti_cli.errors import InputError
-from tuanti_cli.i18n import t
+from tuanti_cli.i18n import t, t_masked
 from tuanti_cli.paths import keys_path
 
 app = typer.Typer(help=t("help.admin"), no_args_is_help=True)
@@ -29,7 +37,7 @@ def add_command(
     # The same name as the global --key-file: Click keeps the two apart by position
     # (`tuanti --key-file MINE admin add --key-file NEW`), and PRODUCT §3 names it so.
     new_key_file: Path | None = typer.Option(
-        None, "--key-file", metavar="NEW", help=t("opt.admin.key_file")
+        None, "--key-file", metavar="NEW", parser=FILE_ONLY, help=t("opt.admin.key_file")
     ),
     passphrase: bool = typer.Option(False, "--passphrase", help=t("opt.admin.passphrase")),
 ) -> None:
@@ -58,10 +66,10 @@ def add_command(
     if added.converted:
         info(t("admin.converted"))
     if created is not None:
-        info(t("admin.added_file", admin_no=added.admin_no, path=created))
+        info(t_masked("admin.added_file", admin_no=added.admin_no, path=created))
     else:
         info(t("admin.added_passphrase", admin_no=added.admin_no))
-    info(t("admin.keys_backup", path=keys_path(state.db_path())))
+    info(t_masked("admin.keys_backup", path=keys_path(state.db_path())))
 
 
 @app.command("list", help=t("help.admin_list"))

@@ -29,7 +29,7 @@ from tuanti_cli.cli import (
 from tuanti_cli.cli.output import echo, info
 from tuanti_cli.cli.state import AppState, validated_admin
 from tuanti_cli.errors import StoreError, TuantiError
-from tuanti_cli.i18n import t
+from tuanti_cli.i18n import t, t_masked
 from tuanti_cli.keys import Key, new_key_file
 from tuanti_cli.masking import scrub
 from tuanti_cli.paths import keys_path
@@ -174,9 +174,9 @@ def init(
     with keyed as key:
         init_store(path, key, admin, now)
     if creating:
-        info(t("init.key_created", path=key_file))
-    info(t("init.done", path=path))
-    info(t("admin.keys_later", path=keys_path(path)))
+        info(t_masked("init.key_created", path=key_file))
+    info(t_masked("init.done", path=path))
+    info(t_masked("admin.keys_later", path=keys_path(path)))
 
 
 @app.command("demo", help=t("help.demo"))

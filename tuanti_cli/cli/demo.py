@@ -13,10 +13,10 @@ from tuanti_cli.cli import table
 from tuanti_cli.cli.enroll import print_report
 from tuanti_cli.cli.output import echo, info, print_table
 from tuanti_cli.cli.refresh import summary_text
-from tuanti_cli.cli.report import MAX_WIDTH, MIN_WIDTH, chart_lines
+from tuanti_cli.cli.report import chart_lines, chart_width
 from tuanti_cli.cli.summary import table_cells
 from tuanti_cli.compare import refresh
-from tuanti_cli.i18n import t
+from tuanti_cli.i18n import t, t_masked
 from tuanti_cli.ingest import parse
 from tuanti_cli.keys import create_key_file
 from tuanti_cli.qr import render_text
@@ -60,7 +60,7 @@ def run_demo() -> None:
         admin = rosters.validate_admin(*DEMO_ADMIN, clock.local_date(now))
         step("tuanti init --admin-name 王老师 --admin-phone 139****5678 --admin-id 11…")
         rosters.init_store(db_path, key, admin, now)
-        echo(t("init.done", path=db_path))
+        echo(t_masked("init.done", path=db_path))
         with Store.open(db_path, key) as store:
             step(f"tuanti roster create --name {DEMO_ROSTER[0]} --address {DEMO_ROSTER[1]}")
             issued = rosters.create_roster(store, *DEMO_ROSTER, now, max_nat_days=3)
@@ -100,7 +100,7 @@ def run_demo() -> None:
             as_of = "2022-12-06 18:00"
             step(f"tuanti report {roster.roster_id} --days 3 --as-of '{as_of}'")
             moment = parse_datetime(as_of)
-            width = max(MIN_WIDTH, min(MAX_WIDTH, table.terminal_width()))
+            width = chart_width(table.terminal_width())
             built = report_core.build(store, roster, moment, days=3)
             echo("\n".join(chart_lines(built, moment, width, table.use_colour())))
     info(t("demo.done"))

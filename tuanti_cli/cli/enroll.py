@@ -11,11 +11,10 @@ from typing import TYPE_CHECKING, Literal
 import typer
 
 from tuanti_cli import clock, rosters
-from tuanti_cli.cli.output import echo, info, open_output, to_json, write_csv
+from tuanti_cli.cli.output import FILE_ONLY, echo, info, open_output, to_json, write_csv
 from tuanti_cli.cli.state import stdin_is_terminal
 from tuanti_cli.errors import FieldError, InputError
-from tuanti_cli.i18n import t
-from tuanti_cli.printable import shown
+from tuanti_cli.i18n import t, t_masked
 
 if TYPE_CHECKING:
     from tuanti_cli import enrollment
@@ -68,7 +67,9 @@ def import_command(
     encoding: Encoding = typer.Option("auto", "--encoding", help=t("opt.enroll.encoding")),
     dry_run: bool = typer.Option(False, "--dry-run", help=t("opt.enroll.dry_run")),
     strict: bool = typer.Option(False, "--strict", help=t("opt.enroll.strict")),
-    rejects: Path | None = typer.Option(None, "--rejects", help=t("opt.enroll.rejects")),
+    rejects: Path | None = typer.Option(
+        None, "--rejects", parser=FILE_ONLY, help=t("opt.enroll.rejects")
+    ),
     output_format: TextOrJson = typer.Option("text", "--format", help=t("opt.format_text_json")),
     column: list[str] = typer.Option([], "--column", help=t("opt.enroll.column")),
     consent_answer: list[str] = typer.Option(
@@ -125,7 +126,7 @@ def import_command(
     else:
         print_report(report, dry_run)
     if rejects is not None:
-        info(t("import.rejects_written", path=rejects))
+        info(t_masked("import.rejects_written", path=rejects))
     if report.aborted:
         info(t("import.strict_abort", rejected=report.rejected))
         raise typer.Exit(1)
@@ -147,7 +148,7 @@ def print_report(report: enrollment.ImportReport, dry_run: bool) -> None:
     if report.columns:
         echo(t("import.columns"))
         for field, header in report.columns.items():
-            echo("  " + t("columns.used", field=field, header=shown(header)))
+            echo("  " + t_masked("columns.used", field=field, header=header))
     for r in report.rejects:
         echo(t("import.reject_line", row=r.row, field=r.field, reason=r.reason, value=r.value))
     if dry_run:

@@ -8,9 +8,9 @@ from pathlib import Path
 import typer
 
 from tuanti_cli import clock, keys
-from tuanti_cli.cli.output import info
+from tuanti_cli.cli.output import FILE_ONLY, info
 from tuanti_cli.cli.state import AppState, ask_passphrase
-from tuanti_cli.i18n import t
+from tuanti_cli.i18n import t, t_masked
 
 app = typer.Typer(help=t("help.key"), no_args_is_help=True)
 
@@ -19,7 +19,7 @@ app = typer.Typer(help=t("help.key"), no_args_is_help=True)
 def rotate_command(
     ctx: typer.Context,
     new_key_file: Path | None = typer.Option(
-        None, "--new-key-file", help=t("opt.key.new_key_file")
+        None, "--new-key-file", parser=FILE_ONLY, help=t("opt.key.new_key_file")
     ),
     new_passphrase: bool = typer.Option(
         False, "--new-passphrase", help=t("opt.key.new_passphrase")
@@ -58,7 +58,7 @@ def _new_key(created: Path | None) -> AbstractContextManager[keys.Key]:
 
 def _rotated(created: Path | None) -> None:
     if created is not None:
-        info(t("key.rotated_file", path=created))
+        info(t_masked("key.rotated_file", path=created))
     else:
         info(t("key.rotated_passphrase"))
 
@@ -88,6 +88,6 @@ def _rotate_slotted(
     if data_key:
         info(t("admin.data_key_rotated"))
     if created is not None:
-        info(t("admin.rotated_own_file", admin_no=admin_no, path=created))
+        info(t_masked("admin.rotated_own_file", admin_no=admin_no, path=created))
     elif passphrase is not None:
         info(t("admin.rotated_own_passphrase", admin_no=admin_no))

@@ -8,11 +8,10 @@ from typing import TYPE_CHECKING, Literal
 import typer
 
 from tuanti_cli import clock, rosters
-from tuanti_cli.cli.output import confirm_or_stop, echo, info, open_output, to_json
+from tuanti_cli.cli.output import confirm_or_stop, echo, file_to_write, info, open_output, to_json
 from tuanti_cli.cli.state import stdin_is_terminal
 from tuanti_cli.errors import InputError
-from tuanti_cli.i18n import t
-from tuanti_cli.printable import shown
+from tuanti_cli.i18n import t, t_masked
 
 if TYPE_CHECKING:
     from tuanti_cli import rights
@@ -159,14 +158,15 @@ def copy(
     ctx: typer.Context,
     roster_ref: str = typer.Argument(..., metavar="ROSTER", help=t("opt.roster_ref")),
     member_no: str = typer.Argument(..., metavar="MEMBER_NO", help=t("opt.member.member_no")),
-    output: Path = typer.Option(..., "--output", help=t("opt.member.copy_output")),
+    # Never standard output: the copy is unmasked.
+    output: Path = typer.Option(
+        ..., "--output", parser=file_to_write("copy.not_stdout"), help=t("opt.member.copy_output")
+    ),
     output_format: CopyFormat = typer.Option("json", "--format", help=t("opt.member.copy_format")),
 ) -> None:
     from tuanti_cli import rights
     from tuanti_cli.writing import check_target
 
-    if str(output) == "-":  # never standard output: the copy is unmasked
-        raise typer.BadParameter(t("copy.not_stdout"), param_hint="--output")
     state: AppState = ctx.obj
     protected = state.protected()
     # A bad --output path fails before anything is read (or audited).
@@ -181,4 +181,4 @@ def copy(
             stream.write(render_html(data))
         else:
             stream.write(to_json(data) + "\n")
-    info(t("copy.written", member_no=data["member"]["member_no"], path=shown(str(output))))
+    info(t_masked("copy.written", member_no=data["member"]["member_no"], path=output))

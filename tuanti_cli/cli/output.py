@@ -6,7 +6,7 @@ import csv
 import json
 import operator
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, TypeVar
@@ -16,6 +16,27 @@ import typer
 from tuanti_cli.i18n import t
 from tuanti_cli.printable import shown
 from tuanti_cli.writing import Protected, write_atomically
+
+
+def file_to_write(refusal: str) -> Callable[[str], Path]:
+    """The parser of an option that names a file to write (``parser=`` of ``typer.Option``):
+    ``-`` is a usage error saying ``refusal``, since it means standard input elsewhere
+    (``enroll import``, ``member withdraw --from``) and a file named ``-`` is rarely what was
+    meant; ``./-`` still names such a file (a parser sees what was typed, a ``Path`` would
+    have made it ``-``)."""
+
+    def path(value: str) -> Path:
+        if value == "-":
+            raise typer.BadParameter(t(refusal))
+        return Path(value)
+
+    return path
+
+
+OUTPUT_FILE = file_to_write("output.dash_stdout")
+"""``--output`` of a command that prints to standard output without it."""
+FILE_ONLY = file_to_write("output.dash_file")
+"""An option whose file is its only way out (``--rejects``, ``--png``, a new key file)."""
 
 
 def to_json(data: Any) -> str:
@@ -177,9 +198,14 @@ def minute(stamp: str | None) -> str:
     return str(stamp)[:16].replace("T", " ") if stamp else "—"
 
 
+UNBOUNDED = 1 << 16
+"""A width no table reaches."""
+
+
 def print_table(title: str | None, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """A simple Rich table for short listings (rosters, summaries, changes, audit); drawn
-    without column rules when the boxed one would not fit the terminal."""
+    without column rules when the boxed one would not fit the terminal. Piped or redirected
+    (no terminal, no ``COLUMNS``) it is as wide as its cells, never folded."""
     from rich import box
     from rich.cells import cell_len
     from rich.console import Console
@@ -187,9 +213,11 @@ def print_table(title: str | None, headers: Sequence[str], rows: Iterable[Sequen
     from rich.table import Table
     from rich.text import Text
 
+    from tuanti_cli.cli.table import terminal_width
+
     # Text, not str: a roster name such as "[link=http://…]" is shown, never markup.
     cells = [[Text("" if v is None else shown(str(v))) for v in row] for row in rows]
-    console = Console()
+    console = Console() if terminal_width() is not None else Console(width=UNBOUNDED)
     # A header wraps between its words, not inside one, when the widest words all fit.
     words = [max((cell_len(word) for word in header.split()), default=1) for header in headers]
     if sum(words) + len(words) > console.width:
@@ -213,7 +241,7 @@ def print_table(title: str | None, headers: Sequence[str], rows: Iterable[Sequen
         return table
 
     table = drawn(compact=False)
-    unbounded = console.options.update_width(1 << 16)  # measure() stops at the width
+    unbounded = console.options.update_width(UNBOUNDED)  # measure() stops at the width
     if Measurement.get(console, unbounded, table).maximum > console.width:
         table = drawn(compact=True)
     console.print(table)

@@ -18,7 +18,7 @@ import typer
 
 from tuanti_cli import audit, rosters, view
 from tuanti_cli import report as core
-from tuanti_cli.cli.output import Tally, minute, open_output, percent, write_json_texts
+from tuanti_cli.cli.output import OUTPUT_FILE, Tally, minute, open_output, percent, write_json_texts
 from tuanti_cli.cli.show import parse_as_of
 from tuanti_cli.i18n import t
 from tuanti_cli.printable import shown
@@ -44,6 +44,12 @@ MIN_WIDTH, MAX_WIDTH = 80, 120
 """The chart is drawn for the terminal's width within these bounds (a file gets 80)."""
 
 
+def chart_width(limit: int | None) -> int:
+    """The chart's width for a table width ``limit`` (:func:`tuanti_cli.cli.table.terminal_width`;
+    ``None``, no limit, gets :data:`MIN_WIDTH`, as a file does)."""
+    return MIN_WIDTH if limit is None else max(MIN_WIDTH, min(MAX_WIDTH, limit))
+
+
 def report(
     ctx: typer.Context,
     roster_ref: str = typer.Argument(..., metavar="ROSTER", help=t("opt.roster_ref")),
@@ -51,7 +57,9 @@ def report(
     by: By | None = typer.Option(None, "--by", help=t("opt.report.by")),
     as_of: str | None = typer.Option(None, "--as-of", help=t("opt.report.as_of")),
     output_format: ReportFormat = typer.Option("text", "--format", help=t("opt.report.format")),
-    output: Path | None = typer.Option(None, "--output", help=t("opt.report.output")),
+    output: Path | None = typer.Option(
+        None, "--output", parser=OUTPUT_FILE, help=t("opt.report.output")
+    ),
 ) -> None:
     if not core.MIN_DAYS <= days <= core.MAX_DAYS:
         raise typer.BadParameter(t("report.days_range", value=days), param_hint="--days")
@@ -114,7 +122,8 @@ def _text(
     from tuanti_cli.cli import table
 
     colour = terminal and table.use_colour()
-    width = max(MIN_WIDTH, min(MAX_WIDTH, table.terminal_width())) if terminal else MIN_WIDTH
+    limit = table.terminal_width() if terminal else None  # a file keeps every column
+    width = chart_width(limit)
     chart = chart_lines(built, moment, width, colour)
     # The abnormal list is the view's table: measured on a first pass, then streamed
     # again as it is printed, as `show` does.
@@ -128,7 +137,7 @@ def _text(
             yield t("report.abnormal_none")
             return
         yield t("report.abnormal_title", count=count)
-        yield from table.lines_of(records(), widths, width, colour)
+        yield from table.lines_of(records(), widths, None if limit is None else width, colour)
 
     if not terminal:
         for line in produce():

@@ -8,9 +8,9 @@ from typing import Literal
 import typer
 
 from tuanti_cli import clock, rosters, view
-from tuanti_cli.cli.output import confirm_or_stop, echo, info, print_table, to_json
+from tuanti_cli.cli.output import FILE_ONLY, confirm_or_stop, echo, info, print_table, to_json
 from tuanti_cli.codes import NEVER, CodeStatus
-from tuanti_cli.i18n import t
+from tuanti_cli.i18n import t, t_masked
 from tuanti_cli.rosters import IssuedCode
 
 app = typer.Typer(help=t("help.roster"), no_args_is_help=True)
@@ -89,8 +89,8 @@ def list_rosters(
 def qr_command(
     ctx: typer.Context,
     roster_ref: str = typer.Argument(..., metavar="ROSTER", help=t("opt.roster_ref")),
-    png: Path | None = typer.Option(None, "--png", help=t("opt.roster.png")),
-    svg: Path | None = typer.Option(None, "--svg", help=t("opt.roster.svg")),
+    png: Path | None = typer.Option(None, "--png", parser=FILE_ONLY, help=t("opt.roster.png")),
+    svg: Path | None = typer.Option(None, "--svg", parser=FILE_ONLY, help=t("opt.roster.svg")),
     invert: bool = typer.Option(False, "--invert", help=t("opt.roster.invert")),
 ) -> None:
     from tuanti_cli import qr
@@ -107,10 +107,10 @@ def qr_command(
         issued = rosters.issued_code(store, rosters.get_roster(store, roster_ref))
     if png is not None:
         qr.write_png(issued.payload, png, protected)
-        info(t("roster.wrote", path=png))
+        info(t_masked("roster.wrote", path=png))
     if svg is not None:
         qr.write_svg(issued.payload, svg, protected)
-        info(t("roster.wrote", path=svg))
+        info(t_masked("roster.wrote", path=svg))
     echo(qr.render_text(issued.payload, invert=invert))
 
 

@@ -13,6 +13,7 @@ import typer
 from tuanti_cli import audit, clock, rosters, view
 from tuanti_cli.cli.output import (
     FORMULA_FIRST,
+    OUTPUT_FILE,
     Tally,
     csv_encoding,
     csv_line,
@@ -80,7 +81,9 @@ def show(
     vaccination: list[str] = typer.Option([], "--vaccination", help=t("opt.show.vaccination")),
     department: list[str] = typer.Option([], "--department", help=t("opt.show.department")),
     output_format: ShowFormat = typer.Option("table", "--format", help=t("opt.show.format")),
-    output: Path | None = typer.Option(None, "--output", help=t("opt.show.output")),
+    output: Path | None = typer.Option(
+        None, "--output", parser=OUTPUT_FILE, help=t("opt.show.output")
+    ),
     encoding: CsvEncoding = typer.Option("auto", "--encoding", help=t("opt.show.encoding")),
     as_of: str | None = typer.Option(None, "--as-of", help=t("opt.show.as_of")),
 ) -> None:
@@ -235,8 +238,9 @@ def _table(
     from tuanti_cli.cli import table
 
     colour = output is None and table.use_colour()
+    width = None if output is not None else table.terminal_width()  # a file keeps every column
     produce = table.streamed_view(
-        lambda: again(True), again(False), counts, max_nat_days, colour, table.terminal_width()
+        lambda: again(True), again(False), counts, max_nat_days, colour, width
     )
     if output is not None:
         with open_output(output, protected) as stream:

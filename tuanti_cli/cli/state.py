@@ -14,10 +14,9 @@ import typer
 
 from tuanti_cli import clock, paths
 from tuanti_cli.errors import FieldError, InputError, StoreKeyError
-from tuanti_cli.i18n import t
+from tuanti_cli.i18n import t, t_masked
 from tuanti_cli.keys import Key, has_unsafe_permissions, passphrase_key, read_key_file
 from tuanti_cli.models import Admin
-from tuanti_cli.printable import shown
 from tuanti_cli.store import Store, check_store_file
 from tuanti_cli.writing import Protected
 
@@ -39,7 +38,7 @@ class AppState:
             path = self.key_file.expanduser()
             key = read_key_file(path)
             if has_unsafe_permissions(path):
-                typer.echo(t("key.file_unsafe", path=shown(str(path))), err=True)
+                typer.echo(t_masked("key.file_unsafe", path=path), err=True)
             return key
         return ask_passphrase("TUANTI_PASSPHRASE", "cli.passphrase", confirm)
 

@@ -10,6 +10,7 @@ import typer
 from tuanti_cli import audit, rosters
 from tuanti_cli import summary as core
 from tuanti_cli.cli.output import (
+    OUTPUT_FILE,
     minute,
     open_csv_output,
     open_output,
@@ -33,7 +34,9 @@ def summary(
     by: By | None = typer.Option(None, "--by", help=t("opt.summary.by")),
     as_of: str | None = typer.Option(None, "--as-of", help=t("opt.summary.as_of")),
     output_format: SummaryFormat = typer.Option("table", "--format", help=t("opt.summary.format")),
-    output: Path | None = typer.Option(None, "--output", help=t("opt.summary.output")),
+    output: Path | None = typer.Option(
+        None, "--output", parser=OUTPUT_FILE, help=t("opt.summary.output")
+    ),
 ) -> None:
     if by == "department" and roster_ref is None:
         raise typer.BadParameter(t("summary.by_needs_roster"), param_hint="--by")

@@ -107,9 +107,12 @@ def measure(records: Iterable[dict[str, Any]]) -> dict[str, int]:
     return widths
 
 
-def layout(widths: dict[str, int], width: int) -> list[str]:
-    """The columns that fit ``width``, dropping OPTIONAL_COLUMNS in order."""
+def layout(widths: dict[str, int], width: int | None) -> list[str]:
+    """The columns that fit ``width``, dropping OPTIONAL_COLUMNS in order; every column
+    when there is no ``width`` to fit."""
     columns = [c for c in COLUMNS if widths[c] > 0]
+    if width is None:
+        return columns
     for optional in OPTIONAL_COLUMNS:
         if sum(widths[c] for c in columns) + len(GAP) * (len(columns) - 1) <= width:
             break
@@ -119,16 +122,16 @@ def layout(widths: dict[str, int], width: int) -> list[str]:
 
 
 def lines_of(
-    records: Iterable[dict[str, Any]], widths: dict[str, int], width: int, colour: bool
+    records: Iterable[dict[str, Any]], widths: dict[str, int], width: int | None, colour: bool
 ) -> Iterator[str]:
     """The table as lines of text, produced as the records come (ANSI colour on the health
-    code when ``colour``)."""
+    code when ``colour``); ``width`` as for :func:`layout`."""
     columns = layout(widths, width)
     styles = {code: _ansi(style) for code, style in HEALTH_STYLES.items()} if colour else {}
     bold = _ansi("bold") if colour else ("", "")
     header = GAP.join(_pad(t(f"mcol.{c}"), widths[c]) for c in columns).rstrip()
     yield bold[0] + header + bold[1]
-    yield "─" * min(width, _cell_len(header))
+    yield "─" * (_cell_len(header) if width is None else min(width, _cell_len(header)))
     last = columns[-1]
     for record in records:
         row = cells(record)
@@ -153,8 +156,18 @@ def use_colour() -> bool:
     )
 
 
-def terminal_width() -> int:
-    """``COLUMNS`` or the terminal's width (100 when unknown)."""
+def terminal_width() -> int | None:
+    """The width a table must fit: ``COLUMNS`` when set, else the terminal's (100 when it
+    cannot be asked); ``None``, no limit, when standard output is no terminal.
+
+    A table piped or redirected to a file would otherwise lose columns to a width nobody
+    chose (README: "Narrow terminals drop columns"); ``COLUMNS`` set explicitly still rules.
+    """
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    if not _stdout_is_terminal():
+        return None
     return shutil.get_terminal_size((100, 24)).columns
 
 
@@ -331,7 +344,7 @@ def streamed_view(
     counts: dict[str, Any],
     max_nat_days: int,
     colour: bool,
-    width: int,
+    width: int | None,
 ) -> Callable[[], Iterator[str]]:
     """The whole view, streamed: ``unordered`` (the same records in any order) is read once
     to measure the columns, ``records`` gives them in order afresh on each call (once per

@@ -12,6 +12,13 @@ EN: dict[str, str] = {
         "Check that --key-file names the file `tuanti init` created."
     ),
     "key.file_exists": "Key file {path} already exists; choose a new path for the new key.",
+    "key.file_symlink": (
+        "Key file {path} is a symbolic link, which tuanti never writes through; "
+        "choose a new path for the new key."
+    ),
+    "key.file_uncreatable": (
+        "Key file {path} cannot be created ({reason}); choose a new path for the new key."
+    ),
     "key.passphrase_empty": "The passphrase is empty. Choose a passphrase that is not empty.",
     "key.passphrase_not_text": (
         "The passphrase is not text in this terminal's encoding (UTF-8). "
@@ -150,6 +157,8 @@ ZH: dict[str, str] = {
         "请确认 --key-file 指向 `tuanti init` 生成的文件。"
     ),
     "key.file_exists": "密钥文件 {path} 已存在；请为新密钥选择新的路径。",
+    "key.file_symlink": "密钥文件 {path} 是符号链接，tuanti 从不经由链接写入；请为新密钥选择新的路径。",
+    "key.file_uncreatable": "无法创建密钥文件 {path}（{reason}）；请为新密钥选择新的路径。",
     "key.passphrase_empty": "口令为空。请设置非空口令。",
     "key.passphrase_not_text": "口令不是本终端编码（UTF-8）下的文本。请将 TUANTI_PASSPHRASE 设为 UTF-8 口令。",
     "key.passphrase_mismatch": "两次输入的口令不一致。请重新运行命令。",

@@ -39,7 +39,9 @@ EN: dict[str, str] = {
     "copy.written": (
         "Wrote the data of {member_no} to {path}, unmasked: give it only to that person."
     ),
-    "copy.not_stdout": "The copy is unmasked, so it goes only to a file; name one.",
+    "copy.not_stdout": (
+        "The copy is unmasked, so it goes only to a file; name one (./- for a file named '-')."
+    ),
     "copy.title": "Personal data held about {name}",
     "copy.made": "Roster {roster} ({roster_id}, {address}). Copy made at {at}.",
     "copy.private": (
@@ -119,7 +121,7 @@ ZH: dict[str, str] = {
     "withdraw.to_confirm": "{roster_id} 中的这 {count} 名成员将退出：{members}",
     "withdraw.confirm": "让这 {count} 名成员退出并删除其数据？",
     "copy.written": "已将 {member_no} 的数据（未脱敏）写入 {path}：只交给本人。",
-    "copy.not_stdout": "副本未脱敏，只能写入文件；请指定文件名。",
+    "copy.not_stdout": "副本未脱敏，只能写入文件；请指定文件名（名为 '-' 的文件请写 ./-）。",
     "copy.title": "{name} 的个人信息副本",
     "copy.made": "登记簿：{roster}（{roster_id}，{address}）。副本生成时间：{at}。",
     "copy.private": "本副本按存储原样显示您的数据，未脱敏。其中含有您的身份证号和手机号，请妥善保管。",

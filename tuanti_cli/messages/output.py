@@ -36,6 +36,18 @@ EN: dict[str, str] = {
         "Could not write {option} {path} ({reason}); any older file there is unchanged. "
         "Free some space or choose another {option} path."
     ),
+    "output.name_too_long": (
+        "{option} {path} cannot be written because its file name is too long for the file "
+        "system (most allow 255 bytes, about 85 Chinese characters); choose another {option} path."
+    ),
+    "output.dash_stdout": (
+        "'-' names no file here; leave the option out to print to standard output, "
+        "or write ./- for a file named '-'."
+    ),
+    "output.dash_file": (
+        "'-' names no file here and this output goes only to a file; name one "
+        "(./- for a file named '-')."
+    ),
     "output.rejects_after_commit": (
         "The import was committed ({added} added, {updated} updated), but the rejects report "
         "could not be written to {path} ({reason}). Run the same import again with "
@@ -67,6 +79,12 @@ ZH: dict[str, str] = {
         "无法写入 {option} {path}（{reason}）；原有文件（如有）保持不变。"
         "请腾出磁盘空间，或换一个 {option} 路径。"
     ),
+    "output.name_too_long": (
+        "无法写入 {option} {path}：文件名过长，文件系统不接受（多数只允许 255 字节，约 85 个汉字）；"
+        "请换一个 {option} 路径。"
+    ),
+    "output.dash_stdout": "这里的 '-' 不代表任何文件；要输出到标准输出请省略该选项，要写入名为 '-' 的文件请写 ./-。",
+    "output.dash_file": "这里的 '-' 不代表任何文件，而此输出只能写入文件；请指定文件名（名为 '-' 的文件请写 ./-）。",
     "output.rejects_after_commit": (
         "导入已提交（新增 {added}，更新 {updated}），但被拒绝行报告无法写入 {path}（{reason}）。"
         "请加 --dry-run --rejects 其他路径 再运行同一导入以获得报告（不会改动任何数据）。"
