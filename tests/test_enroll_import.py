@@ -12,6 +12,7 @@ from openpyxl import Workbook
 
 from tests.conftest import Run
 from tests.helpers import bad_check, fifo, make_id, make_ids, person_name, piped
+from tuanti_cli import textfile
 
 GOOD_ID = make_id("110101", dt.date(1990, 3, 7), 123)
 GOOD_PHONE = "13912345678"
@@ -282,6 +283,26 @@ def test_a_pipe_or_a_fifo_is_read_as_stdin_is(run: Run, roster_id: str, tmp_path
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["added"] == 2
     assert {m["name"] for m in members(run, roster_id)} == {person_name(0), person_name(1)}
+
+
+def test_a_device_or_an_endless_pipe_is_refused_not_held_in_memory(
+    run: Run, roster_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # /dev/zero as a file, or on standard input: NUL in the first block, refused at once.
+    for args, stdin in ((("/dev/zero",), None), (("-",), "\x00" * 10)):
+        result = run("enroll", "import", roster_id, *args, input=stdin)
+        assert result.exit_code == 1, result.output
+        assert "contains NUL bytes" in result.stderr
+    # Text without end (``yes |``), here past a smaller limit: one sentence, not the memory.
+    monkeypatch.setattr(textfile, "MAX_STREAMED_BYTES", 3 << 20)
+    endless = "name,id_number,phone,consent\n" + "y\n" * (2 << 20)
+    with fifo(tmp_path / "fifo", endless.encode()) as path:
+        result = run("enroll", "import", roster_id, str(path))
+    assert result.exit_code == 1, result.output
+    assert "more than 3 MiB through a pipe or standard input" in result.stderr
+    result = run("enroll", "import", roster_id, "-", input=endless)
+    assert result.exit_code == 1 and "save it to a file" in result.stderr
+    assert members(run, roster_id) == []
 
 
 def test_a_line_break_inside_quotes_does_not_shift_row_numbers(

@@ -41,6 +41,13 @@ def _streamed(mode: int) -> bool:
     return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)
 
 
+MAX_STREAMED_BYTES = 1 << 30
+"""Standard input or a pipe is held in memory: past this it is refused (``/dev/zero`` or an
+endless ``yes`` must not fill the memory; a file on disk has no such limit)."""
+_STREAM_BLOCK = 1 << 20
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
 def open_seekable(source: str) -> IO[bytes]:
     """``source`` (a path, or ``-`` for standard input) as a seekable binary stream.
 
@@ -53,17 +60,36 @@ def open_seekable(source: str) -> IO[bytes]:
     if not _streamed(os.fstat(stream.fileno()).st_mode):
         return stream
     with stream:
-        return io.BytesIO(stream.read())
+        return io.BytesIO(_read_bounded(stream, source))
 
 
 def read_bytes(source: str) -> bytes:
-    """The whole content of ``source`` (a path, or ``-`` for standard input)."""
+    """The whole content of ``source`` (a path, or ``-`` for standard input); standard input
+    and pipes within :data:`MAX_STREAMED_BYTES`."""
     if source == STDIN:
         if sys.stdin is None:  # Python's value when the command ran with fd 0 closed
             raise InputError("stdin.closed")
-        return sys.stdin.buffer.read()
+        return _read_bounded(sys.stdin.buffer, source)
     with open_input(Path(source)) as stream:
+        if _streamed(os.fstat(stream.fileno()).st_mode):
+            return _read_bounded(stream, source)
         return stream.read()
+
+
+def _read_bounded(stream: IO[bytes], source: str) -> bytes:
+    """A stream's bytes up to :data:`MAX_STREAMED_BYTES`. A first block with NUL bytes that
+    is no workbook (a zip) is refused at once: a text file never holds them, and a device
+    such as ``/dev/zero`` would otherwise be read up to the limit."""
+    blocks: list[bytes] = []
+    size = 0
+    while block := stream.read(_STREAM_BLOCK):
+        if not blocks and b"\x00" in block and not block.startswith(_ZIP_MAGIC):
+            raise InputError("input.binary", path=source)
+        size += len(block)
+        if size > MAX_STREAMED_BYTES:
+            raise InputError("input.stream_too_big", path=source, limit=MAX_STREAMED_BYTES >> 20)
+        blocks.append(block)
+    return b"".join(blocks)
 
 
 def decode_all(pieces: list[bytes], encoding: str, source: str | Path) -> tuple[list[str], str]:

@@ -4,6 +4,10 @@ EN: dict[str, str] = {
     "input.missing": "File {path} does not exist. Check the path.",
     "input.directory": "{path} is a folder, not a file. Give the path of the file.",
     "input.unreadable": "Cannot read {path}: {reason}. Check the path and its permissions.",
+    "input.stream_too_big": (
+        "{path} gave more than {limit} MiB through a pipe or standard input, which is held in "
+        "memory; save it to a file and pass that file instead."
+    ),
     "input.binary": (
         "{path} contains NUL bytes: it is UTF-16 or not a text file. "
         "Save it as CSV UTF-8 (or JSON) and try again."
@@ -128,6 +132,7 @@ ZH: dict[str, str] = {
     "input.missing": "文件 {path} 不存在。请检查路径。",
     "input.directory": "{path} 是文件夹而不是文件。请给出文件路径。",
     "input.unreadable": "无法读取 {path}：{reason}。请检查路径和权限。",
+    "input.stream_too_big": "{path} 经管道或标准输入送来的数据超过 {limit} MiB，而这类输入要整个放在内存中；请先保存为文件，再传入该文件。",
     "input.binary": "{path} 含有 NUL 字节：它是 UTF-16 或不是文本文件。请另存为 CSV UTF-8（或 JSON）后重试。",
     "input.encoding": "{path} 既不是 UTF-8 也不是 GB18030 文本。请在 Excel 中另存为“CSV UTF-8”。",
     "input.encoding_option": "{path} 既不是 UTF-8 也不是 GB18030 文本。请在 Excel 中另存为“CSV UTF-8”，或使用 --encoding。",
