@@ -406,45 +406,39 @@ def test_a_members_id_in_a_numeric_cell_is_damaged_not_matched(
 # --------------------------------------------------------------------------- refusals
 
 
-@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".jsonl"])
-def test_a_feed_with_masked_ids_is_refused_and_nothing_changes(
-    run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path, suffix: str
-) -> None:
-    members = people(2)
-    enroll(run, roster_id, tmp_path, members)
-    everyone_green(run, tmp_path, members)
-    before = show(run, roster_id)
-    runs = run_count(db_path, key_path)
-    headers = ["姓名", "证件号码", "采样时间", "检测结果"]
-    rows = [
-        [name, masked, "2022-12-05 07:00", "阴性"]
-        for (name, number), masked in zip(
-            members,
-            [members[0][1][:6] + "*" * 8 + members[0][1][14:], "*" * 14 + "0979"],
-            strict=True,
-        )
-    ]
-    path = tmp_path / f"masked{suffix}"
-    write_table(path, headers, rows)
-    result = refresh(run, path)
-    assert result.exit_code == 1, result.output
-    assert "masked ID numbers (2 rows" in result.stderr
-    assert "cannot be matched" in result.stderr and "nothing was changed" in result.stderr
-    for number in (n for _, n in members):
-        assert number not in result.stderr
-    assert run_count(db_path, key_path) == runs
-    assert show(run, roster_id) == before
+def _unmatchable(kind: str, number: str, i: int) -> str:
+    """``number`` as a provider masked it (two styles), or as Excel turned it into a number."""
+    if kind == "damaged":
+        return f"{float(number[:17] + '0'):.5E}"
+    return number[:6] + "*" * 8 + number[14:] if i % 2 == 0 else "*" * 14 + number[14:]
 
 
 @pytest.mark.parametrize(
-    ("suffix", "good"), [(".csv", 0), (".csv", 1), (".xlsx", 1), (".jsonl", 0)]
+    ("kind", "suffix", "good", "says"),
+    [
+        ("masked", ".csv", 0, "holds masked ID numbers (3 rows"),
+        ("masked", ".xlsx", 1, "holds masked ID numbers (2 rows"),
+        ("masked", ".jsonl", 0, "holds masked ID numbers (3 rows"),
+        ("damaged", ".csv", 0, "has 3 rows whose ID number Excel turned into a number"),
+        ("damaged", ".csv", 1, "has 2 rows whose ID number Excel turned into a number"),
+        ("damaged", ".xlsx", 1, "has 2 rows whose ID number Excel turned into a number"),
+        ("damaged", ".jsonl", 0, "has 3 rows whose ID number Excel turned into a number"),
+    ],
 )
-def test_a_feed_whose_ids_excel_damaged_is_refused_and_nothing_changes(
-    run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path, suffix: str, good: int
+def test_a_feed_whose_ids_cannot_be_matched_is_refused_and_nothing_changes(
+    run: Run,
+    roster_id: str,
+    tmp_path: Path,
+    db_path: Path,
+    key_path: Path,
+    kind: str,
+    suffix: str,
+    good: int,
+    says: str,
 ) -> None:
-    """Excel keeps as text only the IDs that end in ``X``: applying what is left would turn
-    every other member ``unknown``. Refused when nobody matched, or half the rows are
-    damaged (``good``: members whose row survived)."""
+    """A feed whose IDs are masked, or which Excel damaged (it keeps as text only the IDs
+    ending in ``X``), would turn every other member ``unknown``: refused when nobody matched
+    or at least half the rows are so (``good``: members whose ID survived)."""
     members = people(3)
     enroll(run, roster_id, tmp_path, members)
     everyone_green(run, tmp_path, members)
@@ -452,20 +446,14 @@ def test_a_feed_whose_ids_excel_damaged_is_refused_and_nothing_changes(
     runs = run_count(db_path, key_path)
     headers = ["姓名", "证件号码", "采样时间", "检测结果"]
     rows: list[list[Any]] = [
-        [
-            name,
-            number if i < good else f"{float(number[:17] + '0'):.5E}",
-            "2022-12-05 07:00",
-            "阴性",
-        ]
+        [name, number if i < good else _unmatchable(kind, number, i), "2022-12-05 07:00", "阴性"]
         for i, (name, number) in enumerate(members)
     ]
-    path = tmp_path / f"damaged{suffix}"
-    write_table(path, headers, rows)
+    write_table(path := tmp_path / f"{kind}{suffix}", headers, rows)
     result = refresh(run, path)
     assert result.exit_code == 1, result.output
-    assert f"has {3 - good} rows whose ID number Excel turned into a number" in result.stderr
-    assert "nothing was changed" in result.stderr
+    assert says in result.stderr, result.stderr
+    assert "cannot be matched" in result.stderr and "nothing was changed" in result.stderr
     for number in (n for _, n in members):
         assert number not in result.stderr
     assert run_count(db_path, key_path) == runs

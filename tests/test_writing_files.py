@@ -147,14 +147,19 @@ def test_key_file_given_with_option_is_protected(
     assert other.read_bytes() == before
 
 
-def test_rejects_onto_the_import_input_is_refused(
-    run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path
-) -> None:
-    source = tmp_path / "people.csv"
-    source.write_text(
+def _one_person(path: Path) -> Path:
+    """An enrollment file of one person with consent."""
+    path.write_text(
         f"name,id_number,phone,consent\n李四,{make_id(seq=21)},{make_phone(2)},是\n",
         encoding="utf-8",
     )
+    return path
+
+
+def test_rejects_onto_the_import_input_is_refused(
+    run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path
+) -> None:
+    source = _one_person(tmp_path / "people.csv")
     before = source.read_bytes()
     result = run("enroll", "import", roster_id, str(source), "--rejects", str(source))
     assert_refused(result, "own input file", "--rejects")
@@ -167,11 +172,7 @@ def test_rejects_onto_the_file_on_standard_input_is_refused(
     roster_id: str, tmp_path: Path, db_path: Path, key_path: Path, dry_run: bool
 ) -> None:
     # `enroll import R - --rejects in.csv < in.csv`: `-` has no path, only its file (fd 0).
-    source = tmp_path / "people.csv"
-    source.write_text(
-        f"name,id_number,phone,consent\n李四,{make_id(seq=21)},{make_phone(2)},是\n",
-        encoding="utf-8",
-    )
+    source = _one_person(tmp_path / "people.csv")
     before = source.read_bytes()
     argv = ["enroll", "import", roster_id, "-", "--rejects", str(source)]
     with source.open("rb") as stdin:
