@@ -432,6 +432,32 @@ def test_html_labels_values_only_where_dates_are_labelled(days: int, labelled: i
     assert bars.count('text-anchor="middle">12-') == labelled
 
 
+@pytest.mark.parametrize(
+    ("compared", "bands", "labels"),
+    [
+        ("....xxx", 1, 1),  # the first four days: one band, one label (not four run together)
+        ("." * 11 + "xxx", 1, 1),
+        ("x.xxx..xxxxxxxxxxxxxxxx" + "." * 7, 3, 1),  # one or two days of thirty: no room
+    ],
+)
+def test_html_marks_each_run_of_days_not_compared_once(
+    compared: str, bands: int, labels: int
+) -> None:
+    # At 14 days a "not compared" label per day ran into its neighbours, unreadable.
+    from tuanti_cli.cli.report_html import _bars_svg, _lines_svg
+
+    day = {"members": 8, "green": 8, "yellow": 0, "red": 0, "popup": 0, "unknown": 0}
+    day |= {"nat_within_policy": 8, "abnormal": 0, "compliance": 1.0}
+    none = dict.fromkeys(day)
+    series = [
+        {"date": f"2022-11-{n + 1:02d}", **(day if c == "x" else none)}
+        for n, c in enumerate(compared)
+    ]
+    for svg in (_bars_svg(series), _lines_svg(series)):
+        assert svg.count("<title>not compared</title>") == bands
+        assert svg.count(">not compared</text>") == labels
+
+
 def test_days_before_the_first_comparison_are_not_rebuilt(
     run: Run, week: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

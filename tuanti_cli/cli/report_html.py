@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import unicodedata
 from collections.abc import Iterable, Iterator
 from html import escape
 from typing import IO, Any
@@ -173,15 +174,11 @@ def _bars_svg(days: list[dict[str, Any]]) -> str:
     plot = HEIGHT - TOP - BOTTOM
     band, labels, shown = _frame(days)
     top = most or 1
-    body = _grid([(v / top, str(v)) for v in _ticks(most)])
+    body = _uncompared(days, band) + _grid([(v / top, str(v)) for v in _ticks(most)])
     for i, day in enumerate(days):
         x = LEFT + band * i + band * 0.2
         bar = band * 0.6
         if day["members"] is None:
-            body.append(
-                f'<text x="{x + bar / 2:.1f}" y="{TOP + plot - 6}" text-anchor="middle"'
-                f' fill="#999">{_e(t("report.html.no_data"))}</text>'
-            )
             continue
         y = TOP + plot
         for code, colour in CODE_COLOURS.items():
@@ -203,12 +200,50 @@ def _bars_svg(days: list[dict[str, Any]]) -> str:
     return _svg(body, t("report.codes_title"))
 
 
+def _uncompared(days: list[dict[str, Any]], band: float) -> list[str]:
+    """Days without counts, each run of them one light band across the plot, labelled once
+    in its middle when the label fits (a label a day ran into its neighbours at 14 days)."""
+    plot = HEIGHT - TOP - BOTTOM
+    label = t("report.html.no_data")
+    marks = []
+    for first, last in _runs([d["members"] is None for d in days]):
+        x, width = LEFT + band * first, band * (last - first + 1)
+        marks.append(
+            f'<rect x="{x:.1f}" y="{TOP}" width="{width:.1f}" height="{plot}" fill="#f4f4f4">'
+            f"<title>{_e(label)}</title></rect>"
+        )
+        if _text_width(label) <= width - 4:
+            marks.append(
+                f'<text x="{x + width / 2:.1f}" y="{TOP + plot - 6}" text-anchor="middle"'
+                f' fill="#999">{_e(label)}</text>'
+            )
+    return marks
+
+
+def _runs(flags: list[bool]) -> Iterator[tuple[int, int]]:
+    """The first and last index of each run of true ``flags``."""
+    start = None
+    for i, flag in enumerate([*flags, False]):
+        if flag and start is None:
+            start = i
+        elif not flag and start is not None:
+            yield start, i - 1
+            start = None
+
+
+def _text_width(text: str) -> float:
+    """About how wide ``text`` is drawn at the charts' 11 px (a CJK character a full em)."""
+    return sum(11 if unicodedata.east_asian_width(c) in "WF" else 6.2 for c in text)
+
+
 def _lines_svg(days: list[dict[str, Any]]) -> str:
     """Compliance and the NAT-within-policy share per day, 0–100 %, broken at days
     without counts."""
     plot = HEIGHT - TOP - BOTTOM
     band, labels, shown = _frame(days)
-    body = _grid([(f, f"{round(f * 100)}%") for f in (0, 0.25, 0.5, 0.75, 1)])
+    body = _uncompared(days, band) + _grid(
+        [(f, f"{round(f * 100)}%") for f in (0, 0.25, 0.5, 0.75, 1)]
+    )
     series = [
         (COMPLIANCE_COLOUR, [d["compliance"] for d in days]),
         (
