@@ -138,6 +138,28 @@ def test_neither_encoding_names_the_fix(run: Run, roster_id: str, tmp_path: Path
     assert members(run, roster_id) == []
 
 
+def test_rejected_rows_name_the_field_in_the_language_of_the_text(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "two.csv"
+    path.write_text(
+        f"姓名,身份证号,手机号,同意授权\n张三,{bad_check(GOOD_ID)},{GOOD_PHONE},是\n李四,{make_ids(1)[0]},{GOOD_PHONE},否\n"
+    )
+    zh = run("--lang", "zh", "enroll", "import", roster_id, str(path), "--dry-run")
+    assert zh.exit_code == 0, zh.output
+    assert "第 2 行，身份证号：" in zh.stdout and "第 3 行，同意授权：" in zh.stdout, zh.stdout
+    assert "行，id_number" not in zh.stdout and "行，consent" not in zh.stdout
+    en = run("--lang", "en", "enroll", "import", roster_id, str(path), "--dry-run")
+    assert "row 2, id_number:" in en.stdout and "row 3, consent:" in en.stdout, en.stdout
+    listed = tmp_path / "leave.csv"
+    listed.write_text(f"身份证号\n{make_ids(1)[0]}\n12345\n")
+    gone = run("--lang", "zh", "member", "withdraw", roster_id, "--from", str(listed), "--dry-run")
+    assert gone.exit_code == 0, gone.output
+    assert "第 2 行，身份证号：" in gone.stdout and "第 3 行，身份证号：" in gone.stdout, (
+        gone.stdout
+    )
+
+
 @pytest.mark.parametrize("command", ["refresh", "withdraw"])
 def test_a_command_without_encoding_does_not_offer_it(
     run: Run, roster_id: str, tmp_path: Path, command: str

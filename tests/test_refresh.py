@@ -536,6 +536,13 @@ def test_bad_rows_are_reported_by_row_number_and_masked_id(
     assert f"feed row 5 ({masked(people['周九'])}): vaccine_doses" in text, text
     for number in people.values():
         assert number not in result.stdout + result.stderr
+    # under zh the field is named as a person reads it, not by its key
+    again = run(
+        "--lang", "zh", "refresh", "--feed", str(tmp_path / "feed.csv"), "--roster", roster_id
+    )
+    assert f"第 4 行（{masked(people['赵六'])}）：无法读取 健康码" in again.stdout, again.stdout
+    assert f"第 5 行（{masked(people['周九'])}）：无法读取 接种剂次" in again.stdout
+    assert "health_code" not in again.stdout and "vaccine_doses" not in again.stdout
 
 
 @pytest.mark.parametrize("title", [False, True])

@@ -47,6 +47,13 @@ def t(key: str, **params: Any) -> str:
     return template.format(**params) if params else template
 
 
+def field_label(field: str) -> str:
+    """A field as a person reads it in the current language (``id_number``, 身份证号); a
+    field without a name of its own as it is."""
+    key = f"fieldname.{field}"
+    return t(key) if key in CATALOGUE["en"] else field
+
+
 def t_masked(key: str, **params: Any) -> str:
     """:func:`t` for a message that repeats what the user typed or named (a path, a value):
     every parameter as an error message shows it, long digit runs masked (a file named after

@@ -14,7 +14,7 @@ from tuanti_cli import clock, rosters
 from tuanti_cli.cli.output import FILE_ONLY, echo, info, open_output, to_json, write_csv
 from tuanti_cli.cli.state import stdin_is_terminal
 from tuanti_cli.errors import FieldError, InputError
-from tuanti_cli.i18n import t, t_masked
+from tuanti_cli.i18n import field_label, t, t_masked
 
 if TYPE_CHECKING:
     from tuanti_cli import enrollment
@@ -150,7 +150,15 @@ def print_report(report: enrollment.ImportReport, dry_run: bool) -> None:
         for field, header in report.columns.items():
             echo("  " + t_masked("columns.used", field=field, header=header))
     for r in report.rejects:
-        echo(t("import.reject_line", row=r.row, field=r.field, reason=r.reason, value=r.value))
+        echo(
+            t(
+                "import.reject_line",
+                row=r.row,
+                field=field_label(r.field),
+                reason=r.reason,
+                value=r.value,
+            )
+        )
     if dry_run:
         echo(t("import.dry_run"))
 

@@ -11,7 +11,7 @@ from tuanti_cli import clock, rosters
 from tuanti_cli.cli.output import confirm_or_stop, echo, file_to_write, info, open_output, to_json
 from tuanti_cli.cli.state import stdin_is_terminal
 from tuanti_cli.errors import InputError
-from tuanti_cli.i18n import t, t_masked
+from tuanti_cli.i18n import field_label, t, t_masked
 
 if TYPE_CHECKING:
     from tuanti_cli import rights
@@ -141,10 +141,19 @@ def _print_report(report: rights.WithdrawalReport) -> None:
     if report.withdrawn:
         echo(t("withdraw.members", members=_listed(report.withdrawn)))
     lines = [
-        (u.row, t("withdraw.not_found_line", row=u.row, field=u.field, value=u.value))
+        (u.row, t("withdraw.not_found_line", row=u.row, field=field_label(u.field), value=u.value))
         for u in report.not_found
     ] + [
-        (r.row, t("import.reject_line", row=r.row, field=r.field, reason=r.reason, value=r.value))
+        (
+            r.row,
+            t(
+                "import.reject_line",
+                row=r.row,
+                field=field_label(r.field),
+                reason=r.reason,
+                value=r.value,
+            ),
+        )
         for r in report.rejects
     ]
     for _, line in sorted(lines, key=lambda pair: pair[0]):

@@ -18,7 +18,7 @@ from tuanti_cli import clock, rosters
 from tuanti_cli.cli.output import echo, info, to_json
 from tuanti_cli.cli.state import AppState
 from tuanti_cli.errors import TuantiError
-from tuanti_cli.i18n import t
+from tuanti_cli.i18n import field_label, t
 from tuanti_cli.printable import shown
 
 if TYPE_CHECKING:
@@ -121,7 +121,7 @@ def refresh_command(
                     "refresh.bad_line",
                     row=bad.row,
                     id_number=shown(bad.id_number),
-                    field=shown(bad.field),
+                    field=shown(field_label(bad.field)),
                 )
             )
         if result.bad_rows > len(result.bad):
