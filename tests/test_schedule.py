@@ -92,6 +92,21 @@ def test_print_cron(run: Run, store_ready: None, tmp_path: Path) -> None:
     assert chinese.stdout.startswith("# tuanti refresh，时间 06:00, 09:00, 12:00, 16:00（Asia/")
 
 
+def test_print_cron_refuses_seconds_and_warns_without_a_key_file(
+    run: Run, store_ready: None, tmp_path: Path
+) -> None:
+    feed = str(tmp_path / "feed.csv")
+    seconds = run("schedule", "--feed", feed, "--print-cron", "--at", "06:00,09:00:30")
+    assert seconds.exit_code == 1 and seconds.stdout == ""
+    assert "--at '09:00:30'" in seconds.stderr and "on the minute" in seconds.stderr
+    assert "no key file" not in run("schedule", "--feed", feed, "--print-cron").stderr
+    # A passphrase store: the lines would fail at every run unless the crontab sets one.
+    keyless = run("schedule", "--feed", feed, "--print-cron", env={"TUANTI_KEY_FILE": ""})
+    assert keyless.exit_code == 0, keyless.output
+    assert "refresh --feed" in keyless.stdout and "--key-file" not in keyless.stdout
+    assert "name no key file" in keyless.stderr and "TUANTI_PASSPHRASE" in keyless.stderr
+
+
 def test_bad_times_and_zones(run: Run, store_ready: None, tmp_path: Path) -> None:
     bad_time = run("schedule", "--feed", str(tmp_path / "f.csv"), "--at", "25:00")
     assert bad_time.exit_code == 1 and "--at" in bad_time.stderr

@@ -17,7 +17,7 @@ import typer
 from tuanti_cli import clock, rosters
 from tuanti_cli.cli.output import echo, info, to_json
 from tuanti_cli.cli.state import AppState
-from tuanti_cli.errors import TuantiError
+from tuanti_cli.errors import InputError, TuantiError
 from tuanti_cli.i18n import field_label, t
 from tuanti_cli.printable import shown
 
@@ -185,10 +185,15 @@ def schedule_command(
     overrides = _overrides(column)
     state: AppState = ctx.obj
     if print_cron:
+        with_seconds = [f"{h:02d}:{m:02d}:{s:02d}" for h, m, s in times if s]
+        if with_seconds:  # cron starts jobs on the minute: 06:00:30 would run at 06:00
+            raise InputError("schedule.cron_seconds", value=with_seconds[0])
         for line in schedule.cron_lines(
             times, zone, _cron_command(state, feed, column or []), clock.local_date(clock.now())
         ):
             echo(line)
+        if state.key_file is None:
+            info(t("schedule.cron_no_key"))
         return
     path = state.db_path()
     key = state.key()

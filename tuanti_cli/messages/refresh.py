@@ -91,6 +91,15 @@ EN: dict[str, str] = {
     "changes.department": "Department",
     "schedule.bad_time": "--at {value!r} is not a time of day; write it like 06:00 or 06:00:30.",
     "schedule.bad_tz": "--tz {value!r} is not a time zone; use a name like Asia/Shanghai.",
+    "schedule.cron_seconds": (
+        "cron starts jobs on the minute, so --at {value!r} cannot be printed as a crontab line; "
+        "give whole minutes, or run `tuanti schedule` itself for seconds."
+    ),
+    "schedule.cron_no_key": (
+        "These lines name no key file: cron has no terminal to ask for a passphrase, so give "
+        "--key-file (or set TUANTI_KEY_FILE) before --print-cron, or set TUANTI_PASSPHRASE in "
+        "the crontab."
+    ),
     "schedule.started": ("Refreshing at {times} ({tz}); stop with Ctrl-C or SIGTERM."),
     "schedule.stopped": "Schedule stopped.",
     "help.refresh": "Compare the members with a health-data feed file (one run).",
@@ -136,6 +145,8 @@ ZH: dict[str, str] = {
     "changes.department": "部门",
     "schedule.bad_time": "--at {value!r} 不是时间；请写成 06:00 或 06:00:30。",
     "schedule.bad_tz": "--tz {value!r} 不是时区；请使用 Asia/Shanghai 这样的名称。",
+    "schedule.cron_seconds": "cron 只能按整分钟启动任务，--at {value!r} 无法写成 crontab 配置行；请给出整分钟的时间，或直接运行 `tuanti schedule` 以精确到秒。",
+    "schedule.cron_no_key": "这些配置行没有指定密钥文件：cron 没有终端可以输入口令，请在 --print-cron 前给出 --key-file（或设置 TUANTI_KEY_FILE），或在 crontab 中设置 TUANTI_PASSPHRASE。",
     "schedule.started": "将于 {times}（{tz}）比对；按 Ctrl-C 或发送 SIGTERM 停止。",
     "schedule.stopped": "定时比对已停止。",
     "help.refresh": "将成员与健康数据文件比对（运行一次）。",
