@@ -205,3 +205,85 @@ def test_duplicate_name_and_unknown_roster(run: Run, store_ready: None) -> None:
 def test_usage_error_exits_2(run: Run, store_ready: None) -> None:
     assert run("roster", "create", "--name", "A").exit_code == 2
     assert run("roster", "list", "--format", "yaml").exit_code == 2
+
+
+def test_qr_capacity_is_what_the_library_holds() -> None:
+    import qrcode
+    from qrcode.constants import ERROR_CORRECT_M
+
+    from tuanti_cli import qr
+
+    def version(size: int) -> int | None:
+        code = qrcode.QRCode(error_correction=ERROR_CORRECT_M)
+        code.add_data(b"a" * size)
+        try:
+            return int(code.best_fit())
+        except (ValueError, qrcode.exceptions.DataOverflowError):
+            return None
+
+    assert version(qr.MAX_PAYLOAD_BYTES) == 40
+    assert version(qr.MAX_PAYLOAD_BYTES + 1) is None
+
+
+def _form_url(length: int) -> str:
+    start = "https://forms.example.cn/f/"
+    return start + "a" * (length - len(start))
+
+
+@pytest.mark.parametrize(("expires", "plain"), [([], 2294), (["--expires-in", "24h"], 2287)])
+def test_longest_plain_form_url_fits_its_qr(
+    run: Run, store_ready: None, expires: list[str], plain: int
+) -> None:
+    created = create(run, "--form-url", _form_url(plain), *expires)
+    assert len(created["payload"].encode()) == 2331
+    shown = run("roster", "qr", created["roster_id"])
+    assert shown.exit_code == 0, shown.output
+    assert decode_terminal_qr(shown.stdout) == created["payload"]
+
+
+@pytest.mark.parametrize("output_format", ["text", "json"])
+@pytest.mark.parametrize(
+    ("url", "excess"),
+    [
+        (_form_url(2288), 1),
+        (_form_url(2300), 13),
+        # Chinese in the query is percent-encoded in the payload: 9 bytes a character.
+        ("https://forms.example.cn/f?title=" + "报名" * 130, 86),
+    ],
+)
+def test_form_url_too_long_for_a_qr_is_refused_before_the_roster_exists(
+    run: Run, store_ready: None, output_format: str, url: str, excess: int
+) -> None:
+    result = run(
+        "roster", "create", "--name", "LEN", "--address", "a", "--expires-in", "24h",
+        "--form-url", url, "--format", output_format,
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        "--form-url is too long for a QR code, which must hold it with the registration code "
+        f"added: shorten it by at least {excess} characters (a URL of plain ASCII characters "
+        "may have 2287).\n"
+    )
+    assert json.loads(run("roster", "list", "--format", "json").stdout) == []
+
+
+def test_qr_of_an_existing_roster_too_long_for_a_qr_is_one_sentence(
+    run: Run, store_ready: None, db_path: Path, key_path: Path, tmp_path: Path
+) -> None:
+    from tuanti_cli.keys import read_key_file
+    from tuanti_cli.store import Store
+
+    created = create(run, "--form-url", "https://forms.example.cn/f")
+    with Store.open(db_path, read_key_file(key_path)) as store, store.transaction() as conn:
+        conn.execute("UPDATE roster SET form_url = ?", (_form_url(2400),))  # an older tuanti's
+    png = tmp_path / "qr.png"
+    shown = run("roster", "qr", created["roster_id"], "--png", str(png))
+    assert shown.exit_code == 1
+    assert shown.stderr.startswith("The roster's QR code cannot be drawn: with its form URL the")
+    assert "2331" in shown.stderr and "Unexpected" not in shown.stderr
+    assert not png.exists()
+    reissued = run("roster", "reissue", created["roster_id"])
+    assert reissued.exit_code == 0, reissued.output
+    assert "Registration code: TB1." in reissued.stdout
+    assert "cannot be drawn" in reissued.stderr and "Unexpected" not in reissued.stderr

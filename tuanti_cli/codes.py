@@ -23,6 +23,7 @@ ROSTER_ID_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 ROSTER_ID_LENGTH = 8
 NEVER = "0"
 _SIGNATURE_BYTES = 10
+SIGNATURE_LENGTH = 16  # base32 of the signature's bytes
 CODE_PATTERN = re.compile(r"TB1\.([A-Z0-9]{1,32})\.(0|[0-9]{8})\.([A-Z2-7]{16})")
 _DURATION = re.compile(r"\s*([0-9]{1,5})\s*([hdw])\s*", re.IGNORECASE)
 _HOURS_PER_UNIT = {"h": 1, "d": 24, "w": 24 * 7}

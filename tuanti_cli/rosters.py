@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tuanti_cli import audit, clock, codes, history
+from tuanti_cli import audit, clock, codes, history, qr
 from tuanti_cli.errors import InputError, NotFound, StoreError
 from tuanti_cli.i18n import t
 from tuanti_cli.keys import Key
@@ -119,7 +119,10 @@ def create_roster(
     if not 0 <= max_nat_days <= 365:
         raise InputError("roster.bad_nat_days", value=max_nat_days)
     ttl = codes.parse_ttl_hours(expires_in) if expires_in else None
+    expiry = codes.expiry_for(ttl, now)
     url = codes.check_form_url(form_url) if form_url else None
+    if url is not None:
+        _check_url_fits(url, expiry)
     code_secret(store)
     with store.transaction() as conn:
         if conn.execute("SELECT 1 FROM roster WHERE name = ?", (name,)).fetchone():
@@ -138,7 +141,7 @@ def create_roster(
                         roster_type,
                         max_nat_days,
                         url,
-                        codes.expiry_for(ttl, now),
+                        expiry,
                         ttl,
                         clock.iso(now),
                     ),
@@ -148,6 +151,18 @@ def create_roster(
                 continue
         audit.record(conn, "roster.create", roster_id, now=now)
     return issued_code(store, get_roster(store, roster_id))
+
+
+def _check_url_fits(url: str, expiry: str) -> None:
+    """Refuse a form URL that no QR code can carry with the code added, before the roster
+    exists (its QR could never be drawn)."""
+    # Every code with this expiry has the same length, whatever its roster id and signature.
+    sample = codes.ParsedCode("A" * codes.ROSTER_ID_LENGTH, expiry, "A" * codes.SIGNATURE_LENGTH)
+    payload = codes.build_payload(sample.text, "", "", "", url)
+    if not qr.fits(payload):
+        excess = len(payload.encode("utf-8")) - qr.MAX_PAYLOAD_BYTES
+        plain = qr.MAX_PAYLOAD_BYTES - len(f"&code={sample.text}")
+        raise InputError("roster.url_too_long", excess=excess, plain=plain)
 
 
 def _row_to_roster(row: Any) -> Roster:

@@ -24,7 +24,7 @@ def _format_date(expiry: str) -> str:
 
 
 def _print_issued(issued: IssuedCode, expiry: str) -> None:
-    from tuanti_cli.qr import render_text
+    from tuanti_cli.qr import PayloadTooLong, render_text
 
     echo(t("roster.code", code=issued.code))
     echo(
@@ -32,8 +32,14 @@ def _print_issued(issued: IssuedCode, expiry: str) -> None:
         if expiry == NEVER
         else t("roster.expires", date=_format_date(expiry))
     )
-    echo(t("roster.scan"))
-    echo(render_text(issued.payload))
+    try:
+        picture = render_text(issued.payload)
+    except PayloadTooLong as exc:
+        # A roster made before form URLs were checked: the new code is issued all the same.
+        info(str(exc))
+    else:
+        echo(t("roster.scan"))
+        echo(picture)
     echo(issued.payload)
 
 

@@ -7,6 +7,15 @@ EN: dict[str, str] = {
         "pass the code, the QR text or the form URL."
     ),
     "code.bad_url": "--form-url {value!r} is not an http(s) URL; give the full address of the form.",
+    "roster.url_too_long": (
+        "--form-url is too long for a QR code, which must hold it with the registration code "
+        "added: shorten it by at least {excess} characters (a URL of plain ASCII characters "
+        "may have {plain})."
+    ),
+    "qr.too_long": (
+        "The roster's QR code cannot be drawn: with its form URL the payload is {size} bytes, "
+        "and a QR code holds at most {max}. Create a roster with a shorter --form-url."
+    ),
     "roster.empty_field": "{field} is empty; give a value.",
     "roster.bad_field": "{field} must be at most {max} characters on one line.",
     "roster.bad_nat_days": "--max-nat-days {value} is out of range; use 0 to 365.",
@@ -64,6 +73,14 @@ ZH: dict[str, str] = {
         "未找到登记码。登记码形如 TB1.K7Q2M9XD.0.ABCDEFGHIJKLMNOP；请传入登记码、二维码文本或表单网址。"
     ),
     "code.bad_url": "--form-url {value!r} 不是 http(s) 网址；请给出表单的完整地址。",
+    "roster.url_too_long": (
+        "--form-url 太长：二维码须容纳加上登记码后的网址，请至少缩短 {excess} 个字符"
+        "（只含 ASCII 字符的网址最多 {plain} 个字符）。"
+    ),
+    "qr.too_long": (
+        "无法生成该登记簿的二维码：加上表单网址后内容为 {size} 字节，而二维码最多容纳 {max} 字节。"
+        "请用更短的 --form-url 新建登记簿。"
+    ),
     "roster.empty_field": "{field} 为空；请填写。",
     "roster.bad_field": "{field} 最多 {max} 个字符，且只能一行。",
     "roster.bad_nat_days": "--max-nat-days {value} 超出范围；请使用 0 到 365。",
