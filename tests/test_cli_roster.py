@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -11,6 +12,7 @@ import zxingcpp
 from PIL import Image
 
 from tests.conftest import ADMIN_PHONE, Run
+from tuanti_cli import clock
 
 LIT = {"█": (True, True), "▀": (True, False), "▄": (False, True), " ": (False, False)}
 
@@ -287,3 +289,43 @@ def test_qr_of_an_existing_roster_too_long_for_a_qr_is_one_sentence(
     assert reissued.exit_code == 0, reissued.output
     assert "Registration code: TB1." in reissued.stdout
     assert "cannot be drawn" in reissued.stderr and "Unexpected" not in reissued.stderr
+
+
+def _clock_at(monkeypatch: pytest.MonkeyPatch, moment: dt.datetime) -> None:
+    monkeypatch.setattr(clock, "now", lambda: moment)
+
+
+@pytest.mark.parametrize("picture", [[], ["--png", "qr.png"], ["--svg", "qr.svg"]])
+def test_qr_of_an_expired_code_is_refused_until_reissued(
+    run: Run,
+    store_ready: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    picture: list[str],
+) -> None:
+    created_at = dt.datetime(2026, 11, 26, 10, 0, tzinfo=clock.SHANGHAI)
+    _clock_at(monkeypatch, created_at)
+    created = create(run, "--expires-in", "24h")
+    assert created["code"].split(".")[2] == "20261127"
+    monkeypatch.chdir(tmp_path)
+    _clock_at(monkeypatch, dt.datetime(2026, 11, 27, 23, 59, tzinfo=clock.SHANGHAI))
+    assert run("roster", "qr", "示例科技").exit_code == 0  # through the end of its day
+
+    _clock_at(monkeypatch, dt.datetime(2026, 11, 30, 9, 0, tzinfo=clock.SHANGHAI))
+    refused = run("roster", "qr", "示例科技", *picture)
+    assert refused.exit_code == 1
+    assert refused.stdout == ""
+    assert refused.stderr == (
+        f"The registration code of roster {created['roster_id']} expired at the end of "
+        "2026-11-27 (Asia/Shanghai), so nobody can register with its QR; "
+        f"`tuanti roster reissue {created['roster_id']}` gives a new one.\n"
+    )
+    assert list(tmp_path.glob("qr.*")) == []
+
+    reissued = run("roster", "reissue", "示例科技")
+    assert reissued.exit_code == 0, reissued.output
+    assert "Valid until 2026-12-01 (Asia/Shanghai)." in reissued.stdout  # a fresh 24 hours
+    assert run("roster", "qr", "示例科技", *picture).exit_code == 0
+    new_code = reissued.stdout.splitlines()[0].removeprefix("Registration code: ")
+    verdict = json.loads(run("roster", "verify", new_code, "--format", "json").stdout)
+    assert verdict["status"] == "genuine" and verdict["expiry"] == "2026-12-01"

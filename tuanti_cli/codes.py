@@ -93,6 +93,17 @@ def expiry_for(ttl_hours: int | None, now: dt.datetime) -> str:
     return (now + dt.timedelta(hours=ttl_hours)).strftime("%Y%m%d")
 
 
+def has_expired(expiry: str, today: dt.date) -> bool:
+    """Whether a code with ``expiry`` no longer works on ``today`` (it works through the end
+    of its expiry date)."""
+    return expiry != NEVER and expiry < today.strftime("%Y%m%d")
+
+
+def expiry_text(expiry: str) -> str:
+    """An expiry date as people write it: ``20261127`` → ``2026-11-27``."""
+    return f"{expiry[:4]}-{expiry[4:6]}-{expiry[6:]}"
+
+
 def find_code(text: str) -> ParsedCode:
     """Pull the code out of a bare code, a QR text block or a form URL."""
     candidate = urllib.parse.unquote(text.strip())
@@ -106,7 +117,7 @@ def judge(code: ParsedCode, secret: str, generation: int, today: dt.date) -> tup
     """Decide the status of ``code`` for a roster at ``generation``; returns (status, expiry)."""
     given = code.signature
     if hmac.compare_digest(given, signature(secret, code.roster_id, code.expiry, generation)):
-        if code.expiry != NEVER and code.expiry < today.strftime("%Y%m%d"):
+        if has_expired(code.expiry, today):
             return CodeStatus.EXPIRED, code.expiry
         return CodeStatus.GENUINE, code.expiry
     for earlier in range(generation - 1, 0, -1):

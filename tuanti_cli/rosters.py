@@ -197,6 +197,18 @@ def issued_code(store: Store, roster: Roster) -> IssuedCode:
     return IssuedCode(roster.roster_id, code, payload)
 
 
+def code_to_show(store: Store, roster: Roster, today: dt.date) -> IssuedCode:
+    """The roster's current code for its QR; an expired one is refused, since nobody could
+    register with it."""
+    if codes.has_expired(roster.code_expiry, today):
+        raise InputError(
+            "roster.code_expired",
+            roster_id=roster.roster_id,
+            date=codes.expiry_text(roster.code_expiry),
+        )
+    return issued_code(store, roster)
+
+
 def verify(store: Store, text: str, today: dt.date) -> Verification:
     """Judge a code or a whole payload against this store's rosters."""
     parsed = codes.find_code(text)

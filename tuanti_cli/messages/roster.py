@@ -16,6 +16,11 @@ EN: dict[str, str] = {
         "The roster's QR code cannot be drawn: with its form URL the payload is {size} bytes, "
         "and a QR code holds at most {max}. Create a roster with a shorter --form-url."
     ),
+    "roster.code_expired": (
+        "The registration code of roster {roster_id} expired at the end of {date} "
+        "(Asia/Shanghai), so nobody can register with its QR; "
+        "`tuanti roster reissue {roster_id}` gives a new one."
+    ),
     "roster.empty_field": "{field} is empty; give a value.",
     "roster.bad_field": "{field} must be at most {max} characters on one line.",
     "roster.bad_nat_days": "--max-nat-days {value} is out of range; use 0 to 365.",
@@ -80,6 +85,10 @@ ZH: dict[str, str] = {
     "qr.too_long": (
         "无法生成该登记簿的二维码：加上表单网址后内容为 {size} 字节，而二维码最多容纳 {max} 字节。"
         "请用更短的 --form-url 新建登记簿。"
+    ),
+    "roster.code_expired": (
+        "登记簿 {roster_id} 的登记码有效期至 {date}（北京时间），现已过期，扫码也无法登记；"
+        "运行 `tuanti roster reissue {roster_id}` 可生成新的登记码。"
     ),
     "roster.empty_field": "{field} 为空；请填写。",
     "roster.bad_field": "{field} 最多 {max} 个字符，且只能一行。",
