@@ -329,3 +329,48 @@ def test_qr_of_an_expired_code_is_refused_until_reissued(
     new_code = reissued.stdout.splitlines()[0].removeprefix("Registration code: ")
     verdict = json.loads(run("roster", "verify", new_code, "--format", "json").stdout)
     assert verdict["status"] == "genuine" and verdict["expiry"] == "2026-12-01"
+
+
+@pytest.mark.parametrize("glued", ["{code}XYZ", "x{code}", "{code}{code}"])
+def test_verify_takes_only_a_code_standing_alone(run: Run, store_ready: None, glued: str) -> None:
+    code = create(run)["code"]
+    result = run("roster", "verify", glued.format(code=code))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("No registration code found.")
+
+
+def test_verify_refuses_two_different_codes(run: Run, store_ready: None) -> None:
+    first = create(run)["code"]
+    second = json.loads(
+        run("roster", "create", "--name", "其他", "--address", "上海", "--format", "json").stdout
+    )["code"]
+    result = run("roster", "verify", f"{first}\n{second}", "--format", "json")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        "The text holds 2 different registration codes; pass one code at a time.\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("示例科技", "另一家公司", "names another institution"),
+        ("北京市海淀区中关村1号", "上海市浦东新区1号", "gives another address"),
+    ],
+)
+def test_verify_flags_a_text_block_that_misstates_the_roster(
+    run: Run, store_ready: None, old: str, new: str, message: str
+) -> None:
+    created = create(run)
+    false_qr = created["payload"].replace(old, new)
+    result = run("roster", "verify", false_qr)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"Forged: the code is one of 示例科技 ({created['roster_id']}), but the text around it "
+        f"{message}; this store did not make that QR.\n"
+    )
+    verdict = json.loads(run("roster", "verify", false_qr, "--format", "json").stdout)
+    assert verdict["status"] == "forged" and verdict["usable"] is False
+    assert verdict["institution"] == "示例科技"

@@ -37,6 +37,9 @@ class Verification:
     roster_id: str
     institution: str | None
     expiry: str
+    misstated: str | None = None
+    """``institution`` or ``address`` when the text around the code names another
+    one than the roster's: a real code on a false QR, which counts as forged."""
 
     @property
     def usable(self) -> bool:
@@ -213,13 +216,17 @@ def verify(store: Store, text: str, today: dt.date) -> Verification:
     """Judge a code or a whole payload against this store's rosters."""
     parsed = codes.find_code(text)
     rows = store.query(
-        "SELECT name, code_generation FROM roster WHERE roster_id = ?", (parsed.roster_id,)
+        "SELECT name, address, code_generation FROM roster WHERE roster_id = ?",
+        (parsed.roster_id,),
     )
     if not rows:
         return Verification(codes.CodeStatus.FORGED, parsed.roster_id, None, parsed.expiry)
-    institution, generation = rows[0]
+    institution, address, generation = rows[0]
     status, expiry = codes.judge(parsed, code_secret(store), generation, today)
-    return Verification(status, parsed.roster_id, institution, expiry)
+    misstated = codes.misstated(text, institution, address)
+    if misstated is not None:
+        status = codes.CodeStatus.FORGED
+    return Verification(status, parsed.roster_id, institution, expiry, misstated)
 
 
 def reissue(store: Store, roster: Roster, now: dt.datetime) -> IssuedCode:

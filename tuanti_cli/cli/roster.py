@@ -138,8 +138,9 @@ def verify(
             )
         )
     else:
+        kind = f"other_{verdict.misstated}" if verdict.misstated else verdict.status.value
         message = t(
-            f"verify.{verdict.status.value}",
+            f"verify.{kind}",
             roster_id=verdict.roster_id,
             institution=verdict.institution,
             date=expiry_text(verdict.expiry) if verdict.expiry != NEVER else "",
