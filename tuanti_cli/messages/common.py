@@ -36,8 +36,8 @@ EN: dict[str, str] = {
     ),
     "store.unreadable": "The store at {path} cannot be opened. Check the path and its permissions.",
     "store.exists": (
-        "A store already exists at {path}; it was left untouched. "
-        "Use --db to create another store elsewhere."
+        "A store or another file already exists at {path}; it was left untouched. "
+        "Use --db to create the new store elsewhere."
     ),
     "store.busy": (
         "The store is busy: another tuanti command has been writing to it for 15 seconds. "
@@ -165,7 +165,7 @@ ZH: dict[str, str] = {
     "key.wrong": "无法打开 {path} 处的数据库：密钥错误，或该文件已损坏或不是 tuanti 数据库。请检查 --key-file 或口令。",
     "store.missing": "{path} 处没有数据库。请先运行 `tuanti init`，或用 --db / TUANTI_DB 指向已有数据库。",
     "store.unreadable": "无法打开 {path} 处的数据库。请检查路径和权限。",
-    "store.exists": "{path} 处已有数据库，未做任何改动。如需另建数据库，请用 --db 指定其他位置。",
+    "store.exists": "{path} 处已有数据库或其他文件，未做任何改动。如需新建数据库，请用 --db 指定其他位置。",
     "store.busy": "数据库正忙：另一个 tuanti 命令已写入 15 秒。请稍后再试。",
     "store.failed": "数据库报告错误（{reason}）；本命令未做任何改动。请检查磁盘剩余空间；若问题持续，请从备份恢复数据库。",
     "store.no_admin": "数据库中没有管理员。请用 `tuanti init` 创建数据库。",
