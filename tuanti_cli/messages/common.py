@@ -98,6 +98,10 @@ EN: dict[str, str] = {
     "help.key": "Manage the store's key.",
     "help.key_rotate": "Re-encrypt the store under a new key file or passphrase.",
     "key.rotate_one": "give exactly one of --new-key-file PATH or --new-passphrase",
+    "key.same_passphrase": (
+        "The new passphrase is the one the store opens with now; choose a different one "
+        "(nothing was changed)."
+    ),
     "key.rotated_file": (
         "The store is now encrypted under {path}. Use it from now on (--key-file or "
         "TUANTI_KEY_FILE) and back it up; the old key no longer opens the store."
@@ -207,6 +211,7 @@ ZH: dict[str, str] = {
     "help.key": "管理数据库密钥。",
     "help.key_rotate": "用新的密钥文件或口令重新加密数据库。",
     "key.rotate_one": "请且只能给出 --new-key-file PATH 或 --new-passphrase 之一",
+    "key.same_passphrase": "新口令与当前口令相同；请换一个不同的口令（未做任何改动）。",
     "key.rotated_file": "数据库现已使用 {path} 加密。今后请使用该文件（--key-file 或 TUANTI_KEY_FILE）并做好备份；旧密钥已无法打开数据库。",
     "key.rotated_passphrase": "数据库现已使用新口令加密；旧密钥已无法打开数据库。",
     "key.rotated_unaudited": "数据库已改用新密钥加密，但未能写入相应的审计记录（{reason}）。今后请使用新密钥。",
