@@ -305,6 +305,59 @@ def test_admin_add_misuse(run: Run, store_ready: None, db_path: Path, tmp_path: 
     assert unknown.exit_code == 1 and "There is no admin A9" in unknown.stderr
 
 
+def test_adding_the_first_admin_again_is_refused_before_anything_changes(
+    run: Run, store_ready: None, db_path: Path, tmp_path: Path
+) -> None:
+    again = ["--name", "王老师", "--phone", ADMIN_PHONE, "--id", ADMIN_ID]
+    new_key = tmp_path / "keys" / "again.key"
+    for how, env in (
+        (["--key-file", str(new_key)], None),
+        (["--passphrase"], {"TUANTI_NEW_PASSPHRASE": PASSPHRASE}),
+    ):
+        result = run("admin", "add", *again, *how, env=env)
+        assert result.exit_code == 1
+        assert result.stderr == (
+            "This person is admin A1 already (ID number 11************0053); "
+            "an admin is added once.\n"
+        )
+    assert not new_key.exists()
+    assert not keys_file(db_path).exists()  # the store was not converted to key slots
+
+
+def test_adding_a_later_admin_again_is_refused_with_their_number(
+    run: Run, two_admins: Path, db_path: Path
+) -> None:
+    slots = keys_file(db_path).read_bytes()
+    a2_again = [*A2[:2], "--phone", "13612345678", *A2[4:]]  # another phone, the same person
+    result = run("--lang", "zh", "admin", "add", *a2_again, "--key-file", str(two_admins))
+    assert result.exit_code == 1
+    masked = A2_ID[:2] + "*" * 12 + A2_ID[-4:]
+    assert result.stderr == f"此人已是管理员 A2（身份证号 {masked}），不能重复添加。\n"
+    assert not two_admins.exists()
+    assert keys_file(db_path).read_bytes() == slots
+    listed = json.loads(run("admin", "list", "--format", "json").stdout)
+    assert [a["admin_no"] for a in listed] == ["A1", "A2"]
+
+
+def test_adding_an_admin_twice_is_refused_by_the_core_too(
+    run: Run, two_admins: Path, db_path: Path, key_path: Path
+) -> None:
+    from tuanti_cli import clock
+    from tuanti_cli.errors import InputError
+    from tuanti_cli.models import Admin
+
+    acting = read_key_file(key_path)
+    with keyslots.open_store(db_path, acting) as store, pytest.raises(InputError) as raised:
+        keyslots.add_admin(
+            store,
+            acting,
+            Admin("李老师", "13812345678", A2_ID),
+            Key(passphrase="another passphrase"),
+            clock.now(),
+        )
+    assert raised.value.key == "admin.already"
+
+
 def test_key_rotate_changes_only_the_acting_admins_slot(
     run: Run, two_admins: Path, db_path: Path, key_path: Path, tmp_path: Path
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -11,6 +12,7 @@ import zxingcpp
 from PIL import Image
 
 from tests.conftest import ADMIN_PHONE, Run
+from tuanti_cli import clock
 
 LIT = {"█": (True, True), "▀": (True, False), "▄": (False, True), " ": (False, False)}
 
@@ -205,3 +207,170 @@ def test_duplicate_name_and_unknown_roster(run: Run, store_ready: None) -> None:
 def test_usage_error_exits_2(run: Run, store_ready: None) -> None:
     assert run("roster", "create", "--name", "A").exit_code == 2
     assert run("roster", "list", "--format", "yaml").exit_code == 2
+
+
+def test_qr_capacity_is_what_the_library_holds() -> None:
+    import qrcode
+    from qrcode.constants import ERROR_CORRECT_M
+
+    from tuanti_cli import qr
+
+    def version(size: int) -> int | None:
+        code = qrcode.QRCode(error_correction=ERROR_CORRECT_M)
+        code.add_data(b"a" * size)
+        try:
+            return int(code.best_fit())
+        except (ValueError, qrcode.exceptions.DataOverflowError):
+            return None
+
+    assert version(qr.MAX_PAYLOAD_BYTES) == 40
+    assert version(qr.MAX_PAYLOAD_BYTES + 1) is None
+
+
+def _form_url(length: int) -> str:
+    start = "https://forms.example.cn/f/"
+    return start + "a" * (length - len(start))
+
+
+@pytest.mark.parametrize(("expires", "plain"), [([], 2294), (["--expires-in", "24h"], 2287)])
+def test_longest_plain_form_url_fits_its_qr(
+    run: Run, store_ready: None, expires: list[str], plain: int
+) -> None:
+    created = create(run, "--form-url", _form_url(plain), *expires)
+    assert len(created["payload"].encode()) == 2331
+    shown = run("roster", "qr", created["roster_id"])
+    assert shown.exit_code == 0, shown.output
+    assert decode_terminal_qr(shown.stdout) == created["payload"]
+
+
+@pytest.mark.parametrize("output_format", ["text", "json"])
+@pytest.mark.parametrize(
+    ("url", "excess"),
+    [
+        (_form_url(2288), 1),
+        (_form_url(2300), 13),
+        # Chinese in the query is percent-encoded in the payload: 9 bytes a character.
+        ("https://forms.example.cn/f?title=" + "报名" * 130, 86),
+    ],
+)
+def test_form_url_too_long_for_a_qr_is_refused_before_the_roster_exists(
+    run: Run, store_ready: None, output_format: str, url: str, excess: int
+) -> None:
+    result = run(
+        "roster", "create", "--name", "LEN", "--address", "a", "--expires-in", "24h",
+        "--form-url", url, "--format", output_format,
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        "--form-url is too long for a QR code, which must hold it with the registration code "
+        f"added: shorten it by at least {excess} characters (a URL of plain ASCII characters "
+        "may have 2287).\n"
+    )
+    assert json.loads(run("roster", "list", "--format", "json").stdout) == []
+
+
+def test_qr_of_an_existing_roster_too_long_for_a_qr_is_one_sentence(
+    run: Run, store_ready: None, db_path: Path, key_path: Path, tmp_path: Path
+) -> None:
+    from tuanti_cli.keys import read_key_file
+    from tuanti_cli.store import Store
+
+    created = create(run, "--form-url", "https://forms.example.cn/f")
+    with Store.open(db_path, read_key_file(key_path)) as store, store.transaction() as conn:
+        conn.execute("UPDATE roster SET form_url = ?", (_form_url(2400),))  # an older tuanti's
+    png = tmp_path / "qr.png"
+    shown = run("roster", "qr", created["roster_id"], "--png", str(png))
+    assert shown.exit_code == 1
+    assert shown.stderr.startswith("The roster's QR code cannot be drawn: with its form URL the")
+    assert "2331" in shown.stderr and "Unexpected" not in shown.stderr
+    assert not png.exists()
+    reissued = run("roster", "reissue", created["roster_id"])
+    assert reissued.exit_code == 0, reissued.output
+    assert "Registration code: TB1." in reissued.stdout
+    assert "cannot be drawn" in reissued.stderr and "Unexpected" not in reissued.stderr
+
+
+def _clock_at(monkeypatch: pytest.MonkeyPatch, moment: dt.datetime) -> None:
+    monkeypatch.setattr(clock, "now", lambda: moment)
+
+
+@pytest.mark.parametrize("picture", [[], ["--png", "qr.png"], ["--svg", "qr.svg"]])
+def test_qr_of_an_expired_code_is_refused_until_reissued(
+    run: Run,
+    store_ready: None,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    picture: list[str],
+) -> None:
+    created_at = dt.datetime(2026, 11, 26, 10, 0, tzinfo=clock.SHANGHAI)
+    _clock_at(monkeypatch, created_at)
+    created = create(run, "--expires-in", "24h")
+    assert created["code"].split(".")[2] == "20261127"
+    monkeypatch.chdir(tmp_path)
+    _clock_at(monkeypatch, dt.datetime(2026, 11, 27, 23, 59, tzinfo=clock.SHANGHAI))
+    assert run("roster", "qr", "示例科技").exit_code == 0  # through the end of its day
+
+    _clock_at(monkeypatch, dt.datetime(2026, 11, 30, 9, 0, tzinfo=clock.SHANGHAI))
+    refused = run("roster", "qr", "示例科技", *picture)
+    assert refused.exit_code == 1
+    assert refused.stdout == ""
+    assert refused.stderr == (
+        f"The registration code of roster {created['roster_id']} expired at the end of "
+        "2026-11-27 (Asia/Shanghai), so nobody can register with its QR; "
+        f"`tuanti roster reissue {created['roster_id']}` gives a new one.\n"
+    )
+    assert list(tmp_path.glob("qr.*")) == []
+
+    reissued = run("roster", "reissue", "示例科技")
+    assert reissued.exit_code == 0, reissued.output
+    assert "Valid until 2026-12-01 (Asia/Shanghai)." in reissued.stdout  # a fresh 24 hours
+    assert run("roster", "qr", "示例科技", *picture).exit_code == 0
+    new_code = reissued.stdout.splitlines()[0].removeprefix("Registration code: ")
+    verdict = json.loads(run("roster", "verify", new_code, "--format", "json").stdout)
+    assert verdict["status"] == "genuine" and verdict["expiry"] == "2026-12-01"
+
+
+@pytest.mark.parametrize("glued", ["{code}XYZ", "x{code}", "{code}{code}"])
+def test_verify_takes_only_a_code_standing_alone(run: Run, store_ready: None, glued: str) -> None:
+    code = create(run)["code"]
+    result = run("roster", "verify", glued.format(code=code))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("No registration code found.")
+
+
+def test_verify_refuses_two_different_codes(run: Run, store_ready: None) -> None:
+    first = create(run)["code"]
+    second = json.loads(
+        run("roster", "create", "--name", "其他", "--address", "上海", "--format", "json").stdout
+    )["code"]
+    result = run("roster", "verify", f"{first}\n{second}", "--format", "json")
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        "The text holds 2 different registration codes; pass one code at a time.\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("示例科技", "另一家公司", "names another institution"),
+        ("北京市海淀区中关村1号", "上海市浦东新区1号", "gives another address"),
+    ],
+)
+def test_verify_flags_a_text_block_that_misstates_the_roster(
+    run: Run, store_ready: None, old: str, new: str, message: str
+) -> None:
+    created = create(run)
+    false_qr = created["payload"].replace(old, new)
+    result = run("roster", "verify", false_qr)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"Forged: the code is one of 示例科技 ({created['roster_id']}), but the text around it "
+        f"{message}; this store did not make that QR.\n"
+    )
+    verdict = json.loads(run("roster", "verify", false_qr, "--format", "json").stdout)
+    assert verdict["status"] == "forged" and verdict["usable"] is False
+    assert verdict["institution"] == "示例科技"

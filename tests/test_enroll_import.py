@@ -489,3 +489,28 @@ def test_the_import_cache_grows_with_the_roster_up_to_its_cap() -> None:
     assert sizes[0] == enrollment.IMPORT_CACHE_MIN_KIB
     assert sizes[1] == (200_001 * enrollment.CACHE_BYTES_PER_MEMBER) >> 10
     assert sizes[-1] == enrollment.IMPORT_CACHE_KIB and len(sizes) == 3
+
+
+def test_code_cells_must_hold_exactly_one_code(run: Run, roster_id: str, tmp_path: Path) -> None:
+    current = re.search(r"TB1\.\S+", run("roster", "reissue", roster_id).stdout).group(0)
+    other = json.loads(
+        run("roster", "create", "--name", "其他", "--address", "上海", "--format", "json").stdout
+    )["code"]
+    ids = make_ids(4)
+    path = write_csv(
+        tmp_path / "in.csv",
+        [
+            ["甲", ids[0], GOOD_PHONE, "是", f"{current}XYZ"],
+            ["乙", ids[1], GOOD_PHONE, "是", f"x{current}"],
+            ["丙", ids[2], GOOD_PHONE, "是", f"{current} {other}"],
+            ["丁", ids[3], GOOD_PHONE, "是", f"https://f.example/a?code={current}&s=qr"],
+        ],
+        header=["name", "id_number", "phone", "consent", "code"],
+    )
+    report = import_json(run, roster_id, path)
+    assert report["added"] == 1
+    assert [(r["row"], r["reason"]) for r in report["rejects"]] == [
+        (2, "Not a registration code."),
+        (3, "Not a registration code."),
+        (4, "More than one registration code."),
+    ]

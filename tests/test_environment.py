@@ -110,6 +110,74 @@ def test_an_empty_store_file_is_reported_not_initialised(
     assert sorted(p.name for p in db_path.parent.iterdir()) == [db_path.name]
 
 
+def _not_a_store(tmp_path: Path, kind: str) -> tuple[Path, str]:
+    """A store path that is a folder, a device or a FIFO, and what tuanti calls it."""
+    if kind == "folder":
+        (tmp_path / "d.db").mkdir()
+        return tmp_path / "d.db", "is a folder, not a tuanti store"
+    if kind == "fifo":
+        os.mkfifo(tmp_path / "f.db")
+        return tmp_path / "f.db", "is not a regular file (it is a device, a pipe or a socket)"
+    return Path("/dev/null"), "is not a regular file (it is a device, a pipe or a socket)"
+
+
+NOT_A_STORE_COMMANDS = [
+    ("init", "--admin-name", "王老师", "--admin-phone", "13912345678",
+     "--admin-id", "110101198001010053"),
+    ("roster", "list"),
+    ("roster", "create", "--name", "示例", "--address", "北京"),
+    ("roster", "verify", "TB1.K7Q2M9XD.0.ABCDEFGHIJKLMNOP"),
+    ("show", "示例"),
+    ("audit",),
+    ("admin", "list"),
+    ("key", "rotate", "--new-key-file", "new.key"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("command", NOT_A_STORE_COMMANDS, ids=lambda c: " ".join(c[:2]))
+@pytest.mark.parametrize("kind", ["folder", "device", "fifo"])
+def test_a_store_path_that_is_no_file_is_called_so_by_every_command(
+    run: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str, command: tuple[str, ...]
+) -> None:
+    path, what = _not_a_store(tmp_path, kind)
+    monkeypatch.chdir(tmp_path)
+    for how in (["--db", str(path)], []):
+        result = run(*how, *command, env={"TUANTI_DB": str(path)})
+        assert result.exit_code == 1
+        assert result.stderr == (
+            f"{path} {what}; give the path of the store's file (--db or TUANTI_DB).\n"
+            if kind == "folder"
+            else f"{path} {what}, so it is not a tuanti store; give the path of the store's "
+            "file (--db or TUANTI_DB).\n"
+        )
+    nothing_beside = [] if kind == "device" else [path.name]  # no lock, key or -wal file
+    assert sorted(p.name for p in tmp_path.iterdir()) == nothing_beside
+
+
+def test_init_over_a_file_that_is_no_store_does_not_call_it_one(run: Run, db_path: Path) -> None:
+    db_path.parent.mkdir()
+    db_path.write_text("notes\n")
+    result = run("init", "--admin-name", "王老师", "--admin-phone", "13912345678",
+                 "--admin-id", "110101198001010053")  # fmt: skip
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"A store or another file already exists at {db_path};")
+    assert db_path.read_text() == "notes\n"
+
+
+def test_a_key_file_that_is_a_folder_is_called_so(
+    run: Run, store_ready: None, tmp_path: Path
+) -> None:
+    folder = tmp_path / "keys-folder"
+    folder.mkdir()
+    for args in (["--key-file", str(folder), "roster", "list"], ["roster", "list"]):
+        result = run(*args, env={"TUANTI_KEY_FILE": str(folder)})
+        assert result.exit_code == 1
+        assert result.stderr == (
+            f"Key file {folder} is a folder, not a key file; give the path of the key file "
+            "(--key-file or TUANTI_KEY_FILE).\n"
+        )
+
+
 def _without_dac_override() -> Callable[[], None] | None:
     """For root: a preexec_fn that takes away the power to ignore permission bits, so a
     folder without write permission is read-only for the child as for anyone else."""

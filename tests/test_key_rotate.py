@@ -195,3 +195,56 @@ def test_a_new_key_file_that_cannot_be_made_is_one_sentence(
         "choose a new path for the new key."
     )
     assert run("roster", "list").exit_code == 0
+
+
+SAME = "long enough passphrase"
+BY_SAME = {"TUANTI_KEY_FILE": "", "TUANTI_PASSPHRASE": SAME, "TUANTI_NEW_PASSPHRASE": SAME}
+
+
+def test_rotating_to_the_passphrase_in_use_is_refused_and_changes_nothing(
+    run: Run, roster_id: str, db_path: Path
+) -> None:
+    assert (
+        run("key", "rotate", "--new-passphrase", env={"TUANTI_NEW_PASSPHRASE": SAME}).exit_code == 0
+    )
+    audit_before = run("audit", "--format", "json", env=BY_SAME).stdout
+    pages = db_path.read_bytes()
+    result = run("--lang", "zh", "key", "rotate", "--new-passphrase", env=BY_SAME)
+    assert result.exit_code == 1
+    assert result.stderr == "新口令与当前口令相同；请换一个不同的口令（未做任何改动）。\n"
+    assert "旧密钥已无法打开" not in result.output
+    assert db_path.read_bytes() == pages
+    assert run("audit", "--format", "json", env=BY_SAME).stdout.count("key.rotate") == (
+        audit_before.count("key.rotate")
+    )
+
+
+def test_rotating_an_admin_slot_to_its_own_passphrase_is_refused(
+    run: Run, roster_id: str, db_path: Path
+) -> None:
+    added = run(
+        "admin", "add", "--name", "李老师", "--phone", "13812345678", "--id", make_ids(1)[0],
+        "--passphrase", env={"TUANTI_NEW_PASSPHRASE": SAME},
+    )  # fmt: skip
+    assert added.exit_code == 0, added.output
+    slots = db_path.with_name(db_path.name + ".keys").read_bytes()
+    result = run("key", "rotate", "--new-passphrase", env=BY_SAME)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "The new passphrase is the one the store opens with now; choose a different one "
+        "(nothing was changed).\n"
+    )
+    assert db_path.with_name(db_path.name + ".keys").read_bytes() == slots
+
+
+def test_rotating_to_the_key_file_in_use_is_refused_as_existing(
+    run: Run, roster_id: str, key_path: Path
+) -> None:
+    key = key_path.read_bytes()
+    result = run("key", "rotate", "--new-key-file", str(key_path))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"Key file {key_path} already exists; choose a new path for the new key.\n"
+    )
+    assert key_path.read_bytes() == key
+    assert run("roster", "list").exit_code == 0

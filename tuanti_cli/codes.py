@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import hmac
 import re
+import unicodedata
 import urllib.parse
 from dataclasses import dataclass
 from enum import StrEnum
@@ -23,7 +24,10 @@ ROSTER_ID_ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
 ROSTER_ID_LENGTH = 8
 NEVER = "0"
 _SIGNATURE_BYTES = 10
+SIGNATURE_LENGTH = 16  # base32 of the signature's bytes
 CODE_PATTERN = re.compile(r"TB1\.([A-Z0-9]{1,32})\.(0|[0-9]{8})\.([A-Z2-7]{16})")
+_CODE_SEPARATORS = re.compile(r"[\s?&=#]+")
+_STATED_LABELS = {"institution": "机构 Institution:", "address": "地址 Address:"}
 _DURATION = re.compile(r"\s*([0-9]{1,5})\s*([hdw])\s*", re.IGNORECASE)
 _HOURS_PER_UNIT = {"h": 1, "d": 24, "w": 24 * 7}
 
@@ -92,20 +96,61 @@ def expiry_for(ttl_hours: int | None, now: dt.datetime) -> str:
     return (now + dt.timedelta(hours=ttl_hours)).strftime("%Y%m%d")
 
 
+def has_expired(expiry: str, today: dt.date) -> bool:
+    """Whether a code with ``expiry`` no longer works on ``today`` (it works through the end
+    of its expiry date)."""
+    return expiry != NEVER and expiry < today.strftime("%Y%m%d")
+
+
+def expiry_text(expiry: str) -> str:
+    """An expiry date as people write it: ``20261127`` → ``2026-11-27``."""
+    return f"{expiry[:4]}-{expiry[4:6]}-{expiry[6:]}"
+
+
 def find_code(text: str) -> ParsedCode:
-    """Pull the code out of a bare code, a QR text block or a form URL."""
-    candidate = urllib.parse.unquote(text.strip())
-    match = CODE_PATTERN.search(candidate)
-    if not match:
+    """The one code in a bare code, a QR text block or a form URL (percent-encoded or not).
+
+    A code stands alone, between the start or end of the text, white space and a URL's
+    ``? & = #``: with anything glued to it (``TB1.….X``, ``xTB1.…``) it is not a code. Two
+    different codes are refused rather than one of them chosen.
+    """
+    found = dict.fromkeys(
+        token
+        for token in _CODE_SEPARATORS.split(urllib.parse.unquote(text))
+        if CODE_PATTERN.fullmatch(token)
+    )
+    if not found:
         raise InputError("code.not_found")
+    if len(found) > 1:
+        raise InputError("code.several", count=len(found))
+    match = CODE_PATTERN.fullmatch(next(iter(found)))
+    assert match is not None
     return ParsedCode(*match.groups())
+
+
+def misstated(text: str, institution: str, address: str) -> str | None:
+    """Which labelled line of a QR text block names another institution or address than
+    the roster's (``"institution"`` or ``"address"``), or ``None``.
+
+    The admin's line is not compared: it follows the store's first admin, so it changes
+    when admins are removed, and a QR printed before is still the roster's.
+    """
+    expected = {"institution": institution, "address": address}
+    for line in text.splitlines():
+        line = line.strip()
+        for field, label in _STATED_LABELS.items():
+            if line.startswith(label):
+                stated = unicodedata.normalize("NFC", line[len(label) :].strip())
+                if stated != expected[field]:
+                    return field
+    return None
 
 
 def judge(code: ParsedCode, secret: str, generation: int, today: dt.date) -> tuple[CodeStatus, str]:
     """Decide the status of ``code`` for a roster at ``generation``; returns (status, expiry)."""
     given = code.signature
     if hmac.compare_digest(given, signature(secret, code.roster_id, code.expiry, generation)):
-        if code.expiry != NEVER and code.expiry < today.strftime("%Y%m%d"):
+        if has_expired(code.expiry, today):
             return CodeStatus.EXPIRED, code.expiry
         return CodeStatus.GENUINE, code.expiry
     for earlier in range(generation - 1, 0, -1):
@@ -129,8 +174,8 @@ def build_payload(
     return "\n".join(
         [
             "团体登记 Group roster",
-            f"机构 Institution: {institution}",
-            f"地址 Address: {address}",
+            f"{_STATED_LABELS['institution']} {institution}",
+            f"{_STATED_LABELS['address']} {address}",
             f"管理员 Admin: {admin_phone_masked}",
             f"登记码 Code: {code}",
         ]

@@ -135,8 +135,8 @@ class CodeChecker:
     def _judge(self, code: str) -> str | None:
         try:
             parsed = codes.find_code(code)
-        except InputError:
-            return t("code.not_a_code")
+        except InputError as exc:
+            return t("code.several_in_cell" if exc.key == "code.several" else "code.not_a_code")
         if parsed.roster_id != self._roster.roster_id:
             return t("code.other_roster")
         status, _ = codes.judge(parsed, self._secret, self._roster.code_generation, self._today)

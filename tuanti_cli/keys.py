@@ -45,6 +45,8 @@ def read_key_file(path: Path) -> Key:
             data = stream.read(KEY_FILE_MAX_BYTES + 1)
     except FileNotFoundError:
         raise StoreKeyError("key.file_missing", path=path) from None
+    except IsADirectoryError:
+        raise StoreKeyError("key.file_folder", path=path) from None
     except OSError:
         raise StoreKeyError("key.file_unreadable", path=path) from None
     if len(data) > KEY_FILE_MAX_BYTES:

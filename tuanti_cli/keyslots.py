@@ -33,7 +33,7 @@ from typing import Any
 from tuanti_cli import audit, clock
 from tuanti_cli.errors import BusyError, InputError, NotFound, StoreError, StoreKeyError
 from tuanti_cli.keys import Key
-from tuanti_cli.masking import mask_phone
+from tuanti_cli.masking import mask_id, mask_phone
 from tuanti_cli.models import Admin
 from tuanti_cli.paths import keys_path
 from tuanti_cli.store import Store, check_store_file
@@ -490,6 +490,19 @@ def _refuse_same_key(conn: Any, identity: Identity, except_admin: str | None = N
         raise InputError("admin.same_key", admin_no=rows[0][0])
 
 
+def check_new_admin(store: Store, admin: Admin) -> None:
+    """Refuse to add a person who is an admin already (the same ID number)."""
+    _refuse_known_person(store.conn, admin)
+
+
+def _refuse_known_person(conn: Any, admin: Admin) -> None:
+    rows = conn.execute(
+        "SELECT admin_no FROM admins WHERE id_number = ? ORDER BY seq", (admin.id_number,)
+    ).fetchall()
+    if rows:
+        raise InputError("admin.already", admin_no=rows[0][0], id=mask_id(admin.id_number))
+
+
 @dataclass(frozen=True)
 class Added:
     """The outcome of :func:`add_admin`."""
@@ -517,6 +530,7 @@ def add_admin(store: Store, acting_key: Key, admin: Admin, new_key: Key, now: dt
         assert store.data_key is not None and store.key_generation is not None
         data_key, generation = store.data_key, store.key_generation
     with store.transaction() as conn:
+        _refuse_known_person(conn, admin)
         if converting:
             _store_identity(conn, "A1", acting)
         _refuse_same_key(conn, new_identity)

@@ -5,9 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tuanti_cli.errors import InputError
 from tuanti_cli.writing import Protected, write_atomically
 
 QUIET_ZONE = 4
+MAX_PAYLOAD_BYTES = 2331
+"""What the largest QR code (version 40) holds at the error-correction level used here (M),
+in byte mode. Any payload of at most this many UTF-8 bytes fits: qrcode splits off a run of
+digits or capitals only where that takes fewer bits than bytes would (a test holds the
+library to this number)."""
 
 # Each text cell shows two modules stacked: (top lit, bottom lit) -> character.
 _HALF_BLOCKS = {
@@ -18,13 +24,33 @@ _HALF_BLOCKS = {
 }
 
 
+class PayloadTooLong(InputError):
+    """No QR code can hold the payload (a roster whose form URL is too long)."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__("qr.too_long", size=size, max=MAX_PAYLOAD_BYTES)
+
+
+def fits(payload: str) -> bool:
+    """Whether a QR code surely holds ``payload`` (at most :data:`MAX_PAYLOAD_BYTES`)."""
+    return len(payload.encode("utf-8")) <= MAX_PAYLOAD_BYTES
+
+
 def _qr(payload: str, box_size: int = 10) -> Any:
     import qrcode
     from qrcode.constants import ERROR_CORRECT_M
+    from qrcode.exceptions import DataOverflowError
 
+    data = payload.encode("utf-8")
     code = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=QUIET_ZONE, box_size=box_size)
-    code.add_data(payload.encode("utf-8"))
-    code.make(fit=True)
+    code.add_data(data)
+    try:
+        code.make(fit=True)
+    except (ValueError, DataOverflowError):
+        # Past version 40, qrcode 8 raises ValueError ("Invalid version (was 41 …)").
+        if fits(payload):
+            raise
+        raise PayloadTooLong(len(data)) from None
     return code
 
 

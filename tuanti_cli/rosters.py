@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tuanti_cli import audit, clock, codes, history
+from tuanti_cli import audit, clock, codes, history, qr
 from tuanti_cli.errors import InputError, NotFound, StoreError
 from tuanti_cli.i18n import t
 from tuanti_cli.keys import Key
@@ -37,6 +37,9 @@ class Verification:
     roster_id: str
     institution: str | None
     expiry: str
+    misstated: str | None = None
+    """``institution`` or ``address`` when the text around the code names another
+    one than the roster's: a real code on a false QR, which counts as forged."""
 
     @property
     def usable(self) -> bool:
@@ -119,7 +122,10 @@ def create_roster(
     if not 0 <= max_nat_days <= 365:
         raise InputError("roster.bad_nat_days", value=max_nat_days)
     ttl = codes.parse_ttl_hours(expires_in) if expires_in else None
+    expiry = codes.expiry_for(ttl, now)
     url = codes.check_form_url(form_url) if form_url else None
+    if url is not None:
+        _check_url_fits(url, expiry)
     code_secret(store)
     with store.transaction() as conn:
         if conn.execute("SELECT 1 FROM roster WHERE name = ?", (name,)).fetchone():
@@ -138,7 +144,7 @@ def create_roster(
                         roster_type,
                         max_nat_days,
                         url,
-                        codes.expiry_for(ttl, now),
+                        expiry,
                         ttl,
                         clock.iso(now),
                     ),
@@ -148,6 +154,18 @@ def create_roster(
                 continue
         audit.record(conn, "roster.create", roster_id, now=now)
     return issued_code(store, get_roster(store, roster_id))
+
+
+def _check_url_fits(url: str, expiry: str) -> None:
+    """Refuse a form URL that no QR code can carry with the code added, before the roster
+    exists (its QR could never be drawn)."""
+    # Every code with this expiry has the same length, whatever its roster id and signature.
+    sample = codes.ParsedCode("A" * codes.ROSTER_ID_LENGTH, expiry, "A" * codes.SIGNATURE_LENGTH)
+    payload = codes.build_payload(sample.text, "", "", "", url)
+    if not qr.fits(payload):
+        excess = len(payload.encode("utf-8")) - qr.MAX_PAYLOAD_BYTES
+        plain = qr.MAX_PAYLOAD_BYTES - len(f"&code={sample.text}")
+        raise InputError("roster.url_too_long", excess=excess, plain=plain)
 
 
 def _row_to_roster(row: Any) -> Roster:
@@ -182,17 +200,33 @@ def issued_code(store: Store, roster: Roster) -> IssuedCode:
     return IssuedCode(roster.roster_id, code, payload)
 
 
+def code_to_show(store: Store, roster: Roster, today: dt.date) -> IssuedCode:
+    """The roster's current code for its QR; an expired one is refused, since nobody could
+    register with it."""
+    if codes.has_expired(roster.code_expiry, today):
+        raise InputError(
+            "roster.code_expired",
+            roster_id=roster.roster_id,
+            date=codes.expiry_text(roster.code_expiry),
+        )
+    return issued_code(store, roster)
+
+
 def verify(store: Store, text: str, today: dt.date) -> Verification:
     """Judge a code or a whole payload against this store's rosters."""
     parsed = codes.find_code(text)
     rows = store.query(
-        "SELECT name, code_generation FROM roster WHERE roster_id = ?", (parsed.roster_id,)
+        "SELECT name, address, code_generation FROM roster WHERE roster_id = ?",
+        (parsed.roster_id,),
     )
     if not rows:
         return Verification(codes.CodeStatus.FORGED, parsed.roster_id, None, parsed.expiry)
-    institution, generation = rows[0]
+    institution, address, generation = rows[0]
     status, expiry = codes.judge(parsed, code_secret(store), generation, today)
-    return Verification(status, parsed.roster_id, institution, expiry)
+    misstated = codes.misstated(text, institution, address)
+    if misstated is not None:
+        status = codes.CodeStatus.FORGED
+    return Verification(status, parsed.roster_id, institution, expiry, misstated)
 
 
 def reissue(store: Store, roster: Roster, now: dt.datetime) -> IssuedCode:

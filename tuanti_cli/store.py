@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import queue
+import stat
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -62,9 +63,23 @@ def _connect(path: Path, key: Key) -> sqlcipher3.Connection:
     return conn
 
 
+def check_store_path(path: Path) -> None:
+    """Refuse a store path that names a folder or a device, pipe or socket: no store can be
+    there, nor be created there (a missing path passes; the callers deal with it)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return
+    if stat.S_ISDIR(mode):
+        raise StoreError("store.is_folder", path=path)
+    if not stat.S_ISREG(mode):
+        raise StoreError("store.not_a_file", path=path)
+
+
 def check_store_file(path: Path) -> None:
-    """Refuse a path that holds no store (missing, or a 0-byte file) before any key is
-    needed; a 0-byte file would otherwise be taken for a new database and filled in."""
+    """Refuse a path that holds no store (missing, not a file, or a 0-byte file) before any
+    key is needed; a 0-byte file would otherwise be taken for a new database and filled in."""
+    check_store_path(path)
     if not path.is_file():
         raise StoreError("store.missing", path=path)
     if _is_empty(path):
@@ -208,6 +223,7 @@ class Store:
     @classmethod
     def create(cls, path: Path, key: Key) -> Store:
         """Create a new, empty store (0600 files in a 0700 folder if it is new)."""
+        check_store_path(path)
         if path.exists():
             raise StoreError("store.exists", path=path)
         create_private_file(path, b"")  # 0600 before SQLite writes a byte into it

@@ -55,11 +55,15 @@ def add_command(
     acting = state.key()
     keyed: AbstractContextManager[keys.Key]
     if created is None:
+        # Checked before anyone types a new passphrase twice for nothing.
+        with keyslots.open_store(state.db_path(), acting) as store:
+            keyslots.check_new_admin(store, admin)
         keyed = nullcontext(
             ask_passphrase("TUANTI_NEW_PASSPHRASE", "cli.new_passphrase", confirm=True)
         )
     with state.locked_store(acting) as store:
         if created is not None:
+            keyslots.check_new_admin(store, admin)  # before a key file is made for nobody
             keyed = keys.new_key_file(created)  # removed again if adding fails
         with keyed as new_key:
             added = keyslots.add_admin(store, acting, admin, new_key, now)

@@ -33,7 +33,7 @@ from tuanti_cli.i18n import t, t_masked
 from tuanti_cli.keys import Key, new_key_file
 from tuanti_cli.masking import scrub
 from tuanti_cli.paths import keys_path
-from tuanti_cli.store import DatabaseError
+from tuanti_cli.store import DatabaseError, check_store_path
 
 # Python's documented recipe for SIGPIPE exits 1, and so do Click (help text) and Rich
 # (tables) when their reader goes away; one status for every kind of output.
@@ -160,6 +160,7 @@ def init(
 
     state: AppState = ctx.obj
     path = state.db_path()
+    check_store_path(path)
     if path.exists():
         raise StoreError("store.exists", path=path)
     now = clock.now()

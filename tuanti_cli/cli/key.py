@@ -10,6 +10,7 @@ import typer
 from tuanti_cli import clock, keys
 from tuanti_cli.cli.output import FILE_ONLY, info
 from tuanti_cli.cli.state import AppState, ask_passphrase
+from tuanti_cli.errors import InputError
 from tuanti_cli.i18n import t, t_masked
 
 app = typer.Typer(help=t("help.key"), no_args_is_help=True)
@@ -39,21 +40,30 @@ def rotate_command(
         _rotate_slotted(state, created, new_passphrase, data_key)
         return
     if data_key and created is None and not new_passphrase:
-        from tuanti_cli.errors import InputError
-
         raise InputError("admin.no_slots_data_key")
     from tuanti_cli.rotation import rotate
+    from tuanti_cli.store import check_store_file
 
-    with state.open_store() as store:
-        keyed = _new_key(created)
+    check_store_file(state.db_path())  # before the key: no passphrase asked for no store
+    current = state.key()
+    with keyslots.open_store(state.db_path(), current) as store:
+        keyed = _new_key(created, current)
         rotate(store, keyed, clock.now())
     _rotated(created)
 
 
-def _new_key(created: Path | None) -> AbstractContextManager[keys.Key]:
+def _new_key(created: Path | None, current: keys.Key) -> AbstractContextManager[keys.Key]:
     if created is not None:
         return keys.new_key_file(created)  # removed again if the rotation fails
-    return nullcontext(ask_passphrase("TUANTI_NEW_PASSPHRASE", "cli.new_passphrase", confirm=True))
+    return nullcontext(_new_passphrase(current))
+
+
+def _new_passphrase(current: keys.Key) -> keys.Key:
+    """The new passphrase; the one in use is refused, since nothing would change."""
+    new = ask_passphrase("TUANTI_NEW_PASSPHRASE", "cli.new_passphrase", confirm=True)
+    if new == current:
+        raise InputError("key.same_passphrase")
+    return new
 
 
 def _rotated(created: Path | None) -> None:
@@ -70,11 +80,7 @@ def _rotate_slotted(
     from tuanti_cli import keyslots
 
     acting = state.key()
-    passphrase = (
-        ask_passphrase("TUANTI_NEW_PASSPHRASE", "cli.new_passphrase", confirm=True)
-        if new_passphrase
-        else None
-    )
+    passphrase = _new_passphrase(acting) if new_passphrase else None
     with state.locked_store(acting) as store:
         now = clock.now()
         if data_key:

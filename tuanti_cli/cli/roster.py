@@ -9,7 +9,7 @@ import typer
 
 from tuanti_cli import clock, rosters, view
 from tuanti_cli.cli.output import FILE_ONLY, confirm_or_stop, echo, info, print_table, to_json
-from tuanti_cli.codes import NEVER, CodeStatus
+from tuanti_cli.codes import NEVER, CodeStatus, expiry_text
 from tuanti_cli.i18n import t, t_masked
 from tuanti_cli.rosters import IssuedCode
 
@@ -19,21 +19,23 @@ TextOrJson = Literal["text", "json"]
 TableOrJson = Literal["table", "json"]
 
 
-def _format_date(expiry: str) -> str:
-    return f"{expiry[:4]}-{expiry[4:6]}-{expiry[6:]}"
-
-
 def _print_issued(issued: IssuedCode, expiry: str) -> None:
-    from tuanti_cli.qr import render_text
+    from tuanti_cli.qr import PayloadTooLong, render_text
 
     echo(t("roster.code", code=issued.code))
     echo(
         t("roster.never_expires")
         if expiry == NEVER
-        else t("roster.expires", date=_format_date(expiry))
+        else t("roster.expires", date=expiry_text(expiry))
     )
-    echo(t("roster.scan"))
-    echo(render_text(issued.payload))
+    try:
+        picture = render_text(issued.payload)
+    except PayloadTooLong as exc:
+        # A roster made before form URLs were checked: the new code is issued all the same.
+        info(str(exc))
+    else:
+        echo(t("roster.scan"))
+        echo(picture)
     echo(issued.payload)
 
 
@@ -104,7 +106,8 @@ def qr_command(
         if path is not None:
             check_target(path, protected, option)
     with ctx.obj.open_store() as store:
-        issued = rosters.issued_code(store, rosters.get_roster(store, roster_ref))
+        roster = rosters.get_roster(store, roster_ref)
+        issued = rosters.code_to_show(store, roster, clock.local_date(clock.now()))
     if png is not None:
         qr.write_png(issued.payload, png, protected)
         info(t_masked("roster.wrote", path=png))
@@ -129,17 +132,18 @@ def verify(
                     "status": verdict.status.value,
                     "roster_id": verdict.roster_id,
                     "institution": verdict.institution,
-                    "expiry": None if verdict.expiry == NEVER else _format_date(verdict.expiry),
+                    "expiry": None if verdict.expiry == NEVER else expiry_text(verdict.expiry),
                     "usable": verdict.usable,
                 }
             )
         )
     else:
+        kind = f"other_{verdict.misstated}" if verdict.misstated else verdict.status.value
         message = t(
-            f"verify.{verdict.status.value}",
+            f"verify.{kind}",
             roster_id=verdict.roster_id,
             institution=verdict.institution,
-            date=_format_date(verdict.expiry) if verdict.expiry != NEVER else "",
+            date=expiry_text(verdict.expiry) if verdict.expiry != NEVER else "",
         )
         if verdict.status is CodeStatus.GENUINE:
             echo(message)

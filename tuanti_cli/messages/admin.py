@@ -51,6 +51,9 @@ EN: dict[str, str] = {
     "admin.confirm": "Remove admin {admin_no} and re-encrypt the store?",
     "admin.not_found": "There is no admin {admin_no}; `tuanti admin list` shows the admins.",
     "admin.last": ("{admin_no} is the last admin and cannot be removed; add another admin first."),
+    "admin.already": (
+        "This person is admin {admin_no} already (ID number {id}); an admin is added once."
+    ),
     "admin.same_key": (
         "That key already opens admin {admin_no}'s slot; give the new admin a key of their own."
     ),
@@ -118,6 +121,7 @@ ZH: dict[str, str] = {
     "admin.confirm": "删除管理员 {admin_no} 并重新加密数据库？",
     "admin.not_found": "没有管理员 {admin_no}；`tuanti admin list` 可列出管理员。",
     "admin.last": "{admin_no} 是最后一名管理员，不能删除；请先添加另一名管理员。",
+    "admin.already": "此人已是管理员 {admin_no}（身份证号 {id}），不能重复添加。",
     "admin.same_key": "该密钥已能打开管理员 {admin_no} 的密钥槽；请为新管理员使用其自己的密钥。",
     "admin.keys_unreadable": "无法读取密钥槽文件 {path}。请检查文件权限，或从与数据库一起保存的备份中恢复。",
     "admin.keys_bad": "密钥槽文件 {path} 已损坏或不是 tuanti 密钥槽文件。请从与数据库一起保存的备份中恢复；没有它将无法打开数据库。",

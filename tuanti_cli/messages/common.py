@@ -36,8 +36,8 @@ EN: dict[str, str] = {
     ),
     "store.unreadable": "The store at {path} cannot be opened. Check the path and its permissions.",
     "store.exists": (
-        "A store already exists at {path}; it was left untouched. "
-        "Use --db to create another store elsewhere."
+        "A store or another file already exists at {path}; it was left untouched. "
+        "Use --db to create the new store elsewhere."
     ),
     "store.busy": (
         "The store is busy: another tuanti command has been writing to it for 15 seconds. "
@@ -98,6 +98,10 @@ EN: dict[str, str] = {
     "help.key": "Manage the store's key.",
     "help.key_rotate": "Re-encrypt the store under a new key file or passphrase.",
     "key.rotate_one": "give exactly one of --new-key-file PATH or --new-passphrase",
+    "key.same_passphrase": (
+        "The new passphrase is the one the store opens with now; choose a different one "
+        "(nothing was changed)."
+    ),
     "key.rotated_file": (
         "The store is now encrypted under {path}. Use it from now on (--key-file or "
         "TUANTI_KEY_FILE) and back it up; the old key no longer opens the store."
@@ -180,7 +184,7 @@ ZH: dict[str, str] = {
     "key.wrong": "无法打开 {path} 处的数据库：密钥错误，或该文件已损坏或不是 tuanti 数据库。请检查 --key-file 或口令。",
     "store.missing": "{path} 处没有数据库。请先运行 `tuanti init`，或用 --db / TUANTI_DB 指向已有数据库。",
     "store.unreadable": "无法打开 {path} 处的数据库。请检查路径和权限。",
-    "store.exists": "{path} 处已有数据库，未做任何改动。如需另建数据库，请用 --db 指定其他位置。",
+    "store.exists": "{path} 处已有数据库或其他文件，未做任何改动。如需新建数据库，请用 --db 指定其他位置。",
     "store.busy": "数据库正忙：另一个 tuanti 命令已写入 15 秒。请稍后再试。",
     "store.failed": "数据库报告错误（{reason}）；本命令未做任何改动。请检查磁盘剩余空间；若问题持续，请从备份恢复数据库。",
     "store.no_admin": "数据库中没有管理员。请用 `tuanti init` 创建数据库。",
@@ -222,6 +226,7 @@ ZH: dict[str, str] = {
     "help.key": "管理数据库密钥。",
     "help.key_rotate": "用新的密钥文件或口令重新加密数据库。",
     "key.rotate_one": "请且只能给出 --new-key-file PATH 或 --new-passphrase 之一",
+    "key.same_passphrase": "新口令与当前口令相同；请换一个不同的口令（未做任何改动）。",
     "key.rotated_file": "数据库现已使用 {path} 加密。今后请使用该文件（--key-file 或 TUANTI_KEY_FILE）并做好备份；旧密钥已无法打开数据库。",
     "key.rotated_passphrase": "数据库现已使用新口令加密；旧密钥已无法打开数据库。",
     "key.rotated_unaudited": "数据库已改用新密钥加密，但未能写入相应的审计记录（{reason}）。今后请使用新密钥。",

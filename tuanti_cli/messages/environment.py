@@ -14,6 +14,18 @@ EN: dict[str, str] = {
         "{name}-shm beside the store. Make the folder writable, or move the store to a "
         "writable folder."
     ),
+    "store.is_folder": (
+        "{path} is a folder, not a tuanti store; give the path of the store's file "
+        "(--db or TUANTI_DB)."
+    ),
+    "store.not_a_file": (
+        "{path} is not a regular file (it is a device, a pipe or a socket), so it is not a "
+        "tuanti store; give the path of the store's file (--db or TUANTI_DB)."
+    ),
+    "key.file_folder": (
+        "Key file {path} is a folder, not a key file; give the path of the key file "
+        "(--key-file or TUANTI_KEY_FILE)."
+    ),
     "key.file_too_large": (
         "Key file {path} is larger than {limit} bytes, so it is not a tuanti key file. "
         "Check --key-file or TUANTI_KEY_FILE."
@@ -42,6 +54,14 @@ ZH: dict[str, str] = {
     "store.folder_read_only": (
         "数据库所在文件夹 {folder} 为只读，而 tuanti 需要在数据库旁创建 {name}-wal 和 {name}-shm。"
         "请让该文件夹可写，或把数据库移到可写的文件夹。"
+    ),
+    "store.is_folder": "{path} 是文件夹，不是 tuanti 数据库；请给出数据库文件的路径（--db 或 TUANTI_DB）。",
+    "store.not_a_file": (
+        "{path} 不是普通文件（而是设备、管道或套接字），因此不是 tuanti 数据库；"
+        "请给出数据库文件的路径（--db 或 TUANTI_DB）。"
+    ),
+    "key.file_folder": (
+        "密钥文件 {path} 是文件夹，不是密钥文件；请给出密钥文件的路径（--key-file 或 TUANTI_KEY_FILE）。"
     ),
     "key.file_too_large": (
         "密钥文件 {path} 超过 {limit} 字节，不是 tuanti 密钥文件。请检查 --key-file 或 TUANTI_KEY_FILE。"

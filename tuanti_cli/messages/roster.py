@@ -6,7 +6,24 @@ EN: dict[str, str] = {
         "No registration code found. A code looks like TB1.K7Q2M9XD.0.ABCDEFGHIJKLMNOP; "
         "pass the code, the QR text or the form URL."
     ),
+    "code.several": (
+        "The text holds {count} different registration codes; pass one code at a time."
+    ),
     "code.bad_url": "--form-url {value!r} is not an http(s) URL; give the full address of the form.",
+    "roster.url_too_long": (
+        "--form-url is too long for a QR code, which must hold it with the registration code "
+        "added: shorten it by at least {excess} characters (a URL of plain ASCII characters "
+        "may have {plain})."
+    ),
+    "qr.too_long": (
+        "The roster's QR code cannot be drawn: with its form URL the payload is {size} bytes, "
+        "and a QR code holds at most {max}. Create a roster with a shorter --form-url."
+    ),
+    "roster.code_expired": (
+        "The registration code of roster {roster_id} expired at the end of {date} "
+        "(Asia/Shanghai), so nobody can register with its QR; "
+        "`tuanti roster reissue {roster_id}` gives a new one."
+    ),
     "roster.empty_field": "{field} is empty; give a value.",
     "roster.bad_field": "{field} must be at most {max} characters on one line.",
     "roster.bad_nat_days": "--max-nat-days {value} is out of range; use 0 to 365.",
@@ -34,6 +51,14 @@ EN: dict[str, str] = {
     "verify.expired": "Expired: a code of {institution} ({roster_id}) that ran out on {date}.",
     "verify.revoked": "Revoked: an earlier code of {institution} ({roster_id}); it was re-issued.",
     "verify.forged": "Forged: this code was not issued by this store for roster {roster_id}.",
+    "verify.other_institution": (
+        "Forged: the code is one of {institution} ({roster_id}), but the text around it names "
+        "another institution; this store did not make that QR."
+    ),
+    "verify.other_address": (
+        "Forged: the code is one of {institution} ({roster_id}), but the text around it gives "
+        "another address; this store did not make that QR."
+    ),
     "col.roster_id": "Roster",
     "col.name": "Institution",
     "col.address": "Address",
@@ -63,7 +88,20 @@ ZH: dict[str, str] = {
     "code.not_found": (
         "未找到登记码。登记码形如 TB1.K7Q2M9XD.0.ABCDEFGHIJKLMNOP；请传入登记码、二维码文本或表单网址。"
     ),
+    "code.several": "文本中有 {count} 个不同的登记码；请一次只传入一个登记码。",
     "code.bad_url": "--form-url {value!r} 不是 http(s) 网址；请给出表单的完整地址。",
+    "roster.url_too_long": (
+        "--form-url 太长：二维码须容纳加上登记码后的网址，请至少缩短 {excess} 个字符"
+        "（只含 ASCII 字符的网址最多 {plain} 个字符）。"
+    ),
+    "qr.too_long": (
+        "无法生成该登记簿的二维码：加上表单网址后内容为 {size} 字节，而二维码最多容纳 {max} 字节。"
+        "请用更短的 --form-url 新建登记簿。"
+    ),
+    "roster.code_expired": (
+        "登记簿 {roster_id} 的登记码有效期至 {date}（北京时间），现已过期，扫码也无法登记；"
+        "运行 `tuanti roster reissue {roster_id}` 可生成新的登记码。"
+    ),
     "roster.empty_field": "{field} 为空；请填写。",
     "roster.bad_field": "{field} 最多 {max} 个字符，且只能一行。",
     "roster.bad_nat_days": "--max-nat-days {value} 超出范围；请使用 0 到 365。",
@@ -84,6 +122,12 @@ ZH: dict[str, str] = {
     "verify.expired": "已过期：{institution}（{roster_id}）的登记码，已于 {date} 失效。",
     "verify.revoked": "已作废：{institution}（{roster_id}）此前的登记码，已重新生成。",
     "verify.forged": "伪造：此登记码并非本数据库为登记簿 {roster_id} 签发。",
+    "verify.other_institution": (
+        "伪造：登记码属于 {institution}（{roster_id}），但其所在文本写的是另一家机构；该二维码并非本数据库生成。"
+    ),
+    "verify.other_address": (
+        "伪造：登记码属于 {institution}（{roster_id}），但其所在文本写的是另一个地址；该二维码并非本数据库生成。"
+    ),
     "col.roster_id": "登记簿",
     "col.name": "机构",
     "col.address": "地址",
