@@ -74,10 +74,8 @@ OTHER = codes.make_code(SECRET, "K7Q2M9XE", "0", 1)
     [
         f"{CODE}XYZ",
         f"x{CODE}",
-        f"{CODE}.",
         f"{CODE}0",
-        f"登记码:{CODE}",
-        f"https://form.example/f?code={CODE}/",
+        f"{CODE}.7",
         f"https://form.example/f?code=x{CODE}",
     ],
 )
@@ -102,6 +100,11 @@ def test_a_code_with_anything_glued_to_it_is_no_code(text: str) -> None:
         # The form URL wrapped, percent-encoded, in another one (a messenger's redirect).
         "https://wx.example/r?url=" + urllib.parse.quote(f"https://form.example/f?code={CODE}"),
         f"{CODE} {CODE}",  # the same code twice is one code
+        # punctuation is no part of a code: a label, a full stop, a path's slash
+        f"登记码:{CODE}",
+        f"登记码：{CODE}。",
+        f"Your code is {CODE}.",
+        f"https://form.example/f/{CODE}/",
     ],
 )
 def test_a_code_standing_alone_is_found(text: str) -> None:

@@ -26,7 +26,9 @@ NEVER = "0"
 _SIGNATURE_BYTES = 10
 SIGNATURE_LENGTH = 16  # base32 of the signature's bytes
 CODE_PATTERN = re.compile(r"TB1\.([A-Z0-9]{1,32})\.(0|[0-9]{8})\.([A-Z2-7]{16})")
-_CODE_SEPARATORS = re.compile(r"[\s?&=#]+")
+# What a code is made of is letters, digits and dots; anything else around it (white space,
+# a URL's ? & = # /, a colon of either width, Chinese punctuation) separates it.
+_CODE_SEPARATORS = re.compile(r"[^A-Za-z0-9.]+")
 _STATED_LABELS = {"institution": "机构 Institution:", "address": "地址 Address:"}
 _DURATION = re.compile(r"\s*([0-9]{1,5})\s*([hdw])\s*", re.IGNORECASE)
 _HOURS_PER_UNIT = {"h": 1, "d": 24, "w": 24 * 7}
@@ -110,13 +112,16 @@ def expiry_text(expiry: str) -> str:
 def find_code(text: str) -> ParsedCode:
     """The one code in a bare code, a QR text block or a form URL (percent-encoded or not).
 
-    A code stands alone, between the start or end of the text, white space and a URL's
-    ``? & = #``: with anything glued to it (``TB1.….X``, ``xTB1.…``) it is not a code. Two
-    different codes are refused rather than one of them chosen.
+    A code stands alone, between the start or end of the text and anything that is not a
+    letter, a digit or a dot (white space, a URL's ``? & = # /``, ``登记码：``, a full stop
+    after it): with a letter or digit glued to it (``TB1.….X``, ``xTB1.…``) it is not a code.
+    Two different codes are refused rather than one of them chosen.
     """
     found = dict.fromkeys(
         token
-        for token in _CODE_SEPARATORS.split(urllib.parse.unquote(text))
+        for token in (
+            part.rstrip(".") for part in _CODE_SEPARATORS.split(urllib.parse.unquote(text))
+        )
         if CODE_PATTERN.fullmatch(token)
     )
     if not found:
