@@ -11,13 +11,13 @@ import typer
 from tuanti_cli import clock, keys
 from tuanti_cli.cli.output import (
     FILE_ONLY,
-    confirm_or_stop,
     echo,
     info,
     minute,
     print_table,
     to_json,
 )
+from tuanti_cli.cli.prompts import confirm_or_stop
 from tuanti_cli.cli.state import AppState, ask_passphrase, stdin_is_terminal, validated_admin
 from tuanti_cli.errors import InputError
 from tuanti_cli.i18n import t, t_masked

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Literal
 import typer
 
 from tuanti_cli import clock, rosters
-from tuanti_cli.cli.output import confirm_or_stop, echo, file_to_write, info, open_output, to_json
+from tuanti_cli.cli.output import echo, file_to_write, info, open_output, to_json
+from tuanti_cli.cli.prompts import confirm_or_stop
 from tuanti_cli.cli.state import stdin_is_terminal
 from tuanti_cli.errors import InputError
 from tuanti_cli.i18n import t, t_masked

@@ -8,7 +8,8 @@ from typing import Literal
 import typer
 
 from tuanti_cli import clock, rosters, view
-from tuanti_cli.cli.output import FILE_ONLY, confirm_or_stop, echo, info, print_table, to_json
+from tuanti_cli.cli.output import FILE_ONLY, echo, info, print_table, to_json
+from tuanti_cli.cli.prompts import confirm_or_stop
 from tuanti_cli.codes import NEVER, CodeStatus
 from tuanti_cli.i18n import t, t_masked
 from tuanti_cli.rosters import IssuedCode
