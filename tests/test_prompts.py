@@ -179,3 +179,29 @@ def test_an_interrupted_question_is_one_sentence_and_changes_nothing(
         assert "M0001" in run("show", roster_id, "--format", "json").stdout
     if setup == "admin":
         assert "A2" in run("admin", "list", "--format", "json").stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "lang", "names"),
+    [
+        (["roster", "delete", "{roster}"], "en", "Deleting roster {roster}"),
+        (["roster", "delete", "{roster}"], "zh", "删除登记簿 {roster}"),
+        (["member", "withdraw", "{roster}", "m0001"], "en", "Withdrawing M0001"),
+        (["member", "withdraw", "{roster}", "M0001"], "zh", "让 M0001 退出"),
+    ],
+    ids=["delete-en", "delete-zh", "withdraw-en", "withdraw-zh"],
+)
+def test_a_confirmation_without_a_terminal_asks_for_yes(
+    run: Run, roster_id: str, args: list[str], lang: str, names: str
+) -> None:
+    # As `admin remove` does: a script that means it says --yes; an answer piped in is not one.
+    assert add_member(run, roster_id, "孙八", ID, "13912340000").exit_code == 0
+    argv = [a.format(roster=roster_id) for a in args]
+    for piped in ("", "y\n"):  # `< /dev/null`, `yes | tuanti …`
+        result = run("--lang", lang, *argv, input=piped)
+        assert result.exit_code == 1
+        assert result.stdout == ""
+        assert result.stderr.count("\n") == 1, result.stderr
+        assert names.format(roster=roster_id) in result.stderr and "--yes" in result.stderr
+        assert "M0001" in run("show", roster_id, "--format", "json").stdout
+    assert run(*argv, "--yes").exit_code == 0

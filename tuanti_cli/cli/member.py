@@ -57,9 +57,12 @@ def withdraw(
     with state.open_store() as store:
         roster = rosters.get_roster(store, roster_ref)
         enrollment.member_id(store, roster, member_no)  # an unknown number fails before asking
-        question = t("member.confirm", member_no=member_no.upper(), roster_id=roster.roster_id)
         if not yes:
-            confirm_or_stop(question)
+            if not stdin_is_terminal():
+                raise InputError("member.need_yes", member_no=member_no.upper())
+            confirm_or_stop(
+                t("member.confirm", member_no=member_no.upper(), roster_id=roster.roster_id)
+            )
         enrollment.withdraw(store, roster, member_no, clock.now())
     info(t("member.withdrawn", member_no=member_no.upper()))
 

@@ -10,7 +10,9 @@ import typer
 from tuanti_cli import clock, rosters, view
 from tuanti_cli.cli.output import FILE_ONLY, echo, info, print_table, to_json
 from tuanti_cli.cli.prompts import confirm_or_stop
+from tuanti_cli.cli.state import stdin_is_terminal
 from tuanti_cli.codes import NEVER, CodeStatus
+from tuanti_cli.errors import InputError
 from tuanti_cli.i18n import t, t_masked
 from tuanti_cli.rosters import IssuedCode
 
@@ -172,6 +174,8 @@ def delete(
     with ctx.obj.open_store() as store:
         roster = rosters.get_roster(store, roster_ref)
         if not yes:
+            if not stdin_is_terminal():
+                raise InputError("roster.need_yes", roster_id=roster.roster_id)
             (members,) = store.query(
                 "SELECT count(*) FROM member WHERE roster_id = ?", (roster.roster_id,)
             )[0]

@@ -25,6 +25,10 @@ EN: dict[str, str] = {
     "roster.reissued": "New code for {roster_id}; every earlier code is now revoked.",
     "roster.deleted": "Deleted roster {roster_id} and erased its {members} members.",
     "roster.confirm_delete": "Delete roster {roster_id} ({name}) and erase its {members} members?",
+    "roster.need_yes": (
+        "Deleting roster {roster_id} erases the data of all its members; without a terminal to "
+        "confirm at, pass --yes."
+    ),
     "roster.none": "No rosters yet. Create one with `tuanti roster create --name … --address …`.",
     "roster.wrote": "Wrote {path}.",
     "roster.same_picture_path": (
@@ -77,6 +81,7 @@ ZH: dict[str, str] = {
     "roster.reissued": "已为 {roster_id} 生成新登记码；此前的登记码均已作废。",
     "roster.deleted": "已删除登记簿 {roster_id}，并清除其 {members} 名成员的数据。",
     "roster.confirm_delete": "删除登记簿 {roster_id}（{name}）并清除其 {members} 名成员的数据？",
+    "roster.need_yes": "删除登记簿 {roster_id} 会清除其全部成员的数据；没有终端可供确认时，请加 --yes。",
     "roster.none": "还没有登记簿。请用 `tuanti roster create --name … --address …` 创建。",
     "roster.wrote": "已写入 {path}。",
     "roster.same_picture_path": "--png 和 --svg 都指向 {path}，后写的会覆盖先写的。请为两者各给一个文件。",
