@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from tuanti_cli.masking import holds_number, scrub
@@ -13,12 +15,29 @@ LANGUAGES = ("zh", "en")
 _current = {"lang": ""}
 
 
-def detect_language(environ: dict[str, str] | None = None) -> str:
-    """Pick the language: ``TUANTI_LANG``, else ``zh`` for a Chinese locale, else ``en``."""
+# A language code, then a territory or script (`_CN`, `-Hans`), an encoding (`.UTF-8`) and a
+# modifier (`@latin`), as locales name themselves.
+_LOCALE_NAME = re.compile(r"([a-z]{2,3})(?:[_-][a-z0-9]+)*(?:\.[a-z0-9_-]+)?(?:@[a-z0-9_-]+)?")
+
+
+def language_of(value: str) -> str | None:
+    """The language ``value`` names, when tuanti speaks it: ``zh``, ``EN`` or a locale name
+    such as ``zh_CN.UTF-8``, ``zh-TW`` or ``en_US`` (any case); else ``None``."""
+    match = _LOCALE_NAME.fullmatch(value.strip().lower())
+    if match is None or match.group(1) not in LANGUAGES:
+        return None
+    return match.group(1)
+
+
+def detect_language(environ: Mapping[str, str] | None = None) -> str:
+    """Pick the language: ``TUANTI_LANG`` when usable, else :func:`locale_language`."""
     env = os.environ if environ is None else environ
-    chosen = env.get("TUANTI_LANG", "").strip().lower()
-    if chosen in LANGUAGES:
-        return chosen
+    return language_of(env.get("TUANTI_LANG", "")) or locale_language(env)
+
+
+def locale_language(environ: Mapping[str, str] | None = None) -> str:
+    """The default language: ``zh`` when the locale is Chinese, else ``en`` (PRODUCT §3)."""
+    env = os.environ if environ is None else environ
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = env.get(var, "")
         if value:

@@ -94,5 +94,5 @@ def _settle_output_and_language() -> None:
     _fit_to_locale(sys.stdout)
     _fit_to_locale(sys.stderr)
     lang = _language_from_argv(sys.argv[1:])
-    if lang in i18n.LANGUAGES:
-        i18n.set_language(lang)
+    if lang is not None and (chosen := i18n.language_of(lang)) is not None:
+        i18n.set_language(chosen)

@@ -116,7 +116,11 @@ EN: dict[str, str] = {
     "opt.global.key_file": "Key file (64 hex characters).",
     "opt.global.lang": "Language of human text: zh or en.",
     "opt.global.version": "Show the version.",
-    "opt.global.bad_lang": "use zh or en",
+    "opt.global.bad_lang": "use zh or en (or a locale name such as zh_CN.UTF-8)",
+    "lang.env_unusable": (
+        "TUANTI_LANG={value} is neither zh nor en (nor a locale name such as zh_CN.UTF-8); "
+        "the locale's language is used."
+    ),
     "opt.init.admin_name": "Admin's name.",
     "opt.init.admin_phone": "Admin's mobile number.",
     "opt.init.admin_id": "Admin's ID number.",
@@ -220,7 +224,8 @@ ZH: dict[str, str] = {
     "opt.global.key_file": "密钥文件（64 位十六进制字符）。",
     "opt.global.lang": "界面文字的语言：zh 或 en。",
     "opt.global.version": "显示版本号。",
-    "opt.global.bad_lang": "请使用 zh 或 en",
+    "opt.global.bad_lang": "请使用 zh 或 en（或 zh_CN.UTF-8 这样的区域设置名）",
+    "lang.env_unusable": "TUANTI_LANG={value} 既不是 zh 也不是 en（也不是 zh_CN.UTF-8 这样的区域设置名）；现按系统区域设置的语言显示。",
     "opt.init.admin_name": "管理员姓名。",
     "opt.init.admin_phone": "管理员手机号。",
     "opt.init.admin_id": "管理员身份证号。",
