@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import string
 import subprocess
 import sys
 import time
@@ -51,6 +52,37 @@ def test_every_command_has_help() -> None:
         for part in path:
             command = command.commands[part]
         assert (command.help or "").strip(), path
+
+
+def test_every_argument_and_option_has_help() -> None:
+    from tuanti_cli.cli.app import app
+
+    root = typer.main.get_command(app)
+    for path in _commands(root):
+        command = root
+        for part in path:
+            command = command.commands[part]
+        for param in command.params:
+            assert (getattr(param, "help", None) or "").strip(), (path, param.name)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_every_message_takes_counts(monkeypatch: pytest.MonkeyPatch, lang: str) -> None:
+    # `{rows:row|rows}` picks the English word for a count; every template must accept
+    # whole numbers wherever it has a field (Chinese has no plural: one word for both).
+    from tuanti_cli import i18n
+    from tuanti_cli.messages import CATALOGUE
+
+    monkeypatch.setitem(i18n._current, "lang", lang)
+    fields = string.Formatter()
+    for key, template in CATALOGUE[lang].items():
+        names = {name for _, name, _, _ in fields.parse(template) if name}
+        for count in (1, 2, 1_000_000):
+            i18n.t(key, **dict.fromkeys(names, count))
+    assert i18n.t("withdraw.confirm", count=1).startswith(
+        "Withdraw this 1 member " if lang == "en" else "让这 1 名成员"
+    )
+    assert i18n.t("import.strict_abort", rejected=2).count("2 rows" if lang == "en" else "2 行")
 
 
 def test_catalogue_languages_match() -> None:

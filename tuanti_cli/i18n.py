@@ -60,10 +60,25 @@ def language() -> str:
 
 
 def t(key: str, **params: Any) -> str:
-    """Translate ``key`` into the current language and fill in ``params``."""
+    """Translate ``key`` into the current language and fill in ``params``; a whole number
+    also picks a word by its count: ``{rows} {rows:row|rows}`` (English plurals)."""
     table = CATALOGUE[language()]
     template = table.get(key) or CATALOGUE["en"].get(key) or key
-    return template.format(**params) if params else template
+    if not params:
+        return template
+    return template.format(
+        **{name: _Count(value) if type(value) is int else value for name, value in params.items()}
+    )
+
+
+class _Count(int):
+    """A number in a message: the spec ``one|other`` chooses a word for it."""
+
+    def __format__(self, spec: str) -> str:
+        if "|" in spec:
+            one, other = spec.split("|", 1)
+            return one if self == 1 else other
+        return int.__format__(self, spec)
 
 
 def t_masked(key: str, **params: Any) -> str:
@@ -85,3 +100,7 @@ class _Quoted(str):
 
     def __repr__(self) -> str:
         return f"'{self}'"
+
+    def __format__(self, spec: str) -> str:
+        # A count long enough to be masked is no longer 1: `{rows:row|rows}` takes the plural.
+        return spec.split("|", 1)[1] if "|" in spec else str.__format__(self, spec)

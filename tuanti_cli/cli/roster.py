@@ -120,7 +120,9 @@ def qr_command(
 @app.command("verify", help=t("help.roster_verify"))
 def verify(
     ctx: typer.Context,
-    code_or_payload: str = typer.Argument(..., metavar="CODE_OR_PAYLOAD"),
+    code_or_payload: str = typer.Argument(
+        ..., metavar="CODE_OR_PAYLOAD", help=t("opt.roster.code_or_payload")
+    ),
     output_format: TextOrJson = typer.Option("text", "--format", help=t("opt.format_text_json")),
 ) -> None:
     with ctx.obj.open_store() as store:

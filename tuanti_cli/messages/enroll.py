@@ -67,15 +67,15 @@ EN: dict[str, str] = {
         "No member {member_no} in roster {roster_id}. `tuanti show {roster_id}` lists the member numbers."
     ),
     "import.summary": (
-        "{rows} rows: {added} added, {updated} updated, {unchanged} unchanged, "
+        "{rows} {rows:row|rows}: {added} added, {updated} updated, {unchanged} unchanged, "
         "{rejected} rejected (read as {encoding})."
     ),
     "import.dry_run": "Dry run: nothing was written.",
     "import.columns": "Columns used:",
     "import.reject_line": "  row {row}, {field}: {reason} [{value}]",
     "import.strict_abort": (
-        "Import aborted by --strict: {rejected} row(s) rejected, nothing was imported. "
-        "Fix the rows listed above, or drop --strict to import the valid rows."
+        "Import aborted by --strict: {rejected} {rejected:row|rows} rejected, nothing was "
+        "imported. Fix the rows listed above, or drop --strict to import the valid rows."
     ),
     "import.rejects_written": "Rejected rows written to {path} (values masked).",
     "import.progress": "Validating",
