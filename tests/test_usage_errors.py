@@ -165,3 +165,71 @@ def test_help_follows_a_tuanti_lang_locale_name() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert "登记簿" in proc.stdout and proc.stderr == ""
+
+
+NEW_ADMIN = (
+    "admin",
+    "add",
+    "--name",
+    "李老师",
+    "--phone",
+    "13912345679",
+    "--id",
+    "110101198502020022",
+)
+
+
+@pytest.mark.parametrize(
+    ("argv", "english", "chinese"),
+    [
+        (
+            ("key", "rotate"),
+            "Give --new-key-file PATH or --new-passphrase (or --data-key, for a store with "
+            "admins' key slots).",
+            "请给出 --new-key-file PATH 或 --new-passphrase 中的一个（有管理员密钥槽的数据库也可用"
+            " --data-key）。",
+        ),
+        (
+            ("key", "rotate", "--new-key-file", "new.key", "--new-passphrase"),
+            "Give --new-key-file PATH or --new-passphrase, not both.",
+            "--new-key-file PATH 和 --new-passphrase 只能给出其中一个。",
+        ),
+        (
+            ("key", "rotate", "--data-key", "--new-key-file", "new.key", "--new-passphrase"),
+            "Give --new-key-file PATH or --new-passphrase, not both.",
+            "--new-key-file PATH 和 --new-passphrase 只能给出其中一个。",
+        ),
+        (
+            NEW_ADMIN,
+            "Give --key-file NEW (the new admin's key file) or --passphrase.",
+            "请给出 --key-file NEW（新管理员的密钥文件）或 --passphrase 中的一个。",
+        ),
+        (
+            (*NEW_ADMIN, "--key-file", "new.key", "--passphrase"),
+            "Give --key-file NEW or --passphrase, not both.",
+            "--key-file NEW 和 --passphrase 只能给出其中一个。",
+        ),
+        (
+            ("member", "withdraw", "K7Q2M9XD"),
+            "Give a member number, or --from FILE with a list of withdrawals.",
+            "请给出成员编号，或用 --from 指定退出名单文件。",
+        ),
+    ],
+    ids=["rotate-neither", "rotate-both", "data-key-both", "add-neither", "add-both", "withdraw"],
+)
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_one_of_two_options_is_asked_for_without_blaming_either(
+    run: Run,
+    monkeypatch: pytest.MonkeyPatch,
+    argv: tuple[str, ...],
+    english: str,
+    chinese: str,
+    lang: str,
+) -> None:
+    if lang == "zh":
+        chinese_user(monkeypatch)
+    result = run(*argv)
+    assert result.exit_code == 2
+    last = result.stderr.rstrip().splitlines()[-1]
+    assert last == (f"Error: {english}" if lang == "en" else f"错误：{chinese}")
+    assert "Invalid value" not in result.stderr and "的值无效" not in result.stderr

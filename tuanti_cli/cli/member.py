@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import typer
+from typer._click.exceptions import UsageError
 
 from tuanti_cli import clock, rosters
 from tuanti_cli.cli.output import echo, file_to_write, info, open_output, to_json
@@ -42,7 +43,7 @@ def withdraw(
 ) -> None:
     if (member_no is None) == (source is None):
         key = "withdraw.need_one" if member_no is None else "withdraw.one_of"
-        raise typer.BadParameter(t(key), param_hint="--from")
+        raise UsageError(t(key))  # not --from's fault more than MEMBER_NO's
     if source is None:
         for option, given in (("--dry-run", dry_run), ("--format", output_format != "text")):
             if given:

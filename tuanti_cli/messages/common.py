@@ -100,7 +100,11 @@ EN: dict[str, str] = {
     "help.demo": "Run the whole flow on built-in sample data in a temporary store.",
     "help.key": "Manage the store's key.",
     "help.key_rotate": "Re-encrypt the store under a new key file or passphrase.",
-    "key.rotate_one": "give exactly one of --new-key-file PATH or --new-passphrase",
+    "key.rotate_none": (
+        "Give --new-key-file PATH or --new-passphrase (or --data-key, for a store with admins' "
+        "key slots)."
+    ),
+    "key.rotate_both": "Give --new-key-file PATH or --new-passphrase, not both.",
     "key.rotated_file": (
         "The store is now encrypted under {path}. Use it from now on (--key-file or "
         "TUANTI_KEY_FILE) and back it up; the old key no longer opens the store."
@@ -216,7 +220,8 @@ ZH: dict[str, str] = {
     "help.demo": "在临时数据库中用内置示例数据演示完整流程。",
     "help.key": "管理数据库密钥。",
     "help.key_rotate": "用新的密钥文件或口令重新加密数据库。",
-    "key.rotate_one": "请且只能给出 --new-key-file PATH 或 --new-passphrase 之一",
+    "key.rotate_none": "请给出 --new-key-file PATH 或 --new-passphrase 中的一个（有管理员密钥槽的数据库也可用 --data-key）。",
+    "key.rotate_both": "--new-key-file PATH 和 --new-passphrase 只能给出其中一个。",
     "key.rotated_file": "数据库现已使用 {path} 加密。今后请使用该文件（--key-file 或 TUANTI_KEY_FILE）并做好备份；旧密钥已无法打开数据库。",
     "key.rotated_passphrase": "数据库现已使用新口令加密；旧密钥已无法打开数据库。",
     "key.rotated_unaudited": "数据库已改用新密钥加密，但未能写入相应的审计记录（{reason}）。今后请使用新密钥。",
