@@ -257,7 +257,9 @@ def test_at_a_terminal_it_lists_and_asks_once(
         assert len(query(db_path, key_path, "SELECT * FROM member")) == 10
         agreed = run("member", "withdraw", roster_id, "--from", str(source), input="y\n")
         assert agreed.exit_code == 0, agreed.output
-        assert agreed.stdout.count("Withdraw these 5 members") == 1
+        # Asked once, on stderr: standard output is the report (`--format json > file`).
+        assert agreed.stderr.count("Withdraw these 5 members") == 1
+        assert "Withdraw these" not in agreed.stdout
     assert len(query(db_path, key_path, "SELECT * FROM member")) == 5
 
 

@@ -248,7 +248,7 @@ def test_a_json_integer_too_long_for_python_is_a_rejected_row(
     listed.write_text(text.replace(f'"{ids[1]}"', LONG_NUMBER), "utf-8")
     withdrawn = run("member", "withdraw", roster_id, "--from", str(listed), "--dry-run")
     assert withdrawn.exit_code == 0, withdrawn.output
-    assert "1 members would be withdrawn" in withdrawn.stdout, withdrawn.stdout
+    assert "1 member would be withdrawn" in withdrawn.stdout, withdrawn.stdout
     assert "row 1, id_number" in withdrawn.stdout and "row 2, id_number" in withdrawn.stdout
 
 

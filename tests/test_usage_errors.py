@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 from typer._click.exceptions import UsageError
 
@@ -95,3 +99,137 @@ def test_what_was_typed_is_masked_in_every_error(
     digits = "".join(c for c in result.stderr if c.isdigit())
     assert "1101011990" not in digits and "1234567" not in digits, result.stderr
     assert "1391234" not in digits, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "language"),
+    [
+        *((v, "zh") for v in ("zh", "ZH", " zh ", "zh_CN.UTF-8", "zh-CN", "zh_TW", "zh-Hans")),
+        *((v, "zh") for v in ("zh_CN.GB18030", "zh_HK.utf8@stroke")),
+        *((v, "en") for v in ("en", "EN", "en_US.UTF-8", "en-GB", "en_US")),
+        *((v, None) for v in ("fr", "fr_FR.UTF-8", "C", "POSIX", "C.UTF-8", "", "zhx", "chinese")),
+    ],
+)
+def test_a_language_may_be_named_as_a_locale(value: str, language: str | None) -> None:
+    assert i18n.language_of(value) == language
+
+
+NO_LOCALE = {"LC_ALL": "", "LC_MESSAGES": ""}
+
+
+@pytest.mark.parametrize("value", ["zh_CN.UTF-8", "zh-CN", "zh_TW", "ZH"])
+def test_tuanti_lang_as_a_locale_name(run: Run, store_ready: None, value: str) -> None:
+    result = run("roster", "list", env={"TUANTI_LANG": value})
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("还没有登记簿")
+    english = run("roster", "list", env={"TUANTI_LANG": value.lower().replace("zh", "en")})
+    assert english.stderr.startswith("No rosters yet")
+
+
+@pytest.mark.parametrize("value", ["ZH", "zh_CN.UTF-8", "Zh-tw"])
+def test_lang_option_as_a_locale_name(run: Run, store_ready: None, value: str) -> None:
+    result = run("--lang", value, "roster", "list")
+    assert result.exit_code == 0, result.output
+    assert result.stderr.startswith("还没有登记簿")
+
+
+@pytest.mark.parametrize(("locale", "said"), [("zh_CN.UTF-8", "还没有登记簿"), ("C", "No rosters")])
+def test_an_unusable_tuanti_lang_gives_way_to_the_locale(
+    run: Run, store_ready: None, locale: str, said: str
+) -> None:
+    env = {"TUANTI_LANG": "fr", **NO_LOCALE, "LANG": locale}
+    result = run("roster", "list", "--format", "json", env=env)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "[]"
+    assert result.stderr.count("\n") == 1 and "TUANTI_LANG=fr" in result.stderr
+    assert "--lang" not in result.stderr
+    shown = run("roster", "list", env=env)
+    assert shown.exit_code == 0 and shown.stderr.splitlines()[-1].startswith(said)
+
+
+def test_an_unusable_lang_option_stays_a_usage_error(run: Run) -> None:
+    result = run("--lang", "fr", "roster", "list", env={"TUANTI_LANG": "fr"})
+    assert result.exit_code == 2
+    assert result.stderr.rstrip().splitlines()[-1].startswith("Error: Invalid value for --lang")
+    assert "TUANTI_LANG" not in result.stderr
+
+
+def test_help_follows_a_tuanti_lang_locale_name() -> None:
+    # The help texts are written when the apps are built, before any option is parsed.
+    env = dict(os.environ, TUANTI_LANG="zh_CN.UTF-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "tuanti_cli", "roster", "--help"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "登记簿" in proc.stdout and proc.stderr == ""
+
+
+NEW_ADMIN = (
+    "admin",
+    "add",
+    "--name",
+    "李老师",
+    "--phone",
+    "13912345679",
+    "--id",
+    "110101198502020022",
+)
+
+
+@pytest.mark.parametrize(
+    ("argv", "english", "chinese"),
+    [
+        (
+            ("key", "rotate"),
+            "Give --new-key-file PATH or --new-passphrase (or --data-key, for a store with "
+            "admins' key slots).",
+            "请给出 --new-key-file PATH 或 --new-passphrase 中的一个（有管理员密钥槽的数据库也可用"
+            " --data-key）。",
+        ),
+        (
+            ("key", "rotate", "--new-key-file", "new.key", "--new-passphrase"),
+            "Give --new-key-file PATH or --new-passphrase, not both.",
+            "--new-key-file PATH 和 --new-passphrase 只能给出其中一个。",
+        ),
+        (
+            ("key", "rotate", "--data-key", "--new-key-file", "new.key", "--new-passphrase"),
+            "Give --new-key-file PATH or --new-passphrase, not both.",
+            "--new-key-file PATH 和 --new-passphrase 只能给出其中一个。",
+        ),
+        (
+            NEW_ADMIN,
+            "Give --key-file NEW (the new admin's key file) or --passphrase.",
+            "请给出 --key-file NEW（新管理员的密钥文件）或 --passphrase 中的一个。",
+        ),
+        (
+            (*NEW_ADMIN, "--key-file", "new.key", "--passphrase"),
+            "Give --key-file NEW or --passphrase, not both.",
+            "--key-file NEW 和 --passphrase 只能给出其中一个。",
+        ),
+        (
+            ("member", "withdraw", "K7Q2M9XD"),
+            "Give a member number, or --from FILE with a list of withdrawals.",
+            "请给出成员编号，或用 --from 指定退出名单文件。",
+        ),
+    ],
+    ids=["rotate-neither", "rotate-both", "data-key-both", "add-neither", "add-both", "withdraw"],
+)
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_one_of_two_options_is_asked_for_without_blaming_either(
+    run: Run,
+    monkeypatch: pytest.MonkeyPatch,
+    argv: tuple[str, ...],
+    english: str,
+    chinese: str,
+    lang: str,
+) -> None:
+    if lang == "zh":
+        chinese_user(monkeypatch)
+    result = run(*argv)
+    assert result.exit_code == 2
+    last = result.stderr.rstrip().splitlines()[-1]
+    assert last == (f"Error: {english}" if lang == "en" else f"错误：{chinese}")
+    assert "Invalid value" not in result.stderr and "的值无效" not in result.stderr

@@ -381,7 +381,7 @@ def test_department_in_records_and_the_filter(
     assert [(r["name"], r["department"]) for r in rows] == [("红三", "研发部")]
     table = run("show", full_roster, "--as-of", AS_OF, "--department", "研发部").stdout
     assert "Department" in table.splitlines()[0] and "研发部" in table
-    assert "members" in table.splitlines()[-1] and table.splitlines()[-1].startswith("1 ")
+    assert table.splitlines()[-1].startswith("1 member · ")
     narrow = run("show", full_roster, "--as-of", AS_OF, env={"COLUMNS": "90"}).stdout
     assert "Department" not in narrow.splitlines()[0] and "ID number" in narrow.splitlines()[0]
 
@@ -614,3 +614,17 @@ def test_an_export_reads_one_state_while_a_refresh_commits(
     monkeypatch.setattr(view, "text_row_batches", real)
     after = run("show", order_roster, "--format", "csv", "--as-of", ORDER_AS_OF).stdout
     assert after != before and after.count("\n") == before.count("\n")
+
+
+def test_counts_of_one_are_singular_in_english(run: Run, store_ready: None) -> None:
+    created = run("roster", "create", "--name", "一人", "--address", "北京", "--max-nat-days", "1")
+    roster = created.stderr.split()[2]  # "Created roster K7Q2M9XD for 一人."
+    assert add_member(run, roster, "孙八", make_id(), "13912340000").exit_code == 0
+    one = run("show", roster).stdout.splitlines()[-1]
+    assert one.startswith("1 member · ") and "NAT within 1 day:" in one
+    assert add_member(run, roster, "周九", make_id("320101"), "13912349999").exit_code == 0
+    assert run("show", roster).stdout.splitlines()[-1].startswith("2 members · ")
+    chinese = run("--lang", "zh", "show", roster).stdout.splitlines()[-1]
+    assert chinese.startswith("共 2 人 · ") and "1 天内核酸" in chinese
+    deleted = run("roster", "delete", roster, "--yes")
+    assert deleted.stderr == f"Deleted roster {roster} and erased its 2 members.\n"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from tuanti_cli.masking import holds_number, scrub
@@ -13,12 +15,29 @@ LANGUAGES = ("zh", "en")
 _current = {"lang": ""}
 
 
-def detect_language(environ: dict[str, str] | None = None) -> str:
-    """Pick the language: ``TUANTI_LANG``, else ``zh`` for a Chinese locale, else ``en``."""
+# A language code, then a territory or script (`_CN`, `-Hans`), an encoding (`.UTF-8`) and a
+# modifier (`@latin`), as locales name themselves.
+_LOCALE_NAME = re.compile(r"([a-z]{2,3})(?:[_-][a-z0-9]+)*(?:\.[a-z0-9_-]+)?(?:@[a-z0-9_-]+)?")
+
+
+def language_of(value: str) -> str | None:
+    """The language ``value`` names, when tuanti speaks it: ``zh``, ``EN`` or a locale name
+    such as ``zh_CN.UTF-8``, ``zh-TW`` or ``en_US`` (any case); else ``None``."""
+    match = _LOCALE_NAME.fullmatch(value.strip().lower())
+    if match is None or match.group(1) not in LANGUAGES:
+        return None
+    return match.group(1)
+
+
+def detect_language(environ: Mapping[str, str] | None = None) -> str:
+    """Pick the language: ``TUANTI_LANG`` when usable, else :func:`locale_language`."""
     env = os.environ if environ is None else environ
-    chosen = env.get("TUANTI_LANG", "").strip().lower()
-    if chosen in LANGUAGES:
-        return chosen
+    return language_of(env.get("TUANTI_LANG", "")) or locale_language(env)
+
+
+def locale_language(environ: Mapping[str, str] | None = None) -> str:
+    """The default language: ``zh`` when the locale is Chinese, else ``en`` (PRODUCT §3)."""
+    env = os.environ if environ is None else environ
     for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = env.get(var, "")
         if value:
@@ -41,10 +60,25 @@ def language() -> str:
 
 
 def t(key: str, **params: Any) -> str:
-    """Translate ``key`` into the current language and fill in ``params``."""
+    """Translate ``key`` into the current language and fill in ``params``; a whole number
+    also picks a word by its count: ``{rows} {rows:row|rows}`` (English plurals)."""
     table = CATALOGUE[language()]
     template = table.get(key) or CATALOGUE["en"].get(key) or key
-    return template.format(**params) if params else template
+    if not params:
+        return template
+    return template.format(
+        **{name: _Count(value) if type(value) is int else value for name, value in params.items()}
+    )
+
+
+class _Count(int):
+    """A number in a message: the spec ``one|other`` chooses a word for it."""
+
+    def __format__(self, spec: str) -> str:
+        if "|" in spec:
+            one, other = spec.split("|", 1)
+            return one if self == 1 else other
+        return int.__format__(self, spec)
 
 
 def field_label(field: str) -> str:
@@ -73,3 +107,7 @@ class _Quoted(str):
 
     def __repr__(self) -> str:
         return f"'{self}'"
+
+    def __format__(self, spec: str) -> str:
+        # A count long enough to be masked is no longer 1: `{rows:row|rows}` takes the plural.
+        return spec.split("|", 1)[1] if "|" in spec else str.__format__(self, spec)

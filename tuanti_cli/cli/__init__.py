@@ -6,7 +6,6 @@ import codecs
 import io
 import os
 import sys
-from typing import TextIO
 
 # Encodings that GB18030 extends: it encodes every Unicode character (刘䶮 included, which
 # GBK cannot) and reads as GBK wherever GBK has the character.
@@ -22,8 +21,9 @@ def _language_from_argv(argv: list[str]) -> str | None:
     return None
 
 
-def _fit_to_locale(stream: TextIO | None) -> None:
-    """Make ``stream`` unable to fail on a character its encoding lacks.
+def _fit_to_locale(stream: object) -> None:
+    """Make ``stream`` (``sys.stdout`` or ``sys.stderr``) unable to fail on a character its
+    encoding lacks.
 
     A GBK-family terminal gets GB18030; any other encoding that is not UTF-8 writes a
     character it cannot encode as ``?`` instead of crashing.
@@ -55,16 +55,44 @@ def _plug_closed_descriptors() -> None:
             os.open(os.devnull, os.O_RDWR)
 
 
+# Ctrl-C ends a command with this status and no traceback, at any moment.
+INTERRUPTED_EXIT = 130
+
+
 def main() -> None:
     """Console-script entry point."""
+    try:
+        import signal
+
+        # Until the command runs, modules are loading (typer alone takes tens of milliseconds)
+        # and nothing has been read or written, so Ctrl-C ends the process at once. Raised as
+        # KeyboardInterrupt there, it could also land in a callback of the import machinery,
+        # which Python reports as "Exception ignored", with a traceback, and carries on.
+        # (Not when started with Ctrl-C ignored: `nohup`, `tuanti … &` in a script.)
+        interruptible = signal.getsignal(signal.SIGINT) is signal.default_int_handler
+        if interruptible:
+            signal.signal(signal.SIGINT, _end_at_once)
+        _settle_output_and_language()
+        from tuanti_cli.cli.app import app
+
+        if interruptible:
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+        app(prog_name="tuanti")  # Typer turns Ctrl-C into INTERRUPTED_EXIT from here on
+    except KeyboardInterrupt:
+        sys.exit(INTERRUPTED_EXIT)
+
+
+def _end_at_once(signum: int, frame: object) -> None:
+    os._exit(INTERRUPTED_EXIT)
+
+
+def _settle_output_and_language() -> None:
+    """Standard streams that cannot fail, and the language, before the apps are built."""
     from tuanti_cli import i18n
 
     _plug_closed_descriptors()
     _fit_to_locale(sys.stdout)
     _fit_to_locale(sys.stderr)
     lang = _language_from_argv(sys.argv[1:])
-    if lang in i18n.LANGUAGES:
-        i18n.set_language(lang)
-    from tuanti_cli.cli.app import app
-
-    app(prog_name="tuanti")
+    if lang is not None and (chosen := i18n.language_of(lang)) is not None:
+        i18n.set_language(chosen)

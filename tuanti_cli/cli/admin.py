@@ -7,17 +7,18 @@ from pathlib import Path
 from typing import Literal
 
 import typer
+from typer._click.exceptions import UsageError
 
 from tuanti_cli import clock, keys
 from tuanti_cli.cli.output import (
     FILE_ONLY,
-    confirm_or_stop,
     echo,
     info,
     minute,
     print_table,
     to_json,
 )
+from tuanti_cli.cli.prompts import confirm_or_stop
 from tuanti_cli.cli.state import AppState, ask_passphrase, stdin_is_terminal, validated_admin
 from tuanti_cli.errors import InputError
 from tuanti_cli.i18n import t, t_masked
@@ -43,8 +44,11 @@ def add_command(
 ) -> None:
     from tuanti_cli import keyslots
 
-    if (new_key_file is None) == (not passphrase):
-        raise typer.BadParameter(t("admin.add_one"), param_hint="--key-file")
+    # Usage errors that name both options: neither of them is the one at fault.
+    if new_key_file is not None and passphrase:
+        raise UsageError(t("admin.add_both"))
+    if new_key_file is None and not passphrase:
+        raise UsageError(t("admin.add_none"))
     state: AppState = ctx.obj
     now = clock.now()
     admin = validated_admin(name, phone, id_number, now, _FIELD_OPTIONS)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
+from typer._click.core import ParameterSource
 from typer._click.exceptions import ClickException, UsageError
 from typer.core import TyperGroup
 
@@ -137,13 +138,26 @@ def root(
 ) -> None:
     """Global options."""
     if lang is not None:
-        if lang not in i18n.LANGUAGES:
-            raise typer.BadParameter(t("opt.global.bad_lang"), param_hint="--lang")
-        i18n.set_language(lang)
+        i18n.set_language(_language(ctx, lang))
     # Everything tuanti writes (exports, reject reports, images) is for the admin's eyes only.
     os.umask(0o077)
     # An empty value (TUANTI_KEY_FILE="") means "not given", so a passphrase can take over.
     ctx.obj = AppState(db=Path(db) if db else None, key_file=Path(key_file) if key_file else None)
+
+
+def _language(ctx: typer.Context, value: str) -> str:
+    """The language ``--lang`` or ``TUANTI_LANG`` names. An unusable ``--lang`` is a usage
+    error; an unusable ``TUANTI_LANG`` (set once for every command) gives way to the
+    locale's language with a warning, rather than making every command fail."""
+    chosen = i18n.language_of(value)
+    if chosen is not None:
+        return chosen
+    if ctx.get_parameter_source("lang") is not ParameterSource.ENVIRONMENT:
+        raise typer.BadParameter(t("opt.global.bad_lang"), param_hint="--lang")
+    fallback = i18n.locale_language()
+    i18n.set_language(fallback)  # the warning in the language that follows it
+    info(t_masked("lang.env_unusable", value=value))
+    return fallback
 
 
 _ADMIN_OPTIONS = {"name": "--admin-name", "phone": "--admin-phone", "id_number": "--admin-id"}

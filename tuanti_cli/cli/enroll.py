@@ -12,6 +12,7 @@ import typer
 
 from tuanti_cli import clock, rosters
 from tuanti_cli.cli.output import FILE_ONLY, echo, info, open_output, to_json, write_csv
+from tuanti_cli.cli.prompts import ask
 from tuanti_cli.cli.state import stdin_is_terminal
 from tuanti_cli.errors import FieldError, InputError
 from tuanti_cli.i18n import field_label, t, t_masked
@@ -190,13 +191,13 @@ def add_command(
             raise InputError("enroll.need_options")
         if not yes:
             info(t("enroll.notice", institution=roster.name))
-        name = name or typer.prompt(t("enroll.ask_name"))
-        id_number = id_number or typer.prompt(t("enroll.ask_id"))
-        phone = phone or typer.prompt(t("enroll.ask_phone"))
+        name = name or ask(t("enroll.ask_name"))
+        id_number = id_number or ask(t("enroll.ask_id"))
+        phone = phone or ask(t("enroll.ask_phone"))
         if not yes:
             from tuanti_cli.validate import is_consent
 
-            if not is_consent(typer.prompt(t("enroll.ask_consent"), default="")):
+            if not is_consent(ask(t("enroll.ask_consent"), required=False)):
                 info(t("enroll.no_consent"))
                 raise typer.Exit(1)
         try:

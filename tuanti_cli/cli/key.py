@@ -6,6 +6,7 @@ from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import typer
+from typer._click.exceptions import UsageError
 
 from tuanti_cli import clock, keys
 from tuanti_cli.cli.output import FILE_ONLY, info
@@ -30,11 +31,11 @@ def rotate_command(
     from tuanti_cli import keyslots
 
     state: AppState = ctx.obj
-    if data_key:
-        if new_key_file is not None and new_passphrase:
-            raise typer.BadParameter(t("admin.rotate_one"), param_hint="--new-key-file")
-    elif (new_key_file is None) == (not new_passphrase):
-        raise typer.BadParameter(t("key.rotate_one"), param_hint="--new-key-file")
+    # Usage errors that name both options: neither of them is the one at fault.
+    if new_key_file is not None and new_passphrase:
+        raise UsageError(t("key.rotate_both"))
+    if new_key_file is None and not new_passphrase and not data_key:
+        raise UsageError(t("key.rotate_none"))
     created = new_key_file.expanduser() if new_key_file is not None else None
     if keyslots.has_slots(state.db_path()):
         _rotate_slotted(state, created, new_passphrase, data_key)

@@ -6,9 +6,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 import typer
+from typer._click.exceptions import UsageError
 
 from tuanti_cli import clock, rosters
-from tuanti_cli.cli.output import confirm_or_stop, echo, file_to_write, info, open_output, to_json
+from tuanti_cli.cli.output import echo, file_to_write, info, open_output, to_json
+from tuanti_cli.cli.prompts import confirm_or_stop
 from tuanti_cli.cli.state import stdin_is_terminal
 from tuanti_cli.errors import InputError
 from tuanti_cli.i18n import field_label, t, t_masked
@@ -41,7 +43,7 @@ def withdraw(
 ) -> None:
     if (member_no is None) == (source is None):
         key = "withdraw.need_one" if member_no is None else "withdraw.one_of"
-        raise typer.BadParameter(t(key), param_hint="--from")
+        raise UsageError(t(key))  # not --from's fault more than MEMBER_NO's
     if source is None:
         for option, given in (("--dry-run", dry_run), ("--format", output_format != "text")):
             if given:
@@ -56,9 +58,12 @@ def withdraw(
     with state.open_store() as store:
         roster = rosters.get_roster(store, roster_ref)
         enrollment.member_id(store, roster, member_no)  # an unknown number fails before asking
-        question = t("member.confirm", member_no=member_no.upper(), roster_id=roster.roster_id)
         if not yes:
-            confirm_or_stop(question)
+            if not stdin_is_terminal():
+                raise InputError("member.need_yes", member_no=member_no.upper())
+            confirm_or_stop(
+                t("member.confirm", member_no=member_no.upper(), roster_id=roster.roster_id)
+            )
         enrollment.withdraw(store, roster, member_no, clock.now())
     info(t("member.withdrawn", member_no=member_no.upper()))
 

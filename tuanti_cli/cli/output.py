@@ -181,13 +181,6 @@ def open_csv_output(
         yield stream
 
 
-def confirm_or_stop(question: str) -> None:
-    """Ask ``question`` (no by default); unless the answer is yes, say so and exit 1."""
-    if not typer.confirm(question, default=False):
-        info(t("cli.aborted"))
-        raise typer.Exit(1)
-
-
 def percent(share: float | None) -> str:
     """A share as a percentage with one decimal (``93.3%``); ``—`` when there is none."""
     return "—" if share is None else f"{share * 100:.1f}%"

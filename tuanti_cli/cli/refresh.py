@@ -34,7 +34,7 @@ def summary_text(result: compare.RunResult) -> str:
         return t("refresh.skipped")
     return t(
         "refresh.summary",
-        rows=f"{result.feed_rows:,}",
+        rows=result.feed_rows,
         members=result.matched + result.not_found + result.name_mismatch + result.bad_rows,
         matched=result.matched,
         not_found=result.not_found,
@@ -52,7 +52,7 @@ def notes(result: compare.RunResult) -> list[str]:
     if result.missing_fields:
         lines.append(t("refresh.missing_fields", fields=", ".join(result.missing_fields)))
     if result.damaged_ids:
-        lines.append(t("refresh.damaged_ids", count=f"{result.damaged_ids:,}"))
+        lines.append(t("refresh.damaged_ids", count=result.damaged_ids))
     return lines
 
 

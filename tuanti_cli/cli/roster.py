@@ -8,8 +8,11 @@ from typing import Literal
 import typer
 
 from tuanti_cli import clock, rosters, view
-from tuanti_cli.cli.output import FILE_ONLY, confirm_or_stop, echo, info, print_table, to_json
+from tuanti_cli.cli.output import FILE_ONLY, echo, info, print_table, to_json
+from tuanti_cli.cli.prompts import confirm_or_stop
+from tuanti_cli.cli.state import stdin_is_terminal
 from tuanti_cli.codes import NEVER, CodeStatus, expiry_text
+from tuanti_cli.errors import InputError
 from tuanti_cli.i18n import t, t_masked
 from tuanti_cli.rosters import IssuedCode
 
@@ -120,7 +123,9 @@ def qr_command(
 @app.command("verify", help=t("help.roster_verify"))
 def verify(
     ctx: typer.Context,
-    code_or_payload: str = typer.Argument(..., metavar="CODE_OR_PAYLOAD"),
+    code_or_payload: str = typer.Argument(
+        ..., metavar="CODE_OR_PAYLOAD", help=t("opt.roster.code_or_payload")
+    ),
     output_format: TextOrJson = typer.Option("text", "--format", help=t("opt.format_text_json")),
 ) -> None:
     with ctx.obj.open_store() as store:
@@ -175,6 +180,8 @@ def delete(
     with ctx.obj.open_store() as store:
         roster = rosters.get_roster(store, roster_ref)
         if not yes:
+            if not stdin_is_terminal():
+                raise InputError("roster.need_yes", roster_id=roster.roster_id)
             (members,) = store.query(
                 "SELECT count(*) FROM member WHERE roster_id = ?", (roster.roster_id,)
             )[0]

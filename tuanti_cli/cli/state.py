@@ -13,6 +13,7 @@ from pathlib import Path
 import typer
 
 from tuanti_cli import clock, paths
+from tuanti_cli.cli.prompts import ask_secret
 from tuanti_cli.errors import FieldError, InputError, StoreKeyError
 from tuanti_cli.i18n import t, t_masked
 from tuanti_cli.keys import Key, has_unsafe_permissions, passphrase_key, read_key_file
@@ -101,9 +102,9 @@ def ask_passphrase(env_var: str, prompt_key: str, confirm: bool) -> Key:
         return passphrase_key(from_env)
     if not stdin_is_terminal():
         raise StoreKeyError("key.none")
-    first = typer.prompt(t(prompt_key), hide_input=True)
+    first = ask_secret(t(prompt_key))
     if confirm:
-        again = typer.prompt(t(prompt_key + "_again"), hide_input=True)
+        again = ask_secret(t(prompt_key + "_again"))
         if again != first:
             raise StoreKeyError("key.passphrase_mismatch")
     return passphrase_key(first)

@@ -25,7 +25,8 @@ EN: dict[str, str] = {
     ),
     "opt.admin.admin_no": "Admin number (A1, A2, …).",
     "opt.key.data_key": "Also re-encrypt the store under a fresh data key for every admin.",
-    "admin.add_one": "give exactly one of --key-file NEW or --passphrase",
+    "admin.add_none": "Give --key-file NEW (the new admin's key file) or --passphrase.",
+    "admin.add_both": "Give --key-file NEW or --passphrase, not both.",
     "admin.key_file_is_own": (
         "--key-file {path} after `admin add` is the new admin's key file and must be new; "
         "your own key file goes before `admin` (tuanti --key-file YOURS admin add …)."
@@ -77,7 +78,6 @@ EN: dict[str, str] = {
         "This store has no key slots, so its key is the data key: renew it with "
         "`tuanti key rotate --new-key-file PATH` or `--new-passphrase`."
     ),
-    "admin.rotate_one": ("give --new-key-file PATH or --new-passphrase (not both), or --data-key"),
     "admin.rotated_own_file": (
         "Your admin slot ({admin_no}) now opens with {path}; your old key no longer does."
     ),
@@ -110,7 +110,8 @@ ZH: dict[str, str] = {
     "opt.admin.passphrase": "新管理员使用口令；口令取自 TUANTI_NEW_PASSPHRASE，或在提示时输入。",
     "opt.admin.admin_no": "管理员编号（A1、A2……）。",
     "opt.key.data_key": "同时为所有管理员改用新的数据密钥重新加密数据库。",
-    "admin.add_one": "请且只能给出 --key-file NEW 或 --passphrase 之一",
+    "admin.add_none": "请给出 --key-file NEW（新管理员的密钥文件）或 --passphrase 中的一个。",
+    "admin.add_both": "--key-file NEW 和 --passphrase 只能给出其中一个。",
     "admin.key_file_is_own": "`admin add` 之后的 --key-file {path} 是新管理员的密钥文件，必须是新文件；您自己的密钥文件请写在 `admin` 之前（tuanti --key-file 您的密钥 admin add ……）。",
     "admin.added_file": "已添加管理员 {admin_no}；其密钥文件为 {path}（权限 0600）。",
     "admin.added_passphrase": "已添加管理员 {admin_no}，其使用自己的口令打开数据库。",
@@ -128,7 +129,6 @@ ZH: dict[str, str] = {
     "admin.keys_newer": "密钥槽文件 {path} 的版本为 {version}，由更新版本的 tuanti 写入。请升级 tuanti 后再打开该数据库。",
     "admin.keys_unwritable": "无法写入密钥槽文件 {path}（{reason}）。请检查磁盘剩余空间和文件夹权限。",
     "admin.no_slots_data_key": "该数据库没有密钥槽，其密钥即数据密钥：请用 `tuanti key rotate --new-key-file PATH` 或 `--new-passphrase` 更换。",
-    "admin.rotate_one": "请给出 --new-key-file PATH 或 --new-passphrase（不能同时给出），或 --data-key",
     "admin.rotated_own_file": "您的管理员密钥槽（{admin_no}）现在用 {path} 打开；旧密钥已无法打开。",
     "admin.rotated_own_passphrase": "您的管理员密钥槽（{admin_no}）现在用新口令打开；旧密钥已无法打开。",
     "admin.data_key_rotated": "已为所有管理员改用新的数据密钥重新加密数据库；各管理员的密钥不变。",

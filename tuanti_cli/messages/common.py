@@ -84,6 +84,9 @@ EN: dict[str, str] = {
     "consent.missing": "There is no explicit consent (yes, 是 or 同意); no consent, no data.",
     "field.invalid": "{option}: {reason}",
     "cli.aborted": "Cancelled; nothing was changed.",
+    "cli.confirm": "{question} [y/N]: ",
+    "cli.yes_or_no": "Please answer yes or no (y or n).",
+    "cli.ask": "{label}: ",
     "cli.passphrase": "Passphrase",
     "cli.passphrase_again": "Passphrase again",
     "cli.new_passphrase": "New passphrase",
@@ -97,7 +100,11 @@ EN: dict[str, str] = {
     "help.demo": "Run the whole flow on built-in sample data in a temporary store.",
     "help.key": "Manage the store's key.",
     "help.key_rotate": "Re-encrypt the store under a new key file or passphrase.",
-    "key.rotate_one": "give exactly one of --new-key-file PATH or --new-passphrase",
+    "key.rotate_none": (
+        "Give --new-key-file PATH or --new-passphrase (or --data-key, for a store with admins' "
+        "key slots)."
+    ),
+    "key.rotate_both": "Give --new-key-file PATH or --new-passphrase, not both.",
     "key.same_passphrase": (
         "The new passphrase is the one the store opens with now; choose a different one "
         "(nothing was changed)."
@@ -117,7 +124,11 @@ EN: dict[str, str] = {
     "opt.global.key_file": "Key file (64 hex characters).",
     "opt.global.lang": "Language of human text: zh or en.",
     "opt.global.version": "Show the version.",
-    "opt.global.bad_lang": "use zh or en",
+    "opt.global.bad_lang": "use zh or en (or a locale name such as zh_CN.UTF-8)",
+    "lang.env_unusable": (
+        "TUANTI_LANG={value} is neither zh nor en (nor a locale name such as zh_CN.UTF-8); "
+        "the locale's language is used."
+    ),
     "opt.init.admin_name": "Admin's name.",
     "opt.init.admin_phone": "Admin's mobile number.",
     "opt.init.admin_id": "Admin's ID number.",
@@ -212,6 +223,9 @@ ZH: dict[str, str] = {
     "consent.missing": "没有明确同意（是、同意 或 yes）；未同意则不收集数据。",
     "field.invalid": "{option}：{reason}",
     "cli.aborted": "已取消；未做任何改动。",
+    "cli.confirm": "{question}（是/否，默认否）：",
+    "cli.yes_or_no": "请回答“是”或“否”（也可输入 y 或 n）。",
+    "cli.ask": "{label}：",
     "cli.passphrase": "口令",
     "cli.passphrase_again": "再次输入口令",
     "cli.new_passphrase": "新口令",
@@ -225,7 +239,8 @@ ZH: dict[str, str] = {
     "help.demo": "在临时数据库中用内置示例数据演示完整流程。",
     "help.key": "管理数据库密钥。",
     "help.key_rotate": "用新的密钥文件或口令重新加密数据库。",
-    "key.rotate_one": "请且只能给出 --new-key-file PATH 或 --new-passphrase 之一",
+    "key.rotate_none": "请给出 --new-key-file PATH 或 --new-passphrase 中的一个（有管理员密钥槽的数据库也可用 --data-key）。",
+    "key.rotate_both": "--new-key-file PATH 和 --new-passphrase 只能给出其中一个。",
     "key.same_passphrase": "新口令与当前口令相同；请换一个不同的口令（未做任何改动）。",
     "key.rotated_file": "数据库现已使用 {path} 加密。今后请使用该文件（--key-file 或 TUANTI_KEY_FILE）并做好备份；旧密钥已无法打开数据库。",
     "key.rotated_passphrase": "数据库现已使用新口令加密；旧密钥已无法打开数据库。",
@@ -234,7 +249,8 @@ ZH: dict[str, str] = {
     "opt.global.key_file": "密钥文件（64 位十六进制字符）。",
     "opt.global.lang": "界面文字的语言：zh 或 en。",
     "opt.global.version": "显示版本号。",
-    "opt.global.bad_lang": "请使用 zh 或 en",
+    "opt.global.bad_lang": "请使用 zh 或 en（或 zh_CN.UTF-8 这样的区域设置名）",
+    "lang.env_unusable": "TUANTI_LANG={value} 既不是 zh 也不是 en（也不是 zh_CN.UTF-8 这样的区域设置名）；现按系统区域设置的语言显示。",
     "opt.init.admin_name": "管理员姓名。",
     "opt.init.admin_phone": "管理员手机号。",
     "opt.init.admin_id": "管理员身份证号。",

@@ -68,15 +68,15 @@ EN: dict[str, str] = {
         "No member {member_no} in roster {roster_id}. `tuanti show {roster_id}` lists the member numbers."
     ),
     "import.summary": (
-        "{rows} rows: {added} added, {updated} updated, {unchanged} unchanged, "
+        "{rows} {rows:row|rows}: {added} added, {updated} updated, {unchanged} unchanged, "
         "{rejected} rejected (read as {encoding})."
     ),
     "import.dry_run": "Dry run: nothing was written.",
     "import.columns": "Columns used:",
     "import.reject_line": "  row {row}, {field}: {reason} [{value}]",
     "import.strict_abort": (
-        "Import aborted by --strict: {rejected} row(s) rejected, nothing was imported. "
-        "Fix the rows listed above, or drop --strict to import the valid rows."
+        "Import aborted by --strict: {rejected} {rejected:row|rows} rejected, nothing was "
+        "imported. Fix the rows listed above, or drop --strict to import the valid rows."
     ),
     "import.rejects_written": "Rejected rows written to {path} (values masked).",
     "import.progress": "Validating",
@@ -100,6 +100,9 @@ EN: dict[str, str] = {
     "enroll.updated": "Updated {name} ({member_no}).",
     "enroll.unchanged": "{name} is already enrolled as {member_no}; nothing changed.",
     "member.confirm": "Withdraw {member_no} from {roster_id} and erase their data?",
+    "member.need_yes": (
+        "Withdrawing {member_no} erases their data; without a terminal to confirm at, pass --yes."
+    ),
     "member.withdrawn": "Withdrew {member_no}; their personal data and health history are erased.",
     "help.enroll": "Enroll members: import files or add one person at the terminal.",
     "help.enroll_import": "Import enrollments from CSV, JSON, JSONL or .xlsx (- reads stdin).",
@@ -184,6 +187,7 @@ ZH: dict[str, str] = {
     "enroll.updated": "已更新 {name}（{member_no}）。",
     "enroll.unchanged": "{name} 已登记为 {member_no}；无变化。",
     "member.confirm": "将 {member_no} 从 {roster_id} 中退出并删除其数据？",
+    "member.need_yes": "让 {member_no} 退出会删除其数据；没有终端可供确认时，请加 --yes。",
     "member.withdrawn": "{member_no} 已退出；其个人数据和健康记录已删除。",
     "help.enroll": "登记成员：导入文件，或在终端逐个登记。",
     "help.enroll_import": "从 CSV、JSON、JSONL 或 .xlsx 批量导入登记（- 表示标准输入）。",

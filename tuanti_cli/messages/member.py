@@ -23,19 +23,26 @@ EN: dict[str, str] = {
     "withdraw.need_one": "Give a member number, or --from FILE with a list of withdrawals.",
     "withdraw.from_only": "{option} only applies with --from FILE.",
     "withdraw.summary": (
-        "{rows} lines: {withdrawn} members withdrawn and their data erased, {not_found} "
-        "naming nobody in the roster, {rejected} rejected ({requested} people requested)."
+        "{rows} {rows:line|lines}: {withdrawn} {withdrawn:member|members} withdrawn and their "
+        "data erased, {not_found} naming nobody in the roster, {rejected} rejected "
+        "({requested} {requested:person|people} requested)."
     ),
     "withdraw.summary_dry": (
-        "{rows} lines: {withdrawn} members would be withdrawn, {not_found} name nobody in "
-        "the roster, {rejected} rejected ({requested} people requested)."
+        "{rows} {rows:line|lines}: {withdrawn} {withdrawn:member|members} would be withdrawn, "
+        "{not_found} {not_found:names|name} nobody in the roster, {rejected} rejected "
+        "({requested} {requested:person|people} requested)."
     ),
     "withdraw.members": "Members: {members}",
     "withdraw.more": "… and {count} more",
     "withdraw.not_found_line": "  row {row}, {field}: names no member of this roster [{value}]",
     "withdraw.dry_run": "Dry run: nothing was erased.",
-    "withdraw.to_confirm": "These {count} members of {roster_id} would be withdrawn: {members}",
-    "withdraw.confirm": "Withdraw these {count} members and erase their data?",
+    "withdraw.to_confirm": (
+        "{count:This|These} {count} {count:member|members} of {roster_id} would be withdrawn: "
+        "{members}"
+    ),
+    "withdraw.confirm": (
+        "Withdraw {count:this|these} {count} {count:member|members} and erase their data?"
+    ),
     "copy.written": (
         "Wrote the data of {member_no} to {path}, unmasked: give it only to that person."
     ),

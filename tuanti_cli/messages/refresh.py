@@ -39,13 +39,13 @@ EN: dict[str, str] = {
         "nothing was changed. Open it in Excel and save it as .xlsx or CSV UTF-8."
     ),
     "feed.masked": (
-        "The feed {path} holds masked ID numbers ({count} rows, like 110105********1535), "
-        "which cannot be matched to anyone; nothing was changed. Ask the provider for an "
-        "export with full ID numbers."
+        "The feed {path} holds masked ID numbers ({count} {count:row|rows}, like "
+        "110105********1535), which cannot be matched to anyone; nothing was changed. Ask the "
+        "provider for an export with full ID numbers."
     ),
     "feed.damaged": (
-        "The feed {path} has {count} rows whose ID number Excel turned into a number (like "
-        "1.10105E+17), losing its last digits, so it cannot be matched; nothing was changed. "
+        "The feed {path} has {count} {count:row|rows} whose ID number Excel turned into a "
+        "number (like 1.10105E+17), losing its last digits, so it cannot be matched; nothing was changed. "
         "Ask for the export again, or in Excel format the ID column as Text first, and save "
         "as CSV UTF-8 or .xlsx."
     ),
@@ -57,8 +57,8 @@ EN: dict[str, str] = {
         "The feed has no column for {fields}: those were left as they were for everyone."
     ),
     "refresh.damaged_ids": (
-        "{count} feed rows have an ID number that Excel turned into a number (like "
-        "1.10105E+17), losing its last digits, so nobody could be matched by them. Ask for "
+        "{count:,} feed {count:row has|rows have} an ID number that Excel turned into a "
+        "number (like 1.10105E+17), losing its last digits, so nobody could be matched by them. Ask for "
         "the export again, or in Excel format the ID column as Text before entering or "
         "importing the data, and save as CSV UTF-8 or .xlsx."
     ),
@@ -74,8 +74,8 @@ EN: dict[str, str] = {
         "nothing was changed. Run the refresh again when the imports are done."
     ),
     "refresh.summary": (
-        "Feed: {rows} rows. Compared {members} members — matched {matched}, not found "
-        "{not_found}, name mismatch {name_mismatch}, bad row {bad_rows}; changed {changed}."
+        "Feed: {rows:,} {rows:row|rows}. Compared {members} {members:member|members} — "
+        "matched {matched}, not found {not_found}, name mismatch {name_mismatch}, bad row {bad_rows}; changed {changed}."
     ),
     "refresh.skipped": (
         "The feed is byte-identical to the one last applied, and the members are the same; "
@@ -84,7 +84,7 @@ EN: dict[str, str] = {
     "refresh.bad_line": "  feed row {row} ({id_number}): {field} cannot be read",
     "refresh.newly_abnormal": "Newly abnormal: {count}",
     "refresh.more_abnormal": "  … and {count} more: `tuanti show ROSTER --abnormal` lists everyone.",
-    "refresh.more_bad": "  … and {count} more bad rows.",
+    "refresh.more_bad": "  … and {count} more bad {count:row|rows}.",
     "refresh.abnormal_line": (
         "  {roster_id} {member_no} {name}{department} {id_number} {phone} {code}{flags}"
     ),
@@ -129,11 +129,11 @@ ZH: dict[str, str] = {
     "feed.damaged": "健康数据文件 {path} 中有 {count} 行的证件号码被 Excel 转成了数字（如 1.10105E+17），末几位已丢失，无法匹配；未做任何改动。请重新导出，或在 Excel 中先把证件号码列设为“文本”格式，并另存为 CSV UTF-8 或 .xlsx。",
     "feed.column_json": "--column 只适用于由标题行命名各列的 CSV 和 .xlsx 健康数据文件；{path} 是 JSON，请直接修改其键名（未做任何改动）。",
     "refresh.missing_fields": "健康数据文件没有 {fields} 列：所有人的这些项保持不变。",
-    "refresh.damaged_ids": "健康数据中有 {count} 行的证件号码被 Excel 转成了数字（如 1.10105E+17），末几位已丢失，无法据此匹配任何人。请重新导出，或在 Excel 中先把证件号码列设为“文本”格式再录入或导入数据，并另存为 CSV UTF-8 或 .xlsx。",
+    "refresh.damaged_ids": "健康数据中有 {count:,} 行的证件号码被 Excel 转成了数字（如 1.10105E+17），末几位已丢失，无法据此匹配任何人。请重新导出，或在 Excel 中先把证件号码列设为“文本”格式再录入或导入数据，并另存为 CSV UTF-8 或 .xlsx。",
     "opt.refresh.column": "字段=列名：从该列名的列读取此字段（可重复）。",
     "refresh.locked": "本数据库的另一次比对正在运行（已等待 {seconds} 秒）；未做任何改动。请在其结束后重试。",
     "refresh.members_changing": "读取健康数据期间成员连续变化了三次（是否正在导入？）；未做任何改动。请在导入完成后重新比对。",
-    "refresh.summary": "健康数据 {rows} 行。比对 {members} 人：匹配 {matched}，未查询到 {not_found}，姓名不符 {name_mismatch}，数据有误 {bad_rows}；变化 {changed}。",
+    "refresh.summary": "健康数据 {rows:,} 行。比对 {members} 人：匹配 {matched}，未查询到 {not_found}，姓名不符 {name_mismatch}，数据有误 {bad_rows}；变化 {changed}。",
     "refresh.skipped": "健康数据文件与上次应用的完全相同，成员也未变化；无需比对。",
     "refresh.bad_line": "  第 {row} 行（{id_number}）：无法读取 {field}",
     "refresh.newly_abnormal": "新增异常：{count}",

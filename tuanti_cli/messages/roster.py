@@ -40,8 +40,16 @@ EN: dict[str, str] = {
     "roster.never_expires": "The code does not expire.",
     "roster.scan": "Scan to register:",
     "roster.reissued": "New code for {roster_id}; every earlier code is now revoked.",
-    "roster.deleted": "Deleted roster {roster_id} and erased its {members} members.",
-    "roster.confirm_delete": "Delete roster {roster_id} ({name}) and erase its {members} members?",
+    "roster.deleted": (
+        "Deleted roster {roster_id} and erased its {members} {members:member|members}."
+    ),
+    "roster.confirm_delete": (
+        "Delete roster {roster_id} ({name}) and erase its {members} {members:member|members}?"
+    ),
+    "roster.need_yes": (
+        "Deleting roster {roster_id} erases the data of all its members; without a terminal to "
+        "confirm at, pass --yes."
+    ),
     "roster.none": "No rosters yet. Create one with `tuanti roster create --name … --address …`.",
     "roster.wrote": "Wrote {path}.",
     "roster.same_picture_path": (
@@ -73,6 +81,9 @@ EN: dict[str, str] = {
     "help.roster_reissue": "Issue a new registration code; every earlier code becomes revoked.",
     "help.roster_delete": "Delete a roster and erase its members and their health data.",
     "opt.roster.name": "Institution name.",
+    "opt.roster.code_or_payload": (
+        "A registration code (TB1.…), or all that a roster's QR code holds: its text or URL."
+    ),
     "opt.roster.address": "Detailed address.",
     "opt.roster.type": "Institution type.",
     "opt.roster.max_nat_days": "NAT days allowed before abnormal.",
@@ -115,6 +126,7 @@ ZH: dict[str, str] = {
     "roster.reissued": "已为 {roster_id} 生成新登记码；此前的登记码均已作废。",
     "roster.deleted": "已删除登记簿 {roster_id}，并清除其 {members} 名成员的数据。",
     "roster.confirm_delete": "删除登记簿 {roster_id}（{name}）并清除其 {members} 名成员的数据？",
+    "roster.need_yes": "删除登记簿 {roster_id} 会清除其全部成员的数据；没有终端可供确认时，请加 --yes。",
     "roster.none": "还没有登记簿。请用 `tuanti roster create --name … --address …` 创建。",
     "roster.wrote": "已写入 {path}。",
     "roster.same_picture_path": "--png 和 --svg 都指向 {path}，后写的会覆盖先写的。请为两者各给一个文件。",
@@ -139,6 +151,7 @@ ZH: dict[str, str] = {
     "help.roster_list": "列出登记簿及成员数、最近比对时间。",
     "help.roster_qr": "在终端显示登记簿二维码，或保存为 PNG/SVG。",
     "help.roster_verify": "核验登记码或二维码内容：真实、伪造、过期或已作废。",
+    "opt.roster.code_or_payload": "登记码（TB1.…），或登记簿二维码中的全部内容：那段文字或网址。",
     "help.roster_reissue": "生成新登记码；此前的登记码全部作废。",
     "help.roster_delete": "删除登记簿，并清除其成员及健康数据。",
     "opt.roster.name": "机构名称。",

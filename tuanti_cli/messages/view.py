@@ -27,8 +27,8 @@ EN: dict[str, str] = {
     "mcol.vaccination": "Vaccination",
     "mcol.compared_at": "Compared",
     "show.summary": (
-        "{members} members · {codes} · NAT within {days} days: {nat} · {vaccines} · "
-        "abnormal: {abnormal}"
+        "{members} {members:member|members} · {codes} · "
+        "NAT within {days} {days:day|days}: {nat} · {vaccines} · abnormal: {abnormal}"
     ),
     "show.bad_as_of": (
         "--as-of {value!r} is not a date or time; write it like 2022-12-01 or "
