@@ -109,6 +109,60 @@ def test_kill_during_rotation_leaves_exactly_one_working_key(
     assert shown.exit_code == 0 and shown.stdout.count('"member_no"') == 60_000
 
 
+def test_sigterm_or_ctrl_c_during_rotation_ends_before_it_or_after_saying_so(
+    run: Run, roster_id: str, db_path: Path, key_path: Path, tmp_path: Path
+) -> None:
+    """Stopped between the re-key and its sentence, a rotation ended silently under the new
+    key, or left a new key file that opened nothing: the signals now wait for the end."""
+    big = tmp_path / "big.csv"
+    with big.open("w", encoding="utf-8") as out:
+        out.write("name,id_number,phone,consent\n")
+        for i, number in enumerate(make_ids(20_000)):
+            out.write(f"{person_name(i)},{number},139{i:08d},是\n")
+    assert run("enroll", "import", roster_id, str(big)).exit_code == 0
+    current = key_path
+    outcomes = set()
+    for i, delay in enumerate([0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6] * 2):
+        new = tmp_path / f"new-{i}.key"
+        argv = ["--key-file", str(current), "key", "rotate", "--new-key-file", str(new)]
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "tuanti_cli", *argv],
+            env={**os.environ, "TUANTI_LANG": "en"},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(delay)
+        proc.send_signal(signal.SIGTERM if i % 2 else signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+        if new.exists():  # rotated: it must have said so, and only the new key opens
+            assert "The store is now encrypted under" in stderr, (delay, stderr)
+            assert opens(db_path, new) and not opens(db_path, current)
+            current = new
+            outcomes.add("after")
+        else:  # stopped before: nothing changed, nothing said of a new key
+            assert "now encrypted" not in stderr and "Traceback" not in stderr, stderr
+            assert opens(db_path, current)
+            outcomes.add("before")
+    assert outcomes  # which of the two each delay gives depends on the machine's speed
+
+
+def test_held_signals_arrive_when_the_block_ends() -> None:
+    from tuanti_cli.signals import held_until_done
+
+    seen: list[str] = []
+    previous = signal.signal(signal.SIGTERM, lambda *_: seen.append("signal"))
+    try:
+        with held_until_done():
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.05)
+            seen.append("block done")
+        time.sleep(0.05)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert seen == ["block done", "signal"]
+
+
 def test_a_failed_rotation_leaves_no_new_key_file(
     run: Run, roster_id: str, db_path: Path, key_path: Path, tmp_path: Path, monkeypatch: Any
 ) -> None:

@@ -23,6 +23,7 @@ from tuanti_cli.cli.state import AppState, ask_passphrase, stdin_is_terminal, va
 from tuanti_cli.errors import InputError
 from tuanti_cli.i18n import t, t_masked
 from tuanti_cli.paths import keys_path
+from tuanti_cli.signals import held_until_done
 
 app = typer.Typer(help=t("help.admin"), no_args_is_help=True)
 
@@ -65,19 +66,19 @@ def add_command(
         keyed = nullcontext(
             ask_passphrase("TUANTI_NEW_PASSPHRASE", "cli.new_passphrase", confirm=True)
         )
-    with state.locked_store(acting) as store:
+    with state.locked_store(acting) as store, held_until_done():
         if created is not None:
             keyslots.check_new_admin(store, admin)  # before a key file is made for nobody
             keyed = keys.new_key_file(created)  # removed again if adding fails
         with keyed as new_key:
             added = keyslots.add_admin(store, acting, admin, new_key, now)
-    if added.converted:
-        info(t("admin.converted"))
-    if created is not None:
-        info(t_masked("admin.added_file", admin_no=added.admin_no, path=created))
-    else:
-        info(t("admin.added_passphrase", admin_no=added.admin_no))
-    info(t_masked("admin.keys_backup", path=keys_path(state.db_path())))
+        if added.converted:
+            info(t("admin.converted"))
+        if created is not None:
+            info(t_masked("admin.added_file", admin_no=added.admin_no, path=created))
+        else:
+            info(t("admin.added_passphrase", admin_no=added.admin_no))
+        info(t_masked("admin.keys_backup", path=keys_path(state.db_path())))
 
 
 @app.command("list", help=t("help.admin_list"))
@@ -121,6 +122,6 @@ def remove_command(
         with keyslots.open_store(state.db_path(), key) as store:
             keyslots.check_removable(store, number)
         confirm_or_stop(t("admin.confirm", admin_no=number))
-    with state.locked_store(key) as store:
+    with state.locked_store(key) as store, held_until_done():
         keyslots.remove_admin(store, number, clock.now())
-    info(t("admin.removed", admin_no=number))
+        info(t("admin.removed", admin_no=number))

@@ -13,6 +13,7 @@ from tuanti_cli.cli.output import FILE_ONLY, info
 from tuanti_cli.cli.state import AppState, ask_passphrase
 from tuanti_cli.errors import InputError
 from tuanti_cli.i18n import t, t_masked
+from tuanti_cli.signals import held_until_done
 
 app = typer.Typer(help=t("help.key"), no_args_is_help=True)
 
@@ -48,9 +49,10 @@ def rotate_command(
     check_store_file(state.db_path())  # before the key: no passphrase asked for no store
     current = state.key()
     with keyslots.open_store(state.db_path(), current) as store:
-        keyed = _new_key(created, current)
-        rotate(store, keyed, clock.now())
-    _rotated(created)
+        keyed = _new_key(created, current)  # a new passphrase is asked for here, not held
+        with held_until_done():
+            rotate(store, keyed, clock.now())
+            _rotated(created)
 
 
 def _new_key(created: Path | None, current: keys.Key) -> AbstractContextManager[keys.Key]:
@@ -82,7 +84,7 @@ def _rotate_slotted(
 
     acting = state.key()
     passphrase = _new_passphrase(acting) if new_passphrase else None
-    with state.locked_store(acting) as store:
+    with state.locked_store(acting) as store, held_until_done():
         now = clock.now()
         if data_key:
             keyslots.rotate_data_key(store, now)
@@ -92,9 +94,9 @@ def _rotate_slotted(
                 assert new_key is not None
                 keyslots.rotate_own_key(store, new_key, now)
         admin_no = store.admin_no
-    if data_key:
-        info(t("admin.data_key_rotated"))
-    if created is not None:
-        info(t_masked("admin.rotated_own_file", admin_no=admin_no, path=created))
-    elif passphrase is not None:
-        info(t("admin.rotated_own_passphrase", admin_no=admin_no))
+        if data_key:
+            info(t("admin.data_key_rotated"))
+        if created is not None:
+            info(t_masked("admin.rotated_own_file", admin_no=admin_no, path=created))
+        elif passphrase is not None:
+            info(t("admin.rotated_own_passphrase", admin_no=admin_no))

@@ -1,0 +1,29 @@
+"""Holding Ctrl-C and SIGTERM while a change that cannot be half-done runs."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+_HELD = (signal.SIGINT, signal.SIGTERM)
+
+
+@contextmanager
+def held_until_done() -> Iterator[None]:
+    """Run the block with SIGINT and SIGTERM held back; one that came meanwhile takes effect
+    when the block ends, as if it had come then.
+
+    For re-keying (``key rotate``, ``admin remove``): stopped between the re-key and the
+    sentence saying which key now opens the store, the command ended silently under the new
+    key, or left a new key file that opens nothing. Held, it ends either before anything
+    changed or after it has said so. Nothing that waits for a person may run inside.
+    """
+    if not hasattr(signal, "pthread_sigmask"):  # not POSIX: nothing to hold with
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
