@@ -291,8 +291,16 @@ def test_changes_between_the_last_two_runs(run: Run, full_roster: str, tmp_path:
     found = {
         c["name"]: c for c in json.loads(run("changes", full_roster, "--format", "json").stdout)
     }
-    assert found["绿一"]["before"] == {"health_code": "green", "abnormal": False}
-    assert found["绿一"]["after"] == {"health_code": "red", "abnormal": True}
+    assert found["绿一"]["before"] == {
+        "health_code": "green",
+        "nat_result": "negative",
+        "abnormal": False,
+    }
+    assert found["绿一"]["after"] == {
+        "health_code": "red",
+        "nat_result": "positive",
+        "abnormal": True,
+    }
     assert found["黄二"]["after"]["health_code"] == "green"
     assert found["名七"]["before"] == {"flags": ["name_mismatch"]}
     assert found["名七"]["after"] == {"flags": ["not_found"]}
@@ -300,6 +308,41 @@ def test_changes_between_the_last_two_runs(run: Run, full_roster: str, tmp_path:
     assert set(found["红三"]) == {"member_no", "name", "department", "before", "after"}
     table = run("changes", full_roster).stdout
     assert "green → red" in table
+
+
+def test_changes_name_a_nat_result_or_vaccination_that_changed(
+    run: Run, full_roster: str, tmp_path: Path
+) -> None:
+    """Already yellow, then NAT-positive: the code and the abnormal judgement stay, and the
+    change is still one of status. A new sampling time alone is not."""
+    header = "姓名,证件号码,健康码状态,核酸采样时间,核酸结果,疫苗接种状态\n"
+    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first.write_text(
+        header + f"黄二,{IDS[1]},黄码,2022-12-06 07:00,阴性,完成基础免疫\n"
+        f"绿一,{IDS[0]},绿码,2022-12-06 07:00,阴性,完成基础免疫\n"
+        f"红三,{IDS[2]},红码,2022-12-06 07:00,阴性,完成基础免疫\n",
+        encoding="utf-8",
+    )
+    second.write_text(
+        header + f"黄二,{IDS[1]},黄码,2022-12-06 07:00,阳性,完成基础免疫\n"
+        f"绿一,{IDS[0]},绿码,2022-12-06 07:00,阴性,完成加强免疫\n"
+        f"红三,{IDS[2]},红码,2022-12-06 08:00,阴性,完成基础免疫\n",
+        encoding="utf-8",
+    )
+    for feed, at in ((first, "2022-12-06 09:00"), (second, "2022-12-06 10:00")):
+        assert run("refresh", "--feed", str(feed), "--as-of", at).exit_code == 0
+    found = {
+        c["name"]: c for c in json.loads(run("changes", full_roster, "--format", "json").stdout)
+    }
+    assert found["黄二"]["before"] == {"nat_result": "negative"}
+    assert found["黄二"]["after"] == {"nat_result": "positive"}
+    assert found["绿一"]["before"] == {"vaccination": "primary"}
+    assert found["绿一"]["after"] == {"vaccination": "booster"}
+    assert "红三" not in found  # only sampled again
+    table = run("--lang", "zh", "changes", full_roster).stdout
+    assert "核酸结果: 阴性 → 阳性" in table and "疫苗接种: 完成基础免疫 → 完成加强免疫" in table, (
+        table
+    )
 
 
 def test_audit_log(run: Run, full_roster: str) -> None:

@@ -9,7 +9,10 @@ from tuanti_cli import history
 from tuanti_cli.models import Roster
 from tuanti_cli.store import Store
 
-COMPARED = ("health_code", "abnormal", "flags")
+COMPARED = ("health_code", "nat_result", "vaccination", "abnormal", "flags")
+"""A member's status: a new sampling time alone (most members', at every test) or a dose
+count is no change of status; a NAT result or vaccination status that changes is one, even
+when the health code or the abnormal judgement stays (yellow, then NAT-positive)."""
 
 
 def last_two_runs(store: Store, roster: Roster) -> list[int]:
@@ -20,13 +23,19 @@ def last_two_runs(store: Store, roster: Roster) -> list[int]:
 def _compared(state: history.State | None) -> dict[str, Any]:
     if state is None:
         return dict.fromkeys(COMPARED)
-    return {"health_code": state.health_code, "abnormal": state.abnormal, "flags": state.flag_list}
+    return {
+        "health_code": state.health_code,
+        "nat_result": state.nat_result,
+        "vaccination": state.vaccination,
+        "abnormal": state.abnormal,
+        "flags": state.flag_list,
+    }
 
 
 def changes(store: Store, roster: Roster) -> Iterator[dict[str, Any]] | None:
-    """Members whose health code, abnormal state or flags changed between the last two runs,
-    by member number, each naming their department (``None`` when they have none), streamed
-    (iterate while the store is open).
+    """Members whose health code, NAT result, vaccination, abnormal state or flags changed
+    between the last two runs, by member number, each naming their department (``None``
+    when they have none), streamed (iterate while the store is open).
 
     ``None`` when the roster has been compared fewer than twice. A member with no state in
     the earlier run (enrolled in between) shows ``null`` before. Only members with a change

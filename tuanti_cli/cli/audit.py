@@ -88,6 +88,10 @@ def _value(field: str, value: Any) -> str:
         return "—"
     if field == "health_code":
         return t(f"code.{value}")
+    if field == "nat_result":
+        return t(f"nat.{value}")
+    if field == "vaccination":
+        return t(f"vaccine.{value}")
     if field == "abnormal":
         return t("changes.yes") if value else t("changes.no")
     return ", ".join(t(f"flag.{f}") for f in value) or "—"
