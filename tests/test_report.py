@@ -428,7 +428,7 @@ def test_html_labels_values_only_where_dates_are_labelled(days: int, labelled: i
     series = [{"date": f"2022-12-{n + 1:02d}", **day} for n in range(days)]
     bars, lines = _bars_svg(series), _lines_svg(series)
     assert bars.count('text-anchor="middle">4321</text>') == labelled  # not the grid's
-    assert lines.count(">92%</text>") == labelled
+    assert lines.count(">92.6%</text>") == labelled  # as the table beside it writes it
     assert bars.count('text-anchor="middle">12-') == labelled
 
 
@@ -456,6 +456,20 @@ def test_html_marks_each_run_of_days_not_compared_once(
     for svg in (_bars_svg(series), _lines_svg(series)):
         assert svg.count("<title>not compared</title>") == bands
         assert svg.count(">not compared</text>") == labels
+
+
+def test_html_departments_come_in_tables_that_fit_the_page() -> None:
+    # A 30-day table of departments ran off the page, and its last (newest) days were cut.
+    from tuanti_cli.cli.report_html import DAYS_PER_TABLE, _departments
+
+    series = [{"date": f"2022-11-{n + 1:02d}", "compliance": n / 30} for n in range(30)]
+    html = _departments({"很长的部门名称" * 7: series, "二部": series})
+    tables = html.split("</table>")[:-1]
+    assert len(tables) == 3
+    heads = [re.findall(r"<th>([^<]*)</th>", table)[1:] for table in tables]
+    assert [len(h) for h in heads] == [DAYS_PER_TABLE] * 3
+    assert [day for head in heads for day in head] == [d["date"][5:] for d in series]
+    assert html.count('<td class="text wrap">很长的部门名称') == 3  # a long name wraps
 
 
 def test_days_before_the_first_comparison_are_not_rebuilt(

@@ -9,7 +9,6 @@ written as their records come, so the page streams like every other export.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import unicodedata
 from collections.abc import Iterable, Iterator
 from html import escape
@@ -54,6 +53,8 @@ th, td { padding: 1.5pt 4pt; border-bottom: 0.5pt solid #ccc; text-align: right;
   white-space: nowrap; }
 th { background: #f0f0f0; }
 th:first-child, td:first-child, th.text, td.text { text-align: left; }
+td.wrap { white-space: normal; overflow-wrap: anywhere; min-width: 5em; }
+td.words { white-space: normal; }
 td.none { color: #999; }
 tr { break-inside: avoid; }
 footer { margin-top: 8pt; color: #777; font-size: 8pt; }
@@ -274,7 +275,7 @@ def _lines_svg(days: list[dict[str, Any]]) -> str:
             below = y + (15 if value > 0.1 else -7)
             body.append(
                 f'<text x="{x:.1f}" y="{below:.1f}" text-anchor="middle"'
-                f' fill="{COMPLIANCE_COLOUR}">{math.floor(value * 100)}%</text>'
+                f' fill="{COMPLIANCE_COLOUR}">{_e(percent(value))}</text>'
             )
     body += labels
     return _svg(body, t("report.html.compliance_title"))
@@ -294,18 +295,37 @@ def _numbers(days: list[dict[str, Any]]) -> str:
     return "<table>\n" + "\n".join(rows) + "\n</table>\n"
 
 
+DAYS_PER_TABLE = 10
+"""Day columns in one table of the departments: more would not fit the page's width."""
+
+
 def _departments(departments: dict[str, list[dict[str, Any]]]) -> str:
-    days = next(iter(departments.values()), [])
+    """Each department's compliance per day, in tables of :data:`DAYS_PER_TABLE` days (a
+    30-day table ran off the page, and its last days, the ones with data, were cut)."""
+    days = len(next(iter(departments.values()), []))
+    return "".join(
+        _department_table(departments, start, min(start + DAYS_PER_TABLE, days))
+        for start in range(0, days, DAYS_PER_TABLE)
+    )
+
+
+def _department_table(departments: dict[str, list[dict[str, Any]]], start: int, end: int) -> str:
+    days = next(iter(departments.values()))[start:end]
     heads = [t("scol.department")] + [str(d["date"])[5:] for d in days]
     rows = ["<tr>" + "".join(f"<th>{_e(h)}</th>" for h in heads) + "</tr>"]
     for name, series in departments.items():
         label = t("summary.no_department") if name == core.NO_DEPARTMENT else name
         rows.append(
-            f'<tr><td class="text">{_e(label)}</td>'
-            + "".join(f"<td>{_e(percent(d['compliance']))}</td>" for d in series)
+            f'<tr><td class="text wrap">{_e(label)}</td>'
+            + "".join(f"<td>{_e(percent(d['compliance']))}</td>" for d in series[start:end])
             + "</tr>"
         )
     return "<table>\n" + "\n".join(rows) + "\n</table>\n"
+
+
+_TEXT_CLASS = {"name": "text wrap", "department": "text wrap", "health_code": "text words"}
+"""Free text may wrap (a 50-character department ran the table off the page), a health
+code with its flags between words; member numbers, masked numbers and values never do."""
 
 
 def _abnormal(records: Iterable[dict[str, Any]], count: int) -> Iterator[str]:
@@ -327,7 +347,7 @@ def _abnormal(records: Iterable[dict[str, Any]], count: int) -> Iterator[str]:
             + "".join(
                 f"<td>{_e(row[c])}</td>"
                 if c == "nat_days"
-                else f'<td class="text">{_e(row[c])}</td>'
+                else f'<td class="{_TEXT_CLASS.get(c, "text")}">{_e(row[c])}</td>'
                 for c in ABNORMAL_COLUMNS
             )
             + "</tr>\n"
