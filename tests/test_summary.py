@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 from openpyxl import load_workbook
+from rich.cells import cell_len
 
 from tests.conftest import Run
 from tests.test_view import AS_OF, PEOPLE, full_roster, records, set_departments
@@ -115,6 +116,18 @@ def test_csv_xlsx_and_the_table(run: Run, full_roster: str, tmp_path: Path) -> N
     assert out.read_bytes().startswith(b"\xef\xbb\xbf")
     table = run("summary", "--as-of", AS_OF).stdout
     assert "10.0%" in table and as_json[0]["roster_id"] in table
+    # --output writes the table standard output shows (it wrote tab-separated text): at its
+    # natural width, no terminal to fit, and no colour; 0600
+    written = tmp_path / "summary.txt"
+    assert run("summary", "--as-of", AS_OF, "--output", str(written)).exit_code == 0
+    text = written.read_text(encoding="utf-8")
+    assert "\t" not in text and "\x1b" not in text
+    lines = text.splitlines()
+    assert len({cell_len(line) for line in lines}) == 1  # one table, each line full width
+    words = [cell.strip() for cell in lines[1].strip("┃").split("┃")]
+    assert words[:3] == ["Roster", "Institution", "Members"] and words[-1] == "Last refresh"
+    assert as_json[0]["roster_id"] in text and "10.0%" in text
+    assert written.stat().st_mode & 0o777 == 0o600
     zh = run("--lang", "zh", "summary", full_roster, "--by", "department", "--as-of", AS_OF).stdout
     assert "（无部门）" in zh and "合规率" in zh
 

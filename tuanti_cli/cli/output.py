@@ -195,10 +195,16 @@ UNBOUNDED = 1 << 16
 """A width no table reaches."""
 
 
-def print_table(title: str | None, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+def print_table(
+    title: str | None,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    file: IO[str] | None = None,
+) -> None:
     """A simple Rich table for short listings (rosters, summaries, changes, audit); drawn
     without column rules when the boxed one would not fit the terminal. Piped or redirected
-    (no terminal, no ``COLUMNS``) it is as wide as its cells, never folded."""
+    (no terminal, no ``COLUMNS``), or written to ``file``, it is as wide as its cells, never
+    folded, and without colour."""
     from rich import box
     from rich.cells import cell_len
     from rich.console import Console
@@ -210,7 +216,12 @@ def print_table(title: str | None, headers: Sequence[str], rows: Iterable[Sequen
 
     # Text, not str: a roster name such as "[link=http://…]" is shown, never markup.
     cells = [[Text("" if v is None else shown(str(v))) for v in row] for row in rows]
-    console = Console() if terminal_width() is not None else Console(width=UNBOUNDED)
+    if file is not None:
+        console = Console(file=file, width=UNBOUNDED, color_system=None)
+    elif terminal_width() is not None:
+        console = Console()
+    else:
+        console = Console(width=UNBOUNDED)
     # A header wraps between its words, not inside one, when the widest words all fit.
     words = [max((cell_len(word) for word in header.split()), default=1) for header in headers]
     if sum(words) + len(words) > console.width:

@@ -90,10 +90,8 @@ def summary(
     if output is None:
         print_table(None, headers, cells)
         return
-    with open_output(output, protected) as stream:
-        stream.write("\t".join(headers) + "\n")
-        for row in cells:
-            stream.write("\t".join(row) + "\n")
+    with open_output(output, protected) as stream:  # the table printed, as `show` writes it
+        print_table(None, headers, cells, file=stream)
 
 
 def table_cells(
