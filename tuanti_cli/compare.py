@@ -30,6 +30,8 @@ class BadRow:
     row: int
     id_number: str
     field: str
+    later: bool = False
+    """The sampling time reads, but lies after the comparison time (beyond the tolerance)."""
 
 
 @dataclass
@@ -258,12 +260,13 @@ def _judge(
         result.name_mismatch += 1
         return UNKNOWN, ["name_mismatch"]
     bad_field = reading.bad_field if reading.health is None else None
-    if reading.health is not None and moments.after(reading.health.nat_sampled_at):
+    later = reading.health is not None and moments.after(reading.health.nat_sampled_at)
+    if later:
         bad_field = "nat_sampled_at"
     if reading.health is None or bad_field is not None:
         result.bad_count += 1
         if len(result.bad) < LISTED:
-            result.bad.append(BadRow(row, mask_id(member.id_number), bad_field or "row"))
+            result.bad.append(BadRow(row, mask_id(member.id_number), bad_field or "row", later))
         return UNKNOWN, ["bad_row"]
     result.matched += 1
     return reading.health, []

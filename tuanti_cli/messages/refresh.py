@@ -82,6 +82,10 @@ EN: dict[str, str] = {
         "nothing to do."
     ),
     "refresh.bad_line": "  feed row {row} ({id_number}): {field} cannot be read",
+    "refresh.bad_line_later": (
+        "  feed row {row} ({id_number}): {field} is more than an hour after the comparison "
+        "time (--as-of, else now)"
+    ),
     "refresh.newly_abnormal": "Newly abnormal: {count}",
     "refresh.more_abnormal": "  … and {count} more: `tuanti show ROSTER --abnormal` lists everyone.",
     "refresh.more_bad": "  … and {count} more bad {count:row|rows}.",
@@ -136,6 +140,7 @@ ZH: dict[str, str] = {
     "refresh.summary": "健康数据 {rows:,} 行。比对 {members} 人：匹配 {matched}，未查询到 {not_found}，姓名不符 {name_mismatch}，数据有误 {bad_rows}；变化 {changed}。",
     "refresh.skipped": "健康数据文件与上次应用的完全相同，成员也未变化；无需比对。",
     "refresh.bad_line": "  第 {row} 行（{id_number}）：无法读取 {field}",
+    "refresh.bad_line_later": "  第 {row} 行（{id_number}）：{field}晚于比对时间（--as-of，未指定则为当前时间）一小时以上",
     "refresh.newly_abnormal": "新增异常：{count}",
     "refresh.more_abnormal": "  ……另有 {count} 人：`tuanti show 登记簿 --abnormal` 可查看全部。",
     "refresh.more_bad": "  ……另有 {count} 行数据有误。",
