@@ -65,15 +65,20 @@ def test_rotate_needs_exactly_one_target(run: Run, roster_id: str, tmp_path: Pat
     assert run("roster", "list").exit_code == 0
 
 
-def test_kill_during_rotation_leaves_exactly_one_working_key(
-    run: Run, roster_id: str, db_path: Path, key_path: Path, tmp_path: Path
-) -> None:
+def _enroll_many(run: Run, roster_id: str, tmp_path: Path, count: int) -> None:
+    """``count`` members, so that re-keying the store takes a moment to interrupt."""
     big = tmp_path / "big.csv"
     with big.open("w", encoding="utf-8") as out:
         out.write("name,id_number,phone,consent\n")
-        for i, number in enumerate(make_ids(60_000)):
+        for i, number in enumerate(make_ids(count)):
             out.write(f"{person_name(i)},{number},139{i:08d},是\n")
     assert run("enroll", "import", roster_id, str(big)).exit_code == 0
+
+
+def test_kill_during_rotation_leaves_exactly_one_working_key(
+    run: Run, roster_id: str, db_path: Path, key_path: Path, tmp_path: Path
+) -> None:
+    _enroll_many(run, roster_id, tmp_path, 60_000)
     for delay in (0.05, 0.12, 0.2, 0.35):
         new = tmp_path / f"new-{delay}.key"
         current = (
@@ -114,12 +119,7 @@ def test_sigterm_or_ctrl_c_during_rotation_ends_before_it_or_after_saying_so(
 ) -> None:
     """Stopped between the re-key and its sentence, a rotation ended silently under the new
     key, or left a new key file that opened nothing: the signals now wait for the end."""
-    big = tmp_path / "big.csv"
-    with big.open("w", encoding="utf-8") as out:
-        out.write("name,id_number,phone,consent\n")
-        for i, number in enumerate(make_ids(20_000)):
-            out.write(f"{person_name(i)},{number},139{i:08d},是\n")
-    assert run("enroll", "import", roster_id, str(big)).exit_code == 0
+    _enroll_many(run, roster_id, tmp_path, 20_000)
     current = key_path
     outcomes = set()
     for i, delay in enumerate([0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.5, 0.6] * 2):
