@@ -427,6 +427,15 @@ def dash_options(roster: str, people: Path) -> dict[str, tuple[str, ...]]:
     }
 
 
+def _in_folder_with_rejects(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Work in ``tmp_path`` (where a file named ``-`` would land), with an enrollment file
+    whose one row is rejected (so that ``--rejects`` has something to write)."""
+    monkeypatch.chdir(tmp_path)
+    people = tmp_path / "people.csv"
+    people.write_text("name,id_number,phone,consent\n王五,123,1,是\n", encoding="utf-8")
+    return people
+
+
 TO_STDOUT = {"show", "show-csv", "summary", "report"}
 
 
@@ -438,9 +447,7 @@ TO_STDOUT = {"show", "show-csv", "summary", "report"}
 def test_a_dash_names_no_file_to_write(
     run: Run, member_roster: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, option: str
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    people = tmp_path / "people.csv"
-    people.write_text("name,id_number,phone,consent\n王五,123,1,是\n", encoding="utf-8")
+    people = _in_folder_with_rejects(tmp_path, monkeypatch)
     result = run(*dash_options(member_roster, people)[option], "-")
     assert result.exit_code == 2, result.output
     assert result.stdout == ""
@@ -456,9 +463,7 @@ def test_a_dash_names_no_file_to_write(
 def test_a_file_named_dash_is_written_as_dot_slash_dash(
     run: Run, member_roster: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, option: str
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    people = tmp_path / "people.csv"
-    people.write_text("name,id_number,phone,consent\n王五,123,1,是\n", encoding="utf-8")
+    people = _in_folder_with_rejects(tmp_path, monkeypatch)
     result = run(*dash_options(member_roster, people)[option], "./-")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "-").stat().st_size > 0
