@@ -117,19 +117,16 @@ def find_code(text: str) -> ParsedCode:
     after it): with a letter or digit glued to it (``TB1.….X``, ``xTB1.…``) it is not a code.
     Two different codes are refused rather than one of them chosen.
     """
-    found = dict.fromkeys(
-        token
-        for token in (
-            part.rstrip(".") for part in _CODE_SEPARATORS.split(urllib.parse.unquote(text))
-        )
-        if CODE_PATTERN.fullmatch(token)
-    )
+    found = {}  # each different code once
+    for part in _CODE_SEPARATORS.split(urllib.parse.unquote(text)):
+        match = CODE_PATTERN.fullmatch(part.rstrip("."))
+        if match is not None:
+            found[match.group()] = match
     if not found:
         raise InputError("code.not_found")
     if len(found) > 1:
         raise InputError("code.several", count=len(found))
-    match = CODE_PATTERN.fullmatch(next(iter(found)))
-    assert match is not None
+    (match,) = found.values()
     return ParsedCode(*match.groups())
 
 
