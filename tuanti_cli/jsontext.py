@@ -30,7 +30,7 @@ def loads(text: str) -> Any:
     except json.JSONDecodeError:
         raise
     except ValueError:  # an integer over the limit: the decoder's only other ValueError
-        return json.loads(text, parse_int=_integer)
+        return _TOLERANT.decode(text)
 
 
 def raw_decode(decoder: json.JSONDecoder, text: str, position: int) -> tuple[Any, int]:

@@ -175,9 +175,7 @@ def cell_damage(value: Any) -> str | None:
     is a JSON integer too long for ``int``."""
     if isinstance(value, bool):
         return None
-    if isinstance(value, LongNumber):
-        return "damaged"
-    if isinstance(value, float):
+    if isinstance(value, float | LongNumber):
         return "damaged"
     if isinstance(value, int):
         return id_damage(str(value)) if len(str(value)) == 18 else "damaged"
