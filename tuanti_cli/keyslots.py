@@ -492,13 +492,9 @@ def _refuse_same_key(conn: Any, identity: Identity, except_admin: str | None = N
 
 def check_new_admin(store: Store, admin: Admin) -> None:
     """Refuse to add a person who is an admin already (the same ID number)."""
-    _refuse_known_person(store.conn, admin)
-
-
-def _refuse_known_person(conn: Any, admin: Admin) -> None:
-    rows = conn.execute(
+    rows = store.query(
         "SELECT admin_no FROM admins WHERE id_number = ? ORDER BY seq", (admin.id_number,)
-    ).fetchall()
+    )
     if rows:
         raise InputError("admin.already", admin_no=rows[0][0], id=mask_id(admin.id_number))
 
@@ -530,7 +526,7 @@ def add_admin(store: Store, acting_key: Key, admin: Admin, new_key: Key, now: dt
         assert store.data_key is not None and store.key_generation is not None
         data_key, generation = store.data_key, store.key_generation
     with store.transaction() as conn:
-        _refuse_known_person(conn, admin)
+        check_new_admin(store, admin)  # again, inside the transaction that adds
         if converting:
             _store_identity(conn, "A1", acting)
         _refuse_same_key(conn, new_identity)
