@@ -47,8 +47,8 @@ def rotate_command(
     from tuanti_cli.store import check_store_file
 
     check_store_file(state.db_path())  # before the key: no passphrase asked for no store
-    current = state.key()
-    with keyslots.open_store(state.db_path(), current) as store:
+    current = state.key()  # kept: a new passphrase must differ from it
+    with state.open_store(current) as store:
         keyed = _new_key(created, current)  # a new passphrase is asked for here, not held
         with held_until_done():
             rotate(store, keyed, clock.now())

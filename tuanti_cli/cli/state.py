@@ -49,14 +49,14 @@ class AppState:
         standard input, whatever file that is)."""
         return Protected(store=self.db_path(), key_file=self.key_file, inputs=inputs, stdin=stdin)
 
-    def open_store(self) -> Store:
-        """Open the store with the configured key (a missing store is reported first);
-        through the acting admin's key slot when the store has slots."""
+    def open_store(self, key: Key | None = None) -> Store:
+        """Open the store with ``key``, else the configured key (a missing store is reported
+        first); through the acting admin's key slot when the store has slots."""
         from tuanti_cli import keyslots
 
         path = self.db_path()
         check_store_file(path)  # before the key: no passphrase asked for an empty file
-        return keyslots.open_store(path, self.key())
+        return keyslots.open_store(path, key or self.key())
 
     @contextlib.contextmanager
     def locked_store(self, key: Key | None = None) -> Iterator[Store]:
