@@ -9,7 +9,6 @@ written as their records come, so the page streams like every other export.
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections.abc import Iterable, Iterator
 from html import escape
 from typing import IO, Any
@@ -232,9 +231,16 @@ def _runs(flags: list[bool]) -> Iterator[tuple[int, int]]:
             start = None
 
 
+CELL_PIXELS = 6
+"""About how wide one terminal cell of text is drawn at the charts' 11 px (a CJK character
+takes two cells, a full em)."""
+
+
 def _text_width(text: str) -> float:
-    """About how wide ``text`` is drawn at the charts' 11 px (a CJK character a full em)."""
-    return sum(11 if unicodedata.east_asian_width(c) in "WF" else 6.2 for c in text)
+    """About how wide ``text`` is drawn in a chart, from the cells Rich counts for it."""
+    from rich.cells import cell_len
+
+    return cell_len(text) * CELL_PIXELS
 
 
 def _lines_svg(days: list[dict[str, Any]]) -> str:
