@@ -359,6 +359,27 @@ def test_audit_log(run: Run, full_roster: str) -> None:
     assert run("audit", "--since", "soon").exit_code == 1
 
 
+def test_audit_since_takes_the_forms_as_of_takes(run: Run, full_roster: str) -> None:
+    entries = json.loads(run("audit", "--format", "json").stdout)
+    first = dt.datetime.fromisoformat(entries[0]["at"])
+    later = first + dt.timedelta(minutes=1)
+    day = first.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%Y%m%d")
+    # The day written without separators, as people type it: the whole day, not an error.
+    assert json.loads(run("audit", "--since", day, "--format", "json").stdout) == entries
+    # A time: only entries from that moment (Beijing time unless an offset is given).
+    moment = later.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%d %H:%M")
+    after = json.loads(run("audit", "--since", moment, "--format", "json").stdout)
+    assert after == [
+        e
+        for e in entries
+        if dt.datetime.fromisoformat(e["at"]) >= later.replace(second=0, microsecond=0)
+    ]
+    utc = later.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:00Z")
+    assert json.loads(run("audit", "--since", utc, "--format", "json").stdout) == after
+    bad = run("audit", "--since", "2022-13-01")
+    assert bad.exit_code == 1 and "2022-12-01 09:00" in bad.stderr, bad.stderr
+
+
 def test_quiet_speaks_only_when_someone_newly_became_abnormal(
     run: Run, full_roster: str, tmp_path: Path
 ) -> None:

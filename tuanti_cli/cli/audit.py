@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 import typer
 
-from tuanti_cli import audit, clock, rosters
+from tuanti_cli import audit, rosters
 from tuanti_cli.cli.output import Tally, echo, info, print_table, to_json, write_json_array
 from tuanti_cli.codes import ROSTER_ID_ALPHABET, ROSTER_ID_LENGTH
 from tuanti_cli.errors import InputError, NotFound
@@ -32,15 +32,17 @@ def _roster_id(store: Store, ref: str) -> str:
 
 
 def _since(value: str | None) -> dt.datetime | None:
+    """``--since`` as the moment the log is read from: a date (its start, Beijing time) or
+    a time, in the forms ``--as-of`` takes (``2022-12-01``, ``20221201``, ``2022/12/1 9:00``,
+    ISO 8601 with an offset)."""
     if value is None:
         return None
-    from tuanti_cli.timeparse import parse_date
+    from tuanti_cli.timeparse import parse_datetime
 
     try:
-        day = parse_date(value)
-    except ValueError:
+        return parse_datetime(value)
+    except (ValueError, OverflowError):
         raise InputError("audit.bad_since", value=value) from None
-    return dt.datetime.combine(day, dt.time(), clock.SHANGHAI)
 
 
 def audit_command(

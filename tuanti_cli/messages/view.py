@@ -49,7 +49,10 @@ EN: dict[str, str] = {
     "changes.field.abnormal": "abnormal",
     "changes.field.flags": "flags",
     "audit.none": "No audit entries match.",
-    "audit.bad_since": "--since {value!r} is not a date; write it like 2022-12-01.",
+    "audit.bad_since": (
+        "--since {value!r} is not a date or time; write it like 2022-12-01 or"
+        " 2022-12-01 09:00 (Beijing time)."
+    ),
     "acol.at": "Time",
     "acol.user": "User",
     "acol.action": "Action",
@@ -63,7 +66,7 @@ EN: dict[str, str] = {
     "opt.show.output": "Write to FILE, not stdout.",
     "opt.show.encoding": "CSV encoding; auto = UTF-8 with BOM in a file (for Excel), plain UTF-8 on stdout.",
     "opt.show.as_of": "View date/time (default now).",
-    "opt.audit.since": "Only from this date (YYYY-MM-DD).",
+    "opt.audit.since": "Only from this date or time (YYYY-MM-DD [HH:MM], Beijing time).",
     "opt.not_one_of": "{value!r} is not one of {allowed}",
     "mcol.department": "Department",
     "opt.show.department": (
@@ -140,7 +143,7 @@ ZH: dict[str, str] = {
     "changes.field.abnormal": "异常",
     "changes.field.flags": "标记",
     "audit.none": "没有符合条件的访问记录。",
-    "audit.bad_since": "--since {value!r} 不是日期；请写成 2022-12-01。",
+    "audit.bad_since": "--since {value!r} 不是日期或时间；请写成 2022-12-01 或 2022-12-01 09:00（北京时间）。",
     "acol.at": "时间",
     "acol.user": "用户",
     "acol.action": "操作",
@@ -154,7 +157,7 @@ ZH: dict[str, str] = {
     "opt.show.output": "写入指定文件，而不是标准输出。",
     "opt.show.encoding": "CSV 编码；auto 表示写入文件时使用带 BOM 的 UTF-8（便于 Excel 打开），输出到标准输出时使用不带 BOM 的 UTF-8。",
     "opt.show.as_of": "按该日期/时间查看（默认为当前时间）。",
-    "opt.audit.since": "仅显示该日期（YYYY-MM-DD）起的记录。",
+    "opt.audit.since": "仅显示该日期或时间（YYYY-MM-DD [HH:MM]，北京时间）起的记录。",
     "opt.not_one_of": "{value!r} 不是可选值之一：{allowed}",
     "mcol.department": "部门",
     "opt.show.department": "仅显示这些部门（名称须完全一致；可重复或用逗号分隔；空值表示没有部门的成员）。",
