@@ -459,6 +459,23 @@ def test_a_dash_names_no_file_to_write(
     assert not (tmp_path / "-").exists()
 
 
+@pytest.mark.parametrize("source", ["option", "environment"])
+def test_a_dash_key_file_is_a_usage_error_and_init_makes_no_file_named_dash(
+    run: Run, isolated: Path, monkeypatch: pytest.MonkeyPatch, source: str
+) -> None:
+    monkeypatch.chdir(isolated)
+    monkeypatch.delenv("TUANTI_KEY_FILE")
+    given = ("--key-file", "-") if source == "option" else ()
+    env = {"TUANTI_KEY_FILE": "-"} if source == "environment" else None
+    admin = ("--admin-name", "张伟", "--admin-phone", "13812345678", "--admin-id", make_id(seq=5))
+    result = run(*given, "init", *admin, env=env)
+    assert result.exit_code == 2, result.output
+    error = result.stderr.strip().splitlines()[-1]
+    assert "--key-file" in error and "read only from a file" in error and "./-" in error, error
+    assert not (isolated / "-").exists()
+    assert not (isolated / "store").exists()
+
+
 @pytest.mark.parametrize("option", ["show-csv", "png", "rejects", "copy"])
 def test_a_file_named_dash_is_written_as_dot_slash_dash(
     run: Run, member_roster: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, option: str

@@ -141,6 +141,8 @@ def root(
         i18n.set_language(_language(ctx, lang))
     # Everything tuanti writes (exports, reject reports, images) is for the admin's eyes only.
     os.umask(0o077)
+    if key_file == "-":  # not standard input: a key is never piped, and init would make "-"
+        raise typer.BadParameter(t("opt.global.key_dash"), param_hint="--key-file")
     # An empty value (TUANTI_KEY_FILE="") means "not given", so a passphrase can take over.
     ctx.obj = AppState(db=Path(db) if db else None, key_file=Path(key_file) if key_file else None)
 
