@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from unittest import mock
 
 import pytest
 import zxingcpp
@@ -171,8 +172,13 @@ def test_list_and_delete(run: Run, store_ready: None) -> None:
     ]
     table = run("roster", "list")
     assert created["roster_id"] in table.stdout
-    refused = run("roster", "delete", created["roster_id"], input="n\n")
-    assert refused.exit_code == 1
+    # Without a terminal nothing is asked; at one, "n" keeps the roster.
+    unasked = run("roster", "delete", created["roster_id"], input="y\n")
+    assert unasked.exit_code == 1 and "--yes" in unasked.stderr, unasked.output
+    with mock.patch("tuanti_cli.cli.roster.stdin_is_terminal", return_value=True):
+        refused = run("roster", "delete", created["roster_id"], input="n\n")
+    assert refused.exit_code == 1 and "[y/N]" in refused.stderr, refused.output
+    assert "nothing was changed" in refused.stderr.lower(), refused.stderr
     assert len(json.loads(run("roster", "list", "--format", "json").stdout)) == 1
     assert run("roster", "delete", created["roster_id"], "--yes").exit_code == 0
     assert json.loads(run("roster", "list", "--format", "json").stdout) == []

@@ -64,8 +64,13 @@ def test_withdraw_erases_everything(
     add_member(run, roster_id, "周九", other, "13912349999")
     before = all_rows(db_path, key_path)
     assert "孙八" in before and ID in before
-    refused = run("member", "withdraw", roster_id, "M0001", input="n\n")
-    assert refused.exit_code == 1
+    unasked = run("member", "withdraw", roster_id, "M0001", input="y\n")
+    assert unasked.exit_code == 1 and "--yes" in unasked.stderr, unasked.output
+    assert all_rows(db_path, key_path) == before
+    with mock.patch("tuanti_cli.cli.member.stdin_is_terminal", return_value=True):
+        refused = run("member", "withdraw", roster_id, "M0001", input="n\n")
+    assert refused.exit_code == 1 and "[y/N]" in refused.stderr, refused.output
+    assert all_rows(db_path, key_path) == before
     result = run("member", "withdraw", roster_id, "m0001", "--yes")
     assert result.exit_code == 0, result.output
     after = all_rows(db_path, key_path)
