@@ -83,6 +83,46 @@ def test_a_sampling_time_after_the_comparison_time_is_a_bad_row(
     assert records["正常"]["flags"] == []
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_sampling_time_before_1900_is_a_bad_row_that_says_so(
+    run: Run, roster_id: str, tmp_path: Path, suffix: str
+) -> None:
+    people = {"零日": new_id(), "正常": new_id()}
+    enroll(run, roster_id, tmp_path, list(people.items()))
+    rows = [green_row("零日", people["零日"]), green_row("正常", people["正常"])]
+    feed_path = tmp_path / f"feed{suffix}"
+    if suffix == ".csv":
+        rows[0]["nat_sampled_at"] = "1899-12-30 00:00"
+        write_feed(feed_path, rows, zh=True)
+    else:  # a workbook's date cell holding 0 (day zero, 1899-12-30)
+        from openpyxl import Workbook
+
+        book = Workbook()
+        sheet = book.active
+        sheet.append(["姓名", "证件号码", "健康码状态", "核酸采样时间", "核酸结果"])
+        for row in rows:
+            sheet.append([row["name"], row["id_number"], "绿码", dt.datetime(2022, 12, 5), "阴性"])
+        sheet["D2"] = dt.datetime(1899, 12, 30)
+        book.save(feed_path)
+    result = refresh(run, feed_path, AS_OF)
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.stdout.splitlines() if "feed row 2" in x)
+    if suffix == ".csv":
+        assert "nat_sampled_at lies before 1900" in line and "1899-12-30" in line, line
+    else:  # openpyxl reads day zero as a time of day, without its date
+        assert "nat_sampled_at is a time of day without a date" in line, line
+    assert "cannot be read" not in result.stdout
+    records = by_name(show(run, roster_id))
+    assert records["零日"]["flags"] == ["bad_row"] and records["正常"]["flags"] == []
+    # Run for the roster alone: a run of its own, not the same run skipped.
+    zh = run(
+        "--lang", "zh", "refresh", "--feed", str(feed_path), "--roster", roster_id, "--as-of", AS_OF
+    )
+    assert (
+        "核酸采样时间早于 1900 年" if suffix == ".csv" else "核酸采样时间只有时刻"
+    ) in zh.stdout, zh.stdout
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [

@@ -30,8 +30,9 @@ class BadRow:
     row: int
     id_number: str
     field: str
-    later: bool = False
-    """The sampling time reads, but lies after the comparison time (beyond the tolerance)."""
+    reason: str | None = None
+    """What is wrong, when more is known than "unreadable": ``later`` (the sampling time
+    lies after the comparison time, beyond the tolerance) or ``early`` (before 1900)."""
 
 
 @dataclass
@@ -259,14 +260,15 @@ def _judge(
     if reading.name and reading.name != member.name and not _same_name(reading.name, member):
         result.name_mismatch += 1
         return UNKNOWN, ["name_mismatch"]
-    bad_field = reading.bad_field if reading.health is None else None
-    later = reading.health is not None and moments.after(reading.health.nat_sampled_at)
-    if later:
-        bad_field = "nat_sampled_at"
+    bad_field, reason = (
+        (reading.bad_field, reading.reason) if reading.health is None else (None, None)
+    )
+    if reading.health is not None and moments.after(reading.health.nat_sampled_at):
+        bad_field, reason = "nat_sampled_at", "later"
     if reading.health is None or bad_field is not None:
         result.bad_count += 1
         if len(result.bad) < LISTED:
-            result.bad.append(BadRow(row, mask_id(member.id_number), bad_field or "row", later))
+            result.bad.append(BadRow(row, mask_id(member.id_number), bad_field or "row", reason))
         return UNKNOWN, ["bad_row"]
     result.matched += 1
     return reading.health, []

@@ -82,11 +82,21 @@ UNKNOWN = Health()
 
 
 class BadValue(ValueError):
-    """A member's feed row holds a value that cannot be read; ``field`` names it."""
+    """A member's feed row holds a value that cannot be read; ``field`` names it, and
+    ``reason`` what is wrong when more is known than "unreadable" (:data:`EARLY`)."""
 
-    def __init__(self, field: str) -> None:
+    def __init__(self, field: str, reason: str | None = None) -> None:
         super().__init__(field)
         self.field = field
+        self.reason = reason
+
+
+EARLY = "early"
+"""The reason of a time before 1900: it reads, but no sampling was then (1899-12-30, day
+zero of spreadsheets, often stands in for an empty date)."""
+NO_DATE = "no_date"
+"""The reason of a workbook's time-of-day cell in a date field: a date cell holding 0
+reads so, with no date at all."""
 
 
 def _text(value: Any) -> str:
@@ -146,10 +156,17 @@ def _doses(text: str) -> int:
 def _sampled_iso(text: str) -> str:
     """A sampling time as ISO 8601 in Asia/Shanghai (cached: feeds repeat times a lot).
 
-    Raises ``ValueError`` for a time before 1900 or one the calendar cannot hold; a time
-    after the comparison time is judged where that time is known (``compare``).
+    Raises :class:`BadValue` (:data:`EARLY`) for a time before 1900, ``ValueError`` for one
+    that does not read or that the calendar cannot hold; a time after the comparison time is
+    judged where that time is known (``compare``).
     """
-    return clock.iso(in_shanghai(parse_datetime(text)))
+    moment = parse_datetime(text)
+    try:
+        return clock.iso(in_shanghai(moment))
+    except ValueError:
+        if moment.year <= EARLIEST_YEAR:  # 1900 too: its first hours lie before it elsewhere
+            raise BadValue("nat_sampled_at", EARLY) from None
+        raise
 
 
 @functools.lru_cache(maxsize=4096)
@@ -169,6 +186,8 @@ class RowReading(NamedTuple):
     name: str
     health: Health | None
     bad_field: str | None
+    reason: str | None = None
+    """What is wrong with the bad field, when more is known than "unreadable"."""
 
 
 _CHECKED = (
@@ -181,6 +200,7 @@ _CHECKED = (
 )
 """The health fields in the order a row is checked: the first bad one is the row's bad
 field."""
+_DATED = frozenset({"nat_sampled_at", "last_dose_date"})
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -243,7 +263,7 @@ def _reading(name: str, values: list[Any]) -> RowReading:
     one names the bad field). Built with ``tuple.__new__``: a million rows are read."""
     for value in values:
         if type(value) is BadValue:
-            return _new_tuple(RowReading, (name, None, value.field))
+            return _new_tuple(RowReading, (name, None, value.field, value.reason))
     sampled, doses, last_dose, result, code, vaccination = values
     health = _new_tuple(
         Health,
@@ -256,7 +276,7 @@ def _reading(name: str, values: list[Any]) -> RowReading:
             last_dose,
         ),
     )
-    return _new_tuple(RowReading, (name, health, None))
+    return _new_tuple(RowReading, (name, health, None, None))
 
 
 class RowReader:
@@ -273,6 +293,8 @@ class RowReader:
             cell = fields.get(field)
             if type(cell) is str:
                 value = _raw_cell_value(field, cell)
+            elif type(cell) is dt.time and field in _DATED:
+                value = BadValue(field, NO_DATE)
             else:
                 text = _text(cell)
                 value = _cell_value(field, text) if text else None

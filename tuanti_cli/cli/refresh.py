@@ -118,7 +118,7 @@ def refresh_command(
         for bad in result.bad:  # the first compare.LISTED; the rest are counted
             echo(
                 t(
-                    "refresh.bad_line_later" if bad.later else "refresh.bad_line",
+                    f"refresh.bad_line_{bad.reason}" if bad.reason else "refresh.bad_line",
                     row=bad.row,
                     id_number=shown(bad.id_number),
                     field=shown(field_label(bad.field)),
