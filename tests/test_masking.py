@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -72,6 +73,17 @@ def test_scrub_masks_numbers_written_in_groups_but_not_dates() -> None:
         "M0001",
     ):
         assert scrub(text) == text
+
+
+@pytest.mark.parametrize("field", ["name", "consent", "department"])
+def test_an_id_ending_in_x_in_any_column_is_masked_as_an_id(field: str) -> None:
+    number = "11010519950307126X"
+    assert mask_field(field, number) == "11************126X"
+    assert mask_field(field, number.lower()) == "11************126x"
+    assert mask_field(field, f"工号{number}号") == "工号11************126X号"
+    assert mask_field(field, "１１０１０５１９９５０３０７１２６Ｘ") == "１１************１２６Ｘ"
+    # A Latin word going on from an X is no check character: the digits alone are masked.
+    assert mask_field(field, "110105199503071260 Xu") == "11************1260 Xu"
 
 
 def test_an_id_in_the_phone_column_is_masked_as_an_id() -> None:

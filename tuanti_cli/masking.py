@@ -20,7 +20,9 @@ _LONG_DIGIT_RUN = re.compile(
 # ３, circled ③, mathematical 𝟑), digits separated only by what is neither a letter nor a
 # digit (punctuation, symbols and spaces of any script: 139——1234——5601, 139、1234、5601,
 # 139_1234_5601) are one number, and eleven digits or more make it a phone's or an ID's.
-_SPREAD_NUMBER = re.compile(r"\d(?:[\W_]*\d){10,}")
+# An ID's check character X goes with its digits (unless a Latin word goes on from it), so
+# that the masked ID shows its last four characters, not the birth date's last digit.
+_SPREAD_NUMBER = re.compile(r"\d(?:[\W_]*\d){10,}(?:[XxＸｘ](?![A-Za-zＡ-Ｚａ-ｚ]))?")
 
 
 def mask_id(value: str) -> str:
