@@ -202,6 +202,31 @@ def test_create_rejects_bad_options(
     assert json.loads(run("roster", "list", "--format", "json").stdout) == []
 
 
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [
+        ("--name", "110101199001151002"),
+        ("--address", "北京市海淀区 联系电话 13900001000"),
+        ("--address", "北京市海淀区 电话：139-0000-1000"),
+        ("--type", "110101199012151788"),
+    ],
+)
+def test_a_phone_or_id_in_a_roster_field_is_refused(
+    run: Run, store_ready: None, option: str, value: str
+) -> None:
+    fields = {"--name": "示例科技", "--address": "北京市海淀区", "--type": "企业", option: value}
+    result = run("roster", "create", *[x for pair in fields.items() for x in pair])
+    assert result.exit_code == 1, result.output
+    assert option in result.stderr and "long number" in result.stderr, result.stderr
+    assert "13900001000" not in result.stderr and "1002" not in result.stderr
+    assert json.loads(run("roster", "list", "--format", "json").stdout) == []
+    # Short numbers stay: a street number, a school's number, a postcode.
+    kept = run(
+        "roster", "create", "--name", "第3中学", "--address", "北京市海淀区中关村大街59号 100872"
+    )
+    assert kept.exit_code == 0, kept.output
+
+
 def test_duplicate_name_and_unknown_roster(run: Run, store_ready: None) -> None:
     create(run)
     again = run("roster", "create", "--name", "示例科技", "--address", "x")

@@ -102,6 +102,12 @@ def _clean_text(value: str, what: str) -> str:
     if problem is not None:
         key, char = problem
         raise InputError("field.invalid", option=what, reason=t(key, char=char))
+    from tuanti_cli.masking import holds_spread_number
+
+    # Shown in full (lists, summaries, reports, the QR text a member reads), as departments
+    # are: a phone or ID number here would be printed unmasked.
+    if holds_spread_number(text):
+        raise InputError("roster.number", field=what)
     return text
 
 

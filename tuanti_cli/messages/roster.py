@@ -26,6 +26,11 @@ EN: dict[str, str] = {
     ),
     "roster.empty_field": "{field} is empty; give a value.",
     "roster.bad_field": "{field} must be at most {max} characters on one line.",
+    "roster.number": (
+        "{field} holds a long number, like a phone or ID number; it is shown in full in every"
+        " list and on the QR code, so leave the number out (the QR code names your masked"
+        " phone)."
+    ),
     "roster.bad_nat_days": "--max-nat-days {value} is out of range; use 0 to 365.",
     "roster.name_taken": (
         "A roster named {name!r} already exists; choose another name or use the existing roster."
@@ -115,6 +120,7 @@ ZH: dict[str, str] = {
     ),
     "roster.empty_field": "{field} 为空；请填写。",
     "roster.bad_field": "{field} 最多 {max} 个字符，且只能一行。",
+    "roster.number": "{field} 中含有像手机号或身份证号的长数字；它会在各个列表和二维码上完整显示，请去掉该号码（二维码会显示您打码后的手机号）。",
     "roster.bad_nat_days": "--max-nat-days {value} 超出范围；请使用 0 到 365。",
     "roster.name_taken": "名为 {name!r} 的登记簿已存在；请换一个名称或使用已有登记簿。",
     "roster.not_found": "没有登记簿 {ref!r}。请给出登记簿编号或完整的机构名称；`tuanti roster list` 可查看。",
