@@ -402,6 +402,11 @@ def test_quiet_speaks_only_when_someone_newly_became_abnormal(
     assert lines[0] == "Newly abnormal: 1"
     assert "绿一" in lines[1] and "red" in lines[1] and IDS[0] not in alert.stdout
     assert IDS[0][:2] + "*" * 12 + IDS[0][14:] in lines[1]
+    # No department: "—" holds its place, so the masked ID comes fourth as on every line.
+    assert lines[1].split()[3:5] == ["—", IDS[0][:2] + "*" * 12 + IDS[0][14:]], lines[1]
+    # The roster list shows its times to the minute, as the summary does.
+    listed = run("roster", "list").stdout
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d ", listed) and "+08:00" not in listed, listed
 
 
 def set_departments(db_path: Path, key_path: Path, roster: str, by_name: dict[str, str]) -> None:

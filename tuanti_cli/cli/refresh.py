@@ -73,7 +73,8 @@ def _newly_abnormal_lines(result: compare.RunResult) -> list[str]:
                 roster_id=m["roster_id"],
                 member_no=shown(str(m["member_no"])),
                 name=shown(m["name"]),
-                department=f" {shown(m['department'])}" if m["department"] else "",
+                # "—" holds the place, so that every line lists the same things in order.
+                department=f" {shown(m['department'] or '—')}",
                 id_number=m["id_number"],
                 phone=m["phone"],
                 code=t(f"code.{m['health_code']}"),

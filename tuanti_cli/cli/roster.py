@@ -8,7 +8,7 @@ from typing import Literal
 import typer
 
 from tuanti_cli import clock, rosters, view
-from tuanti_cli.cli.output import FILE_ONLY, echo, info, print_table, to_json
+from tuanti_cli.cli.output import FILE_ONLY, echo, info, minute, print_table, to_json
 from tuanti_cli.cli.prompts import confirm_or_stop
 from tuanti_cli.cli.state import stdin_is_terminal
 from tuanti_cli.codes import NEVER, CodeStatus, expiry_text
@@ -86,7 +86,8 @@ def list_rosters(
     print_table(
         None,
         [t(f"col.{c}") for c in columns],
-        ([s[c] for c in columns] for s in summaries),
+        # Times to the minute, as `summary` shows them (JSON keeps the full stamp).
+        ([*(s[c] for c in columns[:-1]), minute(s["last_refresh"])] for s in summaries),
     )
 
 
