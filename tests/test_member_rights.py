@@ -447,6 +447,39 @@ def test_copy_as_html_is_self_contained(
         assert NAMES[i] not in page_text and IDS[i] not in page_text
 
 
+@pytest.mark.parametrize("fmt", ["json", "html"])
+def test_copy_names_the_same_persons_other_rosters_and_nobody_elses(
+    run: Run, roster_id: str, tmp_path: Path, fmt: str
+) -> None:
+    enroll_all(run, roster_id, tmp_path)
+    created = run("roster", "create", "--name", "乙公司", "--address", "上海", "--format", "json")
+    other = json.loads(created.stdout)["roster_id"]
+    people = tmp_path / "other.csv"
+    people.write_text(
+        f"姓名,身份证号,手机号,同意授权\n{NAMES[1]},{IDS[1]},{PHONES[1]},是\n"
+        f"{NAMES[2]},{IDS[2]},{PHONES[2]},是\n",
+        encoding="utf-8",
+    )
+    assert run("enroll", "import", other, str(people)).exit_code == 0
+    output = tmp_path / f"copy.{fmt}"
+    argv = ("member", "copy", roster_id, "M0003", "--output", str(output), "--format", fmt)
+    assert run(*argv).exit_code == 0
+    text = output.read_text(encoding="utf-8")
+    if fmt == "json":
+        assert json.loads(text)["other_rosters"] == [
+            {"roster_id": other, "name": "乙公司", "member_no": "M0002"}
+        ]
+    else:
+        assert "乙公司" in text and other in text and "Your other rosters here" in text
+    assert IDS[1] not in text and NAMES[1] not in text  # the other member there: not named
+    alone = tmp_path / f"alone.{fmt}"
+    run("member", "copy", roster_id, "M0004", "--output", str(alone), "--format", fmt)
+    lonely = alone.read_text(encoding="utf-8")
+    assert "乙公司" not in lonely
+    if fmt == "json":
+        assert json.loads(lonely)["other_rosters"] == []
+
+
 def test_withdrawn_members_are_listed_and_audited_by_number(
     run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path
 ) -> None:

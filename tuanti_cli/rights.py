@@ -341,6 +341,14 @@ def member_copy(
             " WHERE id IN (SELECT id FROM chain) ORDER BY run_id, id",
             (internal,),
         ).fetchall()
+        # The same person in the store's other rosters (one person may be in several): each
+        # roster keeps its own data, so the copy names where else to ask.
+        elsewhere = conn.execute(
+            "SELECT r.roster_id, r.name, m.member_no FROM member m"
+            " JOIN roster r ON r.roster_id = m.roster_id"
+            " WHERE m.id_number = ? AND m.roster_id != ? ORDER BY r.created_at, r.roster_id",
+            (id_number, roster.roster_id),
+        ).fetchall()
         # Only entries that name this member's number; other members are never named.
         entries = conn.execute(
             "SELECT at, user, action, detail, admin_no FROM audit"
@@ -366,6 +374,10 @@ def member_copy(
             "updated_at": updated_at,
             "consent": {"at": consent_at, "code": consent_code, "channel": consent_channel},
         },
+        "other_rosters": [
+            {"roster_id": roster_id, "name": other, "member_no": member_no}
+            for roster_id, other, member_no in elsewhere
+        ],
         "health": current,
         "history": [_state(row) for row in history],
         "audit": [

@@ -151,6 +151,19 @@ def render_html(copy: dict[str, Any]) -> str:
         ],
         t("copy.no_audit"),
     )
+    others = copy["other_rosters"]
+    elsewhere = (
+        f"<h2>{html.escape(t('copy.h_elsewhere'))}</h2>\n"
+        f'<p class="note">{html.escape(t("copy.elsewhere_note"))}</p>\n'
+        + _table(
+            ("copy.roster_name", "copy.roster_id", "copy.member_no"),
+            [[_cell(o["name"]), _cell(o["roster_id"]), _cell(o["member_no"])] for o in others],
+            "",
+        )
+        + "\n"
+        if others
+        else ""
+    )
     title = t("copy.title", name=member["name"])
     made_at = dt.datetime.fromisoformat(copy["made_at"]).astimezone(clock.SHANGHAI)
     made = t(
@@ -173,6 +186,7 @@ def render_html(copy: dict[str, Any]) -> str:
         f'<table class="details"><tbody>{detail_rows}</tbody></table>\n'
         f"<h2>{html.escape(t('copy.h_health'))}</h2>\n{current}\n"
         f"<h2>{html.escape(t('copy.h_history'))}</h2>\n{history}\n"
+        f"{elsewhere}"
         f"<h2>{html.escape(t('copy.h_audit'))}</h2>\n"
         f'<p class="note">{html.escape(t("copy.audit_note"))}</p>\n{entries}\n'
         f'<p class="times">{html.escape(t("copy.times"))}</p>\n'

@@ -59,6 +59,13 @@ EN: dict[str, str] = {
     "copy.h_health": "Current health state",
     "copy.h_history": "Health history (kept for the retention period)",
     "copy.h_audit": "Log entries that name you",
+    "copy.h_elsewhere": "Your other rosters here",
+    "copy.elsewhere_note": (
+        "The same ID number is enrolled in these rosters of this store too. Each keeps its own"
+        " data; ask for a copy from each."
+    ),
+    "copy.roster_name": "Roster",
+    "copy.roster_id": "Roster ID",
     "copy.audit_note": "Entries of the roster's access log that name your member number.",
     "copy.member_no": "Member number",
     "copy.name": "Name",
@@ -136,6 +143,10 @@ ZH: dict[str, str] = {
     "copy.h_health": "当前健康状态",
     "copy.h_history": "健康记录（保存期限内）",
     "copy.h_audit": "提到您的日志记录",
+    "copy.h_elsewhere": "您在此处的其他登记簿",
+    "copy.elsewhere_note": "同一身份证号也登记在本数据库的以下登记簿中。各登记簿的数据分别保存；请分别申请副本。",
+    "copy.roster_name": "登记簿",
+    "copy.roster_id": "登记簿编号",
     "copy.audit_note": "登记簿访问日志中提到您成员编号的记录。",
     "copy.member_no": "成员编号",
     "copy.name": "姓名",
