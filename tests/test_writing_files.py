@@ -111,6 +111,45 @@ def test_show_output_onto_a_store_companion_is_refused(
     assert target.exists() == existed
 
 
+@pytest.mark.parametrize("suffix", ["-wal", "-shm", "-journal", ".lock", ".keys"])
+def test_a_store_named_through_a_symlink_keeps_its_companions_safe(
+    run: Run, member_roster: str, db_path: Path, tmp_path: Path, suffix: str
+) -> None:
+    link = tmp_path / "link.db"
+    link.symlink_to(db_path)
+    target = db_path.with_name(db_path.name + suffix)  # where SQLite keeps them: by the store
+    existed = target.exists()
+    before = target.read_bytes() if existed else None
+    result = run(
+        "--db", str(link), "show", member_roster, "--format", "csv", "--output", str(target)
+    )
+    assert_refused(result, "one of the store's own files")
+    assert (target.read_bytes() if target.exists() else None) == before
+
+
+def test_a_store_named_through_a_symlink_has_one_lock_and_its_key_slots(
+    run: Run, member_roster: str, db_path: Path, tmp_path: Path
+) -> None:
+    link = tmp_path / "link.db"
+    link.symlink_to(db_path)
+    feed = tmp_path / "feed.csv"
+    feed.write_text("证件号码,健康码状态\n" + make_id(seq=1) + ",绿码\n", encoding="utf-8")
+    assert run("--db", str(link), "refresh", "--feed", str(feed), "--quiet").exit_code == 0
+    assert not (tmp_path / "link.db.lock").exists()
+    assert db_path.with_name(db_path.name + ".lock").exists()
+    second = tmp_path / "second.key"
+    admin = ["--name", "李老师", "--phone", "13912345679", "--id", make_id(seq=77)]
+    added = run("--db", str(link), "admin", "add", *admin, "--key-file", str(second))
+    assert added.exit_code == 0, added.output
+    assert db_path.with_name(db_path.name + ".keys").exists()
+    assert not (tmp_path / "link.db.keys").exists()
+    # Either name opens the store with either admin's key.
+    for name in (link, db_path):
+        for key in (None, second):
+            extra = ("--key-file", str(key)) if key else ()
+            assert run("--db", str(name), *extra, "roster", "list").exit_code == 0
+
+
 def test_an_existing_wal_is_left_byte_identical(
     run: Run, member_roster: str, db_path: Path, key_path: Path
 ) -> None:

@@ -30,8 +30,12 @@ class AppState:
     key_file: Path | None = None
 
     def db_path(self) -> Path:
-        """The store path: ``--db``, else ``TUANTI_DB``, else the platform data folder."""
-        return self.db.expanduser() if self.db else paths.default_db_path()
+        """The store path: ``--db``, else ``TUANTI_DB``, else the platform data folder; with
+        symbolic links resolved, as SQLite resolves them to place the store's ``-wal`` and
+        ``-shm``: the lock, the key slots and what outputs must not replace then sit beside
+        the store itself, however it is named."""
+        path = self.db.expanduser() if self.db else paths.default_db_path()
+        return Path(os.path.realpath(path))
 
     def key(self, confirm: bool = False) -> Key:
         """The key: key file, else ``TUANTI_PASSPHRASE``, else a hidden prompt on a terminal."""
