@@ -612,6 +612,32 @@ def test_write_csv_defuses_formula_cells_and_keeps_numbers() -> None:
     assert {row[1] for row in rows} == {"-3"}
 
 
+def test_a_formula_behind_spaces_or_in_full_width_is_defused_too() -> None:
+    from tuanti_cli.cli.output import write_csv
+
+    stream = io.StringIO()
+    cells = [" =1+1", "\u00a0@SUM(1)", "\u3000=1+1", "＝1+1", "＋1", "－1", "＠x", " plain", "a＝b"]
+    write_csv(stream, [{"text": cell} for cell in cells], ("text",))
+    rows = [row[0] for row in csv.reader(io.StringIO(stream.getvalue(), newline=""))][1:]
+    assert rows[:7] == [
+        "' =1+1", "'\u00a0@SUM(1)", "'\u3000=1+1", "'＝1+1", "'＋1", "'－1", "'＠x",
+    ], rows  # fmt: skip
+    assert rows[7:] == [" plain", "a＝b"], rows
+
+
+@pytest.mark.parametrize("department", ["＝1+1", " =1+1"])
+def test_show_and_summary_csv_defuse_a_full_width_or_spaced_formula_department(
+    run: Run, member_roster: str, db_path: Path, key_path: Path, department: str
+) -> None:
+    with Store.open(db_path, read_key_file(key_path)) as store, store.transaction() as conn:
+        conn.execute("UPDATE member SET department = ?", (department,))
+    shown = run("show", member_roster, "--format", "csv").stdout
+    summary = run("summary", member_roster, "--by", "department", "--format", "csv").stdout
+    for text in (shown, summary):
+        cells = [c for row in csv.reader(io.StringIO(text)) for c in row]
+        assert "'" + department in cells and department not in cells, text
+
+
 def test_show_csv_defuses_a_formula_name(
     run: Run, member_roster: str, tmp_path: Path, db_path: Path, key_path: Path
 ) -> None:

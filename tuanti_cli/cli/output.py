@@ -94,8 +94,12 @@ def csv_line(cells: Sequence[Any]) -> str:
 
 # OWASP "CSV injection": a spreadsheet runs a cell starting with one of these as a formula
 # (=HYPERLINK(…) leaks data, =cmd|… runs programs on old Excel); a leading ' makes it text.
+# Also after leading spaces (a spreadsheet that trims cells on import then sees the formula),
+# and in the full-width forms a Chinese keyboard types (＝＋－＠), which some fold.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-FORMULA_FIRST = frozenset(FORMULA_STARTS)
+_FORMULA_SIGNS = frozenset("=+-@＝＋－＠")
+FORMULA_FIRST = frozenset((*FORMULA_STARTS, *"＝＋－＠", " "))
+"""First characters that call for a closer look (other spaces are not printable: they do)."""
 
 
 def _csv_row(values: Sequence[Any]) -> list[Any]:
@@ -128,7 +132,12 @@ def csv_cell(value: Any) -> Any:
     if isinstance(value, int | float):
         return value
     text = ";".join(str(v) for v in value) if isinstance(value, list) else str(value)
-    return "'" + shown(text) if text.startswith(FORMULA_STARTS) else shown(text)
+    return "'" + shown(text) if runs_as_formula(text) else shown(text)
+
+
+def runs_as_formula(text: str) -> bool:
+    """Whether a spreadsheet could run ``text`` as a formula (then it gets a leading ``'``)."""
+    return text.startswith(("\t", "\r")) or text.lstrip()[:1] in _FORMULA_SIGNS
 
 
 def echo(text: str) -> None:
