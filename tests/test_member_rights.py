@@ -443,6 +443,9 @@ def test_copy_as_html_is_self_contained(
     for mine in (NAMES[2], IDS[2], PHONES[2], "财务部"):
         assert mine in shown
     assert ("Health history" if lang == "en" else "健康记录") in shown
+    # The person's name, and the roster's name and address, are isolated (right-to-left text).
+    assert f"<bdi>{NAMES[2]}</bdi>" in page_text
+    assert "<bdi>示例科技</bdi>" in page_text and "<bdi>北京市海淀区</bdi>" in page_text
     for i in (0, 1, 3):
         assert NAMES[i] not in page_text and IDS[i] not in page_text
 

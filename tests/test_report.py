@@ -392,6 +392,23 @@ def test_html_titles_follow_the_language_and_escape_names(
     assert "每日健康码" in zh.stdout and "当前异常" in zh.stdout
 
 
+def test_html_isolates_the_roster_name_in_its_title(
+    run: Run, week: str, tmp_path: Path, db_path: Path, key_path: Path
+) -> None:
+    from tuanti_cli.keys import read_key_file
+    from tuanti_cli.store import Store
+
+    name = "مدرسة <النور> & 7"
+    with Store.open(db_path, read_key_file(key_path)) as store, store.transaction() as conn:
+        conn.execute("UPDATE roster SET name = ? WHERE roster_id = ?", (name, week))
+    page = html_page(run, week, tmp_path / "rtl.html")
+    heading = re.search(r"<h1>(.*?)</h1>", page)
+    assert heading is not None
+    assert heading.group(1).startswith("<bdi>مدرسة &lt;النور&gt; &amp; 7</bdi> · 7-day report")
+    # Text cells take their direction from their own text.
+    assert "td.text, td.wrap { unicode-bidi: plaintext; }" in page
+
+
 def chromium() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tuanti_cli import clock
+from tuanti_cli.cli.html_text import isolating
 from tuanti_cli.i18n import language, t
 
 _CSS = """
@@ -22,7 +23,7 @@ p.note { color: #57606a; margin-top: 0; }
 p.private { background: #fff8c5; border: 1px solid #d4a72c; padding: 0.5rem 0.75rem; }
 table { border-collapse: collapse; width: 100%; font-size: 0.95rem; }
 th, td { border: 1px solid #d0d7de; padding: 0.35rem 0.6rem; text-align: left;
-  vertical-align: top; }
+  vertical-align: top; overflow: hidden; unicode-bidi: plaintext; }
 th { background: #f6f8fa; font-weight: 600; }
 table.details th { width: 12rem; }
 .when { white-space: nowrap; }
@@ -166,11 +167,11 @@ def render_html(copy: dict[str, Any]) -> str:
     )
     title = t("copy.title", name=member["name"])
     made_at = dt.datetime.fromisoformat(copy["made_at"]).astimezone(clock.SHANGHAI)
-    made = t(
+    made = isolating(
         "copy.made",
-        roster=roster["name"],
+        html.escape,
+        {"roster": roster["name"], "address": roster["address"]},
         roster_id=roster["roster_id"],
-        address=roster["address"],
         at=f"{made_at:%Y-%m-%d %H:%M}",
     )
     lang = "zh-CN" if language() == "zh" else "en"
@@ -179,8 +180,8 @@ def render_html(copy: dict[str, Any]) -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         '<meta name="referrer" content="no-referrer">\n'
         f"<title>{html.escape(title)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
-        f"<h1>{html.escape(title)}</h1>\n"
-        f'<p class="note">{html.escape(made)}</p>\n'
+        f"<h1>{isolating('copy.title', html.escape, {'name': member['name']})}</h1>\n"
+        f'<p class="note">{made}</p>\n'
         f'<p class="private">{html.escape(t("copy.private"))}</p>\n'
         f"<h2>{html.escape(t('copy.h_details'))}</h2>\n"
         f'<table class="details"><tbody>{detail_rows}</tbody></table>\n'

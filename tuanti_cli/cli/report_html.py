@@ -15,6 +15,7 @@ from typing import IO, Any
 
 from tuanti_cli import clock
 from tuanti_cli import report as core
+from tuanti_cli.cli.html_text import isolating
 from tuanti_cli.cli.output import minute, percent
 from tuanti_cli.cli.table import COLUMNS, cells
 from tuanti_cli.i18n import t
@@ -49,10 +50,11 @@ svg text { font-size: 11px; fill: #333; }
   vertical-align: -1pt; border-radius: 1pt; }
 table { border-collapse: collapse; width: 100%; font-size: 8.5pt; }
 th, td { padding: 1.5pt 4pt; border-bottom: 0.5pt solid #ccc; text-align: right;
-  white-space: nowrap; }
+  white-space: nowrap; overflow: hidden; }
 th { background: #f0f0f0; }
 th:first-child, td:first-child, th.text, td.text { text-align: left; }
 td.wrap { white-space: normal; overflow-wrap: anywhere; min-width: 5em; }
+td.text, td.wrap { unicode-bidi: plaintext; }
 td.words { white-space: normal; }
 td.none { color: #999; }
 tr { break-inside: avoid; }
@@ -97,7 +99,10 @@ def page(
         moment=minute(clock.iso(moment)),
         policy=built.max_nat_days,
     )
-    yield f'<h1>{_e(title)}</h1>\n<p class="meta">{_e(period)}</p>\n'
+    heading = isolating(
+        "report.title", _e, {"name": built.name}, days=len(days), first=first, last=last
+    )
+    yield f'<h1>{heading}</h1>\n<p class="meta">{_e(period)}</p>\n'
     yield f"<h2>{_e(t('report.codes_title'))}</h2>\n"
     yield _legend([(CODE_COLOURS[c], t(f"code.{c}")) for c in CODE_COLOURS])
     yield _bars_svg(days)
