@@ -392,6 +392,28 @@ def test_html_titles_follow_the_language_and_escape_names(
     assert "每日健康码" in zh.stdout and "当前异常" in zh.stdout
 
 
+@pytest.mark.parametrize(("columns", "cut"), [("200", False), ("80", True)])
+def test_long_department_names_stay_told_apart_in_the_text_chart(
+    run: Run, week: str, db_path: Path, key_path: Path, columns: str, cut: bool
+) -> None:
+    from tuanti_cli.keys import read_key_file
+    from tuanti_cli.store import Store
+
+    stem = "华北区销售部北京分公司第" * (2 if columns == "200" else 5)
+    with Store.open(db_path, read_key_file(key_path)) as store, store.transaction() as conn:
+        conn.execute("UPDATE member SET department = ? WHERE name = '甲'", (stem + "一组",))
+        conn.execute("UPDATE member SET department = ? WHERE name = '乙'", (stem + "二组",))
+    result = run("report", week, "--by", "department", "--as-of", AS_OF, env={"COLUMNS": columns})
+    assert result.exit_code == 0, result.output
+    labels = [line.split("  ")[0] for line in result.stdout.splitlines() if stem[:6] in line]
+    assert len(labels) == 2 and labels[0] != labels[1], labels
+    if cut:  # no room for the whole name: its middle gives way, marked so
+        assert all("…" in label and label.startswith(stem[:8]) for label in labels), labels
+        assert labels[0].endswith("一组") and labels[1].endswith("二组"), labels
+    else:
+        assert sorted(labels) == sorted([stem + "一组", stem + "二组"]), labels
+
+
 def test_html_isolates_the_roster_name_in_its_title(
     run: Run, week: str, tmp_path: Path, db_path: Path, key_path: Path
 ) -> None:

@@ -297,9 +297,10 @@ def _sparklines(departments: dict[str, list[dict[str, Any]]], width: int) -> Ite
         for name in departments
     }
     room = width - len(next(iter(departments.values()), [])) - 8 - 2
-    name_width = min(max((cell_len(n) for n in names.values()), default=0), max(room, 8), 24)
+    name_width = min(max((cell_len(n) for n in names.values()), default=0), max(room, 8))
     for name, days in departments.items():
-        line = Text(set_cell_size(names[name], name_width) + "  ", no_wrap=True, overflow="crop")
+        label = _shortened(names[name], name_width)
+        line = Text(set_cell_size(label, name_width) + "  ", no_wrap=True, overflow="crop")
         for day in days:
             value = day["compliance"]
             line.append(
@@ -307,6 +308,23 @@ def _sparklines(departments: dict[str, list[dict[str, Any]]], width: int) -> Ite
             )
         line.append("  " + percent(days[-1]["compliance"]).rjust(6))
         yield line
+
+
+def _shortened(label: str, width: int) -> str:
+    """``label`` in ``width`` cells: whole if it fits, else its beginning and its end around
+    ``…`` — departments often differ only at the end (第一组, 第二组)."""
+    from rich.cells import cell_len, set_cell_size
+
+    if cell_len(label) <= width:
+        return label
+    tail_width = (width - 1) // 3
+    tail = ""
+    for char in reversed(label):
+        if cell_len(char + tail) > tail_width:
+            break
+        tail = char + tail
+    head = set_cell_size(label, width - 1 - cell_len(tail)).rstrip()
+    return f"{head}…{tail}"
 
 
 def register(app: typer.Typer) -> None:
