@@ -345,6 +345,8 @@ def test_a_zip_bomb_is_refused_before_it_is_inflated(
     assert time.monotonic() - started < 5
     assert result.exit_code == 1
     assert "bomb.xlsx" in result.stderr and "MiB" in result.stderr
+    packed = path.stat().st_size >> 10
+    assert re.search(rf"from {packed} KiB\b", result.stderr), result.stderr  # not "0 MiB"
     assert len(result.stderr.strip().splitlines()) == 1
     assert query(db_path, key_path, "SELECT count(*) FROM member") == [(0,)]
 

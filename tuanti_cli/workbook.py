@@ -45,8 +45,14 @@ def check_unpacked_size(archive: zipfile.ZipFile, size: int, source: str) -> Non
     limit = min(MAX_UNPACKED, max(ALWAYS_ALLOWED, MAX_RATIO * size))
     if unpacked > limit:
         raise InputError(
-            "input.xlsx_too_big", path=source, unpacked=unpacked >> 20, packed=size >> 20
+            "input.xlsx_too_big", path=source, unpacked=_size(unpacked), packed=_size(size)
         )
+
+
+def _size(count: int) -> str:
+    """A byte count as people read it: whole MiB, else whole KiB (a 310 KiB bomb is not
+    "0 MiB")."""
+    return f"{count >> 20} MiB" if count >= 1 << 20 else f"{max(count >> 10, 1)} KiB"
 
 
 @contextmanager

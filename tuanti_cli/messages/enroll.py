@@ -40,7 +40,7 @@ EN: dict[str, str] = {
         "choose the format with --input-format."
     ),
     "input.xlsx_too_big": (
-        "{path} would unpack to {unpacked} MiB from {packed} MiB, more than a workbook of "
+        "{path} would unpack to {unpacked} from {packed}, more than a workbook of "
         "answers needs (a zip bomb?); it was not read. Export the answers again as .xlsx or CSV."
     ),
     "input.xlsx": "{path} is not a readable .xlsx workbook. Open it in Excel and save it as .xlsx or CSV UTF-8.",
@@ -149,7 +149,7 @@ ZH: dict[str, str] = {
     "input.json_not_list": '{path} 是 JSON 但不是数组；请提供对象数组（[{{"name": …}}, …]），或每行一个对象的 JSONL。',
     "input.xls": "{path} 是 Excel 97–2003 工作簿（.xls），tuanti 不读取这种格式。请在 Excel 或 WPS 中另存为 .xlsx（或 CSV UTF-8）后导入。",
     "input.jsonl": "{path} 中没有一行是有效的 JSON，不是 JSON Lines 文件。请重新导出，或用 --input-format 指定格式。",
-    "input.xlsx_too_big": "{path} 解压后将从 {packed} MiB 变为 {unpacked} MiB，远超正常答卷所需（可能是压缩炸弹），未读取。请重新导出为 .xlsx 或 CSV。",
+    "input.xlsx_too_big": "{path} 解压后将从 {packed} 变为 {unpacked}，远超正常答卷所需（可能是压缩炸弹），未读取。请重新导出为 .xlsx 或 CSV。",
     "input.xlsx": "{path} 不是可读取的 .xlsx 工作簿。请在 Excel 中另存为 .xlsx 或 CSV UTF-8。",
     "code.not_a_code": "不是登记码。",
     "code.several_in_cell": "含有不止一个登记码。",
