@@ -225,6 +225,95 @@ def test_result_sheet_words_and_vocabularies(
     assert {k: record[k] for k in expected} == expected
 
 
+SAMPLING_HEADERS = [
+    "采样日期时间",
+    "采样日期",
+    "核酸采样日期",
+    "最近核酸采样时间",
+    "采集日期",
+    "样本采集时间",
+    "采样时刻",
+    "采样时间点",
+    "3、采样日期（必填）：",
+]
+
+
+@pytest.mark.parametrize("sampling", SAMPLING_HEADERS)
+def test_a_sampling_column_in_other_words_is_the_sampling_time_not_the_result_time(
+    sampling: str,
+) -> None:
+    """PRODUCT §5: the sampling time is never the result time 检测时间 when a sampling column
+    exists, whatever words the sheet uses for it (采样 or 采集 with 时间, 日期 or 时刻)."""
+    headers = ["姓名", "证件号码", "检测时间", sampling, "采样结果", "报告时间"]
+    found = feed.common.FEED.columns(headers)
+    assert found["nat_sampled_at"] == headers.index(sampling)
+    assert found["nat_result"] == headers.index("采样结果")
+
+
+@pytest.mark.parametrize(
+    ("headers", "sampled"),
+    [
+        # the exact name wins over a header that only holds the words
+        (["证件号码", "采样日期", "采样时间"], "采样时间"),
+        (["证件号码", "采集时间", "样本采集日期"], "采集时间"),
+        # no sampling column: the result time stands in; a report time never does
+        (["证件号码", "报告时间", "检测时间"], "检测时间"),
+        (["证件号码", "报告时间", "结果时间", "采样结果报告时间"], None),
+        # words about the data, not the sample
+        (["证件号码", "数据采集时间", "信息采集日期"], None),
+        (["证件号码", "采样点", "采集地点"], None),
+    ],
+)
+def test_which_column_holds_the_sampling_time(headers: list[str], sampled: str | None) -> None:
+    found = feed.common.FEED.columns(headers)
+    assert found.get("nat_sampled_at") == (None if sampled is None else headers.index(sampled))
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_feed_with_an_unlisted_sampling_header_takes_it_not_the_result_time(
+    run: Run, roster_id: str, tmp_path: Path, suffix: str
+) -> None:
+    """The tester's sheet: 采样日期时间 beside 检测时间. Taking 检测时间 made the result time
+    the sampling time, silently."""
+    members = [("王小明", "110105199003071239"), ("李娜", "440306198512014565")]
+    enroll(run, roster_id, tmp_path, members)
+    headers = ["姓名", "证件号码", "采样日期时间", "检测时间", "检测结果"]
+    rows = [
+        ["王小明", "110105199003071239", "2022-12-04 22:10:00", "2022-12-05 09:30:00", "阴性"],
+        ["李娜", "440306198512014565", "2022-12-05 07:00:00", "", ""],
+    ]
+    path = write_table(tmp_path / f"nat{suffix}", headers, rows)
+    result = refresh(run, path, "2022-12-05 16:00", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["matched"] == 2
+    records = by_name(show(run, roster_id, "2022-12-05 16:00"))
+    assert records["王小明"]["nat_sampled_at"] == "2022-12-04T22:10:00+08:00"
+    assert records["王小明"]["nat_result"] == "negative"
+    assert records["李娜"]["nat_sampled_at"] == "2022-12-05T07:00:00+08:00"
+    assert records["李娜"]["nat_result"] == "pending"
+
+
+def test_two_sampling_headers_equally_good_are_refused_naming_both(
+    run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path
+) -> None:
+    ((name, number),) = members = people(1)
+    enroll(run, roster_id, tmp_path, members)
+    path = tmp_path / "two.csv"
+    path.write_text(
+        f"姓名,证件号码,采样日期,采集日期,检测结果\n{name},{number},2022-12-04,2022-12-05,阴性\n",
+        encoding="utf-8",
+    )
+    result = refresh(run, path)
+    assert result.exit_code == 1, result.output
+    assert "'采样日期' and '采集日期'" in result.stderr
+    assert "--column nat_sampled_at=HEADER" in result.stderr
+    assert run_count(db_path, key_path) == 0
+    chosen = refresh(run, path, AS_OF, "--column", "nat_sampled_at=采集日期", "--format", "json")
+    assert chosen.exit_code == 0, chosen.output
+    (record,) = show(run, roster_id)
+    assert record["nat_sampled_at"] == "2022-12-05T00:00:00+08:00"
+
+
 # --------------------------------------------------------------------------- several rows
 
 

@@ -715,19 +715,19 @@ def test_an_identical_feed_is_skipped_until_the_members_change(
 def test_the_same_feed_read_with_other_columns_is_not_skipped(
     run: Run, roster_id: str, tmp_path: Path
 ) -> None:
-    """A first run took the result time (检测时间) for the sampling time; run again with
-    ``--column`` naming the right one, the same bytes are a new comparison, not skipped."""
+    """A first run read the column named exactly 采样时间; run again with ``--column``
+    naming the other sampling column, the same bytes are a new comparison, not skipped."""
     number = new_id()
     enroll(run, roster_id, tmp_path, [("张伟", number)])
     feed = tmp_path / "result.csv"
     feed.write_text(
-        "姓名,证件号码,健康码状态,采样日期时间,检测时间,检测结果\n"
+        "姓名,证件号码,健康码状态,首次采样时间,采样时间,检测结果\n"
         f"张伟,{number},绿码,2022-12-01 08:00,2022-12-04 20:00,阴性\n",
         encoding="utf-8",
     )
     assert refresh_json(run, feed)["skipped"] is False
-    assert show(run, roster_id)[0]["nat_days"] == 1  # 检测时间, the result's time
-    fixed = ("--column", "nat_sampled_at=采样日期时间")
+    assert show(run, roster_id)[0]["nat_days"] == 1  # 采样时间: the exact name wins
+    fixed = ("--column", "nat_sampled_at=首次采样时间")
     again = refresh(run, feed, AS_OF, *fixed, "--format", "json")
     assert again.exit_code == 0, again.output
     assert json.loads(again.stdout)["skipped"] is False

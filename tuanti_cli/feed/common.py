@@ -40,12 +40,16 @@ FEED_RULES: dict[str, FieldRule] = {
     "health_code": _exact(
         "health_code", "健康码状态", "健康码", "健康码颜色", "健康宝状态", "随申码状态"
     ),
-    # The result time (检测时间) stands in only when no column holds the sampling time.
+    # Sheets name the sampling time in many ways (采样日期时间, 样本采集时间, 核酸采样时刻);
+    # the result time (检测时间) stands in only when no column names the sampling time, and
+    # a report or result time (报告时间, 采样结果报告时间) never does.
     "nat_sampled_at": FieldRule(
         _exact(
             "nat_sampled_at", "核酸采样时间", "采样时间", "采集时间", "最近一次采样时间"
         ).aliases,
         words=(("检测时间", 10),),
+        never=("报告", "结果", "信息采集", "数据采集"),
+        pairs=((("采样", "采集"), ("时间", "日期", "时刻"), 50),),
     ),
     "nat_result": _exact(
         "nat_result", "核酸结果", "核酸检测结果", "检测结果", "采样结果", "最近核酸检测结果"
