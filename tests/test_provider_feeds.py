@@ -492,6 +492,88 @@ def test_a_members_id_in_a_numeric_cell_is_damaged_not_matched(
     assert (report["matched"], report["not_found"], report["damaged_ids"]) == (2, 1, 1)
 
 
+# --------------------------------------------------------------------------- digit guards
+
+DIGIT_GUARDS = {
+    "apostrophe": "'{}",  # Excel, SurveyKing
+    "formula": '="{}"',  # Excel's formula guard, as a CSV holds it
+    "formula quoted": '"=""{}"""',  # the same, quoted as a CSV writer quotes it
+    "tab": "\t{}",  # 腾讯问卷
+}
+
+
+def write_guarded(path: Path, headers: list[str], rows: list[list[Any]]) -> Path:
+    """A feed whose cells are written as given: CSV verbatim, ``.xlsx`` as text cells (a
+    text cell may hold ``="…"``: a sheet saved as values), JSONL as JSON strings."""
+    if path.suffix != ".xlsx":
+        return write_table(path, headers, rows)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for r, row in enumerate([headers, *rows], 1):
+        for c, value in enumerate(row, 1):
+            cell = sheet.cell(r, c, value)
+            if isinstance(value, str) and value.startswith("="):
+                cell.data_type = "s"  # text, not a formula
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize("guard", list(DIGIT_GUARDS))
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".jsonl"])
+def test_ids_behind_a_digit_guard_match_their_members_and_keep_their_state(
+    run: Run, roster_id: str, tmp_path: Path, guard: str, suffix: str
+) -> None:
+    """PRODUCT §4, §5: digit guards are stripped. A guarded ID matched nobody: every member
+    became unknown and not_found, exit 0, and the good state was overwritten."""
+    if guard == "formula quoted" and suffix != ".csv":
+        pytest.skip("a CSV writer's quoting")
+    members = people(3)
+    enroll(run, roster_id, tmp_path, members)
+    headers = ["姓名", "证件号码", "健康码状态", "采样时间", "检测结果"]
+    strangers = [(person_name(i, "路人"), new_id("440305")) for i in range(2)]
+
+    def rows(shape: str) -> list[list[Any]]:
+        return [
+            [name, shape.format(number), "绿码", "2022-12-05 07:00", "阴性"]
+            for name, number in [*members, *strangers]
+        ]
+
+    good = refresh_json(run, write_guarded(tmp_path / f"good{suffix}", headers, rows("{}")))
+    assert good["matched"] == 3, good
+    before = show(run, roster_id)
+    guarded = write_guarded(tmp_path / f"guarded{suffix}", headers, rows(DIGIT_GUARDS[guard]))
+    if suffix == ".csv":
+        assert DIGIT_GUARDS[guard].format(members[0][1]).encode() in guarded.read_bytes()
+    report = refresh_json(run, guarded)
+    assert (report["matched"], report["not_found"], report["changed"]) == (3, 0, 0), report
+    assert report["feed_rows"] == 5 and report["damaged_ids"] == 0
+    assert show(run, roster_id) == before
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_guarded_ids_match_in_both_halves_of_a_large_csv_and_damage_still_counts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel: bool
+) -> None:
+    from tuanti_cli.feed import csv_feed
+
+    monkeypatch.setattr(csv_feed, "PARALLEL_MIN_BYTES", 1 << 20 if parallel else 1 << 40)
+    first, last = make_id("110105", seq=5), make_id("110105", seq=6)
+    path = tmp_path / "feed.csv"
+    with path.open("w", encoding="utf-8") as out:
+        out.write("姓名,证件号码,采样时间,检测结果\n")
+        out.write(f"甲,'{first},2022-12-05 07:00,阴性\n")
+        out.write("乙,'1.10105E+17,2022-12-05 07:00,阴性\n")  # guarded, and damaged by Excel
+        out.writelines(
+            f"丙,{make_id('440305', seq=i % 900)},2022-12-05 07:00,阴性\n" for i in range(40000)
+        )
+        out.write(f'丁,="{last}",2022-12-05 07:00,阳性\n')
+    scan = feed.scan(path, {first, last})
+    assert set(scan.latest) == {first, last}
+    assert scan.latest[last][1]["nat_result"] == "阳性"
+    assert (scan.rows, scan.damaged_ids) == (40003, 1)
+
+
 # --------------------------------------------------------------------------- refusals
 
 

@@ -23,7 +23,7 @@ from tuanti_cli.errors import InputError
 from tuanti_cli.jsontext import LongNumber
 from tuanti_cli.textfile import open_input
 from tuanti_cli.timeparse import in_shanghai, parse_datetime
-from tuanti_cli.validate import check_character
+from tuanti_cli.validate import check_character, clean_cell
 
 CHUNK_BYTES = 256 << 10  # small blocks stay in the CPU cache: measurably faster
 
@@ -151,6 +151,24 @@ def replaces(later: dt.datetime | None, kept: dt.datetime | None) -> bool:
     return later is not None and later >= kept
 
 
+# --------------------------------------------------------------- digit guards
+
+_GUARDS = ("'", "=", '"')
+
+
+def unguarded_id(text: str) -> str:
+    """An ID cell, trimmed and without the digit guard a spreadsheet or form tool put in front
+    of it (``'110…``, ``="110…"``, PRODUCT §4), as enrollment strips it
+    (:func:`~tuanti_cli.validate.clean_cell`); a cell without one is only trimmed."""
+    text = text.strip()
+    return clean_cell(text) if text.startswith(_GUARDS) else text
+
+
+def unguarded(cell: bytes) -> bytes:
+    """:func:`unguarded_id` of a CSV cell's bytes, read as Latin-1: no byte is decoded."""
+    return unguarded_id(cell.decode("latin-1")).encode("latin-1")
+
+
 # --------------------------------------------------------------- damaged and masked IDs
 
 _EXCEL_NUMBER = re.compile(
@@ -183,7 +201,7 @@ def cell_damage(value: Any) -> str | None:
         return "damaged"
     if isinstance(value, int):
         return id_damage(str(value)) if len(str(value)) == 18 else "damaged"
-    return id_damage(value) if isinstance(value, str) else None
+    return id_damage(unguarded_id(value)) if isinstance(value, str) else None
 
 
 def masked_feed(scan: FeedScan) -> bool:

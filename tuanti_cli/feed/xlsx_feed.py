@@ -18,6 +18,7 @@ from tuanti_cli.feed.common import (
     FeedScan,
     carried_fields,
     cell_damage,
+    unguarded_id,
 )
 from tuanti_cli.textfile import open_input
 from tuanti_cli.validate import normalise_id
@@ -65,10 +66,11 @@ def _filled(row: tuple[Any, ...]) -> bool:
 
 
 def _member_key(value: Any, members: AbstractSet[str]) -> str | None:
-    """The member an ID cell names: text, or an integer cell holding exactly a member's
-    ID (a program wrote it; Excel cannot keep 18 digits, see ``cell_damage``)."""
+    """The member an ID cell names: text (a digit guard stripped), or an integer cell
+    holding exactly a member's ID (a program wrote it; Excel cannot keep 18 digits, see
+    ``cell_damage``)."""
     if isinstance(value, str):
-        text = value.strip()
+        text = unguarded_id(value)
         if text in members:
             return text
         text = normalise_id(text)
