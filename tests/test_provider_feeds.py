@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from tests.conftest import Run
@@ -312,6 +314,167 @@ def test_two_sampling_headers_equally_good_are_refused_naming_both(
     assert chosen.exit_code == 0, chosen.output
     (record,) = show(run, roster_id)
     assert record["nat_sampled_at"] == "2022-12-05T00:00:00+08:00"
+
+
+# --------------------------------------------------------------------------- dates
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2022年12月05日 07:12", dt.datetime(2022, 12, 5, 7, 12)),
+        ("2022年12月5日 7时12分", dt.datetime(2022, 12, 5, 7, 12)),
+        ("2022年12月5日 7时12分30秒", dt.datetime(2022, 12, 5, 7, 12, 30)),
+        ("2022年12月05日07:12:30", dt.datetime(2022, 12, 5, 7, 12, 30)),
+        ("2022年12月5号 7点12分", dt.datetime(2022, 12, 5, 7, 12)),
+        ("2022年12月05日", dt.datetime(2022, 12, 5)),
+        ("2022 年 12 月 5 日", dt.datetime(2022, 12, 5)),
+    ],
+)
+def test_dates_as_chinese_sheets_write_them(text: str, expected: dt.datetime) -> None:
+    from tuanti_cli.clock import SHANGHAI
+    from tuanti_cli.timeparse import parse_date, parse_datetime
+
+    assert parse_datetime(text) == expected.replace(tzinfo=SHANGHAI)
+    if expected.time() == dt.time(0):
+        assert parse_date(text) == expected.date()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.datetimes(min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(2100, 12, 31)),
+    st.sampled_from(["{h}:{m:02d}:{s:02d}", "{h}时{m}分{s}秒", " {h:02d}:{m:02d}:{s:02d}"]),
+)
+def test_any_moment_written_the_chinese_way_reads_back(moment: dt.datetime, clock: str) -> None:
+    from tuanti_cli.clock import SHANGHAI
+    from tuanti_cli.timeparse import parse_datetime
+
+    moment = moment.replace(microsecond=0)
+    text = f"{moment.year}年{moment.month}月{moment.day:02d}日" + clock.format(
+        h=moment.hour, m=moment.minute, s=moment.second
+    )
+    assert parse_datetime(text) == moment.replace(tzinfo=SHANGHAI)
+
+
+@pytest.mark.parametrize(
+    "text", ["2022年13月05日", "2022年12月32日", "2022年12月5日 7时", "12月5日 07:12", "2022年12月"]
+)
+def test_impossible_or_partial_chinese_dates_do_not_read(text: str) -> None:
+    from tuanti_cli.timeparse import parse_datetime
+
+    with pytest.raises(ValueError):
+        parse_datetime(text)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".jsonl"])
+def test_sampling_times_and_dose_dates_in_chinese_forms_are_read(
+    run: Run, roster_id: str, tmp_path: Path, suffix: str
+) -> None:
+    """They were bad rows that said only "cannot be read"."""
+    members = people(3)
+    enroll(run, roster_id, tmp_path, members)
+    (a, a_id), (b, b_id), (c, c_id) = members
+    headers = ["姓名", "证件号码", "采样时间", "检测结果", "最后接种日期"]
+    rows = [
+        [a, a_id, "2022年12月05日 07:12", "阴性", "2022年6月1日"],
+        [b, b_id, "2022年12月5日 7时12分", "阴性", "2022年06月01日"],
+        [c, c_id, "2022年12月04日", "阴性", ""],
+    ]
+    report = refresh_json(run, write_table(tmp_path / f"cn{suffix}", headers, rows))
+    assert (report["matched"], report["bad_rows"]) == (3, 0), report
+    records = by_name(show(run, roster_id))
+    assert records[a]["nat_sampled_at"] == "2022-12-05T07:12:00+08:00"
+    assert records[b]["nat_sampled_at"] == "2022-12-05T07:12:00+08:00"
+    assert records[c]["nat_sampled_at"] == "2022-12-04T00:00:00+08:00"
+    assert records[a]["last_dose_date"] == records[b]["last_dose_date"] == "2022-06-01"
+
+
+def test_an_excel_date_serial_in_a_workbook_number_cell_is_a_date(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    """A sheet saved as values (WPS) keeps dates as serial numbers in number cells."""
+    members = people(4)
+    enroll(run, roster_id, tmp_path, members)
+    (a, a_id), (b, b_id), (c, c_id), (d, d_id) = members
+    headers = ["姓名", "证件号码", "采样时间", "检测结果", "最后接种日期"]
+    sheet = write_xlsx(
+        tmp_path / "values.xlsx",
+        [
+            headers,
+            [a, a_id, 44900.3, "阴性", 44713],
+            [b, b_id, 44899.770833333336, "阳性", 44713.0],
+            [c, c_id, 0.5, "阴性", None],  # a time of day: no date
+            [d, d_id, 1e300, "阴性", None],  # no calendar holds it
+        ],
+    )
+    result = refresh(run, sheet)
+    assert result.exit_code == 0, result.output
+    assert "matched 2" in result.stdout and "bad row 2" in result.stdout, result.stdout
+    assert "feed row 5" in result.stdout and "is a time of day without a date" in result.stdout
+    assert "feed row 6" in result.stdout and "cannot be read as a date and time" in result.stdout
+    records = by_name(show(run, roster_id))
+    assert records[a]["nat_sampled_at"] == "2022-12-05T07:12:00+08:00"
+    assert records[a]["last_dose_date"] == "2022-06-01"
+    assert records[b]["nat_sampled_at"] == "2022-12-04T18:30:00+08:00"
+    assert records[b]["last_dose_date"] == "2022-06-01"
+    assert records[c]["flags"] == records[d]["flags"] == ["bad_row"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_a_bare_number_in_csv_or_json_is_no_date(
+    run: Run, roster_id: str, tmp_path: Path, suffix: str
+) -> None:
+    ((name, number),) = members = people(1)
+    enroll(run, roster_id, tmp_path, members)
+    headers = ["姓名", "证件号码", "采样时间", "检测结果"]
+    path = write_table(tmp_path / f"serial{suffix}", headers, [[name, number, 44900.3, "阴性"]])
+    result = refresh(run, path)
+    assert result.exit_code == 0, result.output
+    assert "bad row 1" in result.stdout
+    assert "nat_sampled_at cannot be read as a date and time" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "en", "zh"),
+    [
+        (
+            "nat_sampled_at",
+            "12/05/2022 7:12 AM",
+            "nat_sampled_at cannot be read as a date and time (write it like 2022-12-05 07:12)",
+            "无法将 核酸采样时间 读作日期和时间（请写成 2022-12-05 07:12 这样）",
+        ),
+        (
+            "nat_sampled_at",
+            "2022-13-05 07:12",
+            "nat_sampled_at cannot be read as a date and time (write it like 2022-12-05 07:12)",
+            "无法将 核酸采样时间 读作日期和时间（请写成 2022-12-05 07:12 这样）",
+        ),
+        (
+            "last_dose_date",
+            "六月一日",
+            "last_dose_date cannot be read as a date (write it like 2022-06-01)",
+            "无法将 最后接种日期 读作日期（请写成 2022-06-01 这样）",
+        ),
+        (
+            "last_dose_date",
+            "1899-12-30",
+            "last_dose_date lies before 1900",
+            "最后接种日期早于 1900 年",
+        ),
+    ],
+)
+def test_a_date_that_cannot_be_read_says_how_to_write_it(
+    run: Run, roster_id: str, tmp_path: Path, field: str, value: str, en: str, zh: str
+) -> None:
+    ((name, number),) = members = people(1)
+    enroll(run, roster_id, tmp_path, members)
+    path = write_feed(tmp_path / "feed.csv", [{**green_row(name, number), field: value}])
+    result = refresh(run, path)
+    assert result.exit_code == 0, result.output
+    assert f"feed row 2 ({number[:2]}" in result.stdout and en in result.stdout, result.stdout
+    again = run("--lang", "zh", "refresh", "--feed", str(path), "--roster", roster_id)
+    assert zh in again.stdout, again.stdout
+    assert number not in result.stdout + again.stdout
 
 
 # --------------------------------------------------------------------------- several rows

@@ -8,6 +8,7 @@ import io
 import itertools
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -543,6 +544,22 @@ def test_bad_rows_are_reported_by_row_number_and_masked_id(
     assert f"第 4 行（{masked(people['赵六'])}）：无法读取 健康码" in again.stdout, again.stdout
     assert f"第 5 行（{masked(people['周九'])}）：无法读取 接种剂次" in again.stdout
     assert "health_code" not in again.stdout and "vaccine_doses" not in again.stdout
+
+
+def test_bad_rows_are_listed_in_the_feeds_order(run: Run, roster_id: str, tmp_path: Path) -> None:
+    """Members are judged in member order; the listed bad rows follow the file, and beyond the
+    first 50 it is the file's first 50 that are listed."""
+    people = [(person_name(i, "坏行"), new_id()) for i in range(55)]
+    enroll(run, roster_id, tmp_path, people)
+    rows = [{**green_row(name, number), "health_code": "蓝码"} for name, number in people]
+    rows.reverse()  # the last member enrolled is on row 2
+    result = refresh(run, write_feed(tmp_path / "feed.csv", rows))
+    assert result.exit_code == 0, result.output
+    listed = [int(n) for n in re.findall(r"feed row (\d+) \(", result.stdout)]
+    assert listed == list(range(2, 52)), listed
+    first = people[-1][1]
+    assert f"feed row 2 ({masked(first)}): health_code cannot be read" in result.stdout
+    assert "… and 5 more bad rows." in result.stdout
 
 
 @pytest.mark.parametrize("title", [False, True])

@@ -3,6 +3,7 @@ openpyxl's read-only mode, the header below any title rows, several rows per per
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import itertools
 from collections.abc import Mapping
@@ -45,6 +46,7 @@ def scan_xlsx(
         result.saw_id = True
         id_column = columns["id_number"]
         wanted = tuple(columns.items())
+        dated = tuple(f for f in DATED if f in columns)
         result.latest = {}
         for number, row in enumerate(itertools.chain(head[header + 1 :], rows), header + 2):
             value = row[id_column] if id_column < len(row) else None
@@ -55,10 +57,33 @@ def scan_xlsx(
             if key is None:
                 result.count_damage(cell_damage(value))
                 continue
-            result.keep_latest(
-                key, number, {f: row[i] if i < len(row) else None for f, i in wanted}
-            )
+            fields = {f: row[i] if i < len(row) else None for f, i in wanted}
+            for name in dated:
+                fields[name] = _date_cell(fields[name])
+            result.keep_latest(key, number, fields)
     return result
+
+
+DATED = ("nat_sampled_at", "last_dose_date")
+"""The fields whose number cells are Excel date serials."""
+
+
+def _date_cell(value: Any) -> Any:
+    """A date field's cell: a number cell as the Excel date serial it is (a sheet saved as
+    values, as WPS does, keeps ``44900.3`` for 2022-12-05 07:12), in Excel's 1900 date system
+    and to the second; any other cell as it is. Only a workbook's number cell is read so: in
+    CSV or JSON a bare number is no date."""
+    if type(value) is not float and type(value) is not int:
+        return value
+    from openpyxl.utils.datetime import from_excel
+
+    try:
+        moment = from_excel(value)  # below 1: a time of day, as a date cell holding it reads
+        if isinstance(moment, dt.datetime):
+            return (moment + dt.timedelta(microseconds=500_000)).replace(microsecond=0)
+    except (OverflowError, ValueError):  # beyond the calendar, or not a number (NaN)
+        return value
+    return moment
 
 
 def _filled(row: tuple[Any, ...]) -> bool:

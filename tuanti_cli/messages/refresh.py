@@ -94,6 +94,14 @@ EN: dict[str, str] = {
         "  feed row {row} ({id_number}): {field} is a time of day without a date (a date "
         "cell holding 0 reads so)"
     ),
+    "refresh.bad_line_time_form": (
+        "  feed row {row} ({id_number}): {field} cannot be read as a date and time "
+        "(write it like 2022-12-05 07:12)"
+    ),
+    "refresh.bad_line_date_form": (
+        "  feed row {row} ({id_number}): {field} cannot be read as a date "
+        "(write it like 2022-06-01)"
+    ),
     "refresh.newly_abnormal": "Newly abnormal: {count}",
     "refresh.more_abnormal": "  … and {count} more: `tuanti show ROSTER --abnormal` lists everyone.",
     "refresh.more_bad": "  … and {count} more bad {count:row|rows}.",
@@ -151,6 +159,8 @@ ZH: dict[str, str] = {
     "refresh.bad_line_later": "  第 {row} 行（{id_number}）：{field}晚于比对时间（--as-of，未指定则为当前时间）一小时以上",
     "refresh.bad_line_early": "  第 {row} 行（{id_number}）：{field}早于 1900 年（1899-12-30 是电子表格的第 0 天，常用来代表空日期）",
     "refresh.bad_line_no_date": "  第 {row} 行（{id_number}）：{field}只有时刻、没有日期（值为 0 的日期单元格就会这样读出）",
+    "refresh.bad_line_time_form": "  第 {row} 行（{id_number}）：无法将 {field} 读作日期和时间（请写成 2022-12-05 07:12 这样）",
+    "refresh.bad_line_date_form": "  第 {row} 行（{id_number}）：无法将 {field} 读作日期（请写成 2022-06-01 这样）",
     "refresh.newly_abnormal": "新增异常：{count}",
     "refresh.more_abnormal": "  ……另有 {count} 人：`tuanti show 登记簿 --abnormal` 可查看全部。",
     "refresh.more_bad": "  ……另有 {count} 行数据有误。",
