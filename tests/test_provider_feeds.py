@@ -794,6 +794,81 @@ def test_a_feed_whose_ids_cannot_be_matched_is_refused_and_nothing_changes(
     assert show(run, roster_id) == before
 
 
+def write_sheets(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
+    """A workbook with these sheets, in this order."""
+    book = Workbook()
+    first = book.active
+    assert first is not None
+    book.remove(first)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+SUMMARY = [["核酸检测统计"], ["单位", "应检人数", "已检人数"], ["示例科技", 3, 3]]
+
+
+@pytest.mark.parametrize("other", ["明细", "110105199003071239"])
+def test_a_workbook_whose_results_are_on_another_sheet_names_both_sheets(
+    run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path, other: str
+) -> None:
+    """Sheet 1 a summary, sheet 2 the results: only the first sheet is read (PRODUCT §5), and
+    the message said only that there was no id_number column."""
+    ((name, number),) = members = people(1)
+    enroll(run, roster_id, tmp_path, members)
+    detail = [NAT_HEADERS, [1, name, number, "2022-12-05 07:00", "阴性", LAB]]
+    path = write_sheets(tmp_path / "结果.xlsx", {"统计": SUMMARY, other: detail})
+    result = refresh(run, path)
+    assert result.exit_code == 1, result.output
+    err = " ".join(result.stderr.split())
+    assert "no id_number (证件号码) column on its first sheet, '统计'" in err, err
+    shown_other = "'11************1239'" if other.isdigit() else f"'{other}'"
+    assert f"but sheet {shown_other} has one" in err, err
+    assert f"Move {shown_other} to the front (or save it as CSV UTF-8)" in err, err
+    assert "nothing was changed" in err and "Traceback" not in result.output
+    assert number not in result.output and "110105199003071239" not in result.output
+    assert run_count(db_path, key_path) == 0
+    zh = run("--lang", "zh", "refresh", "--feed", str(path))
+    assert zh.exit_code == 1
+    assert "第一个工作表 '统计' 没有 id_number（证件号码）列" in zh.stderr, zh.stderr
+    assert f"请把 {shown_other} 移到最前" in zh.stderr, zh.stderr
+
+
+def test_a_workbook_without_an_id_column_on_any_sheet_names_the_sheet_read(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    enroll(run, roster_id, tmp_path, people(1))
+    path = write_sheets(tmp_path / "r.xlsx", {"统计": SUMMARY, "说明": [["数据来源：示例"]]})
+    result = refresh(run, path)
+    assert result.exit_code == 1, result.output
+    err = " ".join(result.stderr.split())
+    assert "no id_number (证件号码) column on its first sheet, '统计'" in err, err
+    assert "Move the sheet with the results to the front" in err
+    assert "'说明'" not in err
+    # one sheet: the message it always gave
+    alone = refresh(run, write_sheets(tmp_path / "one.xlsx", {"统计": SUMMARY}))
+    assert alone.exit_code == 1
+    assert "Check that it is the health-data export" in alone.stderr
+    assert "sheet" not in alone.stderr
+
+
+def test_an_empty_first_sheet_names_the_sheet_with_the_results(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    ((name, number),) = members = people(1)
+    enroll(run, roster_id, tmp_path, members)
+    detail = [NAT_HEADERS, [1, name, number, "2022-12-05 07:00", "阴性", LAB]]
+    path = write_sheets(tmp_path / "r.xlsx", {"Sheet1": [], "结果": detail})
+    result = refresh(run, path)
+    assert result.exit_code == 1, result.output
+    assert "but sheet '结果' has one" in " ".join(result.stderr.split())
+    alone = refresh(run, write_sheets(tmp_path / "empty.xlsx", {"Sheet1": [], "空": []}))
+    assert alone.exit_code == 1 and "has no data rows" in alone.stderr
+
+
 @pytest.mark.parametrize("how", ["extension", "magic bytes"])
 def test_an_xls_workbook_is_refused_with_a_way_out(
     run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path, how: str

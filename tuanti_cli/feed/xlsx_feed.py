@@ -23,7 +23,7 @@ from tuanti_cli.feed.common import (
 )
 from tuanti_cli.textfile import open_input
 from tuanti_cli.validate import normalise_id
-from tuanti_cli.workbook import first_sheet_rows_of_file
+from tuanti_cli.workbook import first_sheet_rows_of_file, sheet_heads
 
 
 def scan_xlsx(
@@ -35,12 +35,12 @@ def scan_xlsx(
     with first_sheet_rows_of_file(path, str(path)) as rows:
         head = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
         if not any(_filled(row) for row in head):
-            raise InputError("feed.empty", path=path)
+            raise _first_sheet_error(path, overrides, "feed.empty")
         try:
             header, columns = FEED.locate(head, overrides, str(path))
         except InputError as exc:
             if exc.key in ("input.columns", "input.empty"):
-                raise InputError("feed.no_id_column", path=path) from None
+                raise _first_sheet_error(path, overrides, "feed.no_id_column") from None
             raise
         result.carried = carried_fields(columns)
         result.saw_id = True
@@ -84,6 +84,31 @@ def _date_cell(value: Any) -> Any:
     except (OverflowError, ValueError):  # beyond the calendar, or not a number (NaN)
         return value
     return moment
+
+
+def _first_sheet_error(path: Path, overrides: Mapping[str, str] | None, key: str) -> InputError:
+    """The error for a first sheet that is empty or has no ID column (``key``). Only the
+    first sheet is read (PRODUCT §5), so when the workbook has more (a summary sheet first,
+    the results after it) the error names the sheet read, and a sheet with an ID column."""
+    sheets = sheet_heads(path, str(path), HEADER_SEARCH_ROWS)
+    (first, _), others = sheets[0], sheets[1:]
+    found = next((name for name, head in others if _names_ids(head, overrides, path)), None)
+    if found is not None:
+        return InputError("feed.id_on_other_sheet", path=path, sheet=first, other=found)
+    if others and key == "feed.no_id_column":
+        return InputError("feed.first_sheet_only", path=path, sheet=first)
+    return InputError(key, path=path)
+
+
+def _names_ids(
+    head: list[tuple[Any, ...]], overrides: Mapping[str, str] | None, path: Path
+) -> bool:
+    """Whether a sheet's first rows hold a header with an ID column."""
+    try:
+        FEED.locate(head, overrides, str(path))
+    except InputError:
+        return False
+    return True
 
 
 def _filled(row: tuple[Any, ...]) -> bool:
