@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from tests.conftest import Run
@@ -225,6 +227,256 @@ def test_result_sheet_words_and_vocabularies(
     assert {k: record[k] for k in expected} == expected
 
 
+SAMPLING_HEADERS = [
+    "采样日期时间",
+    "采样日期",
+    "核酸采样日期",
+    "最近核酸采样时间",
+    "采集日期",
+    "样本采集时间",
+    "采样时刻",
+    "采样时间点",
+    "3、采样日期（必填）：",
+]
+
+
+@pytest.mark.parametrize("sampling", SAMPLING_HEADERS)
+def test_a_sampling_column_in_other_words_is_the_sampling_time_not_the_result_time(
+    sampling: str,
+) -> None:
+    """PRODUCT §5: the sampling time is never the result time 检测时间 when a sampling column
+    exists, whatever words the sheet uses for it (采样 or 采集 with 时间, 日期 or 时刻)."""
+    headers = ["姓名", "证件号码", "检测时间", sampling, "采样结果", "报告时间"]
+    found = feed.common.FEED.columns(headers)
+    assert found["nat_sampled_at"] == headers.index(sampling)
+    assert found["nat_result"] == headers.index("采样结果")
+
+
+@pytest.mark.parametrize(
+    ("headers", "sampled"),
+    [
+        # the exact name wins over a header that only holds the words
+        (["证件号码", "采样日期", "采样时间"], "采样时间"),
+        (["证件号码", "采集时间", "样本采集日期"], "采集时间"),
+        # no sampling column: the result time stands in; a report time never does
+        (["证件号码", "报告时间", "检测时间"], "检测时间"),
+        (["证件号码", "报告时间", "结果时间", "采样结果报告时间"], None),
+        # words about the data, not the sample
+        (["证件号码", "数据采集时间", "信息采集日期"], None),
+        (["证件号码", "采样点", "采集地点"], None),
+    ],
+)
+def test_which_column_holds_the_sampling_time(headers: list[str], sampled: str | None) -> None:
+    found = feed.common.FEED.columns(headers)
+    assert found.get("nat_sampled_at") == (None if sampled is None else headers.index(sampled))
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_feed_with_an_unlisted_sampling_header_takes_it_not_the_result_time(
+    run: Run, roster_id: str, tmp_path: Path, suffix: str
+) -> None:
+    """The tester's sheet: 采样日期时间 beside 检测时间. Taking 检测时间 made the result time
+    the sampling time, silently."""
+    members = [("王小明", "110105199003071239"), ("李娜", "440306198512014565")]
+    enroll(run, roster_id, tmp_path, members)
+    headers = ["姓名", "证件号码", "采样日期时间", "检测时间", "检测结果"]
+    rows = [
+        ["王小明", "110105199003071239", "2022-12-04 22:10:00", "2022-12-05 09:30:00", "阴性"],
+        ["李娜", "440306198512014565", "2022-12-05 07:00:00", "", ""],
+    ]
+    path = write_table(tmp_path / f"nat{suffix}", headers, rows)
+    result = refresh(run, path, "2022-12-05 16:00", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["matched"] == 2
+    records = by_name(show(run, roster_id, "2022-12-05 16:00"))
+    assert records["王小明"]["nat_sampled_at"] == "2022-12-04T22:10:00+08:00"
+    assert records["王小明"]["nat_result"] == "negative"
+    assert records["李娜"]["nat_sampled_at"] == "2022-12-05T07:00:00+08:00"
+    assert records["李娜"]["nat_result"] == "pending"
+
+
+def test_two_sampling_headers_equally_good_are_refused_naming_both(
+    run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path
+) -> None:
+    ((name, number),) = members = people(1)
+    enroll(run, roster_id, tmp_path, members)
+    path = tmp_path / "two.csv"
+    path.write_text(
+        f"姓名,证件号码,采样日期,采集日期,检测结果\n{name},{number},2022-12-04,2022-12-05,阴性\n",
+        encoding="utf-8",
+    )
+    result = refresh(run, path)
+    assert result.exit_code == 1, result.output
+    assert "'采样日期' and '采集日期'" in result.stderr
+    assert "--column nat_sampled_at=HEADER" in result.stderr
+    assert run_count(db_path, key_path) == 0
+    chosen = refresh(run, path, AS_OF, "--column", "nat_sampled_at=采集日期", "--format", "json")
+    assert chosen.exit_code == 0, chosen.output
+    (record,) = show(run, roster_id)
+    assert record["nat_sampled_at"] == "2022-12-05T00:00:00+08:00"
+
+
+# --------------------------------------------------------------------------- dates
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2022年12月05日 07:12", dt.datetime(2022, 12, 5, 7, 12)),
+        ("2022年12月5日 7时12分", dt.datetime(2022, 12, 5, 7, 12)),
+        ("2022年12月5日 7时12分30秒", dt.datetime(2022, 12, 5, 7, 12, 30)),
+        ("2022年12月05日07:12:30", dt.datetime(2022, 12, 5, 7, 12, 30)),
+        ("2022年12月5号 7点12分", dt.datetime(2022, 12, 5, 7, 12)),
+        ("2022年12月05日", dt.datetime(2022, 12, 5)),
+        ("2022 年 12 月 5 日", dt.datetime(2022, 12, 5)),
+    ],
+)
+def test_dates_as_chinese_sheets_write_them(text: str, expected: dt.datetime) -> None:
+    from tuanti_cli.clock import SHANGHAI
+    from tuanti_cli.timeparse import parse_date, parse_datetime
+
+    assert parse_datetime(text) == expected.replace(tzinfo=SHANGHAI)
+    if expected.time() == dt.time(0):
+        assert parse_date(text) == expected.date()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.datetimes(min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(2100, 12, 31)),
+    st.sampled_from(["{h}:{m:02d}:{s:02d}", "{h}时{m}分{s}秒", " {h:02d}:{m:02d}:{s:02d}"]),
+)
+def test_any_moment_written_the_chinese_way_reads_back(moment: dt.datetime, clock: str) -> None:
+    from tuanti_cli.clock import SHANGHAI
+    from tuanti_cli.timeparse import parse_datetime
+
+    moment = moment.replace(microsecond=0)
+    text = f"{moment.year}年{moment.month}月{moment.day:02d}日" + clock.format(
+        h=moment.hour, m=moment.minute, s=moment.second
+    )
+    assert parse_datetime(text) == moment.replace(tzinfo=SHANGHAI)
+
+
+@pytest.mark.parametrize(
+    "text", ["2022年13月05日", "2022年12月32日", "2022年12月5日 7时", "12月5日 07:12", "2022年12月"]
+)
+def test_impossible_or_partial_chinese_dates_do_not_read(text: str) -> None:
+    from tuanti_cli.timeparse import parse_datetime
+
+    with pytest.raises(ValueError):
+        parse_datetime(text)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".jsonl"])
+def test_sampling_times_and_dose_dates_in_chinese_forms_are_read(
+    run: Run, roster_id: str, tmp_path: Path, suffix: str
+) -> None:
+    """They were bad rows that said only "cannot be read"."""
+    members = people(3)
+    enroll(run, roster_id, tmp_path, members)
+    (a, a_id), (b, b_id), (c, c_id) = members
+    headers = ["姓名", "证件号码", "采样时间", "检测结果", "最后接种日期"]
+    rows = [
+        [a, a_id, "2022年12月05日 07:12", "阴性", "2022年6月1日"],
+        [b, b_id, "2022年12月5日 7时12分", "阴性", "2022年06月01日"],
+        [c, c_id, "2022年12月04日", "阴性", ""],
+    ]
+    report = refresh_json(run, write_table(tmp_path / f"cn{suffix}", headers, rows))
+    assert (report["matched"], report["bad_rows"]) == (3, 0), report
+    records = by_name(show(run, roster_id))
+    assert records[a]["nat_sampled_at"] == "2022-12-05T07:12:00+08:00"
+    assert records[b]["nat_sampled_at"] == "2022-12-05T07:12:00+08:00"
+    assert records[c]["nat_sampled_at"] == "2022-12-04T00:00:00+08:00"
+    assert records[a]["last_dose_date"] == records[b]["last_dose_date"] == "2022-06-01"
+
+
+def test_an_excel_date_serial_in_a_workbook_number_cell_is_a_date(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    """A sheet saved as values (WPS) keeps dates as serial numbers in number cells."""
+    members = people(4)
+    enroll(run, roster_id, tmp_path, members)
+    (a, a_id), (b, b_id), (c, c_id), (d, d_id) = members
+    headers = ["姓名", "证件号码", "采样时间", "检测结果", "最后接种日期"]
+    sheet = write_xlsx(
+        tmp_path / "values.xlsx",
+        [
+            headers,
+            [a, a_id, 44900.3, "阴性", 44713],
+            [b, b_id, 44899.770833333336, "阳性", 44713.0],
+            [c, c_id, 0.5, "阴性", None],  # a time of day: no date
+            [d, d_id, 1e300, "阴性", None],  # no calendar holds it
+        ],
+    )
+    result = refresh(run, sheet)
+    assert result.exit_code == 0, result.output
+    assert "matched 2" in result.stdout and "bad row 2" in result.stdout, result.stdout
+    assert "feed row 5" in result.stdout and "is a time of day without a date" in result.stdout
+    assert "feed row 6" in result.stdout and "cannot be read as a date and time" in result.stdout
+    records = by_name(show(run, roster_id))
+    assert records[a]["nat_sampled_at"] == "2022-12-05T07:12:00+08:00"
+    assert records[a]["last_dose_date"] == "2022-06-01"
+    assert records[b]["nat_sampled_at"] == "2022-12-04T18:30:00+08:00"
+    assert records[b]["last_dose_date"] == "2022-06-01"
+    assert records[c]["flags"] == records[d]["flags"] == ["bad_row"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl"])
+def test_a_bare_number_in_csv_or_json_is_no_date(
+    run: Run, roster_id: str, tmp_path: Path, suffix: str
+) -> None:
+    ((name, number),) = members = people(1)
+    enroll(run, roster_id, tmp_path, members)
+    headers = ["姓名", "证件号码", "采样时间", "检测结果"]
+    path = write_table(tmp_path / f"serial{suffix}", headers, [[name, number, 44900.3, "阴性"]])
+    result = refresh(run, path)
+    assert result.exit_code == 0, result.output
+    assert "bad row 1" in result.stdout
+    assert "nat_sampled_at cannot be read as a date and time" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "en", "zh"),
+    [
+        (
+            "nat_sampled_at",
+            "12/05/2022 7:12 AM",
+            "nat_sampled_at cannot be read as a date and time (write it like 2022-12-05 07:12)",
+            "无法将 核酸采样时间 读作日期和时间（请写成 2022-12-05 07:12 这样）",
+        ),
+        (
+            "nat_sampled_at",
+            "2022-13-05 07:12",
+            "nat_sampled_at cannot be read as a date and time (write it like 2022-12-05 07:12)",
+            "无法将 核酸采样时间 读作日期和时间（请写成 2022-12-05 07:12 这样）",
+        ),
+        (
+            "last_dose_date",
+            "六月一日",
+            "last_dose_date cannot be read as a date (write it like 2022-06-01)",
+            "无法将 最后接种日期 读作日期（请写成 2022-06-01 这样）",
+        ),
+        (
+            "last_dose_date",
+            "1899-12-30",
+            "last_dose_date lies before 1900",
+            "最后接种日期早于 1900 年",
+        ),
+    ],
+)
+def test_a_date_that_cannot_be_read_says_how_to_write_it(
+    run: Run, roster_id: str, tmp_path: Path, field: str, value: str, en: str, zh: str
+) -> None:
+    ((name, number),) = members = people(1)
+    enroll(run, roster_id, tmp_path, members)
+    path = write_feed(tmp_path / "feed.csv", [{**green_row(name, number), field: value}])
+    result = refresh(run, path)
+    assert result.exit_code == 0, result.output
+    assert f"feed row 2 ({number[:2]}" in result.stdout and en in result.stdout, result.stdout
+    again = run("--lang", "zh", "refresh", "--feed", str(path), "--roster", roster_id)
+    assert zh in again.stdout, again.stdout
+    assert number not in result.stdout + again.stdout
+
+
 # --------------------------------------------------------------------------- several rows
 
 
@@ -403,6 +655,88 @@ def test_a_members_id_in_a_numeric_cell_is_damaged_not_matched(
     assert (report["matched"], report["not_found"], report["damaged_ids"]) == (2, 1, 1)
 
 
+# --------------------------------------------------------------------------- digit guards
+
+DIGIT_GUARDS = {
+    "apostrophe": "'{}",  # Excel, SurveyKing
+    "formula": '="{}"',  # Excel's formula guard, as a CSV holds it
+    "formula quoted": '"=""{}"""',  # the same, quoted as a CSV writer quotes it
+    "tab": "\t{}",  # 腾讯问卷
+}
+
+
+def write_guarded(path: Path, headers: list[str], rows: list[list[Any]]) -> Path:
+    """A feed whose cells are written as given: CSV verbatim, ``.xlsx`` as text cells (a
+    text cell may hold ``="…"``: a sheet saved as values), JSONL as JSON strings."""
+    if path.suffix != ".xlsx":
+        return write_table(path, headers, rows)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for r, row in enumerate([headers, *rows], 1):
+        for c, value in enumerate(row, 1):
+            cell = sheet.cell(r, c, value)
+            if isinstance(value, str) and value.startswith("="):
+                cell.data_type = "s"  # text, not a formula
+    book.save(path)
+    return path
+
+
+@pytest.mark.parametrize("guard", list(DIGIT_GUARDS))
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".jsonl"])
+def test_ids_behind_a_digit_guard_match_their_members_and_keep_their_state(
+    run: Run, roster_id: str, tmp_path: Path, guard: str, suffix: str
+) -> None:
+    """PRODUCT §4, §5: digit guards are stripped. A guarded ID matched nobody: every member
+    became unknown and not_found, exit 0, and the good state was overwritten."""
+    if guard == "formula quoted" and suffix != ".csv":
+        pytest.skip("a CSV writer's quoting")
+    members = people(3)
+    enroll(run, roster_id, tmp_path, members)
+    headers = ["姓名", "证件号码", "健康码状态", "采样时间", "检测结果"]
+    strangers = [(person_name(i, "路人"), new_id("440305")) for i in range(2)]
+
+    def rows(shape: str) -> list[list[Any]]:
+        return [
+            [name, shape.format(number), "绿码", "2022-12-05 07:00", "阴性"]
+            for name, number in [*members, *strangers]
+        ]
+
+    good = refresh_json(run, write_guarded(tmp_path / f"good{suffix}", headers, rows("{}")))
+    assert good["matched"] == 3, good
+    before = show(run, roster_id)
+    guarded = write_guarded(tmp_path / f"guarded{suffix}", headers, rows(DIGIT_GUARDS[guard]))
+    if suffix == ".csv":
+        assert DIGIT_GUARDS[guard].format(members[0][1]).encode() in guarded.read_bytes()
+    report = refresh_json(run, guarded)
+    assert (report["matched"], report["not_found"], report["changed"]) == (3, 0, 0), report
+    assert report["feed_rows"] == 5 and report["damaged_ids"] == 0
+    assert show(run, roster_id) == before
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_guarded_ids_match_in_both_halves_of_a_large_csv_and_damage_still_counts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parallel: bool
+) -> None:
+    from tuanti_cli.feed import csv_feed
+
+    monkeypatch.setattr(csv_feed, "PARALLEL_MIN_BYTES", 1 << 20 if parallel else 1 << 40)
+    first, last = make_id("110105", seq=5), make_id("110105", seq=6)
+    path = tmp_path / "feed.csv"
+    with path.open("w", encoding="utf-8") as out:
+        out.write("姓名,证件号码,采样时间,检测结果\n")
+        out.write(f"甲,'{first},2022-12-05 07:00,阴性\n")
+        out.write("乙,'1.10105E+17,2022-12-05 07:00,阴性\n")  # guarded, and damaged by Excel
+        out.writelines(
+            f"丙,{make_id('440305', seq=i % 900)},2022-12-05 07:00,阴性\n" for i in range(40000)
+        )
+        out.write(f'丁,="{last}",2022-12-05 07:00,阳性\n')
+    scan = feed.scan(path, {first, last})
+    assert set(scan.latest) == {first, last}
+    assert scan.latest[last][1]["nat_result"] == "阳性"
+    assert (scan.rows, scan.damaged_ids) == (40003, 1)
+
+
 # --------------------------------------------------------------------------- refusals
 
 
@@ -458,6 +792,81 @@ def test_a_feed_whose_ids_cannot_be_matched_is_refused_and_nothing_changes(
         assert number not in result.stderr
     assert run_count(db_path, key_path) == runs
     assert show(run, roster_id) == before
+
+
+def write_sheets(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
+    """A workbook with these sheets, in this order."""
+    book = Workbook()
+    first = book.active
+    assert first is not None
+    book.remove(first)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+SUMMARY = [["核酸检测统计"], ["单位", "应检人数", "已检人数"], ["示例科技", 3, 3]]
+
+
+@pytest.mark.parametrize("other", ["明细", "110105199003071239"])
+def test_a_workbook_whose_results_are_on_another_sheet_names_both_sheets(
+    run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path, other: str
+) -> None:
+    """Sheet 1 a summary, sheet 2 the results: only the first sheet is read (PRODUCT §5), and
+    the message said only that there was no id_number column."""
+    ((name, number),) = members = people(1)
+    enroll(run, roster_id, tmp_path, members)
+    detail = [NAT_HEADERS, [1, name, number, "2022-12-05 07:00", "阴性", LAB]]
+    path = write_sheets(tmp_path / "结果.xlsx", {"统计": SUMMARY, other: detail})
+    result = refresh(run, path)
+    assert result.exit_code == 1, result.output
+    err = " ".join(result.stderr.split())
+    assert "no id_number (证件号码) column on its first sheet, '统计'" in err, err
+    shown_other = "'11************1239'" if other.isdigit() else f"'{other}'"
+    assert f"but sheet {shown_other} has one" in err, err
+    assert f"Move {shown_other} to the front (or save it as CSV UTF-8)" in err, err
+    assert "nothing was changed" in err and "Traceback" not in result.output
+    assert number not in result.output and "110105199003071239" not in result.output
+    assert run_count(db_path, key_path) == 0
+    zh = run("--lang", "zh", "refresh", "--feed", str(path))
+    assert zh.exit_code == 1
+    assert "第一个工作表 '统计' 没有 id_number（证件号码）列" in zh.stderr, zh.stderr
+    assert f"请把 {shown_other} 移到最前" in zh.stderr, zh.stderr
+
+
+def test_a_workbook_without_an_id_column_on_any_sheet_names_the_sheet_read(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    enroll(run, roster_id, tmp_path, people(1))
+    path = write_sheets(tmp_path / "r.xlsx", {"统计": SUMMARY, "说明": [["数据来源：示例"]]})
+    result = refresh(run, path)
+    assert result.exit_code == 1, result.output
+    err = " ".join(result.stderr.split())
+    assert "no id_number (证件号码) column on its first sheet, '统计'" in err, err
+    assert "Move the sheet with the results to the front" in err
+    assert "'说明'" not in err
+    # one sheet: the message it always gave
+    alone = refresh(run, write_sheets(tmp_path / "one.xlsx", {"统计": SUMMARY}))
+    assert alone.exit_code == 1
+    assert "Check that it is the health-data export" in alone.stderr
+    assert "sheet" not in alone.stderr
+
+
+def test_an_empty_first_sheet_names_the_sheet_with_the_results(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    ((name, number),) = members = people(1)
+    enroll(run, roster_id, tmp_path, members)
+    detail = [NAT_HEADERS, [1, name, number, "2022-12-05 07:00", "阴性", LAB]]
+    path = write_sheets(tmp_path / "r.xlsx", {"Sheet1": [], "结果": detail})
+    result = refresh(run, path)
+    assert result.exit_code == 1, result.output
+    assert "but sheet '结果' has one" in " ".join(result.stderr.split())
+    alone = refresh(run, write_sheets(tmp_path / "empty.xlsx", {"Sheet1": [], "空": []}))
+    assert alone.exit_code == 1 and "has no data rows" in alone.stderr
 
 
 @pytest.mark.parametrize("how", ["extension", "magic bytes"])

@@ -8,6 +8,7 @@ import io
 import itertools
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -545,6 +546,22 @@ def test_bad_rows_are_reported_by_row_number_and_masked_id(
     assert "health_code" not in again.stdout and "vaccine_doses" not in again.stdout
 
 
+def test_bad_rows_are_listed_in_the_feeds_order(run: Run, roster_id: str, tmp_path: Path) -> None:
+    """Members are judged in member order; the listed bad rows follow the file, and beyond the
+    first 50 it is the file's first 50 that are listed."""
+    people = [(person_name(i, "坏行"), new_id()) for i in range(55)]
+    enroll(run, roster_id, tmp_path, people)
+    rows = [{**green_row(name, number), "health_code": "蓝码"} for name, number in people]
+    rows.reverse()  # the last member enrolled is on row 2
+    result = refresh(run, write_feed(tmp_path / "feed.csv", rows))
+    assert result.exit_code == 0, result.output
+    listed = [int(n) for n in re.findall(r"feed row (\d+) \(", result.stdout)]
+    assert listed == list(range(2, 52)), listed
+    first = people[-1][1]
+    assert f"feed row 2 ({masked(first)}): health_code cannot be read" in result.stdout
+    assert "… and 5 more bad rows." in result.stdout
+
+
 @pytest.mark.parametrize("title", [False, True])
 def test_a_line_break_inside_quotes_does_not_shift_feed_row_numbers(
     run: Run, roster_id: str, tmp_path: Path, title: bool
@@ -715,19 +732,19 @@ def test_an_identical_feed_is_skipped_until_the_members_change(
 def test_the_same_feed_read_with_other_columns_is_not_skipped(
     run: Run, roster_id: str, tmp_path: Path
 ) -> None:
-    """A first run took the result time (检测时间) for the sampling time; run again with
-    ``--column`` naming the right one, the same bytes are a new comparison, not skipped."""
+    """A first run read the column named exactly 采样时间; run again with ``--column``
+    naming the other sampling column, the same bytes are a new comparison, not skipped."""
     number = new_id()
     enroll(run, roster_id, tmp_path, [("张伟", number)])
     feed = tmp_path / "result.csv"
     feed.write_text(
-        "姓名,证件号码,健康码状态,采样日期时间,检测时间,检测结果\n"
+        "姓名,证件号码,健康码状态,首次采样时间,采样时间,检测结果\n"
         f"张伟,{number},绿码,2022-12-01 08:00,2022-12-04 20:00,阴性\n",
         encoding="utf-8",
     )
     assert refresh_json(run, feed)["skipped"] is False
-    assert show(run, roster_id)[0]["nat_days"] == 1  # 检测时间, the result's time
-    fixed = ("--column", "nat_sampled_at=采样日期时间")
+    assert show(run, roster_id)[0]["nat_days"] == 1  # 采样时间: the exact name wins
+    fixed = ("--column", "nat_sampled_at=首次采样时间")
     again = refresh(run, feed, AS_OF, *fixed, "--format", "json")
     assert again.exit_code == 0, again.output
     assert json.loads(again.stdout)["skipped"] is False

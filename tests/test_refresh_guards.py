@@ -174,6 +174,17 @@ def test_an_as_of_outside_2000_to_2100_is_refused(
 # --------------------------------------------------------------------------- 3. retention
 
 
+def test_as_of_takes_the_date_forms_a_feed_takes(run: Run, roster_id: str, tmp_path: Path) -> None:
+    """Decision: --as-of reads times with the feed's parser, 年月日 forms included."""
+    number = new_id()
+    enroll(run, roster_id, tmp_path, [("王小明", number)])
+    path = write_feed(tmp_path / "feed.csv", [green_row("王小明", number, "2022-12-04 22:10")])
+    result = refresh(run, path, "2022年12月05日 16时00分", "--format", "json")
+    assert result.exit_code == 0, result.output
+    (record,) = show(run, roster_id, "2022年12月6日")
+    assert (record["nat_days"], record["compared_at"]) == (2, "2022-12-05T16:00:00+08:00")
+
+
 def test_a_run_as_of_2030_keeps_the_history_of_earlier_runs(
     run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path
 ) -> None:

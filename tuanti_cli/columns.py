@@ -75,6 +75,9 @@ class FieldRule:
     words: tuple[tuple[str, int], ...] = ()
     never: tuple[str, ...] = ()
     """Words that rule a header out for this field (``紧急联系人电话`` is no member's phone)."""
+    pairs: tuple[tuple[tuple[str, ...], tuple[str, ...], int], ...] = ()
+    """Words that name the field only together: a word of the first group and one of the
+    second anywhere in the header, with the weight (``采样`` with ``日期``: ``核酸采样日期``)."""
 
     def score(self, title: str, whole: str = "") -> int:
         """How well a normalised header names this field (0: not at all).
@@ -92,7 +95,11 @@ class FieldRule:
     def _words(self, text: str) -> int:
         if not text or any(word in text for word in self.never):
             return 0
-        return max((weight for word, weight in self.words if word in text), default=0)
+        best = max((weight for word, weight in self.words if word in text), default=0)
+        for firsts, seconds, weight in self.pairs:
+            if weight > best and any(w in text for w in firsts) and any(w in text for w in seconds):
+                best = weight
+        return best
 
 
 def aliases(*names: str) -> tuple[str, ...]:

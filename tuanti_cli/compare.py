@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import hashlib
 from collections.abc import Iterator, Mapping
@@ -32,7 +33,9 @@ class BadRow:
     field: str
     reason: str | None = None
     """What is wrong, when more is known than "unreadable": ``later`` (the sampling time
-    lies after the comparison time, beyond the tolerance) or ``early`` (before 1900)."""
+    lies after the comparison time, beyond the tolerance), or one of the reasons of
+    :class:`~tuanti_cli.health.BadValue` (``early``: before 1900; ``no_date``;
+    ``time_form`` / ``date_form``: no form that reads)."""
 
 
 @dataclass
@@ -50,7 +53,7 @@ class RunResult:
     missing_fields: list[str] = field(default_factory=list)
     """Health fields the feed has no column for: left as they were (text summary only)."""
     bad: list[BadRow] = field(default_factory=list)
-    """The first :data:`LISTED` bad rows (``bad_rows`` counts them all)."""
+    """The first :data:`LISTED` bad rows in the feed's order (``bad_rows`` counts them all)."""
     bad_count: int = 0
     newly_abnormal: list[dict[str, Any]] = field(default_factory=list)
     """The first :data:`LISTED` members who newly became abnormal (masked), with their
@@ -61,6 +64,19 @@ class RunResult:
     def bad_rows(self) -> int:
         """Members whose feed row could not be read."""
         return self.bad_count
+
+    def add_bad(self, row: int, id_number: str, field: str, reason: str | None) -> None:
+        """Count a member's bad row, and list it (masked) while it is among the first
+        :data:`LISTED` by feed row: members are judged in member order, but a person fixing
+        the file reads it from the top."""
+        self.bad_count += 1
+        listed = self.bad
+        if len(listed) == LISTED:
+            if row > listed[-1].row:
+                return
+            listed.pop()
+        bad = BadRow(row, mask_id(id_number), field, reason)
+        bisect.insort(listed, bad, key=lambda kept: kept.row)
 
     def as_json(self) -> dict[str, Any]:
         """The §5 JSON object."""
@@ -266,9 +282,7 @@ def _judge(
     if reading.health is not None and moments.after(reading.health.nat_sampled_at):
         bad_field, reason = "nat_sampled_at", "later"
     if reading.health is None or bad_field is not None:
-        result.bad_count += 1
-        if len(result.bad) < LISTED:
-            result.bad.append(BadRow(row, mask_id(member.id_number), bad_field or "row", reason))
+        result.add_bad(row, member.id_number, bad_field or "row", reason)
         return UNKNOWN, ["bad_row"]
     result.matched += 1
     return reading.health, []

@@ -97,6 +97,11 @@ zero of spreadsheets, often stands in for an empty date)."""
 NO_DATE = "no_date"
 """The reason of a workbook's time-of-day cell in a date field: a date cell holding 0
 reads so, with no date at all."""
+NOT_A_TIME = "time_form"
+"""The reason of a sampling time in no form that reads as a date and time: the message
+shows one that does."""
+NOT_A_DATE = "date_form"
+"""The reason of a last dose date in no form that reads as a date."""
 
 
 def _text(value: Any) -> str:
@@ -156,28 +161,43 @@ def _doses(text: str) -> int:
 def _sampled_iso(text: str) -> str:
     """A sampling time as ISO 8601 in Asia/Shanghai (cached: feeds repeat times a lot).
 
-    Raises :class:`BadValue` (:data:`EARLY`) for a time before 1900, ``ValueError`` for one
-    that does not read or that the calendar cannot hold; a time after the comparison time is
-    judged where that time is known (``compare``).
+    Raises :class:`BadValue` for a time that does not read (:data:`NOT_A_TIME`) or lies
+    before 1900 (:data:`EARLY`), ``ValueError`` for one the calendar cannot hold; a time
+    after the comparison time is judged where that time is known (``compare``).
     """
-    moment = parse_datetime(text)
     try:
-        return clock.iso(in_shanghai(moment))
+        moment = parse_datetime(text)
     except ValueError:
-        if moment.year <= EARLIEST_YEAR:  # 1900 too: its first hours lie before it elsewhere
-            raise BadValue("nat_sampled_at", EARLY) from None
-        raise
+        raise BadValue("nat_sampled_at", NOT_A_TIME) from None
+    return clock.iso(_in_shanghai(moment, "nat_sampled_at"))
 
 
 @functools.lru_cache(maxsize=4096)
 def _date_only(text: str) -> str:
+    """A last dose date as ``YYYY-MM-DD`` (a time with it is dropped, after conversion to
+    Asia/Shanghai); raises as :func:`_sampled_iso` does (:data:`NOT_A_DATE`)."""
     try:
         day = parse_date(text)
     except ValueError:
-        day = in_shanghai(parse_datetime(text)).date()
+        try:
+            moment = parse_datetime(text)
+        except ValueError:
+            raise BadValue("last_dose_date", NOT_A_DATE) from None
+        day = _in_shanghai(moment, "last_dose_date").date()
     if day.year < EARLIEST_YEAR:
-        raise ValueError(text)
+        raise BadValue("last_dose_date", EARLY)
     return day.isoformat()
+
+
+def _in_shanghai(moment: dt.datetime, field: str) -> dt.datetime:
+    """``moment`` in Asia/Shanghai; :class:`BadValue` (:data:`EARLY`) before 1900, and
+    ``ValueError`` when the calendar cannot hold it (year 9999 with an offset)."""
+    try:
+        return in_shanghai(moment)
+    except ValueError:
+        if moment.year <= EARLIEST_YEAR:  # 1900 too: its first hours lie before it elsewhere
+            raise BadValue(field, EARLY) from None
+        raise
 
 
 class RowReading(NamedTuple):

@@ -11,29 +11,58 @@ _LOCAL = re.compile(
     r"([0-9]{4})[-/]([0-9]{1,2})[-/]([0-9]{1,2})"
     r"(?:[ T]([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?)?"
 )
+_CHINESE = re.compile(
+    r"([0-9]{4})\s*年\s*([0-9]{1,2})\s*月\s*([0-9]{1,2})\s*[日号]"
+    r"(?:\s*([0-9]{1,2})\s*(?::|时|点)\s*([0-9]{1,2})"
+    r"(?:\s*分(?:\s*([0-9]{1,2})\s*秒)?|:([0-9]{2}))?)?"
+)
+"""Dates as Chinese sheets write them: ``2022年12月05日 07:12``, ``2022年12月5日 7时12分``,
+``2022年12月5日``."""
+
+
+def _local_parts(value: str) -> tuple[int, int, int, int | None, int, int] | None:
+    """(year, month, day, hour or ``None`` for a date alone, minute, second) of a local form."""
+    match = _LOCAL.fullmatch(value)
+    if match:
+        year, month, day, hour, minute, second = match.groups()
+    else:
+        match = _CHINESE.fullmatch(value)
+        if match is None:
+            return None
+        year, month, day, hour, minute, second, colon_second = match.groups()
+        second = second or colon_second
+    return (
+        int(year),
+        int(month),
+        int(day),
+        int(hour) if hour is not None else None,
+        int(minute or 0),
+        int(second or 0),
+    )
 
 
 def parse_datetime(text: str) -> dt.datetime:
-    """Parse ``YYYY-MM-DD[ HH:MM[:SS]]``, ``YYYY/M/D H:MM`` or ISO 8601 (``Z``/offset kept).
+    """Parse ``YYYY-MM-DD[ HH:MM[:SS]]``, ``YYYY/M/D H:MM``, ``YYYY年M月D日[ H:MM]`` (also
+    ``H时M分[S秒]``) or ISO 8601 (``Z``/offset kept).
 
     Raises ``ValueError`` for anything else, including impossible dates.
     """
     value = text.strip()
-    match = _LOCAL.fullmatch(value)
-    if match:
-        year, month, day, hour, minute, second = (int(g) if g else 0 for g in match.groups())
-        return dt.datetime(year, month, day, hour, minute, second, tzinfo=SHANGHAI)
+    parts = _local_parts(value)
+    if parts is not None:
+        year, month, day, hour, minute, second = parts
+        return dt.datetime(year, month, day, hour or 0, minute, second, tzinfo=SHANGHAI)
     parsed = dt.datetime.fromisoformat(value)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=SHANGHAI)
 
 
 def parse_date(text: str) -> dt.date:
-    """Parse ``YYYY-MM-DD`` or ``YYYY/M/D``; raises ``ValueError`` otherwise."""
+    """Parse ``YYYY-MM-DD``, ``YYYY/M/D`` or ``YYYY年M月D日``; raises ``ValueError`` otherwise."""
     value = text.strip()
-    match = _LOCAL.fullmatch(value)
-    if not match or match.group(4) is not None:
+    parts = _local_parts(value)
+    if parts is None or parts[3] is not None:
         raise ValueError(value)
-    return dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    return dt.date(*parts[:3])
 
 
 EARLIEST_YEAR = 1900

@@ -4,6 +4,7 @@ inflated, openpyxl's streaming read-only mode, and the sheet's own ``<dimension>
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import zipfile
 import zlib
@@ -73,14 +74,32 @@ def first_sheet_rows_of_file(
 ) -> Iterator[Iterator[tuple[Any, ...]]]:
     """The rows of the workbook's first sheet, streamed from a file on disk (a feed may be
     large: it is never read into memory whole)."""
+    with _workbook_of_file(path, source) as workbook:
+        yield _rows(workbook.worksheets[0])
+
+
+def sheet_heads(
+    path: str | os.PathLike[str], source: str, rows: int
+) -> list[tuple[str, list[tuple[Any, ...]]]]:
+    """Each worksheet's name and its first ``rows`` rows, in the workbook's order: what a
+    message needs to say which sheet holds what, when the first is not the one wanted."""
+    with _workbook_of_file(path, source) as workbook:
+        return [
+            (sheet.title, list(itertools.islice(_rows(sheet), rows)))
+            for sheet in workbook.worksheets
+        ]
+
+
+@contextmanager
+def _workbook_of_file(path: str | os.PathLike[str], source: str) -> Iterator[Any]:
     try:
         stream = open(path, "rb")  # noqa: SIM115 (closed below, after the workbook)
     except OSError:
         raise InputError("input.xlsx", path=source) from None
     try:
         size = os.fstat(stream.fileno()).st_size
-        with _sheet_rows(stream, size, source) as rows:
-            yield rows
+        with _workbook(stream, size, source) as workbook:
+            yield workbook
     finally:
         stream.close()
 
@@ -89,6 +108,14 @@ def first_sheet_rows_of_file(
 def _sheet_rows(
     stream: io.BufferedIOBase | Any, size: int, source: str
 ) -> Iterator[Iterator[tuple[Any, ...]]]:
+    with _workbook(stream, size, source) as workbook:
+        yield _rows(workbook.worksheets[0])
+
+
+@contextmanager
+def _workbook(stream: io.BufferedIOBase | Any, size: int, source: str) -> Iterator[Any]:
+    """The workbook, opened read-only once its declared sizes pass the zip-bomb check; a
+    damaged one (while it is opened or read) is one :class:`InputError`."""
     from openpyxl import load_workbook
 
     try:
@@ -99,14 +126,18 @@ def _sheet_rows(
     except UNREADABLE:
         raise InputError("input.xlsx", path=source) from None
     try:
-        sheet = workbook.worksheets[0]
-        # A writer's stale <dimension ref="A1:B2"> would make openpyxl silently drop
-        # every row and column beyond it.
-        reset = getattr(sheet, "reset_dimensions", None)
-        if reset is not None:
-            reset()
-        yield sheet.iter_rows(values_only=True)
+        yield workbook
     except UNREADABLE:
         raise InputError("input.xlsx", path=source) from None
     finally:
         workbook.close()
+
+
+def _rows(sheet: Any) -> Iterator[tuple[Any, ...]]:
+    # A writer's stale <dimension ref="A1:B2"> would make openpyxl silently drop every row
+    # and column beyond it.
+    reset = getattr(sheet, "reset_dimensions", None)
+    if reset is not None:
+        reset()
+    rows: Iterator[tuple[Any, ...]] = sheet.iter_rows(values_only=True)
+    return rows

@@ -23,7 +23,7 @@ from tuanti_cli.errors import InputError
 from tuanti_cli.jsontext import LongNumber
 from tuanti_cli.textfile import open_input
 from tuanti_cli.timeparse import in_shanghai, parse_datetime
-from tuanti_cli.validate import check_character
+from tuanti_cli.validate import check_character, clean_cell
 
 CHUNK_BYTES = 256 << 10  # small blocks stay in the CPU cache: measurably faster
 
@@ -40,12 +40,16 @@ FEED_RULES: dict[str, FieldRule] = {
     "health_code": _exact(
         "health_code", "健康码状态", "健康码", "健康码颜色", "健康宝状态", "随申码状态"
     ),
-    # The result time (检测时间) stands in only when no column holds the sampling time.
+    # Sheets name the sampling time in many ways (采样日期时间, 样本采集时间, 核酸采样时刻);
+    # the result time (检测时间) stands in only when no column names the sampling time, and
+    # a report or result time (报告时间, 采样结果报告时间) never does.
     "nat_sampled_at": FieldRule(
         _exact(
             "nat_sampled_at", "核酸采样时间", "采样时间", "采集时间", "最近一次采样时间"
         ).aliases,
         words=(("检测时间", 10),),
+        never=("报告", "结果", "信息采集", "数据采集"),
+        pairs=((("采样", "采集"), ("时间", "日期", "时刻"), 50),),
     ),
     "nat_result": _exact(
         "nat_result", "核酸结果", "核酸检测结果", "检测结果", "采样结果", "最近核酸检测结果"
@@ -147,6 +151,24 @@ def replaces(later: dt.datetime | None, kept: dt.datetime | None) -> bool:
     return later is not None and later >= kept
 
 
+# --------------------------------------------------------------- digit guards
+
+_GUARDS = ("'", "=", '"')
+
+
+def unguarded_id(text: str) -> str:
+    """An ID cell, trimmed and without the digit guard a spreadsheet or form tool put in front
+    of it (``'110…``, ``="110…"``, PRODUCT §4), as enrollment strips it
+    (:func:`~tuanti_cli.validate.clean_cell`); a cell without one is only trimmed."""
+    text = text.strip()
+    return clean_cell(text) if text.startswith(_GUARDS) else text
+
+
+def unguarded(cell: bytes) -> bytes:
+    """:func:`unguarded_id` of a CSV cell's bytes, read as Latin-1: no byte is decoded."""
+    return unguarded_id(cell.decode("latin-1")).encode("latin-1")
+
+
 # --------------------------------------------------------------- damaged and masked IDs
 
 _EXCEL_NUMBER = re.compile(
@@ -179,7 +201,7 @@ def cell_damage(value: Any) -> str | None:
         return "damaged"
     if isinstance(value, int):
         return id_damage(str(value)) if len(str(value)) == 18 else "damaged"
-    return id_damage(value) if isinstance(value, str) else None
+    return id_damage(unguarded_id(value)) if isinstance(value, str) else None
 
 
 def masked_feed(scan: FeedScan) -> bool:

@@ -34,6 +34,7 @@ from tuanti_cli.feed.common import (
     member_keys,
     replaces,
     sampling_rank,
+    unguarded,
 )
 from tuanti_cli.textfile import codec, decode_all, encodings_to_try, open_input, undecodable
 
@@ -451,7 +452,7 @@ class _TooLong:
     def __call__(self, prefix: bytes) -> bytes:
         """The stand-in row for an over-long row that begins with ``prefix``."""
         cells = _whole_cells(prefix.decode("latin-1"), self.column + 1)
-        key = cells[self.column].strip().encode("latin-1") if len(cells) > self.column else b""
+        key = unguarded(cells[self.column].encode("latin-1")) if len(cells) > self.column else b""
         if key not in self.keys:
             return TOO_LONG
         return b"," * self.column + key + b"," + TOO_LONG
@@ -517,6 +518,7 @@ def _plain_rows(
     if b" " in joined or b"\t" in joined:  # a provider's export may pad cells with spaces
         ids = [cell.strip() for cell in ids]
         joined = b",".join(ids) + b","
+    ids, joined = _without_guards(ids, joined)
     _odd_ids(ids, joined, scan)
     position = 0
     for key in list(filter(lookup.__contains__, ids)):
@@ -524,6 +526,16 @@ def _plain_rows(
         position = ids.index(key, position)
         picker.keep(scan.hits, key, row_no + position + 1, lines[position])
         position += 1
+
+
+def _without_guards(ids: list[bytes], joined: bytes) -> tuple[list[bytes], bytes]:
+    """A block's ID cells without their digit guards (``'110…``, ``="110…"``), and joined
+    again (``joined``: the cells, each followed by a comma). The usual block has none: two
+    searches of the joined cells tell."""
+    if b"'" not in joined and b"=" not in joined:
+        return ids, joined
+    ids = [unguarded(cell) if cell.startswith((b"'", b"=")) else cell for cell in ids]
+    return ids, b",".join(ids) + b","
 
 
 def _odd_ids(ids: list[bytes], joined: bytes, scan: _RangeScan) -> None:
@@ -577,7 +589,8 @@ def _quoted_rows(
             for record in records
         ]
     raw_ids = [key.encode("latin-1") for key in ids]
-    _odd_ids(raw_ids, b",".join(raw_ids) + b",", scan)
+    raw_ids, joined = _without_guards(raw_ids, b",".join(raw_ids) + b",")
+    _odd_ids(raw_ids, joined, scan)
     for index, key in enumerate(raw_ids):
         if key in keys:
             picker.keep(scan.hits, key, row_no + index + 1, records[index].encode("latin-1"))

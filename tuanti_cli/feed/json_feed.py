@@ -27,6 +27,8 @@ from tuanti_cli.feed.common import (
     line_blocks,
     member_id,
     member_keys,
+    unguarded,
+    unguarded_id,
 )
 from tuanti_cli.textfile import codec, decode_all, encodings_to_try, undecodable
 from tuanti_cli.validate import normalise_id
@@ -39,12 +41,13 @@ and its keys recognised like headers."""
 def _id_patterns() -> re.Pattern[bytes]:
     keys = [k.encode(enc) for k in _ID_KEYS for enc in ("utf-8", "gb18030")]
     alternatives = b"|".join(re.escape(k) for k in dict.fromkeys(keys))
-    return re.compile(rb'"(?:' + alternatives + rb')"\s*:\s*"([^"\\]*)"')
+    # Excel's digit guard ="…" is written "=\"…\"" in JSON: the ID is what it encloses.
+    return re.compile(rb'"(?:' + alternatives + rb')"\s*:\s*"(?:=\\")?([^"\\]*)(?:\\")?"')
 
 
 def _text_id_pattern() -> re.Pattern[str]:
     alternatives = "|".join(re.escape(k) for k in _ID_KEYS)
-    return re.compile(r'"(?:' + alternatives + r')"\s*:\s*"([^"\\]*)"')
+    return re.compile(r'"(?:' + alternatives + r')"\s*:\s*"(?:=\\")?([^"\\]*)(?:\\")?"')
 
 
 _TEXT_ID = _text_id_pattern()
@@ -112,7 +115,7 @@ def _object_fields(obj: Any) -> dict[str, Any] | None:
 def _member_key(raw: str, members: AbstractSet[str]) -> str | None:
     if raw in members:
         return raw
-    key = normalise_id(raw)
+    key = normalise_id(unguarded_id(raw))
     return key if key in members else None
 
 
@@ -212,6 +215,8 @@ def _scan_json_lines(
                 continue
             saw_id = True
             raw = match.group(1).strip()
+            if raw[:1] == b"'":  # a digit guard (PRODUCT §4)
+                raw = unguarded(raw)
             key = member_id(raw) if raw in lookup else None
             if rows <= KEYS_SAMPLE:
                 sample_keys.update(_KEY.findall(text))

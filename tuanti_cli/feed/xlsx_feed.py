@@ -3,6 +3,7 @@ openpyxl's read-only mode, the header below any title rows, several rows per per
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import itertools
 from collections.abc import Mapping
@@ -18,10 +19,11 @@ from tuanti_cli.feed.common import (
     FeedScan,
     carried_fields,
     cell_damage,
+    unguarded_id,
 )
 from tuanti_cli.textfile import open_input
 from tuanti_cli.validate import normalise_id
-from tuanti_cli.workbook import first_sheet_rows_of_file
+from tuanti_cli.workbook import first_sheet_rows_of_file, sheet_heads
 
 
 def scan_xlsx(
@@ -33,17 +35,18 @@ def scan_xlsx(
     with first_sheet_rows_of_file(path, str(path)) as rows:
         head = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
         if not any(_filled(row) for row in head):
-            raise InputError("feed.empty", path=path)
+            raise _first_sheet_error(path, overrides, "feed.empty")
         try:
             header, columns = FEED.locate(head, overrides, str(path))
         except InputError as exc:
             if exc.key in ("input.columns", "input.empty"):
-                raise InputError("feed.no_id_column", path=path) from None
+                raise _first_sheet_error(path, overrides, "feed.no_id_column") from None
             raise
         result.carried = carried_fields(columns)
         result.saw_id = True
         id_column = columns["id_number"]
         wanted = tuple(columns.items())
+        dated = tuple(f for f in DATED if f in columns)
         result.latest = {}
         for number, row in enumerate(itertools.chain(head[header + 1 :], rows), header + 2):
             value = row[id_column] if id_column < len(row) else None
@@ -54,10 +57,58 @@ def scan_xlsx(
             if key is None:
                 result.count_damage(cell_damage(value))
                 continue
-            result.keep_latest(
-                key, number, {f: row[i] if i < len(row) else None for f, i in wanted}
-            )
+            fields = {f: row[i] if i < len(row) else None for f, i in wanted}
+            for name in dated:
+                fields[name] = _date_cell(fields[name])
+            result.keep_latest(key, number, fields)
     return result
+
+
+DATED = ("nat_sampled_at", "last_dose_date")
+"""The fields whose number cells are Excel date serials."""
+
+
+def _date_cell(value: Any) -> Any:
+    """A date field's cell: a number cell as the Excel date serial it is (a sheet saved as
+    values, as WPS does, keeps ``44900.3`` for 2022-12-05 07:12), in Excel's 1900 date system
+    and to the second; any other cell as it is. Only a workbook's number cell is read so: in
+    CSV or JSON a bare number is no date."""
+    if type(value) is not float and type(value) is not int:
+        return value
+    from openpyxl.utils.datetime import from_excel
+
+    try:
+        moment = from_excel(value)  # below 1: a time of day, as a date cell holding it reads
+        if isinstance(moment, dt.datetime):
+            return (moment + dt.timedelta(microseconds=500_000)).replace(microsecond=0)
+    except (OverflowError, ValueError):  # beyond the calendar, or not a number (NaN)
+        return value
+    return moment
+
+
+def _first_sheet_error(path: Path, overrides: Mapping[str, str] | None, key: str) -> InputError:
+    """The error for a first sheet that is empty or has no ID column (``key``). Only the
+    first sheet is read (PRODUCT §5), so when the workbook has more (a summary sheet first,
+    the results after it) the error names the sheet read, and a sheet with an ID column."""
+    sheets = sheet_heads(path, str(path), HEADER_SEARCH_ROWS)
+    (first, _), others = sheets[0], sheets[1:]
+    found = next((name for name, head in others if _names_ids(head, overrides, path)), None)
+    if found is not None:
+        return InputError("feed.id_on_other_sheet", path=path, sheet=first, other=found)
+    if others and key == "feed.no_id_column":
+        return InputError("feed.first_sheet_only", path=path, sheet=first)
+    return InputError(key, path=path)
+
+
+def _names_ids(
+    head: list[tuple[Any, ...]], overrides: Mapping[str, str] | None, path: Path
+) -> bool:
+    """Whether a sheet's first rows hold a header with an ID column."""
+    try:
+        FEED.locate(head, overrides, str(path))
+    except InputError:
+        return False
+    return True
 
 
 def _filled(row: tuple[Any, ...]) -> bool:
@@ -65,10 +116,11 @@ def _filled(row: tuple[Any, ...]) -> bool:
 
 
 def _member_key(value: Any, members: AbstractSet[str]) -> str | None:
-    """The member an ID cell names: text, or an integer cell holding exactly a member's
-    ID (a program wrote it; Excel cannot keep 18 digits, see ``cell_damage``)."""
+    """The member an ID cell names: text (a digit guard stripped), or an integer cell
+    holding exactly a member's ID (a program wrote it; Excel cannot keep 18 digits, see
+    ``cell_damage``)."""
     if isinstance(value, str):
-        text = value.strip()
+        text = unguarded_id(value)
         if text in members:
             return text
         text = normalise_id(text)

@@ -9,6 +9,16 @@ EN: dict[str, str] = {
         "The feed {path} has no id_number (证件号码) column; nothing was changed. "
         "Check that it is the health-data export."
     ),
+    "feed.first_sheet_only": (
+        "The feed {path} has no id_number (证件号码) column on its first sheet, {sheet!r}, "
+        "the only sheet of a workbook that is read; nothing was changed. Move the sheet with "
+        "the results to the front (or save it as CSV UTF-8) and run again."
+    ),
+    "feed.id_on_other_sheet": (
+        "The feed {path} has no id_number (证件号码) column on its first sheet, {sheet!r}, "
+        "the only sheet of a workbook that is read, but sheet {other!r} has one; nothing was "
+        "changed. Move {other!r} to the front (or save it as CSV UTF-8) and run again."
+    ),
     "feed.bad_csv": (
         "The feed {path} ends inside a quoted field (line {line}); nothing was changed. "
         "The export is probably cut short."
@@ -94,6 +104,14 @@ EN: dict[str, str] = {
         "  feed row {row} ({id_number}): {field} is a time of day without a date (a date "
         "cell holding 0 reads so)"
     ),
+    "refresh.bad_line_time_form": (
+        "  feed row {row} ({id_number}): {field} cannot be read as a date and time "
+        "(write it like 2022-12-05 07:12)"
+    ),
+    "refresh.bad_line_date_form": (
+        "  feed row {row} ({id_number}): {field} cannot be read as a date "
+        "(write it like 2022-06-01)"
+    ),
     "refresh.newly_abnormal": "Newly abnormal: {count}",
     "refresh.more_abnormal": "  … and {count} more: `tuanti show ROSTER --abnormal` lists everyone.",
     "refresh.more_bad": "  … and {count} more bad {count:row|rows}.",
@@ -129,6 +147,8 @@ EN: dict[str, str] = {
 ZH: dict[str, str] = {
     "feed.empty": "健康数据文件 {path} 没有数据行；未做任何改动。为避免供应方导出失败把所有成员变为未知，请检查文件后重试。",
     "feed.no_id_column": "健康数据文件 {path} 没有 id_number（证件号码）列；未做任何改动。请确认这是健康数据导出文件。",
+    "feed.first_sheet_only": "健康数据文件 {path} 的第一个工作表 {sheet!r} 没有 id_number（证件号码）列，而工作簿只读取第一个工作表；未做任何改动。请把含结果的工作表移到最前（或另存为 CSV UTF-8）后重试。",
+    "feed.id_on_other_sheet": "健康数据文件 {path} 的第一个工作表 {sheet!r} 没有 id_number（证件号码）列，工作表 {other!r} 才有，而工作簿只读取第一个工作表；未做任何改动。请把 {other!r} 移到最前（或将其另存为 CSV UTF-8）后重试。",
     "feed.bad_csv": "健康数据文件 {path} 在引号内结束（第 {line} 行）；未做任何改动。导出文件可能不完整。",
     "feed.open_quote": '健康数据文件 {path} 第 {line} 行的引号在其后 1 MiB 内仍未闭合；未做任何改动。请检查该行是否有多余的 "。',
     "feed.changed": "健康数据文件 {path} 在读取过程中发生了变化；未做任何改动。请等数据提供方写完后再运行。",
@@ -151,6 +171,8 @@ ZH: dict[str, str] = {
     "refresh.bad_line_later": "  第 {row} 行（{id_number}）：{field}晚于比对时间（--as-of，未指定则为当前时间）一小时以上",
     "refresh.bad_line_early": "  第 {row} 行（{id_number}）：{field}早于 1900 年（1899-12-30 是电子表格的第 0 天，常用来代表空日期）",
     "refresh.bad_line_no_date": "  第 {row} 行（{id_number}）：{field}只有时刻、没有日期（值为 0 的日期单元格就会这样读出）",
+    "refresh.bad_line_time_form": "  第 {row} 行（{id_number}）：无法将 {field} 读作日期和时间（请写成 2022-12-05 07:12 这样）",
+    "refresh.bad_line_date_form": "  第 {row} 行（{id_number}）：无法将 {field} 读作日期（请写成 2022-06-01 这样）",
     "refresh.newly_abnormal": "新增异常：{count}",
     "refresh.more_abnormal": "  ……另有 {count} 人：`tuanti show 登记簿 --abnormal` 可查看全部。",
     "refresh.more_bad": "  ……另有 {count} 行数据有误。",
