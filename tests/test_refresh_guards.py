@@ -123,6 +123,29 @@ def test_a_sampling_time_before_1900_is_a_bad_row_that_says_so(
     ) in zh.stdout, zh.stdout
 
 
+def test_times_around_1900_keep_a_whole_minute_offset_and_the_line_is_beijing_time(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    people = {"甲": new_id(), "乙": new_id(), "丙": new_id(), "丁": new_id()}
+    enroll(run, roster_id, tmp_path, list(people.items()))
+    times = {
+        "甲": "1899-12-31T20:00:00Z",  # 1900-01-01 04:00 in Beijing: a time, however absurd
+        "乙": "1899-12-31T15:59:59Z",  # 23:59:59 on 1899-12-31 in Beijing: before 1900
+        "丙": "1900-06-01 08:00",  # no offset: Beijing time, the wall time kept
+        "丁": "1899-12-31 23:59:59",
+    }
+    rows = [green_row(name, people[name], sampled=times[name]) for name in people]
+    result = refresh(run, write_feed(tmp_path / "feed.csv", rows), AS_OF)
+    assert result.exit_code == 0, result.output
+    records = by_name(show(run, roster_id))
+    assert records["甲"]["nat_sampled_at"] == "1900-01-01T04:00:00+08:00"
+    assert records["丙"]["nat_sampled_at"] == "1900-06-01T08:00:00+08:00"
+    assert records["乙"]["flags"] == records["丁"]["flags"] == ["bad_row"]
+    assert result.stdout.count("lies before 1900") == 2, result.stdout
+    csv_text = run("show", roster_id, "--format", "csv").stdout
+    assert "+08:05" not in csv_text and "08:05:43" not in csv_text
+
+
 @pytest.mark.parametrize(
     ("field", "value"),
     [

@@ -7,6 +7,19 @@ from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 SHANGHAI_OFFSET = "+08:00"
+BEIJING_TIME = dt.timezone(dt.timedelta(hours=8))
+"""UTC+8 as a fixed offset: before 1901 the time zone database gives Shanghai its local mean
+time, ``+08:05:43``, an offset no ISO 8601 reader takes; such moments are given in this."""
+
+
+def in_zone(moment: dt.datetime) -> dt.datetime:
+    """``moment`` in Asia/Shanghai, or in :data:`BEIJING_TIME` where the zone's offset is
+    not whole minutes (before 1901)."""
+    local = moment.astimezone(SHANGHAI)
+    offset = local.utcoffset()
+    if offset is not None and offset.seconds % 60:
+        return moment.astimezone(BEIJING_TIME)
+    return local
 
 
 def now() -> dt.datetime:
@@ -15,8 +28,8 @@ def now() -> dt.datetime:
 
 
 def iso(moment: dt.datetime) -> str:
-    """ISO 8601 with offset, second precision, in Asia/Shanghai."""
-    return moment.astimezone(SHANGHAI).isoformat(timespec="seconds")
+    """ISO 8601 with offset, second precision, in Asia/Shanghai (:func:`in_zone`)."""
+    return in_zone(moment).isoformat(timespec="seconds")
 
 
 def local_date(moment: dt.datetime) -> dt.date:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from tuanti_cli.clock import SHANGHAI
+from tuanti_cli.clock import BEIJING_TIME, SHANGHAI, in_zone
 
 _LOCAL = re.compile(
     r"([0-9]{4})[-/]([0-9]{1,2})[-/]([0-9]{1,2})"
@@ -51,9 +51,19 @@ def parse_datetime(text: str) -> dt.datetime:
     parts = _local_parts(value)
     if parts is not None:
         year, month, day, hour, minute, second = parts
-        return dt.datetime(year, month, day, hour or 0, minute, second, tzinfo=SHANGHAI)
+        return _beijing(dt.datetime(year, month, day, hour or 0, minute, second))
     parsed = dt.datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=SHANGHAI)
+    return parsed if parsed.tzinfo else _beijing(parsed)
+
+
+def _beijing(wall: dt.datetime) -> dt.datetime:
+    """A wall-clock time without an offset, in Asia/Shanghai; before 1901, where the zone has
+    no whole-minute offset, in UTC+8, so that the wall time stays as written."""
+    local = wall.replace(tzinfo=SHANGHAI)
+    offset = local.utcoffset()
+    return (
+        wall.replace(tzinfo=BEIJING_TIME) if offset is not None and offset.seconds % 60 else local
+    )
 
 
 def parse_date(text: str) -> dt.date:
@@ -72,17 +82,22 @@ AS_OF_YEARS = (2000, 2100)
 real use, near enough that every offset and day count stays representable."""
 
 
+_EARLIEST = dt.datetime(EARLIEST_YEAR, 1, 1, tzinfo=BEIJING_TIME)
+
+
 def in_shanghai(moment: dt.datetime) -> dt.datetime:
     """``moment`` in Asia/Shanghai, refusing what the calendar cannot hold.
 
-    Raises ``ValueError`` for a moment before 1900 or one that conversion pushes out of
-    the years 1–9999 (``0001-01-01T00:00+14:00``, ``9999-12-31T23:59-14:00``).
+    Raises ``ValueError`` for a moment before 1900-01-01 00:00 Beijing time (UTC+8) or one
+    that conversion pushes out of the years 1–9999 (``0001-01-01T00:00+14:00``,
+    ``9999-12-31T23:59-14:00``); before 1901 the moment is given in UTC+8
+    (:func:`tuanti_cli.clock.in_zone`).
     """
     try:
-        local = moment.astimezone(SHANGHAI)
+        local = in_zone(moment)
     except OverflowError:
         raise ValueError(moment.isoformat()) from None
-    if local.year < EARLIEST_YEAR:
+    if local.year < EARLIEST_YEAR or local < _EARLIEST:
         raise ValueError(moment.isoformat())
     return local
 
