@@ -4,6 +4,7 @@ the HTML page, the audit entry."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import os
 import re
@@ -469,6 +470,31 @@ def test_html_labels_values_only_where_dates_are_labelled(days: int, labelled: i
     assert bars.count('text-anchor="middle">4321</text>') == labelled  # not the grid's
     assert lines.count(">92.6%</text>") == labelled  # as the table beside it writes it
     assert bars.count('text-anchor="middle">12-') == labelled
+
+
+def test_html_compliance_labels_sit_clear_of_both_lines() -> None:
+    # A month as a tester's store had it: steep steps, and the two lines meeting on 11-28.
+    from tuanti_cli.cli.report_html import LABEL_HEIGHT, _crosses, _lines_svg, _text_width
+
+    compliance = [None] * 19 + [0.448, 0.414, 0.517, 0.483, 0.483, 0.379, 0.345, 0.759,
+                                0.483, 0.263, 0.263]  # fmt: skip
+    nat = [None] * 19 + [1, 1, 1, 1, 1, 1, 1, 0.759, 0.483, 1, 1]
+    days = [
+        {"date": f"2026-11-{n + 1:02d}", "members": None if c is None else 1000,
+         "compliance": c, "nat_within_policy": None if v is None else round(v * 1000)}
+        for n, (c, v) in enumerate(zip(compliance, nat, strict=True))
+    ]  # fmt: skip
+    svg = _lines_svg(days)
+    segments = []
+    for points in re.findall(r'<polyline points="([^"]+)"', svg):
+        xy = [tuple(map(float, p.split(","))) for p in points.split()]
+        segments += [(*a, *b) for a, b in itertools.pairwise(xy)]
+    labels = re.findall(r'<text x="([\d.]+)" y="([\d.]+)" fill="[^"]+">([\d.]+%)</text>', svg)
+    assert len(labels) >= 4, svg
+    for left, base, text in labels:
+        x, y = float(left), float(base)
+        box = (x, y - LABEL_HEIGHT + 1, x + _text_width(text), y + 1)
+        assert not any(_crosses(segment, box) for segment in segments), (text, box)
 
 
 @pytest.mark.parametrize(

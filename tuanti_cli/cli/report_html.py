@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from html import escape
+from itertools import pairwise
 from typing import IO, Any
 
 from tuanti_cli import clock
@@ -263,6 +264,7 @@ def _lines_svg(days: list[dict[str, Any]]) -> str:
             [d["nat_within_policy"] / d["members"] if d["members"] else None for d in days],
         ),
     ]
+    segments: list[tuple[float, float, float, float]] = []
     for colour, values in series:
         runs: list[list[tuple[float, float]]] = [[]]
         for i, value in enumerate(values):
@@ -271,6 +273,7 @@ def _lines_svg(days: list[dict[str, Any]]) -> str:
                 continue
             runs[-1].append((LEFT + band * (i + 0.5), TOP + plot * (1 - value)))
         for run in runs:
+            segments += [(*a, *b) for a, b in pairwise(run)]
             if len(run) > 1:
                 points = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
                 body.append(
@@ -281,15 +284,63 @@ def _lines_svg(days: list[dict[str, Any]]) -> str:
     for i, value in enumerate(series[0][1]):
         if value is not None and i in shown:
             x, y = LEFT + band * (i + 0.5), TOP + plot * (1 - value)
-            # Compliance never exceeds the NAT share (a member outside the policy is
-            # abnormal), so its labels go under its line, clear of the other one.
-            below = y + (15 if value > 0.1 else -7)
+            text = percent(value)
+            left, baseline = _label_place(x, y, _text_width(text), segments)
             body.append(
-                f'<text x="{x:.1f}" y="{below:.1f}" text-anchor="middle"'
-                f' fill="{COMPLIANCE_COLOUR}">{_e(percent(value))}</text>'
+                f'<text x="{left:.1f}" y="{baseline:.1f}"'
+                f' fill="{COMPLIANCE_COLOUR}">{_e(text)}</text>'
             )
     body += labels
     return _svg(body, t("report.html.compliance_title"))
+
+
+LABEL_HEIGHT = 11
+"""The charts' text size, in pixels: a label's box reaches this far above its baseline."""
+
+
+def _label_place(
+    x: float, y: float, width: float, segments: list[tuple[float, float, float, float]]
+) -> tuple[float, float]:
+    """Where a point's label goes (its left edge and baseline): under the point, else above
+    it, else beside it, whichever box no line crosses and the plot holds; under it when
+    none is clear. Compliance never exceeds the NAT share, so under is usually clear of
+    the other line, but a steep step of either line can run through it."""
+    plot_top, plot_bottom = TOP, HEIGHT - BOTTOM
+    gap = 4
+    places = [
+        (x - width / 2, y + gap + LABEL_HEIGHT),  # under
+        (x - width / 2, y - gap),  # above
+        (x + gap + 2, y + gap + LABEL_HEIGHT),  # under, to the right
+        (x - gap - 2 - width, y + gap + LABEL_HEIGHT),  # under, to the left
+        (x + gap + 2, y - gap),  # above, to the right
+        (x - gap - 2 - width, y - gap),  # above, to the left
+    ]
+    inside = [
+        (left, base)
+        for left, base in places
+        if base - LABEL_HEIGHT >= plot_top - gap and base <= plot_bottom + gap
+    ]
+    for left, base in inside:
+        box = (left - 1, base - LABEL_HEIGHT + 1, left + width + 1, base + 2)
+        if not any(_crosses(segment, box) for segment in segments):
+            return left, base
+    return (inside or places)[0]
+
+
+def _crosses(
+    segment: tuple[float, float, float, float], box: tuple[float, float, float, float]
+) -> bool:
+    """Whether a line segment passes through a box (left, top, right, bottom)."""
+    x1, y1, x2, y2 = segment
+    left, top, right, bottom = box
+    if max(x1, x2) < left or min(x1, x2) > right:
+        return False
+    # The segment's part over the box's width: its heights at the two ends of that part.
+    a, b = max(min(x1, x2), left), min(max(x1, x2), right)
+    heights = [y1 if x1 == x2 else y1 + (y2 - y1) * (at - x1) / (x2 - x1) for at in (a, b)]
+    if x1 == x2:
+        heights = [y1, y2]
+    return max(heights) >= top and min(heights) <= bottom
 
 
 def _numbers(days: list[dict[str, Any]]) -> str:
