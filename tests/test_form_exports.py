@@ -220,6 +220,119 @@ def test_a_header_below_a_title_row_and_trailing_empty_columns(
     assert report["columns"]["name"] == "姓名"
 
 
+def _merged_header_book(path: Path, ids: list[str]) -> Path:
+    """A sheet as an office lays one out in Excel: a title merged across, then a header on
+    two rows, ``证件信息`` merged over ``身份证号 | 手机号`` and the other headers merged down."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet["A1"] = "员工信息登记表"
+    sheet.merge_cells("A1:E1")
+    for column, header in zip("ABCE", ("序号", "姓名", "证件信息", "同意授权"), strict=True):
+        sheet[f"{column}3"] = header
+    for cells in ("A3:A4", "B3:B4", "E3:E4", "C3:D3"):
+        sheet.merge_cells(cells)
+    sheet["C4"], sheet["D4"] = "身份证号", "手机号"
+    sheet.append([1, "赵一", ids[0], make_phone(1), "同意"])
+    sheet.append([2, "钱二", ids[1], make_phone(2), "不同意"])
+    sheet.append([3, "孙三", ids[2], make_phone(3), "同意"])
+    book.save(path)
+    return path
+
+
+def test_a_header_on_two_rows_with_merged_cells_imports(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    ids = make_ids(3)
+    path = _merged_header_book(tmp_path / "merged.xlsx", ids)
+    report = import_report(run, roster_id, path)
+    assert (report["rows"], report["added"], report["rejected"]) == (3, 2, 1), report
+    assert report["columns"] == {
+        "name": "姓名",
+        "id_number": "身份证号",
+        "phone": "手机号",
+        "consent": "同意授权",
+    }
+    # Row numbers are the sheet's: the header takes rows 3 and 4, the people rows 5 to 7.
+    assert [(r["row"], r["field"]) for r in report["rejects"]] == [(6, "consent")]
+    assert member_names(run, roster_id) == {"赵一", "孙三"}
+    # --column names a header of either row.
+    named = import_report(
+        run,
+        roster_id,
+        path,
+        "--dry-run",
+        "--column",
+        "phone=手机号",
+        "--column",
+        "consent=同意授权",
+    )
+    assert named["columns"]["phone"] == "手机号" and named["unchanged"] == 2
+
+
+def test_a_header_on_two_rows_in_csv_as_excel_saves_a_merged_sheet(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    ids = make_ids(2)
+    lines = [
+        "员工信息登记表,,,,",
+        ",,,,",
+        "序号,姓名,证件信息,,同意授权",
+        ",,身份证号,手机号,",
+        f"1,赵一,{ids[0]},{make_phone(1)},同意",
+        f"2,钱二,{ids[1]},139,同意",
+    ]
+    path = tmp_path / "merged.csv"
+    path.write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8"))
+    report = import_report(run, roster_id, path)
+    assert report["added"] == 1 and report["columns"]["id_number"] == "身份证号"
+    assert [(r["row"], r["field"]) for r in report["rejects"]] == [(6, "phone")]
+
+
+def test_two_rows_read_as_one_header_can_be_ambiguous_too(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    rival = tmp_path / "rival.csv"
+    rival.write_text(
+        "序号,姓名,证件信息,,,同意授权\n,,身份证号,证件号码,手机号,\n", encoding="utf-8"
+    )
+    result = run("enroll", "import", roster_id, str(rival))
+    assert result.exit_code == 1, result.output
+    assert "'身份证号' and '证件号码'" in result.stderr and "--column id_number=" in result.stderr
+
+
+def test_a_data_row_is_never_read_as_half_of_a_header(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    # The header lacks the consent column's name; the first person's answer, which holds
+    # 个人信息, must not stand in for it.
+    [number] = make_ids(1)
+    path = tmp_path / "no-consent-header.csv"
+    path.write_text(
+        f"姓名,身份证号,手机号,\n赵一,{number},{make_phone(1)},我已阅读并同意《个人信息保护告知书》\n",
+        encoding="utf-8",
+    )
+    result = run("enroll", "import", roster_id, str(path))
+    assert result.exit_code == 1, result.output
+    assert "lacks the column(s) consent" in result.stderr
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_missing_column_names_the_words_matched_and_column(
+    run: Run, roster_id: str, tmp_path: Path, lang: str
+) -> None:
+    path = tmp_path / "no-consent.csv"
+    path.write_text(f"姓名,身份证号,手机号\n赵一,{make_ids(1)[0]},{make_phone(1)}\n", "utf-8")
+    result = run("--lang", lang, "enroll", "import", roster_id, str(path))
+    assert result.exit_code == 1, result.output
+    message = result.stderr.strip()
+    assert "\n" not in message
+    # The aliases, and the words a header may hold (授权, 个人信息, 隐私, 同意 …).
+    assert "consent, 同意授权" in message
+    assert "授权/个人信息/隐私/告知书/同意/consent" in message
+    assert "--column" in message
+
+
 def test_a_privacy_notice_column_beats_a_generic_agreement(
     run: Run, roster_id: str, tmp_path: Path
 ) -> None:

@@ -311,6 +311,7 @@ def test_a_list_without_a_known_column_is_one_sentence(
     assert result.exit_code == 1
     assert "id_number" in result.stderr and "member_no" in result.stderr
     assert "Traceback" not in result.output
+    assert "--column" not in result.stderr  # this command has no such option
 
 
 # --- a member's own copy ---------------------------------------------------------------------

@@ -221,8 +221,8 @@ Numbered = tuple[int, Sequence[Any]]
 
 
 class _Table:
-    """Numbered rows of a CSV or sheet: the header found among the first rows, then the
-    records (row numbers as a spreadsheet shows them)."""
+    """Numbered rows of a CSV or sheet: the header found among the first rows (one row, or
+    two read as one), then the records (row numbers as a spreadsheet shows them)."""
 
     def __init__(
         self,
@@ -239,13 +239,15 @@ class _Table:
                 break
         if not head:
             raise InputError("input.empty", path=source)
-        at, found = recognizer.locate((row for _, row in head), overrides, source)
-        header = head[at][1]
-        self._after_header = head[at + 1 :]
+        header = recognizer.header((row for _, row in head), overrides, source)
+        found = header.columns
+        self._after_header = head[header.records_from :]
         self.layout = tuple(f for f in recognizer.fields() if f in found)
         self.indexes = [found[f] for f in self.layout]
         self.width = max(self.indexes) + 1
-        self.columns = {f: str(header[found[f]]).strip().lstrip("\ufeff") for f in self.layout}
+        self.columns = {
+            f: str(header.cells[found[f]]).strip().lstrip("\ufeff") for f in self.layout
+        }
 
     def rows(self) -> Iterator[Numbered]:
         """The rows after the header (the ones read ahead to find it included)."""

@@ -23,7 +23,11 @@ EN: dict[str, str] = {
         "{path} is not valid {encoding}. Try --encoding auto, or save it as CSV UTF-8."
     ),
     "input.empty": "{path} holds no rows. Check that you exported the right file.",
-    "input.columns": ("{path} lacks the column(s) {missing}. Accepted headers — {expected}."),
+    "input.columns": (
+        "{path} lacks the column(s) {missing}. Accepted headers — {expected}; or name the "
+        "column with --column FIELD=HEADER."
+    ),
+    "input.columns_words": ", or a header holding {words}",
     "input.csv": "{path} is not valid CSV (line {line}: {reason}). Check the quoting on that line.",
     "input.json": "{path} is not valid JSON (line {line}: {reason}).",
     "input.json_deep": "{path} is nested too deeply to be an enrollment file; give an array of objects.",
@@ -142,7 +146,8 @@ ZH: dict[str, str] = {
     "input.encoding_option": "{path} 既不是 UTF-8 也不是 GB18030 文本。请在 Excel 中另存为“CSV UTF-8”，或使用 --encoding。",
     "input.encoding_forced": "{path} 不是有效的 {encoding} 文本。请尝试 --encoding auto，或另存为 CSV UTF-8。",
     "input.empty": "{path} 中没有数据行。请确认导出的文件是否正确。",
-    "input.columns": "{path} 缺少列 {missing}。可用的表头 —— {expected}。",
+    "input.columns": "{path} 缺少列 {missing}。可用的表头 —— {expected}；也可用 --column 字段=列名 指定列。",
+    "input.columns_words": "，或含有 {words} 的表头",
     "input.csv": "{path} 不是有效的 CSV（第 {line} 行：{reason}）。请检查该行的引号。",
     "input.json": "{path} 不是有效的 JSON（第 {line} 行：{reason}）。",
     "input.json_deep": "{path} 嵌套层级过深，不是登记文件；请提供对象数组。",
