@@ -431,6 +431,36 @@ def test_column_looks_for_its_header_below_a_title_row(
     assert "no key '电话号码' for phone" in json_absent.stderr, json_absent.stderr
 
 
+# --- files saved as another format than their name says --------------------------------------
+
+
+def test_a_tab_separated_file_named_csv_is_read_at_its_tabs(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    ids = make_ids(3)
+    path = tmp_path / "tab.csv"
+    path.write_text(
+        f"姓名\t身份证号\t手机号\t同意授权\n赵一\t{ids[0]}\t{make_phone(1)}\t同意\n", "utf-8"
+    )
+    report = import_report(run, roster_id, path)
+    assert report["added"] == 1 and report["columns"]["id_number"] == "身份证号", report
+    # Excel's "Text (Tab delimited)" on Chinese Windows: GBK, CRLF, a title row, a quoted
+    # cell holding a comma, and a row number as the sheet shows it.
+    lines = [
+        "员工登记表",
+        "姓名\t身份证号\t手机号\t同意授权\t部门",
+        f'钱二\t{ids[1]}\t{make_phone(2)}\t同意\t"财务部,出纳"',
+        f"孙三\t{ids[2]}\t139\t同意\t财务部",
+    ]
+    excel = tmp_path / "excel-tab.txt"
+    excel.write_bytes("\r\n".join(lines).encode("gbk") + b"\r\n")
+    report = import_report(run, roster_id, excel)
+    assert report["encoding"] == "gb18030" and report["added"] == 1, report
+    assert [(r["row"], r["field"]) for r in report["rejects"]] == [(4, "phone")]
+    shown = json.loads(run("show", roster_id, "--format", "json").stdout)
+    assert {m["name"]: m["department"] for m in shown}["钱二"] == "财务部,出纳"
+
+
 # --- consent as forms export a choice --------------------------------------------------------
 
 

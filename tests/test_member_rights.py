@@ -173,6 +173,17 @@ def test_tencent_response_numbers_are_not_member_numbers(
     assert "not a member number" in report["rejects"][0]["reason"]
 
 
+def test_a_one_column_list_with_tab_guards_is_csv_not_tab_separated(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    # Tencent Survey writes a TAB before digits; in a one-column list no comma stands
+    # anywhere, yet the TAB is a guard, not a separator.
+    enroll_all(run, roster_id, tmp_path)
+    source = tmp_path / "guarded.csv"
+    source.write_bytes(f"\ufeff身份证号\r\n\t{IDS[0]}\r\n\t{IDS[1]}\t\r\n".encode())
+    assert withdraw_json(run, roster_id, source, "--yes")["withdrawn"] == ["M0001", "M0002"]
+
+
 def test_a_line_naming_two_different_people_erases_neither(
     run: Run, roster_id: str, tmp_path: Path
 ) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import json
 import operator
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -259,6 +260,27 @@ def _too_long(cells: Iterable[Any]) -> bool:
     return sum(len(c) for c in cells if isinstance(c, str)) > MAX_ROW_CHARS
 
 
+def _delimiter(text: IO[str]) -> str:
+    """A comma; or a TAB for text saved tab-separated under a ``.csv`` name (Excel's "Text
+    (Tab delimited)", a sheet copied and pasted). Among the first records read as CSV, the
+    first that has several cells or holds a TAB between two words decides: a header
+    without a comma but with tabs is tab-separated. (Title rows above it are one cell; a
+    TAB at a cell's start is Tencent Survey's digit guard, not a separator.) ``text`` is
+    left at its start."""
+    try:
+        head = list(itertools.islice(csv.reader(text, strict=True), HEADER_SEARCH_ROWS))
+    except (csv.Error, UnicodeDecodeError):
+        head = []  # reading the file proper says what is wrong
+    finally:
+        text.seek(0)
+    for row in head:
+        if len(row) > 1:
+            return ","
+        if row and "\t" in row[0].strip():
+            return "\t"
+    return ","
+
+
 def _parse_csv(
     text: IO[str],
     encoding: str,
@@ -268,7 +290,7 @@ def _parse_csv(
     recognizer: Recognizer,
 ) -> Parsed:
     # strict: an unterminated quote is an error, not one huge cell swallowing later rows.
-    reader = csv.reader(text, strict=True)
+    reader = csv.reader(text, delimiter=_delimiter(text), strict=True)
 
     def numbered() -> Iterator[Numbered]:
         try:
