@@ -461,6 +461,26 @@ def test_a_tab_separated_file_named_csv_is_read_at_its_tabs(
     assert {m["name"]: m["department"] for m in shown}["钱二"] == "财务部,出纳"
 
 
+@pytest.mark.parametrize("name", ["answers.csv", "answers.json", "answers.jsonl"])
+def test_a_workbook_under_a_text_name_says_it_is_a_workbook(
+    run: Run, roster_id: str, tmp_path: Path, name: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes((DATA / "wjx-text.xlsx").read_bytes())
+    result = run("enroll", "import", roster_id, str(path))
+    assert result.exit_code == 1, result.output
+    message = result.stderr.strip()
+    assert "\n" not in message and "NUL" not in message, message
+    assert "is an .xlsx workbook" in message and "--input-format xlsx" in message, message
+    assert import_report(run, roster_id, path, "--input-format", "xlsx")["added"] == 4
+    zh = run("--lang", "zh", "enroll", "import", roster_id, str(path))
+    assert zh.exit_code == 1 and ".xlsx 工作簿" in zh.stderr, zh.stderr
+    # member withdraw has no --input-format: renaming is its advice.
+    listed = run("member", "withdraw", roster_id, "--from", str(path), "--yes")
+    assert listed.exit_code == 1 and "is an .xlsx workbook" in listed.stderr, listed.stderr
+    assert "--input-format" not in listed.stderr
+
+
 # --- consent as forms export a choice --------------------------------------------------------
 
 

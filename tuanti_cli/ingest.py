@@ -22,6 +22,7 @@ from tuanti_cli.columns import (
     ID_NUMBER_RULE,
     NAME_RULE,
     OLE_MAGIC,
+    ZIP_MAGIC,
     FieldRule,
     Recognizer,
     aliases,
@@ -168,6 +169,9 @@ def parse_stream(
     fmt = detect_format(start, source) if input_format == "auto" else input_format
     if fmt == "xls" or start.startswith(OLE_MAGIC):
         raise InputError("input.xls", path=source)
+    if fmt != "xlsx" and start.startswith(ZIP_MAGIC):
+        # A workbook under a .csv name: read as text, it is only NUL bytes and noise.
+        raise InputError("input.zip", path=source, format=fmt.upper())
     if fmt == "xlsx":
         return _parse_xlsx(stream, source, overrides, recognizer)
     if not start.strip():

@@ -39,6 +39,14 @@ EN: dict[str, str] = {
         "{path} is an Excel 97–2003 workbook (.xls), which tuanti does not read. Open it in "
         "Excel or WPS and save it as .xlsx (or CSV UTF-8), then import that file."
     ),
+    "input.zip": (
+        "{path} is an .xlsx workbook (a zip file), not {format} text. "
+        "Rename it to end in .xlsx and try again."
+    ),
+    "input.zip_option": (
+        "{path} is an .xlsx workbook (a zip file), not {format} text. "
+        "Rename it to end in .xlsx, or pass --input-format xlsx."
+    ),
     "input.jsonl": (
         "{path} has no line that is valid JSON, so it is not JSON Lines. Export it again, or "
         "choose the format with --input-format."
@@ -153,6 +161,8 @@ ZH: dict[str, str] = {
     "input.json_deep": "{path} 嵌套层级过深，不是登记文件；请提供对象数组。",
     "input.json_not_list": '{path} 是 JSON 但不是数组；请提供对象数组（[{{"name": …}}, …]），或每行一个对象的 JSONL。',
     "input.xls": "{path} 是 Excel 97–2003 工作簿（.xls），tuanti 不读取这种格式。请在 Excel 或 WPS 中另存为 .xlsx（或 CSV UTF-8）后导入。",
+    "input.zip": "{path} 是 .xlsx 工作簿（zip 文件），不是 {format} 文本。请把文件名改为以 .xlsx 结尾后重试。",
+    "input.zip_option": "{path} 是 .xlsx 工作簿（zip 文件），不是 {format} 文本。请把文件名改为以 .xlsx 结尾，或使用 --input-format xlsx。",
     "input.jsonl": "{path} 中没有一行是有效的 JSON，不是 JSON Lines 文件。请重新导出，或用 --input-format 指定格式。",
     "input.xlsx_too_big": "{path} 解压后将从 {packed} MiB 变为 {unpacked} MiB，远超正常答卷所需（可能是压缩炸弹），未读取。请重新导出为 .xlsx 或 CSV。",
     "input.xlsx": "{path} 不是可读取的 .xlsx 工作簿。请在 Excel 中另存为 .xlsx 或 CSV UTF-8。",
