@@ -64,6 +64,31 @@ def test_the_text_report_says_which_header_became_which_field(run: Run, roster_i
     assert "id_number ← 2.身份证号码" in result.stdout
 
 
+def test_columns_reports_headers_verbatim_with_their_spaces(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    # 问卷星 writes question headers with a trailing space ('3、性别 '); UTF-8 BOM, CRLF.
+    ids = make_ids(2)
+    headers = ["序号", "1、姓名 ", "2、身份证号 ", "3、手机号码 ", "4、个人信息授权 "]
+    lines = [",".join(headers), f"1,赵一,{ids[0]},{make_phone(1)},同意"]
+    path = tmp_path / "wjx.csv"
+    path.write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8"))
+    verbatim = dict(zip(("name", "id_number", "phone", "consent"), headers[1:], strict=True))
+    assert import_report(run, roster_id, path, "--dry-run")["columns"] == verbatim
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["\ufeff 1、姓名 ", *headers[2:]])  # a BOM is not part of a header
+    sheet.append(["钱二", ids[1], make_phone(2), "同意"])
+    book.save(tmp_path / "wjx.xlsx")
+    report = import_report(run, roster_id, tmp_path / "wjx.xlsx", "--dry-run")
+    assert report["columns"]["name"] == " 1、姓名 " and report["columns"]["phone"] == "3、手机号码 "
+    # The value reported works in --column, as does the header without its spaces.
+    for header in ("1、姓名 ", "1、姓名"):
+        named = import_report(run, roster_id, path, "--dry-run", "--column", f"name={header}")
+        assert named["columns"]["name"] == "1、姓名 " and named["added"] == 1
+
+
 def test_an_xls_workbook_gets_one_sentence(run: Run, roster_id: str) -> None:
     result = run("enroll", "import", roster_id, str(DATA / "wjx-text.xls"))
     assert result.exit_code == 1

@@ -250,9 +250,8 @@ class _Table:
         self.layout = tuple(f for f in recognizer.fields() if f in found)
         self.indexes = [found[f] for f in self.layout]
         self.width = max(self.indexes) + 1
-        self.columns = {
-            f: str(header.cells[found[f]]).strip().lstrip("\ufeff") for f in self.layout
-        }
+        # Verbatim (§4), spaces included: the header as the file writes it, for --column.
+        self.columns = {f: str(header.cells[found[f]]).lstrip("\ufeff") for f in self.layout}
 
     def rows(self) -> Iterator[Numbered]:
         """The rows after the header (the ones read ahead to find it included)."""
