@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from tests.conftest import Run, import_report
 from tests.helpers import all_rows, make_id, make_ids, make_phone
 from tuanti_cli.columns import normalise_header
-from tuanti_cli.validate import is_consent
+from tuanti_cli.validate import is_consent, refuses
 
 DATA = Path(__file__).parent / "data"
 ADDED = {"赵一", "钱二", "阿依古丽·买买提", "吴六"}  # 孙三 refused consent; 周五 skipped the phone
@@ -579,6 +579,55 @@ def test_a_consent_answer_that_refuses_is_refused_before_anything_is_read(
     assert unicodedata.normalize("NFKC", refusal) in message, message
     assert all_rows(db_path, key_path) == before  # not even an audit entry
     assert member_names(run, roster_id) == set()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_negation_names_its_word_and_how_to_accept_a_conditional_yes(
+    run: Run, roster_id: str, tmp_path: Path, lang: str
+) -> None:
+    ids = make_ids(3)
+    answer = "同意（如信息不实，本人承担责任）"
+    path = tmp_path / "condition.csv"
+    path.write_text(
+        "姓名,身份证号,手机号,隐私授权\n"
+        f"赵一,{ids[0]},{make_phone(1)},{answer}\n"
+        f"钱二,{ids[1]},{make_phone(2)},B.不同意\n"
+        f"孙三,{ids[2]},{make_phone(3)},{make_phone(3)}不\n",
+        "utf-8",
+    )
+    result = run("--lang", lang, "enroll", "import", roster_id, str(path), "--format", "json")
+    assert result.exit_code == 0, result.output
+    reasons = {r["row"]: r["reason"] for r in json.loads(result.stdout)["rejects"]}
+    values = {r["row"]: r["value"] for r in json.loads(result.stdout)["rejects"]}
+    assert "'不'" in reasons[2] and "--consent-answer '…'" in reasons[2], reasons
+    # A refusal is one: no advice to declare it a yes (--consent-answer would refuse it).
+    assert "'不'" in reasons[3] and "--consent-answer" not in reasons[3], reasons
+    assert make_phone(3) not in reasons[4] + values[4] and values[4].endswith("不"), values
+    accepted = import_report(run, roster_id, path, "--consent-answer", answer)
+    assert accepted["added"] == 1 and member_names(run, roster_id) == {"赵一"}
+
+
+@pytest.mark.parametrize(
+    ("answer", "refusal"),
+    [
+        ("同意（如信息不实，本人承担责任）", False),
+        ("A.是（如有不实，本人承担法律责任）", False),
+        ("我已阅读并同意，如有不实愿承担责任", False),
+        ("A.好的", False),
+        ("B.不同意", True),
+        ("B.暂不授权", True),
+        ("不予授权", True),
+        ("拒绝", True),
+        ("B.否", True),
+        ("I do not agree", True),
+        ("not now", True),
+        ("同意，但不同意共享", True),
+    ],
+)
+def test_which_answers_are_refusals(answer: str, refusal: bool) -> None:
+    assert refuses(answer) is refusal
+    if refusal:
+        assert not is_consent(answer)
 
 
 def test_placeholders_are_empty_values(run: Run, roster_id: str, tmp_path: Path) -> None:
