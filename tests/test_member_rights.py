@@ -325,6 +325,24 @@ def test_a_list_without_a_known_column_is_one_sentence(
     assert "--column" not in result.stderr  # this command has no such option
 
 
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_two_id_columns_ask_to_delete_or_rename_one(
+    run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path, lang: str
+) -> None:
+    enroll_all(run, roster_id, tmp_path)
+    rows = [["身份证号", "成员编号", "证件号码"], [IDS[0], "M0001", IDS[0]]]
+    source = write_csv(tmp_path / "w.csv", rows)
+    result = run("--lang", lang, "member", "withdraw", roster_id, "--from", str(source), "--yes")
+    assert result.exit_code == 1, result.output
+    message = result.stderr.strip()
+    assert "\n" not in message and "'身份证号'" in message and "'证件号码'" in message
+    assert "--column" not in message  # member withdraw has no such option
+    assert ("rename" if lang == "en" else "改名") in message, message
+    assert len(query(db_path, key_path, "SELECT * FROM member")) == 10
+    renamed = write_csv(tmp_path / "w2.csv", [["身份证号", "成员编号", "备注"], rows[1]])
+    assert withdraw_json(run, roster_id, renamed, "--yes")["withdrawn"] == ["M0001"]
+
+
 # --- a member's own copy ---------------------------------------------------------------------
 
 

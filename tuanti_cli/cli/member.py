@@ -133,7 +133,7 @@ def _run_list(
         raise InputError(_LIST_ADVICE[exc.key], **exc.params) from None
 
 
-_LIST_ADVICE = {"input.columns": "withdraw.columns"}
+_LIST_ADVICE = {"input.columns": "withdraw.columns", "columns.ambiguous": "withdraw.ambiguous"}
 
 
 def _listed(numbers: list[str]) -> str:
