@@ -325,6 +325,51 @@ def test_a_list_without_a_known_column_is_one_sentence(
     assert "--column" not in result.stderr  # this command has no such option
 
 
+def test_a_plain_list_without_a_header_names_one_person_a_line(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    enroll_all(run, roster_id, tmp_path)
+    source = tmp_path / "plain.txt"
+    lines = [IDS[0], "M0003", "", "m5", STRANGER, IDS[7][:17] + "0", "1.10101E+17"]
+    source.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    report = withdraw_json(run, roster_id, source, "--yes")
+    assert report["withdrawn"] == ["M0001", "M0003", "M0005"]
+    # Row numbers are the file's lines: the first line is a request, not a header.
+    assert [(u["row"], u["field"]) for u in report["not_found"]] == [(5, "id_number")]
+    assert [(r["row"], r["field"]) for r in report["rejects"]] == [
+        (6, "id_number"),
+        (7, "id_number"),
+    ]
+    assert "Excel" in report["rejects"][1]["reason"]
+    # A sheet with the numbers in its first column and no header; standard input.
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for value in ("M0002", IDS[3]):
+        sheet.append([value])
+    book.save(tmp_path / "plain.xlsx")
+    assert withdraw_json(run, roster_id, tmp_path / "plain.xlsx", "--yes")["withdrawn"] == [
+        "M0002",
+        "M0004",
+    ]
+    piped = run(
+        "member", "withdraw", roster_id, "--from", "-", "--yes", "--format", "json",
+        input=f"{IDS[5]}\nM0007\n",
+    )  # fmt: skip
+    assert piped.exit_code == 0, piped.output
+    assert json.loads(piped.stdout)["withdrawn"] == ["M0006", "M0007"]
+
+
+def test_a_list_whose_first_line_is_neither_header_nor_number_says_so(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    source = tmp_path / "names.txt"
+    source.write_text(f"{NAMES[0]}\n{IDS[0]}\n", encoding="utf-8")
+    result = run("member", "withdraw", roster_id, "--from", str(source), "--yes")
+    assert result.exit_code == 1, result.output
+    assert "plain list" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_two_id_columns_ask_to_delete_or_rename_one(
     run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path, lang: str

@@ -15,7 +15,7 @@ import functools
 import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -133,6 +133,17 @@ class Header:
     columns: dict[str, int]
 
 
+@dataclass(frozen=True)
+class BareList:
+    """How a list may come without a header: one value a line, from the first (a withdrawal
+    list of ID numbers and member numbers)."""
+
+    field: str
+    """The field that each line's value stands for."""
+    reads_as: Callable[[Any], bool]
+    """Whether a cell alone on the first line is such a value (the line is then no header)."""
+
+
 def stacked(upper: Sequence[Any], lower: Sequence[Any]) -> list[Any]:
     """Two header rows read as one: per column the lower row's text where it has some, else
     the upper row's. A cell merged down over both rows holds its text in the upper one."""
@@ -153,16 +164,20 @@ class Recognizer:
         rules: Mapping[str, FieldRule],
         required: Sequence[str],
         any_of: Sequence[str] = (),
+        bare: BareList | None = None,
     ) -> None:
         self.rules = dict(rules)
         self.required = tuple(required)
         self.any_of = tuple(any_of)
         """At least one of these must be found too (a withdrawal list names people by ID
         number, by member number, or by both)."""
+        self.bare = bare
+        """Files that may come without a header, one value a line; ``None``: every file
+        has a header."""
 
     def fields(self) -> tuple[str, ...]:
-        """The fields this recognizer knows, in their order."""
-        return tuple(self.rules)
+        """The fields this recognizer knows, in their order (the bare list's last)."""
+        return (*self.rules, *((self.bare.field,) if self.bare else ()))
 
     def columns(
         self,
@@ -233,7 +248,10 @@ class Recognizer:
         return chosen, ambiguity
 
     def missing(self, columns: Mapping[str, int]) -> list[str]:
-        """The required fields ``columns`` lacks (``any_of`` counts as one)."""
+        """The required fields ``columns`` lacks (``any_of`` counts as one; a bare list's
+        values need nothing else)."""
+        if self.bare is not None and self.bare.field in columns:
+            return []
         missing = [f for f in self.required if f not in columns]
         if self.any_of and not any(f in columns for f in self.any_of):
             missing.extend(self.any_of)
@@ -287,8 +305,14 @@ class Recognizer:
         do when read as one (:func:`stacked`: a sheet's header with merged cells, ``证件信息``
         above ``身份证号 | 手机号``). Errors are :meth:`locate`'s, but for a two-row header
         that names every field, one of them by two equally good columns: that ambiguity.
+
+        A list that may come bare (:class:`BareList`) has no header when its first line is
+        one cell that reads as a value: every line is then a record, its first cell the
+        value (``columns`` maps the bare field to column 0, ``cells`` is empty).
         """
         head = [list(row) for row in itertools.islice(rows, HEADER_SEARCH_ROWS)]
+        if self.bare is not None and not overrides and self._bare_first_line(head, self.bare):
+            return Header(0, (), {self.bare.field: 0})
         try:
             at, found = self.locate(head, overrides, source)
         except InputError:
@@ -297,6 +321,13 @@ class Recognizer:
                 raise
             return split
         return Header(at + 1, tuple(head[at]), found)
+
+    @staticmethod
+    def _bare_first_line(head: list[list[Any]], bare: BareList) -> bool:
+        first = next((row for row in head if any(map(_filled, row))), None)
+        if first is None or any(map(_filled, first[1:])):
+            return False
+        return bare.reads_as(first[0])
 
     def _two_row_header(
         self, head: list[list[Any]], overrides: Mapping[str, str] | None, source: str

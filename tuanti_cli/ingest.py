@@ -251,7 +251,10 @@ class _Table:
         self.indexes = [found[f] for f in self.layout]
         self.width = max(self.indexes) + 1
         # Verbatim (§4), spaces included: the header as the file writes it, for --column.
-        self.columns = {f: str(header.cells[found[f]]).lstrip("\ufeff") for f in self.layout}
+        # (A list without a header has none to name.)
+        self.columns = {
+            f: str(header.cells[found[f]]).lstrip("\ufeff") for f in self.layout if header.cells
+        }
 
     def rows(self) -> Iterator[Numbered]:
         """The rows after the header (the ones read ahead to find it included)."""
