@@ -360,6 +360,28 @@ def test_a_plain_list_without_a_header_names_one_person_a_line(
     assert json.loads(piped.stdout)["withdrawn"] == ["M0006", "M0007"]
 
 
+def test_a_json_array_of_strings_names_one_person_an_entry(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    enroll_all(run, roster_id, tmp_path)
+    source = tmp_path / "w.json"
+    entries = [IDS[0], "M0003", None, [PHONES[1], "x"], {}, STRANGER, "", {"member_no": "M0004"}]
+    source.write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
+    report = withdraw_json(run, roster_id, source, "--yes")
+    assert report["withdrawn"] == ["M0001", "M0003", "M0004"]
+    assert [(u["row"], u["field"]) for u in report["not_found"]] == [(6, "id_number")]
+    rejects = {r["row"]: r for r in report["rejects"]}
+    assert sorted(rejects) == [3, 4, 5, 7]
+    # What is no request is shown, masked: never an empty value that hides what was there.
+    assert rejects[3]["value"] == "null" and rejects[5]["value"] == "{}"
+    assert rejects[4]["field"] == "row" and '"x"' in rejects[4]["value"]
+    assert PHONES[1] not in json.dumps(report) and STRANGER not in json.dumps(report)
+    assert rejects[7]["field"] == "id_number"  # an empty string names nobody
+    lines = tmp_path / "w.jsonl"
+    lines.write_text(f'"M0005"\n{json.dumps(IDS[5])}\n', encoding="utf-8")
+    assert withdraw_json(run, roster_id, lines, "--yes")["withdrawn"] == ["M0005", "M0006"]
+
+
 def test_a_list_whose_first_line_is_neither_header_nor_number_says_so(
     run: Run, roster_id: str, tmp_path: Path
 ) -> None:

@@ -101,12 +101,14 @@ class Record(NamedTuple):
     (:attr:`Parsed.layout`: the fields of ``FIELD_ORDER`` the file has, in that order).
 
     ``fields`` is ``None`` when the row cannot be read as a record; ``problem`` then names
-    why (a message key), else it is not an object with fields (a JSON array item).
+    why (a message key), else it is not an object with fields (a JSON array item), and
+    ``text`` is that item as JSON (cut short), to be shown masked.
     """
 
     row: int
     fields: tuple[Any, ...] | None
     problem: str | None = None
+    text: str = ""
 
 
 @dataclass
@@ -347,9 +349,19 @@ class _Objects:
         self.present: set[str] = set()
 
     def record(self, number: int, item: Any) -> Record:
-        """One JSON value as a record of the recognizer's fields (absent ones ``None``)."""
+        """One JSON value as a record of the recognizer's fields (absent ones ``None``).
+
+        A string or a number is a value of a bare list (:class:`BareList`: ``["M0003"]``)
+        when the recognizer reads such lists; any other value is no record.
+        """
+        bare = self._recognizer.bare
+        if bare is not None and isinstance(item, str | int | float) and type(item) is not bool:
+            if _too_long([item]):
+                return Record(number, None, "row.too_long")
+            self.present.add(bare.field)
+            return Record(number, tuple(item if f == bare.field else None for f in self._order))
         if not isinstance(item, dict) or not item:
-            return Record(number, None)
+            return Record(number, None, text=_json_text(item))
         if _too_long([*item, *item.values()]):
             return Record(number, None, "row.too_long")
         keys = tuple(item)
@@ -379,6 +391,17 @@ class _Objects:
         elif not records:
             raise InputError("input.empty", path=self._source)
         return Parsed(iter(records), encoding, self._order, self.columns)
+
+
+SHOWN_TEXT_MAX = 256
+"""A value that is no record is shown cut to this length (a reject shows less still)."""
+
+
+def _json_text(item: Any) -> str:
+    try:
+        return json.dumps(item, ensure_ascii=False)[:SHOWN_TEXT_MAX]
+    except (RecursionError, ValueError):
+        return ""
 
 
 def _load_json(text: str, source: str) -> Any:

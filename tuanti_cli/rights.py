@@ -174,7 +174,7 @@ def judge(
     """
     fields = record.fields
     if fields is None:
-        return _reject(record.row, "row", record.problem or "row.not_object", "")
+        return _reject(record.row, "row", record.problem or "row.not_object", record.text)
     raw_id = fields[positions["id_number"]] if "id_number" in positions else None
     raw_no = fields[positions["member_no"]] if "member_no" in positions else None
     if REQUEST in positions and fields[positions[REQUEST]] is not None:
