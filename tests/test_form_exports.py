@@ -16,7 +16,7 @@ from openpyxl import Workbook
 from tests.conftest import Run, import_report
 from tests.helpers import all_rows, make_id, make_ids, make_phone
 from tuanti_cli.columns import normalise_header
-from tuanti_cli.validate import is_consent
+from tuanti_cli.validate import is_consent, refuses
 
 DATA = Path(__file__).parent / "data"
 ADDED = {"赵一", "钱二", "阿依古丽·买买提", "吴六"}  # 孙三 refused consent; 周五 skipped the phone
@@ -62,6 +62,31 @@ def test_the_text_report_says_which_header_became_which_field(run: Run, roster_i
     assert result.exit_code == 0, result.output
     assert "name ← 1.您的姓名" in result.stdout
     assert "id_number ← 2.身份证号码" in result.stdout
+
+
+def test_columns_reports_headers_verbatim_with_their_spaces(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    # 问卷星 writes question headers with a trailing space ('3、性别 '); UTF-8 BOM, CRLF.
+    ids = make_ids(2)
+    headers = ["序号", "1、姓名 ", "2、身份证号 ", "3、手机号码 ", "4、个人信息授权 "]
+    lines = [",".join(headers), f"1,赵一,{ids[0]},{make_phone(1)},同意"]
+    path = tmp_path / "wjx.csv"
+    path.write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8"))
+    verbatim = dict(zip(("name", "id_number", "phone", "consent"), headers[1:], strict=True))
+    assert import_report(run, roster_id, path, "--dry-run")["columns"] == verbatim
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["\ufeff 1、姓名 ", *headers[2:]])  # a BOM is not part of a header
+    sheet.append(["钱二", ids[1], make_phone(2), "同意"])
+    book.save(tmp_path / "wjx.xlsx")
+    report = import_report(run, roster_id, tmp_path / "wjx.xlsx", "--dry-run")
+    assert report["columns"]["name"] == " 1、姓名 " and report["columns"]["phone"] == "3、手机号码 "
+    # The value reported works in --column, as does the header without its spaces.
+    for header in ("1、姓名 ", "1、姓名"):
+        named = import_report(run, roster_id, path, "--dry-run", "--column", f"name={header}")
+        assert named["columns"]["name"] == "1、姓名 " and named["added"] == 1
 
 
 def test_an_xls_workbook_gets_one_sentence(run: Run, roster_id: str) -> None:
@@ -220,6 +245,119 @@ def test_a_header_below_a_title_row_and_trailing_empty_columns(
     assert report["columns"]["name"] == "姓名"
 
 
+def _merged_header_book(path: Path, ids: list[str]) -> Path:
+    """A sheet as an office lays one out in Excel: a title merged across, then a header on
+    two rows, ``证件信息`` merged over ``身份证号 | 手机号`` and the other headers merged down."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet["A1"] = "员工信息登记表"
+    sheet.merge_cells("A1:E1")
+    for column, header in zip("ABCE", ("序号", "姓名", "证件信息", "同意授权"), strict=True):
+        sheet[f"{column}3"] = header
+    for cells in ("A3:A4", "B3:B4", "E3:E4", "C3:D3"):
+        sheet.merge_cells(cells)
+    sheet["C4"], sheet["D4"] = "身份证号", "手机号"
+    sheet.append([1, "赵一", ids[0], make_phone(1), "同意"])
+    sheet.append([2, "钱二", ids[1], make_phone(2), "不同意"])
+    sheet.append([3, "孙三", ids[2], make_phone(3), "同意"])
+    book.save(path)
+    return path
+
+
+def test_a_header_on_two_rows_with_merged_cells_imports(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    ids = make_ids(3)
+    path = _merged_header_book(tmp_path / "merged.xlsx", ids)
+    report = import_report(run, roster_id, path)
+    assert (report["rows"], report["added"], report["rejected"]) == (3, 2, 1), report
+    assert report["columns"] == {
+        "name": "姓名",
+        "id_number": "身份证号",
+        "phone": "手机号",
+        "consent": "同意授权",
+    }
+    # Row numbers are the sheet's: the header takes rows 3 and 4, the people rows 5 to 7.
+    assert [(r["row"], r["field"]) for r in report["rejects"]] == [(6, "consent")]
+    assert member_names(run, roster_id) == {"赵一", "孙三"}
+    # --column names a header of either row.
+    named = import_report(
+        run,
+        roster_id,
+        path,
+        "--dry-run",
+        "--column",
+        "phone=手机号",
+        "--column",
+        "consent=同意授权",
+    )
+    assert named["columns"]["phone"] == "手机号" and named["unchanged"] == 2
+
+
+def test_a_header_on_two_rows_in_csv_as_excel_saves_a_merged_sheet(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    ids = make_ids(2)
+    lines = [
+        "员工信息登记表,,,,",
+        ",,,,",
+        "序号,姓名,证件信息,,同意授权",
+        ",,身份证号,手机号,",
+        f"1,赵一,{ids[0]},{make_phone(1)},同意",
+        f"2,钱二,{ids[1]},139,同意",
+    ]
+    path = tmp_path / "merged.csv"
+    path.write_bytes(("\ufeff" + "\r\n".join(lines) + "\r\n").encode("utf-8"))
+    report = import_report(run, roster_id, path)
+    assert report["added"] == 1 and report["columns"]["id_number"] == "身份证号"
+    assert [(r["row"], r["field"]) for r in report["rejects"]] == [(6, "phone")]
+
+
+def test_two_rows_read_as_one_header_can_be_ambiguous_too(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    rival = tmp_path / "rival.csv"
+    rival.write_text(
+        "序号,姓名,证件信息,,,同意授权\n,,身份证号,证件号码,手机号,\n", encoding="utf-8"
+    )
+    result = run("enroll", "import", roster_id, str(rival))
+    assert result.exit_code == 1, result.output
+    assert "'身份证号' and '证件号码'" in result.stderr and "--column id_number=" in result.stderr
+
+
+def test_a_data_row_is_never_read_as_half_of_a_header(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    # The header lacks the consent column's name; the first person's answer, which holds
+    # 个人信息, must not stand in for it.
+    [number] = make_ids(1)
+    path = tmp_path / "no-consent-header.csv"
+    path.write_text(
+        f"姓名,身份证号,手机号,\n赵一,{number},{make_phone(1)},我已阅读并同意《个人信息保护告知书》\n",
+        encoding="utf-8",
+    )
+    result = run("enroll", "import", roster_id, str(path))
+    assert result.exit_code == 1, result.output
+    assert "lacks the column(s) consent" in result.stderr
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_missing_column_names_the_words_matched_and_column(
+    run: Run, roster_id: str, tmp_path: Path, lang: str
+) -> None:
+    path = tmp_path / "no-consent.csv"
+    path.write_text(f"姓名,身份证号,手机号\n赵一,{make_ids(1)[0]},{make_phone(1)}\n", "utf-8")
+    result = run("--lang", lang, "enroll", "import", roster_id, str(path))
+    assert result.exit_code == 1, result.output
+    message = result.stderr.strip()
+    assert "\n" not in message
+    # The aliases, and the words a header may hold (授权, 个人信息, 隐私, 同意 …).
+    assert "consent, 同意授权" in message
+    assert "授权/个人信息/隐私/告知书/同意/consent" in message
+    assert "--column" in message
+
+
 def test_a_privacy_notice_column_beats_a_generic_agreement(
     run: Run, roster_id: str, tmp_path: Path
 ) -> None:
@@ -318,6 +456,56 @@ def test_column_looks_for_its_header_below_a_title_row(
     assert "no key '电话号码' for phone" in json_absent.stderr, json_absent.stderr
 
 
+# --- files saved as another format than their name says --------------------------------------
+
+
+def test_a_tab_separated_file_named_csv_is_read_at_its_tabs(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    ids = make_ids(3)
+    path = tmp_path / "tab.csv"
+    path.write_text(
+        f"姓名\t身份证号\t手机号\t同意授权\n赵一\t{ids[0]}\t{make_phone(1)}\t同意\n", "utf-8"
+    )
+    report = import_report(run, roster_id, path)
+    assert report["added"] == 1 and report["columns"]["id_number"] == "身份证号", report
+    # Excel's "Text (Tab delimited)" on Chinese Windows: GBK, CRLF, a title row, a quoted
+    # cell holding a comma, and a row number as the sheet shows it.
+    lines = [
+        "员工登记表",
+        "姓名\t身份证号\t手机号\t同意授权\t部门",
+        f'钱二\t{ids[1]}\t{make_phone(2)}\t同意\t"财务部,出纳"',
+        f"孙三\t{ids[2]}\t139\t同意\t财务部",
+    ]
+    excel = tmp_path / "excel-tab.txt"
+    excel.write_bytes("\r\n".join(lines).encode("gbk") + b"\r\n")
+    report = import_report(run, roster_id, excel)
+    assert report["encoding"] == "gb18030" and report["added"] == 1, report
+    assert [(r["row"], r["field"]) for r in report["rejects"]] == [(4, "phone")]
+    shown = json.loads(run("show", roster_id, "--format", "json").stdout)
+    assert {m["name"]: m["department"] for m in shown}["钱二"] == "财务部,出纳"
+
+
+@pytest.mark.parametrize("name", ["answers.csv", "answers.json", "answers.jsonl"])
+def test_a_workbook_under_a_text_name_says_it_is_a_workbook(
+    run: Run, roster_id: str, tmp_path: Path, name: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes((DATA / "wjx-text.xlsx").read_bytes())
+    result = run("enroll", "import", roster_id, str(path))
+    assert result.exit_code == 1, result.output
+    message = result.stderr.strip()
+    assert "\n" not in message and "NUL" not in message, message
+    assert "is an .xlsx workbook" in message and "--input-format xlsx" in message, message
+    assert import_report(run, roster_id, path, "--input-format", "xlsx")["added"] == 4
+    zh = run("--lang", "zh", "enroll", "import", roster_id, str(path))
+    assert zh.exit_code == 1 and ".xlsx 工作簿" in zh.stderr, zh.stderr
+    # member withdraw has no --input-format: renaming is its advice.
+    listed = run("member", "withdraw", roster_id, "--from", str(path), "--yes")
+    assert listed.exit_code == 1 and "is an .xlsx workbook" in listed.stderr, listed.stderr
+    assert "--input-format" not in listed.stderr
+
+
 # --- consent as forms export a choice --------------------------------------------------------
 
 
@@ -391,6 +579,55 @@ def test_a_consent_answer_that_refuses_is_refused_before_anything_is_read(
     assert unicodedata.normalize("NFKC", refusal) in message, message
     assert all_rows(db_path, key_path) == before  # not even an audit entry
     assert member_names(run, roster_id) == set()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_negation_names_its_word_and_how_to_accept_a_conditional_yes(
+    run: Run, roster_id: str, tmp_path: Path, lang: str
+) -> None:
+    ids = make_ids(3)
+    answer = "同意（如信息不实，本人承担责任）"
+    path = tmp_path / "condition.csv"
+    path.write_text(
+        "姓名,身份证号,手机号,隐私授权\n"
+        f"赵一,{ids[0]},{make_phone(1)},{answer}\n"
+        f"钱二,{ids[1]},{make_phone(2)},B.不同意\n"
+        f"孙三,{ids[2]},{make_phone(3)},{make_phone(3)}不\n",
+        "utf-8",
+    )
+    result = run("--lang", lang, "enroll", "import", roster_id, str(path), "--format", "json")
+    assert result.exit_code == 0, result.output
+    reasons = {r["row"]: r["reason"] for r in json.loads(result.stdout)["rejects"]}
+    values = {r["row"]: r["value"] for r in json.loads(result.stdout)["rejects"]}
+    assert "'不'" in reasons[2] and "--consent-answer '…'" in reasons[2], reasons
+    # A refusal is one: no advice to declare it a yes (--consent-answer would refuse it).
+    assert "'不'" in reasons[3] and "--consent-answer" not in reasons[3], reasons
+    assert make_phone(3) not in reasons[4] + values[4] and values[4].endswith("不"), values
+    accepted = import_report(run, roster_id, path, "--consent-answer", answer)
+    assert accepted["added"] == 1 and member_names(run, roster_id) == {"赵一"}
+
+
+@pytest.mark.parametrize(
+    ("answer", "refusal"),
+    [
+        ("同意（如信息不实，本人承担责任）", False),
+        ("A.是（如有不实，本人承担法律责任）", False),
+        ("我已阅读并同意，如有不实愿承担责任", False),
+        ("A.好的", False),
+        ("B.不同意", True),
+        ("B.暂不授权", True),
+        ("不予授权", True),
+        ("拒绝", True),
+        ("B.否", True),
+        ("I do not agree", True),
+        ("not now", True),
+        ("同意，但不同意共享", True),
+    ],
+)
+def test_which_answers_are_refusals(answer: str, refusal: bool) -> None:
+    assert refuses(answer) is refusal
+    if refusal:
+        assert not is_consent(answer)
 
 
 def test_placeholders_are_empty_values(run: Run, roster_id: str, tmp_path: Path) -> None:

@@ -173,6 +173,17 @@ def test_tencent_response_numbers_are_not_member_numbers(
     assert "not a member number" in report["rejects"][0]["reason"]
 
 
+def test_a_one_column_list_with_tab_guards_is_csv_not_tab_separated(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    # Tencent Survey writes a TAB before digits; in a one-column list no comma stands
+    # anywhere, yet the TAB is a guard, not a separator.
+    enroll_all(run, roster_id, tmp_path)
+    source = tmp_path / "guarded.csv"
+    source.write_bytes(f"\ufeff身份证号\r\n\t{IDS[0]}\r\n\t{IDS[1]}\t\r\n".encode())
+    assert withdraw_json(run, roster_id, source, "--yes")["withdrawn"] == ["M0001", "M0002"]
+
+
 def test_a_line_naming_two_different_people_erases_neither(
     run: Run, roster_id: str, tmp_path: Path
 ) -> None:
@@ -311,6 +322,92 @@ def test_a_list_without_a_known_column_is_one_sentence(
     assert result.exit_code == 1
     assert "id_number" in result.stderr and "member_no" in result.stderr
     assert "Traceback" not in result.output
+    assert "--column" not in result.stderr  # this command has no such option
+
+
+def test_a_plain_list_without_a_header_names_one_person_a_line(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    enroll_all(run, roster_id, tmp_path)
+    source = tmp_path / "plain.txt"
+    lines = [IDS[0], "M0003", "", "m5", STRANGER, IDS[7][:17] + "0", "1.10101E+17"]
+    source.write_bytes(("\r\n".join(lines) + "\r\n").encode())
+    report = withdraw_json(run, roster_id, source, "--yes")
+    assert report["withdrawn"] == ["M0001", "M0003", "M0005"]
+    # Row numbers are the file's lines: the first line is a request, not a header.
+    assert [(u["row"], u["field"]) for u in report["not_found"]] == [(5, "id_number")]
+    assert [(r["row"], r["field"]) for r in report["rejects"]] == [
+        (6, "id_number"),
+        (7, "id_number"),
+    ]
+    assert "Excel" in report["rejects"][1]["reason"]
+    # A sheet with the numbers in its first column and no header; standard input.
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for value in ("M0002", IDS[3]):
+        sheet.append([value])
+    book.save(tmp_path / "plain.xlsx")
+    assert withdraw_json(run, roster_id, tmp_path / "plain.xlsx", "--yes")["withdrawn"] == [
+        "M0002",
+        "M0004",
+    ]
+    piped = run(
+        "member", "withdraw", roster_id, "--from", "-", "--yes", "--format", "json",
+        input=f"{IDS[5]}\nM0007\n",
+    )  # fmt: skip
+    assert piped.exit_code == 0, piped.output
+    assert json.loads(piped.stdout)["withdrawn"] == ["M0006", "M0007"]
+
+
+def test_a_json_array_of_strings_names_one_person_an_entry(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    enroll_all(run, roster_id, tmp_path)
+    source = tmp_path / "w.json"
+    entries = [IDS[0], "M0003", None, [PHONES[1], "x"], {}, STRANGER, "", {"member_no": "M0004"}]
+    source.write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
+    report = withdraw_json(run, roster_id, source, "--yes")
+    assert report["withdrawn"] == ["M0001", "M0003", "M0004"]
+    assert [(u["row"], u["field"]) for u in report["not_found"]] == [(6, "id_number")]
+    rejects = {r["row"]: r for r in report["rejects"]}
+    assert sorted(rejects) == [3, 4, 5, 7]
+    # What is no request is shown, masked: never an empty value that hides what was there.
+    assert rejects[3]["value"] == "null" and rejects[5]["value"] == "{}"
+    assert rejects[4]["field"] == "row" and '"x"' in rejects[4]["value"]
+    assert PHONES[1] not in json.dumps(report) and STRANGER not in json.dumps(report)
+    assert rejects[7]["field"] == "id_number"  # an empty string names nobody
+    lines = tmp_path / "w.jsonl"
+    lines.write_text(f'"M0005"\n{json.dumps(IDS[5])}\n', encoding="utf-8")
+    assert withdraw_json(run, roster_id, lines, "--yes")["withdrawn"] == ["M0005", "M0006"]
+
+
+def test_a_list_whose_first_line_is_neither_header_nor_number_says_so(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    source = tmp_path / "names.txt"
+    source.write_text(f"{NAMES[0]}\n{IDS[0]}\n", encoding="utf-8")
+    result = run("member", "withdraw", roster_id, "--from", str(source), "--yes")
+    assert result.exit_code == 1, result.output
+    assert "plain list" in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_two_id_columns_ask_to_delete_or_rename_one(
+    run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path, lang: str
+) -> None:
+    enroll_all(run, roster_id, tmp_path)
+    rows = [["身份证号", "成员编号", "证件号码"], [IDS[0], "M0001", IDS[0]]]
+    source = write_csv(tmp_path / "w.csv", rows)
+    result = run("--lang", lang, "member", "withdraw", roster_id, "--from", str(source), "--yes")
+    assert result.exit_code == 1, result.output
+    message = result.stderr.strip()
+    assert "\n" not in message and "'身份证号'" in message and "'证件号码'" in message
+    assert "--column" not in message  # member withdraw has no such option
+    assert ("rename" if lang == "en" else "改名") in message, message
+    assert len(query(db_path, key_path, "SELECT * FROM member")) == 10
+    renamed = write_csv(tmp_path / "w2.csv", [["身份证号", "成员编号", "备注"], rows[1]])
+    assert withdraw_json(run, roster_id, renamed, "--yes")["withdrawn"] == ["M0001"]
 
 
 # --- a member's own copy ---------------------------------------------------------------------

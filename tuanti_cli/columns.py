@@ -12,18 +12,21 @@ field are an error that names both, and ``--column FIELD=HEADER`` settles it.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from tuanti_cli.errors import InputError
+from tuanti_cli.i18n import t
 
 FORMATS_BY_EXTENSION = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
 HEADER_SEARCH_ROWS = 10
 """The header may sit below a title or notes row: the first of this many rows that names
-every required field is the header."""
+every required field is the header (or, failing that, two adjacent rows: see
+:meth:`Recognizer.header`)."""
 
 Value = TypeVar("Value")
 
@@ -101,6 +104,12 @@ class FieldRule:
                 best = weight
         return best
 
+    def key_words(self) -> tuple[str, ...]:
+        """The words a header may hold to name this field, each once; a word that holds
+        another of them (``知情同意`` holds ``同意``) adds nothing and is left out."""
+        words = list(dict.fromkeys(word for word, _ in self.words))
+        return tuple(w for w in words if not any(o != w and o in w for o in words))
+
 
 def aliases(*names: str) -> tuple[str, ...]:
     """Header names as :class:`FieldRule` compares them (normalised, each once)."""
@@ -119,6 +128,41 @@ METADATA = frozenset(
 """Columns form tools add around the answers; never a field, never stored."""
 
 
+@dataclass(frozen=True)
+class Header:
+    """Where a file's header is among its first rows, and which column is which field."""
+
+    records_from: int
+    """The index (from 0) of the first row after the header: records start there."""
+    cells: tuple[Any, ...]
+    """The header's cells as the fields were matched against them (for a header written
+    on two rows, the two read as one)."""
+    columns: dict[str, int]
+
+
+@dataclass(frozen=True)
+class BareList:
+    """How a list may come without a header: one value a line, from the first (a withdrawal
+    list of ID numbers and member numbers)."""
+
+    field: str
+    """The field that each line's value stands for."""
+    reads_as: Callable[[Any], bool]
+    """Whether a cell alone on the first line is such a value (the line is then no header)."""
+
+
+def stacked(upper: Sequence[Any], lower: Sequence[Any]) -> list[Any]:
+    """Two header rows read as one: per column the lower row's text where it has some, else
+    the upper row's. A cell merged down over both rows holds its text in the upper one."""
+    return [
+        below if _filled(below) else above for above, below in itertools.zip_longest(upper, lower)
+    ]
+
+
+def _filled(cell: Any) -> bool:
+    return cell is not None and str(cell).strip() != ""
+
+
 class Recognizer:
     """Finds the column of each field among a file's headers."""
 
@@ -127,16 +171,20 @@ class Recognizer:
         rules: Mapping[str, FieldRule],
         required: Sequence[str],
         any_of: Sequence[str] = (),
+        bare: BareList | None = None,
     ) -> None:
         self.rules = dict(rules)
         self.required = tuple(required)
         self.any_of = tuple(any_of)
         """At least one of these must be found too (a withdrawal list names people by ID
         number, by member number, or by both)."""
+        self.bare = bare
+        """Files that may come without a header, one value a line; ``None``: every file
+        has a header."""
 
     def fields(self) -> tuple[str, ...]:
-        """The fields this recognizer knows, in their order."""
-        return tuple(self.rules)
+        """The fields this recognizer knows, in their order (the bare list's last)."""
+        return (*self.rules, *((self.bare.field,) if self.bare else ()))
 
     def columns(
         self,
@@ -150,6 +198,16 @@ class Recognizer:
         lacks is an error. Raises :class:`InputError` when two different headers are
         equally good for one field.
         """
+        chosen, ambiguity = self._choose(headers, overrides, source)
+        if ambiguity is not None:
+            raise ambiguity
+        return chosen
+
+    def _choose(
+        self, headers: Sequence[Any], overrides: Mapping[str, str] | None, source: str
+    ) -> tuple[dict[str, int], InputError | None]:
+        """:meth:`columns`, with the error for the first field two headers are equally good
+        for returned rather than raised (that field then takes the first of them)."""
         chosen: dict[str, int] = {}
         taken: set[int] = set()
         for field, wanted in (overrides or {}).items():
@@ -180,12 +238,13 @@ class Recognizer:
             if named is None or named in chosen:
                 continue
             best.setdefault(named, []).append((score, index))
+        ambiguity: InputError | None = None
         for field, candidates in best.items():
             candidates.sort(key=lambda c: -c[0])
             top = candidates[0]
             rivals = [c for c in candidates[1:] if c[0] == top[0]]
-            if rivals:
-                raise InputError(
+            if rivals and ambiguity is None:
+                ambiguity = InputError(
                     "columns.ambiguous",
                     path=source,
                     field=field,
@@ -193,10 +252,13 @@ class Recognizer:
                     second=str(headers[rivals[0][1]]).strip(),
                 )
             chosen[field] = top[1]
-        return chosen
+        return chosen, ambiguity
 
     def missing(self, columns: Mapping[str, int]) -> list[str]:
-        """The required fields ``columns`` lacks (``any_of`` counts as one)."""
+        """The required fields ``columns`` lacks (``any_of`` counts as one; a bare list's
+        values need nothing else)."""
+        if self.bare is not None and self.bare.field in columns:
+            return []
         missing = [f for f in self.required if f not in columns]
         if self.any_of and not any(f in columns for f in self.any_of):
             missing.extend(self.any_of)
@@ -239,13 +301,73 @@ class Recognizer:
             raise error
         raise self.missing_error(self.columns(headers, overrides, source), source)
 
+    def header(
+        self,
+        rows: Iterable[Sequence[Any]],
+        overrides: Mapping[str, str] | None = None,
+        source: str = "",
+    ) -> Header:
+        """The header among the first rows: one row, found as :meth:`locate` finds it; or,
+        when no single row names every required field, the first two adjacent rows that
+        do when read as one (:func:`stacked`: a sheet's header with merged cells, ``证件信息``
+        above ``身份证号 | 手机号``). Errors are :meth:`locate`'s, but for a two-row header
+        that names every field, one of them by two equally good columns: that ambiguity.
+
+        A list that may come bare (:class:`BareList`) has no header when its first line is
+        one cell that reads as a value: every line is then a record, its first cell the
+        value (``columns`` maps the bare field to column 0, ``cells`` is empty).
+        """
+        head = [list(row) for row in itertools.islice(rows, HEADER_SEARCH_ROWS)]
+        if self.bare is not None and not overrides and self._bare_first_line(head, self.bare):
+            return Header(0, (), {self.bare.field: 0})
+        try:
+            at, found = self.locate(head, overrides, source)
+        except InputError:
+            split = self._two_row_header(head, overrides, source)
+            if split is None:
+                raise
+            return split
+        return Header(at + 1, tuple(head[at]), found)
+
+    @staticmethod
+    def _bare_first_line(head: list[list[Any]], bare: BareList) -> bool:
+        first = next((row for row in head if any(map(_filled, row))), None)
+        if first is None or any(map(_filled, first[1:])):
+            return False
+        return bare.reads_as(first[0])
+
+    def _two_row_header(
+        self, head: list[list[Any]], overrides: Mapping[str, str] | None, source: str
+    ) -> Header | None:
+        for lower in range(1, len(head)):
+            cells = stacked(head[lower - 1], head[lower])
+            try:
+                found, ambiguity = self._choose(cells, overrides, source)
+            except InputError:  # a --column header neither row holds
+                continue
+            if self.missing(found):
+                continue
+            if ambiguity is not None:
+                raise ambiguity
+            return Header(lower + 1, tuple(cells), found)
+        return None
+
     def missing_error(self, columns: Mapping[str, int], source: str) -> InputError:
-        """The error for a file whose header lacks required fields."""
+        """The error for a file whose header lacks required fields: which, and the headers
+        that would name them (the exact aliases, and the words a header may hold)."""
         missing = self.missing(columns)
-        expected = "; ".join(f"{f}: {', '.join(self.rules[f].aliases)}" for f in missing)
+        expected = "; ".join(self._accepted(f) for f in missing)
         return InputError(
             "input.columns", path=source, missing=", ".join(missing), expected=expected
         )
+
+    def _accepted(self, field: str) -> str:
+        rule = self.rules[field]
+        text = f"{field}: {', '.join(rule.aliases)}"
+        words = rule.key_words()
+        if words:
+            text += t("input.columns_words", words="/".join(words))
+        return text
 
     def _field_of(self, title: str, whole: str) -> tuple[str | None, int]:
         field, best = None, 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import itertools
 import json
 import operator
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -21,6 +22,7 @@ from tuanti_cli.columns import (
     ID_NUMBER_RULE,
     NAME_RULE,
     OLE_MAGIC,
+    ZIP_MAGIC,
     FieldRule,
     Recognizer,
     aliases,
@@ -99,12 +101,14 @@ class Record(NamedTuple):
     (:attr:`Parsed.layout`: the fields of ``FIELD_ORDER`` the file has, in that order).
 
     ``fields`` is ``None`` when the row cannot be read as a record; ``problem`` then names
-    why (a message key), else it is not an object with fields (a JSON array item).
+    why (a message key), else it is not an object with fields (a JSON array item), and
+    ``text`` is that item as JSON (cut short), to be shown masked.
     """
 
     row: int
     fields: tuple[Any, ...] | None
     problem: str | None = None
+    text: str = ""
 
 
 @dataclass
@@ -167,6 +171,9 @@ def parse_stream(
     fmt = detect_format(start, source) if input_format == "auto" else input_format
     if fmt == "xls" or start.startswith(OLE_MAGIC):
         raise InputError("input.xls", path=source)
+    if fmt != "xlsx" and start.startswith(ZIP_MAGIC):
+        # A workbook under a .csv name: read as text, it is only NUL bytes and noise.
+        raise InputError("input.zip", path=source, format=fmt.upper())
     if fmt == "xlsx":
         return _parse_xlsx(stream, source, overrides, recognizer)
     if not start.strip():
@@ -221,8 +228,8 @@ Numbered = tuple[int, Sequence[Any]]
 
 
 class _Table:
-    """Numbered rows of a CSV or sheet: the header found among the first rows, then the
-    records (row numbers as a spreadsheet shows them)."""
+    """Numbered rows of a CSV or sheet: the header found among the first rows (one row, or
+    two read as one), then the records (row numbers as a spreadsheet shows them)."""
 
     def __init__(
         self,
@@ -239,13 +246,17 @@ class _Table:
                 break
         if not head:
             raise InputError("input.empty", path=source)
-        at, found = recognizer.locate((row for _, row in head), overrides, source)
-        header = head[at][1]
-        self._after_header = head[at + 1 :]
+        header = recognizer.header((row for _, row in head), overrides, source)
+        found = header.columns
+        self._after_header = head[header.records_from :]
         self.layout = tuple(f for f in recognizer.fields() if f in found)
         self.indexes = [found[f] for f in self.layout]
         self.width = max(self.indexes) + 1
-        self.columns = {f: str(header[found[f]]).strip().lstrip("\ufeff") for f in self.layout}
+        # Verbatim (§4), spaces included: the header as the file writes it, for --column.
+        # (A list without a header has none to name.)
+        self.columns = {
+            f: str(header.cells[found[f]]).lstrip("\ufeff") for f in self.layout if header.cells
+        }
 
     def rows(self) -> Iterator[Numbered]:
         """The rows after the header (the ones read ahead to find it included)."""
@@ -257,6 +268,27 @@ def _too_long(cells: Iterable[Any]) -> bool:
     return sum(len(c) for c in cells if isinstance(c, str)) > MAX_ROW_CHARS
 
 
+def _delimiter(text: IO[str]) -> str:
+    """A comma; or a TAB for text saved tab-separated under a ``.csv`` name (Excel's "Text
+    (Tab delimited)", a sheet copied and pasted). Among the first records read as CSV, the
+    first that has several cells or holds a TAB between two words decides: a header
+    without a comma but with tabs is tab-separated. (Title rows above it are one cell; a
+    TAB at a cell's start is Tencent Survey's digit guard, not a separator.) ``text`` is
+    left at its start."""
+    try:
+        head = list(itertools.islice(csv.reader(text, strict=True), HEADER_SEARCH_ROWS))
+    except (csv.Error, UnicodeDecodeError):
+        head = []  # reading the file proper says what is wrong
+    finally:
+        text.seek(0)
+    for row in head:
+        if len(row) > 1:
+            return ","
+        if row and "\t" in row[0].strip():
+            return "\t"
+    return ","
+
+
 def _parse_csv(
     text: IO[str],
     encoding: str,
@@ -266,7 +298,7 @@ def _parse_csv(
     recognizer: Recognizer,
 ) -> Parsed:
     # strict: an unterminated quote is an error, not one huge cell swallowing later rows.
-    reader = csv.reader(text, strict=True)
+    reader = csv.reader(text, delimiter=_delimiter(text), strict=True)
 
     def numbered() -> Iterator[Numbered]:
         try:
@@ -317,9 +349,19 @@ class _Objects:
         self.present: set[str] = set()
 
     def record(self, number: int, item: Any) -> Record:
-        """One JSON value as a record of the recognizer's fields (absent ones ``None``)."""
+        """One JSON value as a record of the recognizer's fields (absent ones ``None``).
+
+        A string or a number is a value of a bare list (:class:`BareList`: ``["M0003"]``)
+        when the recognizer reads such lists; any other value is no record.
+        """
+        bare = self._recognizer.bare
+        if bare is not None and isinstance(item, str | int | float) and type(item) is not bool:
+            if _too_long([item]):
+                return Record(number, None, "row.too_long")
+            self.present.add(bare.field)
+            return Record(number, tuple(item if f == bare.field else None for f in self._order))
         if not isinstance(item, dict) or not item:
-            return Record(number, None)
+            return Record(number, None, text=_json_text(item))
         if _too_long([*item, *item.values()]):
             return Record(number, None, "row.too_long")
         keys = tuple(item)
@@ -349,6 +391,17 @@ class _Objects:
         elif not records:
             raise InputError("input.empty", path=self._source)
         return Parsed(iter(records), encoding, self._order, self.columns)
+
+
+SHOWN_TEXT_MAX = 256
+"""A value that is no record is shown cut to this length (a reject shows less still)."""
+
+
+def _json_text(item: Any) -> str:
+    try:
+        return json.dumps(item, ensure_ascii=False)[:SHOWN_TEXT_MAX]
+    except (RecursionError, ValueError):
+        return ""
 
 
 def _load_json(text: str, source: str) -> Any:

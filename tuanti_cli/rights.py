@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from tuanti_cli import audit, clock, enrollment, history, view
-from tuanti_cli.columns import ID_NUMBER_RULE, FieldRule, Recognizer, aliases
+from tuanti_cli.columns import ID_NUMBER_RULE, BareList, FieldRule, Recognizer, aliases
 from tuanti_cli.enrollment import Reject
 from tuanti_cli.errors import FieldError, InputError
 from tuanti_cli.history import chain_of
@@ -42,14 +42,45 @@ MEMBER_NO_RULE = FieldRule(
 names its response numbers (1, 2, 3 …) so, and those are never taken for member numbers
 (see :func:`judge`)."""
 
+_MEMBER_NO = re.compile(r"M([0-9]{1,9})")
+_PLAIN_INTEGER = re.compile(r"[0-9]+")
+REQUEST = "request"
+"""The field of a list without a header: each line's one value, an ID number or a member
+number, whichever it reads as (:func:`split_request`)."""
+
+
+def _request_text(value: Any) -> str:
+    return unicodedata.normalize("NFKC", enrollment.cell_text(value)).strip().upper()
+
+
+def reads_as_request(value: Any) -> bool:
+    """Whether a cell reads as a member number or an ID number, a wrong one included (a
+    wrong check character, 15 digits, Excel's ``1.10101E+17``: the line's problem, reported
+    with it); a header never does."""
+    text = _request_text(value)
+    if _MEMBER_NO.fullmatch(text):
+        return True
+    try:
+        validate_id(text, dt.date.max)
+    except FieldError as exc:
+        return exc.key not in ("id.shape", "id.empty")
+    return True
+
+
+def split_request(value: Any) -> tuple[Any, Any]:
+    """(ID number, member number) of a value alone on its line: a member number when it
+    reads as one (``M0003``, ``m5``), else an ID number."""
+    if isinstance(value, str) and _MEMBER_NO.fullmatch(_request_text(value)):
+        return None, value
+    return value, None
+
+
 RECOGNIZER = Recognizer(
     {"id_number": ID_NUMBER_RULE, "member_no": MEMBER_NO_RULE},
     required=(),
     any_of=("id_number", "member_no"),
+    bare=BareList(REQUEST, reads_as_request),
 )
-
-_MEMBER_NO = re.compile(r"M([0-9]{1,9})")
-_PLAIN_INTEGER = re.compile(r"[0-9]+")
 
 
 class Request(NamedTuple):
@@ -143,9 +174,11 @@ def judge(
     """
     fields = record.fields
     if fields is None:
-        return _reject(record.row, "row", record.problem or "row.not_object", "")
+        return _reject(record.row, "row", record.problem or "row.not_object", record.text)
     raw_id = fields[positions["id_number"]] if "id_number" in positions else None
     raw_no = fields[positions["member_no"]] if "member_no" in positions else None
+    if REQUEST in positions and fields[positions[REQUEST]] is not None:
+        raw_id, raw_no = split_request(fields[positions[REQUEST]])
     id_number: str | None = None
     if isinstance(raw_id, float) or (from_spreadsheet and isinstance(raw_id, int)):
         # A number cell: a spreadsheet kept 15 significant digits of it.
@@ -163,7 +196,7 @@ def judge(
         if exc.key != "withdraw.response_number" or id_number is None:
             return _reject(record.row, exc.field, exc.key, raw_no)
     if id_number is None and number is None:
-        empty_field = "id_number" if "id_number" in positions else "member_no"
+        empty_field = "member_no" if positions.keys() == {"member_no"} else "id_number"
         return _reject(record.row, empty_field, "withdraw.empty", "")
     return Request(record.row, id_number, number)
 

@@ -49,6 +49,10 @@ CONSENT_YES = frozenset(["yes", "y", "true", "1", "是", "是的", "同意", "ag
 # A refusal wherever it stands in an answer: `B.不同意`, `我不同意`, `拒绝授权`, `no`, `not now`.
 _NEGATION = re.compile(r"[不否拒未没]|\b(?:no|not|don't|disagree|decline)\b", re.IGNORECASE)
 _AGREEMENT = re.compile(r"同意|愿意|授权|\bagree\b|\bconsent\b|\byes\b", re.IGNORECASE)
+# A refusal negates an agreement within one clause (`B.不同意`, `暂不授权`, `I do not agree`);
+# a negation in another clause is a condition (`同意（如信息不实，本人承担责任）`).
+_CLAUSE_BREAK = re.compile(r"[,，.。;；、:：!！?？()\[\]{}（）【】《》〈〉「」『』\"“”]")
+_AGREES = re.compile(r"同意|愿意|授权|是|\bagree|\bconsent|\byes\b", re.IGNORECASE)
 # Form tools put the option's letter or number before its text: `A.同意`, `A、同意`, `1.是`.
 _OPTION_PREFIX = re.compile(r"^[A-Za-z0-9]{1,2}\s*[.、:)]\s*(?=\S)")
 PLACEHOLDERS = frozenset(["(空)", "(跳过)", "-2", "-3", "--", "n/a", "na", "(未填)", "(无)"])
@@ -331,11 +335,28 @@ def is_consent(value: Any, answers: frozenset[str] | None = None) -> bool:
     return lowered in CONSENT_YES or bool(_AGREEMENT.search(lowered))
 
 
+def refuses(answer: str) -> bool:
+    """Whether a consent answer is a refusal: a negation before an agreement in one clause
+    (``B.不同意``, ``暂不授权``, ``I do not agree``), or a negation and no agreement at all
+    (``否``, ``No``, ``not now``). ``同意（如信息不实，本人承担责任）`` is not: its negation
+    stands in a condition, apart from the agreement."""
+    text = unicodedata.normalize("NFKC", answer).lower()
+    agreed = False
+    for clause in _CLAUSE_BREAK.split(text):
+        negation = _NEGATION.search(clause)
+        if negation is not None and _AGREES.search(clause, negation.end()):
+            return True
+        agreed = agreed or _AGREES.search(clause) is not None
+    return not agreed and _NEGATION.search(text) is not None
+
+
 def consent_answers(values: list[str]) -> frozenset[str] | None:
     """``--consent-answer`` values as the answers that mean yes (``None`` when none given).
 
-    An answer with a negation in it (``B.不同意``, ``拒绝授权``) is refused, as the consent
-    reader refuses it: naming it would turn a refusal into consent.
+    An answer that is a refusal (:func:`refuses`: ``B.不同意``, ``拒绝授权``) is refused:
+    naming it would turn a refusal into consent. One whose negation is only a condition
+    (``同意（如信息不实，本人承担责任）``, which the consent reader does not take as a yes) may
+    be named.
     """
     if not values:
         return None
@@ -343,12 +364,20 @@ def consent_answers(values: list[str]) -> frozenset[str] | None:
     if "" in answers:
         raise FieldError("consent", "consent.answer_empty")
     for answer in sorted(answers):
-        if _NEGATION.search(answer.lower()):
+        if refuses(answer):
             raise FieldError("consent", "consent.answer_negated", answer=answer)
     return answers
 
 
 def require_consent(value: Any, answers: frozenset[str] | None = None) -> None:
-    """Raise :class:`FieldError` unless ``value`` is an explicit yes."""
-    if not is_consent(value, answers):
+    """Raise :class:`FieldError` unless ``value`` is an explicit yes. An answer refused for
+    a negation names the word; when that answer may be named with ``--consent-answer``
+    (it is no :func:`refuses`), the reason says so."""
+    if is_consent(value, answers):
+        return
+    text = unicodedata.normalize("NFKC", clean_cell(value)) if isinstance(value, str) else ""
+    negation = _NEGATION.search(text)
+    if negation is None:
         raise FieldError("consent", "consent.missing")
+    key = "consent.refused" if refuses(text) else "consent.negation"
+    raise FieldError("consent", key, word=negation.group())

@@ -105,10 +105,11 @@ def import_command(
                     store, roster, parsed, clock.now(), dry_run, strict, progress, answers
                 )
         except InputError as exc:
-            if exc.key != "input.encoding":
+            if exc.key not in _WITH_OPTIONS:
                 raise
-            # Only this command has --encoding to offer (a feed or a withdrawal list has not).
-            raise InputError("input.encoding_option", **exc.params) from None
+            # Only this command has --encoding and --input-format to offer (a feed or a
+            # withdrawal list has not).
+            raise InputError(_WITH_OPTIONS[exc.key], **exc.params) from None
     if rejects is not None:
         try:
             _write_rejects(rejects, report, protected)
@@ -131,6 +132,10 @@ def import_command(
     if report.aborted:
         info(t("import.strict_abort", rejected=report.rejected))
         raise typer.Exit(1)
+
+
+_WITH_OPTIONS = {"input.encoding": "input.encoding_option", "input.zip": "input.zip_option"}
+"""Reading errors, and the same advice with this command's options added."""
 
 
 def print_report(report: enrollment.ImportReport, dry_run: bool) -> None:

@@ -121,10 +121,19 @@ def _run_list(
     from tuanti_cli import rights
     from tuanti_cli.ingest import open_records
 
-    with open_records(source, "auto", "auto", None, rights.RECOGNIZER, data) as parsed:
-        return rights.withdraw_list(
-            store, roster, parsed, clock.now(), dry_run, expected=expected, record=record
-        )
+    try:
+        with open_records(source, "auto", "auto", None, rights.RECOGNIZER, data) as parsed:
+            return rights.withdraw_list(
+                store, roster, parsed, clock.now(), dry_run, expected=expected, record=record
+            )
+    except InputError as exc:
+        if exc.key not in _LIST_ADVICE:
+            raise
+        # This command has no --column to offer, as the readers' messages do.
+        raise InputError(_LIST_ADVICE[exc.key], **exc.params) from None
+
+
+_LIST_ADVICE = {"input.columns": "withdraw.columns", "columns.ambiguous": "withdraw.ambiguous"}
 
 
 def _listed(numbers: list[str]) -> str:

@@ -22,8 +22,9 @@ EN: dict[str, str] = {
     "columns.used": "{field} ← {header}",
     "consent.answer_empty": "--consent-answer is empty; give the answer text that means yes.",
     "consent.answer_negated": (
-        "--consent-answer {answer!r} is a refusal (it holds a negation: 不, 否, 拒绝, 未, 没, "
-        "no or not), so it can never mean yes; give only the answers that agree."
+        "--consent-answer {answer!r} is a refusal (a negation — 不, 否, 拒绝, 未, 没, no or "
+        "not — stands before its agreement, or it agrees to nothing), so it can never mean "
+        "yes; give only the answers that agree."
     ),
 }
 
@@ -45,7 +46,7 @@ ZH: dict[str, str] = {
     "columns.used": "{field} ← {header}",
     "consent.answer_empty": "--consent-answer 为空；请给出表示同意的答案文字。",
     "consent.answer_negated": (
-        "--consent-answer {answer!r} 含有否定词（不、否、拒绝、未、没、no 或 not），是拒绝，"
-        "不能表示同意；请只给出表示同意的答案。"
+        "--consent-answer {answer!r} 是拒绝（否定词——不、否、拒绝、未、没、no 或 not——"
+        "位于同意之前，或答案中没有同意），不能表示同意；请只给出表示同意的答案。"
     ),
 }

@@ -82,6 +82,11 @@ EN: dict[str, str] = {
     "text.not_a_character": "It contains {char}, which is not a character; remove it.",
     "text.mark": "A combining mark ({char}) stands without a letter before it; remove it.",
     "consent.missing": "There is no explicit consent (yes, 是 or 同意); no consent, no data.",
+    "consent.refused": "The answer holds {word!r}: it is a refusal. No consent, no data.",
+    "consent.negation": (
+        "The answer holds {word!r}, which is read as a refusal. If this exact answer means yes "
+        "in your form, name it as the file writes it: --consent-answer '…'."
+    ),
     "field.invalid": "{option}: {reason}",
     "cli.aborted": "Cancelled; nothing was changed.",
     "cli.confirm": "{question} [y/N]: ",
@@ -225,6 +230,8 @@ ZH: dict[str, str] = {
     "text.not_a_character": "包含不是字符的码位 {char}，请删除。",
     "text.mark": "组合符号（{char}）前面没有文字，请删除。",
     "consent.missing": "没有明确同意（是、同意 或 yes）；未同意则不收集数据。",
+    "consent.refused": "答案含有 {word!r}，是拒绝；未同意则不收集数据。",
+    "consent.negation": "答案含有 {word!r}，被视为拒绝。如果这个答案在您的表单中表示同意，请按文件中的写法原样用 --consent-answer '…' 指定。",
     "field.invalid": "{option}：{reason}",
     "cli.aborted": "已取消；未做任何改动。",
     "cli.confirm": "{question}（是/否，默认否）：",

@@ -23,7 +23,11 @@ EN: dict[str, str] = {
         "{path} is not valid {encoding}. Try --encoding auto, or save it as CSV UTF-8."
     ),
     "input.empty": "{path} holds no rows. Check that you exported the right file.",
-    "input.columns": ("{path} lacks the column(s) {missing}. Accepted headers — {expected}."),
+    "input.columns": (
+        "{path} lacks the column(s) {missing}. Accepted headers — {expected}; or name the "
+        "column with --column FIELD=HEADER."
+    ),
+    "input.columns_words": ", or a header holding {words}",
     "input.csv": "{path} is not valid CSV (line {line}: {reason}). Check the quoting on that line.",
     "input.json": "{path} is not valid JSON (line {line}: {reason}).",
     "input.json_deep": "{path} is nested too deeply to be an enrollment file; give an array of objects.",
@@ -34,6 +38,14 @@ EN: dict[str, str] = {
     "input.xls": (
         "{path} is an Excel 97–2003 workbook (.xls), which tuanti does not read. Open it in "
         "Excel or WPS and save it as .xlsx (or CSV UTF-8), then import that file."
+    ),
+    "input.zip": (
+        "{path} is an .xlsx workbook (a zip file), not {format} text. "
+        "Rename it to end in .xlsx and try again."
+    ),
+    "input.zip_option": (
+        "{path} is an .xlsx workbook (a zip file), not {format} text. "
+        "Rename it to end in .xlsx, or pass --input-format xlsx."
     ),
     "input.jsonl": (
         "{path} has no line that is valid JSON, so it is not JSON Lines. Export it again, or "
@@ -142,12 +154,15 @@ ZH: dict[str, str] = {
     "input.encoding_option": "{path} 既不是 UTF-8 也不是 GB18030 文本。请在 Excel 中另存为“CSV UTF-8”，或使用 --encoding。",
     "input.encoding_forced": "{path} 不是有效的 {encoding} 文本。请尝试 --encoding auto，或另存为 CSV UTF-8。",
     "input.empty": "{path} 中没有数据行。请确认导出的文件是否正确。",
-    "input.columns": "{path} 缺少列 {missing}。可用的表头 —— {expected}。",
+    "input.columns": "{path} 缺少列 {missing}。可用的表头 —— {expected}；也可用 --column 字段=列名 指定列。",
+    "input.columns_words": "，或含有 {words} 的表头",
     "input.csv": "{path} 不是有效的 CSV（第 {line} 行：{reason}）。请检查该行的引号。",
     "input.json": "{path} 不是有效的 JSON（第 {line} 行：{reason}）。",
     "input.json_deep": "{path} 嵌套层级过深，不是登记文件；请提供对象数组。",
     "input.json_not_list": '{path} 是 JSON 但不是数组；请提供对象数组（[{{"name": …}}, …]），或每行一个对象的 JSONL。',
     "input.xls": "{path} 是 Excel 97–2003 工作簿（.xls），tuanti 不读取这种格式。请在 Excel 或 WPS 中另存为 .xlsx（或 CSV UTF-8）后导入。",
+    "input.zip": "{path} 是 .xlsx 工作簿（zip 文件），不是 {format} 文本。请把文件名改为以 .xlsx 结尾后重试。",
+    "input.zip_option": "{path} 是 .xlsx 工作簿（zip 文件），不是 {format} 文本。请把文件名改为以 .xlsx 结尾，或使用 --input-format xlsx。",
     "input.jsonl": "{path} 中没有一行是有效的 JSON，不是 JSON Lines 文件。请重新导出，或用 --input-format 指定格式。",
     "input.xlsx_too_big": "{path} 解压后将从 {packed} 变为 {unpacked}，远超正常答卷所需（可能是压缩炸弹），未读取。请重新导出为 .xlsx 或 CSV。",
     "input.xlsx": "{path} 不是可读取的 .xlsx 工作簿。请在 Excel 中另存为 .xlsx 或 CSV UTF-8。",

@@ -6,6 +6,14 @@ EN: dict[str, str] = {
         "A plain number is not a member number (M0001); form tools number their responses "
         "this way. Give the member number or the ID number."
     ),
+    "withdraw.columns": (
+        "{path} has no column of ID numbers or member numbers. Accepted headers — "
+        "{expected}; a plain list, one ID number or member number a line, needs none."
+    ),
+    "withdraw.ambiguous": (
+        "{path}: both {first!r} and {second!r} could be the {field} column. Delete one of the "
+        "two columns, or rename it (to 备注, say), and run the command again."
+    ),
     "withdraw.empty": "The line names nobody: it has neither an ID number nor a member number.",
     "withdraw.mismatch": (
         "The ID number and the member number on this line name different people; neither "
@@ -119,6 +127,8 @@ EN: dict[str, str] = {
 ZH: dict[str, str] = {
     "withdraw.member_no_shape": "成员编号是字母 M 加数字，如 M0001。",
     "withdraw.response_number": "纯数字不是成员编号（M0001）；表单工具用这种数字给答卷编号。请给出成员编号或身份证号。",
+    "withdraw.columns": "{path} 中没有身份证号列或成员编号列。可用的表头 —— {expected}；每行一个身份证号或成员编号的简单名单则无需表头。",
+    "withdraw.ambiguous": "{path}：{first!r} 和 {second!r} 都可能是 {field} 列。请删除其中一列，或给它改名（如改为“备注”），然后重新运行命令。",
     "withdraw.empty": "该行没有指明任何人：既无身份证号也无成员编号。",
     "withdraw.mismatch": "该行的身份证号与成员编号指向不同的人；两人均未退出。",
     "withdraw.changed": "确认之后名单或登记簿发生了变化；未办理任何退出。请重新运行命令。",
