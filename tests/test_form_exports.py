@@ -520,6 +520,8 @@ def test_a_workbook_under_a_text_name_says_it_is_a_workbook(
         "是",
         "1",
         "I agree",
+        "非常同意",  # 非常 is "very", no negation
+        '="同意"',  # Excel's text guard around the answer
     ],
 )
 def test_answers_that_consent(answer: str) -> None:
@@ -529,7 +531,8 @@ def test_answers_that_consent(answer: str) -> None:
 @pytest.mark.parametrize(
     "answer",
     ["B.不同意", "我不同意", "拒绝授权", "(跳过)", "（空）", "-3", "否", "未同意", "No", "not now",
-     "2", "", "B.暂不授权"],
+     "2", "", "B.暂不授权", "非同意", "同意撤回", "同意（已撤回）", "撤销授权", "取消同意",
+     "反对", "consent withdrawn", '=HYPERLINK("http://evil.example/","同意")'],
 )  # fmt: skip
 def test_answers_that_never_consent(answer: str) -> None:
     assert not is_consent(answer)

@@ -47,7 +47,12 @@ _CHECK_CHARS = "10X98765432"
 
 CONSENT_YES = frozenset(["yes", "y", "true", "1", "是", "是的", "同意", "agree", "i agree"])
 # A refusal wherever it stands in an answer: `B.不同意`, `我不同意`, `拒绝授权`, `no`, `not now`.
-_NEGATION = re.compile(r"[不否拒未没]|\b(?:no|not|don't|disagree|decline)\b", re.IGNORECASE)
+# 非 but not 非常 ("very"); and the words that take consent back (撤回, 撤销, 取消, 反对).
+_NEGATION = re.compile(
+    r"[不否拒未没]|非(?!常)|撤回|撤销|取消|反对"
+    r"|\b(?:no|not|don't|disagree|decline|withdrawn?|revoked?)\b",
+    re.IGNORECASE,
+)
 _AGREEMENT = re.compile(r"同意|愿意|授权|\bagree\b|\bconsent\b|\byes\b", re.IGNORECASE)
 # A refusal negates an agreement within one clause (`B.不同意`, `暂不授权`, `I do not agree`);
 # a negation in another clause is a condition (`同意（如信息不实，本人承担责任）`).
@@ -311,7 +316,8 @@ def is_consent(value: Any, answers: frozenset[str] | None = None) -> bool:
     ``answers`` (from ``--consent-answer``) are then the only answers that mean yes.
     Otherwise: ``yes``, ``1``, ``是``, ``同意``, JSON ``true``; an option's letter before
     its text (``A.同意``); or the option's own text (``我已阅读并同意《…告知书》``). Any
-    negation (不, 否, 拒绝, 未, the words no/not) is a refusal, never consent.
+    negation (不, 否, 拒绝, 未, 没, 非, 撤回, 撤销, 取消, 反对, the words no/not/withdrawn) is a
+    refusal, never consent; so is a formula.
     """
     if answers is None and value in CONSENT_YES:
         return True
@@ -329,7 +335,8 @@ def is_consent(value: Any, answers: frozenset[str] | None = None) -> bool:
     lowered = text.lower()
     if lowered in CONSENT_YES:
         return True
-    if not lowered or _NEGATION.search(lowered):
+    # A formula (=HYPERLINK(…,"同意")) is no answer, whatever it displays.
+    if not lowered or lowered.startswith("=") or _NEGATION.search(lowered):
         return False
     lowered = _OPTION_PREFIX.sub("", lowered)
     return lowered in CONSENT_YES or bool(_AGREEMENT.search(lowered))
