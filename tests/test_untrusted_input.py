@@ -75,6 +75,8 @@ def test_real_names_are_accepted(typed: str, stored: str) -> None:
         ("a\ud800b", "text.not_a_character"),
         ("\u0301abc", "text.mark"),
         ("a \u0301bc", "text.mark"),
+        ("王" + "\u0489" * 20 + "\u030d" * 29, "text.marks"),  # "Zalgo": marks piled on a letter
+        ("a" + "\u0336" * 7, "text.marks"),
     ],
 )
 def test_what_no_name_holds_is_rejected_with_its_reason(typed: str, key: str) -> None:
@@ -83,6 +85,21 @@ def test_what_no_name_holds_is_rejected_with_its_reason(typed: str, key: str) ->
     assert caught.value.field == "name"
     assert caught.value.key == key
     assert not UNSAFE.search(str(caught.value)), ascii(str(caught.value))
+
+
+@pytest.mark.parametrize("name", ["Nguyễn Thị Ngọc", "Nguye\u0302\u0303n", "a" + "\u0301" * 6])
+def test_real_names_keep_their_marks(name: str) -> None:
+    assert validate_name(name)
+
+
+def test_a_department_with_marks_piled_on_a_letter_is_refused(run: Run, roster_id: str) -> None:
+    [number] = make_ids(1)
+    result = run(
+        "enroll", "add", roster_id, "--name", "王五", "--id-number", number,
+        "--phone", make_phone(1), "--department", "部" + "\u0488" * 20, "--yes",
+    )  # fmt: skip
+    assert result.exit_code == 1 and "More than six combining marks" in result.stderr, result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_enroll_add_refuses_a_formula_name(run: Run, roster_id: str) -> None:

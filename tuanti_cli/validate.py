@@ -286,13 +286,25 @@ def text_problem(text: str, in_name: bool) -> tuple[str, str] | None:
     """(message key, character) for the first character of ``text`` that may not stand in
     a name (``in_name``) or in a roster's name or address, or ``None`` when all may."""
     previous = ""
+    marks = 0
     for char in text:
         key = _character_problem(char, previous, in_name)
+        if key is None and unicodedata.category(char)[0] == "M":
+            marks += 1
+            if marks > MAX_MARKS:
+                key = "text.marks"
+        else:
+            marks = 0
         if key is not None:
             # A lone mark would stack onto the message's punctuation: name it by code point.
-            return key, f"U+{ord(char):04X}" if key == "text.mark" else char
+            return key, f"U+{ord(char):04X}" if key in ("text.mark", "text.marks") else char
         previous = char
     return None
+
+
+MAX_MARKS = 6
+"""Marks one letter may carry (Vietnamese takes two, Tibetan stacks a few more); dozens,
+as "Zalgo" text piles them, draw over the lines and rows around the name."""
 
 
 def _spreadsheet_number(number: str) -> str:

@@ -81,6 +81,10 @@ EN: dict[str, str] = {
     "text.invisible": "It contains an invisible character ({char}); remove it.",
     "text.not_a_character": "It contains {char}, which is not a character; remove it.",
     "text.mark": "A combining mark ({char}) stands without a letter before it; remove it.",
+    "text.marks": (
+        "More than six combining marks are stacked on one letter (the seventh is {char}); such"
+        " a pile draws over the lines around it, so remove them."
+    ),
     "consent.missing": "There is no explicit consent (yes, 是 or 同意); no consent, no data.",
     "consent.refused": "The answer holds {word!r}: it is a refusal. No consent, no data.",
     "consent.negation": (
@@ -229,6 +233,7 @@ ZH: dict[str, str] = {
     "text.invisible": "包含不可见字符（{char}），请删除。",
     "text.not_a_character": "包含不是字符的码位 {char}，请删除。",
     "text.mark": "组合符号（{char}）前面没有文字，请删除。",
+    "text.marks": "同一个字上叠加了超过六个组合符号（第七个为 {char}），会遮挡上下行，请删除。",
     "consent.missing": "没有明确同意（是、同意 或 yes）；未同意则不收集数据。",
     "consent.refused": "答案含有 {word!r}，是拒绝；未同意则不收集数据。",
     "consent.negation": "答案含有 {word!r}，被视为拒绝。如果这个答案在您的表单中表示同意，请按文件中的写法原样用 --consent-answer '…' 指定。",
