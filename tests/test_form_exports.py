@@ -173,6 +173,37 @@ def test_a_workbook_mixing_numeric_and_text_ids_rejects_exactly_the_numbers(
     assert "Excel" in report["rejects"][0]["reason"]
 
 
+@pytest.mark.parametrize("answers_on", ["second", "nowhere"])
+def test_a_workbook_whose_answers_are_not_on_its_first_sheet_names_the_sheets(
+    run: Run, roster_id: str, tmp_path: Path, answers_on: str
+) -> None:
+    [number] = make_ids(1)
+    book = Workbook()
+    summary = book.active
+    assert summary is not None
+    summary.title = "统计"
+    summary.append(["部门", "人数"])
+    summary.append(["财务部", 1])
+    answers = book.create_sheet("答卷数据")
+    if answers_on == "second":
+        answers.append(["1、您的姓名：", "2、身份证号码：", "3、手机号码：", "4、个人信息授权"])
+        answers.append(["赵一", number, "13912345601", "同意"])
+    path = tmp_path / "answers.xlsx"
+    book.save(path)
+    for command in (("enroll", "import", roster_id), ("member", "withdraw", roster_id, "--from")):
+        result = run(*command, str(path), "--dry-run")
+        assert result.exit_code == 1, result.output
+        message = result.stderr.strip()
+        assert "\n" not in message and "Traceback" not in message, message
+        assert "'统计'" in message and "first sheet" in message, message
+        if answers_on == "second":
+            assert "'答卷数据'" in message and "move '答卷数据' to the front" in message
+        else:
+            assert "lacks the column" in message, message
+    zh = run("--lang", "zh", "enroll", "import", roster_id, str(path), "--dry-run")
+    assert "第一个工作表" in zh.stderr, zh.stderr
+
+
 @pytest.mark.parametrize(
     ("phone", "accepted"),
     [

@@ -461,6 +461,31 @@ def _parse_jsonl(
     return objects.checked(records, encoding)
 
 
+def _first_sheet_error(
+    stream: IO[bytes],
+    source: str,
+    overrides: Mapping[str, str] | None,
+    recognizer: Recognizer,
+    error: InputError,
+) -> InputError:
+    """``error`` (the first sheet lacks the columns, or is empty), or, when the workbook
+    has more sheets, one that names the sheet read (only the first is) and a later sheet
+    whose header has every column, if one has."""
+    from tuanti_cli.workbook import sheet_heads_of_stream
+
+    sheets = sheet_heads_of_stream(stream, source, HEADER_SEARCH_ROWS)
+    if len(sheets) < 2:
+        return error
+    (first, _), others = sheets[0], sheets[1:]
+    for name, head in others:
+        try:
+            recognizer.header(head, overrides, source)
+        except InputError:
+            continue
+        return InputError("input.columns_other_sheet", path=source, sheet=first, other=name)
+    return InputError("input.first_sheet_only", path=source, sheet=first, reason=str(error))
+
+
 def _parse_xlsx(
     stream: IO[bytes],
     source: str,
@@ -477,6 +502,11 @@ def _parse_xlsx(
             table = _Table(enumerate(rows, start=1), source, overrides, recognizer)
         except UNREADABLE:
             raise InputError("input.xlsx", path=source) from None
+        except InputError as exc:
+            if exc.key not in ("input.columns", "input.empty"):
+                raise
+            opened.close()
+            raise _first_sheet_error(stream, source, overrides, recognizer, exc) from None
         on_error.pop_all()
     indexes = table.indexes
 

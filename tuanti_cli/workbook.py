@@ -84,10 +84,23 @@ def sheet_heads(
     """Each worksheet's name and its first ``rows`` rows, in the workbook's order: what a
     message needs to say which sheet holds what, when the first is not the one wanted."""
     with _workbook_of_file(path, source) as workbook:
-        return [
-            (sheet.title, list(itertools.islice(_rows(sheet), rows)))
-            for sheet in workbook.worksheets
-        ]
+        return _heads(workbook, rows)
+
+
+def sheet_heads_of_stream(
+    stream: IO[bytes], source: str, rows: int
+) -> list[tuple[str, list[tuple[Any, ...]]]]:
+    """:func:`sheet_heads` of a workbook in a seekable binary stream the caller closes."""
+    size = stream.seek(0, os.SEEK_END)
+    stream.seek(0)
+    with _workbook(stream, size, source) as workbook:
+        return _heads(workbook, rows)
+
+
+def _heads(workbook: Any, rows: int) -> list[tuple[str, list[tuple[Any, ...]]]]:
+    return [
+        (sheet.title, list(itertools.islice(_rows(sheet), rows))) for sheet in workbook.worksheets
+    ]
 
 
 @contextmanager

@@ -28,6 +28,15 @@ EN: dict[str, str] = {
         "column with --column FIELD=HEADER."
     ),
     "input.columns_words": ", or a header holding {words}",
+    "input.columns_other_sheet": (
+        "{path} has not every column on its first sheet, {sheet!r}, the only sheet of a"
+        " workbook that is read, but sheet {other!r} has them: move {other!r} to the front (or"
+        " save it as CSV UTF-8) and try again."
+    ),
+    "input.first_sheet_only": (
+        "{reason} Only the first sheet of a workbook, {sheet!r}, is read: if the answers are on"
+        " another sheet, move it to the front (or save it as CSV UTF-8)."
+    ),
     "input.csv": "{path} is not valid CSV (line {line}: {reason}). Check the quoting on that line.",
     "input.json": "{path} is not valid JSON (line {line}: {reason}).",
     "input.json_deep": "{path} is nested too deeply to be an enrollment file; give an array of objects.",
@@ -156,6 +165,8 @@ ZH: dict[str, str] = {
     "input.empty": "{path} 中没有数据行。请确认导出的文件是否正确。",
     "input.columns": "{path} 缺少列 {missing}。可用的表头 —— {expected}；也可用 --column 字段=列名 指定列。",
     "input.columns_words": "，或含有 {words} 的表头",
+    "input.columns_other_sheet": "{path} 的第一个工作表 {sheet!r} 缺少所需的列，而工作簿只读取第一个工作表；工作表 {other!r} 才有这些列：请把 {other!r} 移到最前（或将其另存为 CSV UTF-8）后重试。",
+    "input.first_sheet_only": "{reason} 工作簿只读取第一个工作表 {sheet!r}：如果答卷在其他工作表中，请把它移到最前（或另存为 CSV UTF-8）。",
     "input.csv": "{path} 不是有效的 CSV（第 {line} 行：{reason}）。请检查该行的引号。",
     "input.json": "{path} 不是有效的 JSON（第 {line} 行：{reason}）。",
     "input.json_deep": "{path} 嵌套层级过深，不是登记文件；请提供对象数组。",
