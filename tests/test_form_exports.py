@@ -584,6 +584,8 @@ def test_consent_answer_names_the_answers_that_mean_yes(
     report = import_report(run, roster_id, path, "--consent-answer", "A.好的")
     assert member_names(run, roster_id) == {"赵一"}  # 同意 is not among the declared answers
     assert report["rejected"] == 2
+    reasons = [r["reason"] for r in report["rejects"]]
+    assert all("not one of those --consent-answer names" in r for r in reasons), reasons
     empty = run("enroll", "import", roster_id, str(path), "--consent-answer", " ")
     assert empty.exit_code == 1 and "--consent-answer" in empty.stderr
 

@@ -397,6 +397,7 @@ def require_consent(value: Any, answers: frozenset[str] | None = None) -> None:
     text = unicodedata.normalize("NFKC", clean_cell(value)) if isinstance(value, str) else ""
     negation = _NEGATION.search(text)
     if negation is None:
-        raise FieldError("consent", "consent.missing")
+        # With --consent-answer, only the answers named mean yes: "同意" may be no yes here.
+        raise FieldError("consent", "consent.not_named" if answers else "consent.missing")
     key = "consent.refused" if refuses(text) else "consent.negation"
     raise FieldError("consent", key, word=negation.group())

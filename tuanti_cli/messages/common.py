@@ -86,6 +86,10 @@ EN: dict[str, str] = {
         " a pile draws over the lines around it, so remove them."
     ),
     "consent.missing": "There is no explicit consent (yes, 是 or 同意); no consent, no data.",
+    "consent.not_named": (
+        "The answer is not one of those --consent-answer names as a yes; no consent, no data."
+        " If it means yes too, name it with another --consent-answer."
+    ),
     "consent.refused": "The answer holds {word!r}: it is a refusal. No consent, no data.",
     "consent.negation": (
         "The answer holds {word!r}, which is read as a refusal. If this exact answer means yes "
@@ -235,6 +239,7 @@ ZH: dict[str, str] = {
     "text.mark": "组合符号（{char}）前面没有文字，请删除。",
     "text.marks": "同一个字上叠加了超过六个组合符号（第七个为 {char}），会遮挡上下行，请删除。",
     "consent.missing": "没有明确同意（是、同意 或 yes）；未同意则不收集数据。",
+    "consent.not_named": "该回答不在 --consent-answer 指定的同意回答之中；未同意则不收集数据。如果它也表示同意，请再用一个 --consent-answer 指定。",
     "consent.refused": "答案含有 {word!r}，是拒绝；未同意则不收集数据。",
     "consent.negation": "答案含有 {word!r}，被视为拒绝。如果这个答案在您的表单中表示同意，请按文件中的写法原样用 --consent-answer '…' 指定。",
     "field.invalid": "{option}：{reason}",
