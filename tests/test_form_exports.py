@@ -643,6 +643,23 @@ def test_a_negation_names_its_word_and_how_to_accept_a_conditional_yes(
     assert accepted["added"] == 1 and member_names(run, roster_id) == {"赵一"}
 
 
+@pytest.mark.parametrize("answer", ["同意（已撤回）", "agree (withdrawn)", "同意（已取消）"])
+def test_a_consent_taken_back_is_no_consent_answer_and_no_hint_suggests_one(
+    run: Run, roster_id: str, tmp_path: Path, answer: str
+) -> None:
+    [number] = make_ids(1)
+    path = tmp_path / "taken-back.csv"
+    path.write_text(
+        f"姓名,身份证号,手机号,同意授权\n赵一,{number},{make_phone(1)},{answer}\n", "utf-8"
+    )
+    report = import_report(run, roster_id, path, "--dry-run")
+    (reject,) = report["rejects"]
+    assert "--consent-answer" not in reject["reason"], reject
+    named = run("enroll", "import", roster_id, str(path), "--consent-answer", answer)
+    assert named.exit_code == 1 and "--consent-answer" in named.stderr, named.output
+    assert member_names(run, roster_id) == set()
+
+
 @pytest.mark.parametrize(
     ("answer", "refusal"),
     [
@@ -658,6 +675,11 @@ def test_a_negation_names_its_word_and_how_to_accept_a_conditional_yes(
         ("I do not agree", True),
         ("not now", True),
         ("同意，但不同意共享", True),
+        ("同意（已撤回）", True),  # taking consent back refuses wherever it stands
+        ("同意。已撤回", True),
+        ("是（已撤销）", True),
+        ("同意（反对）", True),
+        ("agree (withdrawn)", True),
     ],
 )
 def test_which_answers_are_refusals(answer: str, refusal: bool) -> None:

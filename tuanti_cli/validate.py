@@ -53,6 +53,9 @@ _NEGATION = re.compile(
     r"|\b(?:no|not|don't|disagree|decline|withdrawn?|revoked?)\b",
     re.IGNORECASE,
 )
+# Words that take consent back: a refusal wherever they stand, even in another clause than
+# the agreement (同意（已撤回）), unlike a negation in a condition (同意（如信息不实…）).
+_TAKEN_BACK = re.compile(r"撤回|撤销|取消|反对|\b(?:withdrawn?|revoked?)\b", re.IGNORECASE)
 _AGREEMENT = re.compile(r"同意|愿意|授权|\bagree\b|\bconsent\b|\byes\b", re.IGNORECASE)
 # A refusal negates an agreement within one clause (`B.不同意`, `暂不授权`, `I do not agree`);
 # a negation in another clause is a condition (`同意（如信息不实，本人承担责任）`).
@@ -355,11 +358,14 @@ def is_consent(value: Any, answers: frozenset[str] | None = None) -> bool:
 
 
 def refuses(answer: str) -> bool:
-    """Whether a consent answer is a refusal: a negation before an agreement in one clause
-    (``B.不同意``, ``暂不授权``, ``I do not agree``), or a negation and no agreement at all
-    (``否``, ``No``, ``not now``). ``同意（如信息不实，本人承担责任）`` is not: its negation
+    """Whether a consent answer is a refusal: a word that takes consent back anywhere
+    (``同意（已撤回）``), a negation before an agreement in one clause (``B.不同意``,
+    ``暂不授权``, ``I do not agree``), or a negation and no agreement at all (``否``, ``No``,
+    ``not now``). ``同意（如信息不实，本人承担责任）`` is not: its negation
     stands in a condition, apart from the agreement."""
     text = unicodedata.normalize("NFKC", answer).lower()
+    if _TAKEN_BACK.search(text):
+        return True
     agreed = False
     for clause in _CLAUSE_BREAK.split(text):
         negation = _NEGATION.search(clause)
