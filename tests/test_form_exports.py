@@ -326,6 +326,34 @@ def test_a_header_on_two_rows_with_merged_cells_imports(
     assert named["columns"]["phone"] == "手机号" and named["unchanged"] == 2
 
 
+@pytest.mark.parametrize("suffix", [".xlsx", ".csv"])
+def test_under_a_two_row_header_a_contacts_columns_are_never_the_members(
+    run: Run, roster_id: str, tmp_path: Path, suffix: str
+) -> None:
+    ids = make_ids(2)
+    upper = ["紧急联系人", None, "本人信息", None, None, "同意授权"]
+    lower = ["姓名", "电话", "姓名", "身份证号", "手机号", None]
+    people = [["家长某", "13800000000", "赵一", ids[0], make_phone(1), "同意"],
+              ["家长某", "13800000000", "钱二", ids[1], make_phone(2), "同意"]]  # fmt: skip
+    path = tmp_path / f"contacts{suffix}"
+    if suffix == ".xlsx":
+        book = Workbook()
+        sheet = book.active
+        assert sheet is not None
+        for row in (upper, lower, *people):
+            sheet.append(row)
+        for cells in ("A1:B1", "C1:E1", "F1:F2"):
+            sheet.merge_cells(cells)
+        book.save(path)
+    else:  # as Excel saves the merged sheet: merged cells empty but the first
+        rows = [upper, lower, *people]
+        text = "\n".join(",".join("" if c is None else str(c) for c in row) for row in rows)
+        path.write_text(text + "\n", encoding="utf-8-sig")
+    report = import_report(run, roster_id, path)
+    assert report["added"] == 2 and report["rejected"] == 0, report
+    assert member_names(run, roster_id) == {"赵一", "钱二"}
+
+
 def test_a_header_on_two_rows_in_csv_as_excel_saves_a_merged_sheet(
     run: Run, roster_id: str, tmp_path: Path
 ) -> None:

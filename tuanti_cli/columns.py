@@ -95,6 +95,10 @@ class FieldRule:
             best = max(best, self._words(whole) - 1)
         return best
 
+    def rules_out(self, text: str) -> bool:
+        """Whether normalised ``text`` holds a word that rules a header out for this field."""
+        return any(word in text for word in self.never)
+
     def _words(self, text: str) -> int:
         if not text or any(word in text for word in self.never):
             return 0
@@ -159,6 +163,22 @@ def stacked(upper: Sequence[Any], lower: Sequence[Any]) -> list[Any]:
     ]
 
 
+def header_groups(upper: Sequence[Any], lower: Sequence[Any]) -> list[str]:
+    """Per column of a two-row header, the label of the group it sits under (``""`` for
+    none): an upper cell over lower cells with text, carried right over those whose upper
+    cell is empty — a label merged across its columns holds its text in the first one
+    (``紧急联系人`` over ``姓名 | 电话``)."""
+    groups: list[str] = []
+    current = ""
+    for above, below in itertools.zip_longest(upper, lower):
+        if _filled(above):
+            current = str(above).strip() if _filled(below) else ""
+        elif not _filled(below):
+            current = ""
+        groups.append(current if _filled(below) else "")
+    return groups
+
+
 def _filled(cell: Any) -> bool:
     return cell is not None and str(cell).strip() != ""
 
@@ -204,10 +224,18 @@ class Recognizer:
         return chosen
 
     def _choose(
-        self, headers: Sequence[Any], overrides: Mapping[str, str] | None, source: str
+        self,
+        headers: Sequence[Any],
+        overrides: Mapping[str, str] | None,
+        source: str,
+        groups: Sequence[str] = (),
     ) -> tuple[dict[str, int], InputError | None]:
         """:meth:`columns`, with the error for the first field two headers are equally good
-        for returned rather than raised (that field then takes the first of them)."""
+        for returned rather than raised (that field then takes the first of them).
+
+        ``groups`` (a two-row header's, :func:`header_groups`) rule a column out for a field
+        when its group's label does (``姓名`` under ``紧急联系人`` is no member's name), and
+        tell apart the same header under two groups."""
         chosen: dict[str, int] = {}
         taken: set[int] = set()
         for field, wanted in (overrides or {}).items():
@@ -223,19 +251,23 @@ class Recognizer:
             chosen[field] = index
             taken.add(index)
         best: dict[str, list[tuple[int, int]]] = {}
-        seen: set[str] = set()
+        seen: set[tuple[str, str]] = set()
         for index, header in enumerate(headers):
             if index in taken or not isinstance(header, str):
                 continue
             raw = header.strip().lstrip("\ufeff")
-            if not raw or raw in seen:  # empty, or the same header again: the first counts
+            group = groups[index] if index < len(groups) else ""
+            # Empty, or the same header again (under the same group): the first counts.
+            if not raw or (group, raw) in seen:
                 continue
-            seen.add(raw)
+            seen.add((group, raw))
             title, whole = _normalised(raw)
             if not title or title in METADATA:
                 continue
             named, score = self._field_of(title, whole)
             if named is None or named in chosen:
+                continue
+            if group and self.rules[named].rules_out(normalise_header(group)):
                 continue
             best.setdefault(named, []).append((score, index))
         ambiguity: InputError | None = None
@@ -341,8 +373,9 @@ class Recognizer:
     ) -> Header | None:
         for lower in range(1, len(head)):
             cells = stacked(head[lower - 1], head[lower])
+            groups = header_groups(head[lower - 1], head[lower])
             try:
-                found, ambiguity = self._choose(cells, overrides, source)
+                found, ambiguity = self._choose(cells, overrides, source, groups)
             except InputError:  # a --column header neither row holds
                 continue
             if self.missing(found):
