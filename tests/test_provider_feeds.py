@@ -394,6 +394,29 @@ def test_sampling_times_and_dose_dates_in_chinese_forms_are_read(
     assert records[a]["last_dose_date"] == records[b]["last_dose_date"] == "2022-06-01"
 
 
+def test_a_date_serial_is_read_in_the_workbooks_own_date_system(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    """A Mac's Excel may save in the 1904 date system: its serials count from 1904-01-01."""
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    [(name, number)] = people(1)
+    enroll(run, roster_id, tmp_path, [(name, number)])
+    book = Workbook()
+    book.epoch = CALENDAR_MAC_1904
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["姓名", "证件号码", "采样时间", "检测结果", "最后接种日期"])
+    sheet.append([name, number, 43438.3, "阴性", 43251])  # 2022-12-05 07:12, 2022-06-01
+    path = tmp_path / "mac.xlsx"
+    book.save(path)
+    result = refresh(run, path)
+    assert result.exit_code == 0 and "matched 1" in result.stdout, result.output
+    record = by_name(show(run, roster_id))[name]
+    assert record["nat_sampled_at"] == "2022-12-05T07:12:00+08:00"
+    assert record["last_dose_date"] == "2022-06-01"
+
+
 def test_an_excel_date_serial_in_a_workbook_number_cell_is_a_date(
     run: Run, roster_id: str, tmp_path: Path
 ) -> None:

@@ -3,6 +3,7 @@ inflated, openpyxl's streaming read-only mode, and the sheet's own ``<dimension>
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import itertools
 import os
@@ -69,13 +70,14 @@ def first_sheet_rows_of_stream(
 
 
 @contextmanager
-def first_sheet_rows_of_file(
+def first_sheet_of_file(
     path: str | os.PathLike[str], source: str
-) -> Iterator[Iterator[tuple[Any, ...]]]:
+) -> Iterator[tuple[Iterator[tuple[Any, ...]], dt.datetime]]:
     """The rows of the workbook's first sheet, streamed from a file on disk (a feed may be
-    large: it is never read into memory whole)."""
+    large: it is never read into memory whole), and the workbook's date system: the day its
+    date serials count from (1900, or 1904 as a Mac's Excel saved it)."""
     with _workbook_of_file(path, source) as workbook:
-        yield _rows(workbook.worksheets[0])
+        yield _rows(workbook.worksheets[0]), workbook.epoch
 
 
 def sheet_heads(

@@ -23,7 +23,7 @@ from tuanti_cli.feed.common import (
 )
 from tuanti_cli.textfile import open_input
 from tuanti_cli.validate import normalise_id
-from tuanti_cli.workbook import first_sheet_rows_of_file, sheet_heads
+from tuanti_cli.workbook import first_sheet_of_file, sheet_heads
 
 
 def scan_xlsx(
@@ -32,7 +32,7 @@ def scan_xlsx(
     """Scan the first sheet of an ``.xlsx`` feed; members' rows are kept as raw cell values
     (text, numbers, dates), everyone else's are dropped once their ID is read."""
     result = FeedScan(encoding="xlsx", sha256=_file_sha256(path))
-    with first_sheet_rows_of_file(path, str(path)) as rows:
+    with first_sheet_of_file(path, str(path)) as (rows, epoch):
         head = list(itertools.islice(rows, HEADER_SEARCH_ROWS))
         if not any(_filled(row) for row in head):
             raise _first_sheet_error(path, overrides, "feed.empty")
@@ -59,7 +59,7 @@ def scan_xlsx(
                 continue
             fields = {f: row[i] if i < len(row) else None for f, i in wanted}
             for name in dated:
-                fields[name] = _date_cell(fields[name])
+                fields[name] = _date_cell(fields[name], epoch)
             result.keep_latest(key, number, fields)
     return result
 
@@ -68,17 +68,19 @@ DATED = ("nat_sampled_at", "last_dose_date")
 """The fields whose number cells are Excel date serials."""
 
 
-def _date_cell(value: Any) -> Any:
+def _date_cell(value: Any, epoch: dt.datetime) -> Any:
     """A date field's cell: a number cell as the Excel date serial it is (a sheet saved as
-    values, as WPS does, keeps ``44900.3`` for 2022-12-05 07:12), in Excel's 1900 date system
-    and to the second; any other cell as it is. Only a workbook's number cell is read so: in
-    CSV or JSON a bare number is no date."""
+    values, as WPS does, keeps ``44900.3`` for 2022-12-05 07:12), in the workbook's date
+    system (``epoch``: 1900, or 1904 as a Mac's Excel saves) and to the second; any other cell
+    as it is. Only a workbook's number cell is read so: in CSV or JSON a bare number is no
+    date."""
     if type(value) is not float and type(value) is not int:
         return value
     from openpyxl.utils.datetime import from_excel
 
     try:
-        moment = from_excel(value)  # below 1: a time of day, as a date cell holding it reads
+        # Below 1: a time of day, as a date cell holding it reads.
+        moment = from_excel(value, epoch=epoch)
         if isinstance(moment, dt.datetime):
             return (moment + dt.timedelta(microseconds=500_000)).replace(microsecond=0)
     except (OverflowError, ValueError):  # beyond the calendar, or not a number (NaN)
