@@ -545,6 +545,28 @@ def test_a_tab_separated_file_named_csv_is_read_at_its_tabs(
     assert {m["name"]: m["department"] for m in shown}["钱二"] == "财务部,出纳"
 
 
+def test_tab_separated_text_with_every_cell_quoted_is_read_at_its_tabs(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    """LibreOffice's "Text CSV" with a TAB separator quotes every text cell."""
+    ids = make_ids(2)
+    rows = [["姓名", "身份证号", "手机号", "同意授权"], ["赵一", ids[0], make_phone(1), "同意"],
+            ["钱二", ids[1], make_phone(2), "同意"]]  # fmt: skip
+    path = tmp_path / "quoted-tabs.csv"
+    path.write_text("".join("\t".join(f'"{c}"' for c in row) + "\r\n" for row in rows), "utf-8")
+    report = import_report(run, roster_id, path)
+    assert report["added"] == 2, report
+    listed = tmp_path / "leaving.csv"
+    listed.write_text(f'"身份证号"\t"姓名"\r\n"{ids[0]}"\t"赵一"\r\n', "utf-8")
+    result = run("member", "withdraw", roster_id, "--from", str(listed), "--dry-run")
+    assert result.exit_code == 0 and "1 member" in result.stdout, result.output
+    # Broken quoting that reads neither way is still one sentence about the quoting.
+    broken = tmp_path / "broken.csv"
+    broken.write_text('"姓名","身份证号\n赵一,1\n', "utf-8")
+    failed = run("enroll", "import", roster_id, str(broken))
+    assert failed.exit_code == 1 and "not valid CSV" in failed.stderr, failed.stderr
+
+
 @pytest.mark.parametrize("name", ["answers.csv", "answers.json", "answers.jsonl"])
 def test_a_workbook_under_a_text_name_says_it_is_a_workbook(
     run: Run, roster_id: str, tmp_path: Path, name: str

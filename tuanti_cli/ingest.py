@@ -274,19 +274,31 @@ def _delimiter(text: IO[str]) -> str:
     first that has several cells or holds a TAB between two words decides: a header
     without a comma but with tabs is tab-separated. (Title rows above it are one cell; a
     TAB at a cell's start is Tencent Survey's digit guard, not a separator.) ``text`` is
-    left at its start."""
-    try:
-        head = list(itertools.islice(csv.reader(text, strict=True), HEADER_SEARCH_ROWS))
-    except (csv.Error, UnicodeDecodeError):
-        head = []  # reading the file proper says what is wrong
-    finally:
-        text.seek(0)
+    left at its start. Text that is no CSV at its commas but reads at its tabs, cells in
+    quotes (``"姓名"\t"身份证号"``, as LibreOffice quotes text cells), is tab-separated too."""
+    head = _head_rows(text, ",")
+    if head is None:
+        tabbed = _head_rows(text, "\t")
+        # Otherwise reading the file proper says what is wrong.
+        return "\t" if tabbed and any(len(row) > 1 for row in tabbed) else ","
     for row in head:
         if len(row) > 1:
             return ","
         if row and "\t" in row[0].strip():
             return "\t"
     return ","
+
+
+def _head_rows(text: IO[str], delimiter: str) -> list[list[str]] | None:
+    """The first records of ``text`` read with ``delimiter`` (``None``: they do not read so);
+    ``text`` is left at its start."""
+    try:
+        reader = csv.reader(text, delimiter=delimiter, strict=True)
+        return list(itertools.islice(reader, HEADER_SEARCH_ROWS))
+    except (csv.Error, UnicodeDecodeError):
+        return None
+    finally:
+        text.seek(0)
 
 
 def _parse_csv(
