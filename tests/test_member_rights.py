@@ -325,6 +325,20 @@ def test_a_list_without_a_known_column_is_one_sentence(
     assert "--column" not in result.stderr  # this command has no such option
 
 
+@pytest.mark.parametrize("first", ["17-digit", "19-digit"])
+def test_a_plain_list_whose_first_line_is_a_mistyped_id_rejects_that_line(
+    run: Run, roster_id: str, tmp_path: Path, first: str
+) -> None:
+    enroll_all(run, roster_id, tmp_path)
+    typo = IDS[0][:17] if first == "17-digit" else IDS[0] + "9"
+    source = tmp_path / "plain.txt"
+    source.write_text(f"{typo}\n{IDS[1]}\n", encoding="utf-8")
+    report = withdraw_json(run, roster_id, source, "--yes")
+    assert report["withdrawn"] == ["M0002"]
+    assert [(r["row"], r["field"]) for r in report["rejects"]] == [(1, "id_number")]
+    assert typo not in json.dumps(report)
+
+
 def test_a_plain_list_without_a_header_names_one_person_a_line(
     run: Run, roster_id: str, tmp_path: Path
 ) -> None:

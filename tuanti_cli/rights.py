@@ -53,13 +53,16 @@ def _request_text(value: Any) -> str:
     return unicodedata.normalize("NFKC", enrollment.cell_text(value)).strip().upper()
 
 
+_LONG_NUMBER = re.compile(r"[0-9]{7,}[Xx]?")
+
+
 def reads_as_request(value: Any) -> bool:
     """Whether a cell reads as a member number or an ID number, a wrong one included (a
     wrong check character, 15 digits, Excel's ``1.10101E+17``: the line's problem, reported
     with it); a header never does."""
     text = _request_text(value)
-    if _MEMBER_NO.fullmatch(text):
-        return True
+    if _MEMBER_NO.fullmatch(text) or _LONG_NUMBER.fullmatch(text):
+        return True  # a long number is a mistyped ID (17 or 19 digits), never a header
     try:
         validate_id(text, dt.date.max)
     except FieldError as exc:
