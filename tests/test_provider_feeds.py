@@ -913,6 +913,25 @@ def test_an_xls_workbook_is_refused_with_a_way_out(
     assert run_count(db_path, key_path) == 0
 
 
+@pytest.mark.parametrize("name", ["result.csv", "result.jsonl", "result.json"])
+def test_a_workbook_under_a_text_name_is_named_a_workbook(
+    run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path, name: str
+) -> None:
+    members = people(1)
+    enroll(run, roster_id, tmp_path, members)
+    [(person, number)] = members
+    book = write_xlsx(
+        tmp_path / "real.xlsx", [["姓名", "证件号码", "健康码状态"], [person, number, "绿码"]]
+    )
+    path = tmp_path / name
+    path.write_bytes(book.read_bytes())
+    result = refresh(run, path)
+    assert result.exit_code == 1, result.output
+    assert "is an .xlsx workbook (a zip file)" in result.stderr and "NUL" not in result.stderr
+    assert "Rename it to end in .xlsx" in result.stderr
+    assert run_count(db_path, key_path) == 0
+
+
 def test_an_xls_message_in_chinese(run: Run, roster_id: str, tmp_path: Path) -> None:
     path = tmp_path / "结果.xls"
     path.write_bytes(b"\xd0\xcf\x11\xe0" + b"\x00" * 60)

@@ -49,6 +49,9 @@ def detect_format(path: Path) -> str:
     fmt = columns.detect_format(start, path.name)
     if fmt == "xls":
         raise InputError("feed.xls", path=path)
+    if fmt != "xlsx" and start.startswith(columns.ZIP_MAGIC):
+        # A workbook under a .csv name: read as text, it is only NUL bytes and noise.
+        raise InputError("feed.zip", path=path, format=fmt.upper())
     return fmt
 
 

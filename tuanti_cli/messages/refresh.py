@@ -9,6 +9,10 @@ EN: dict[str, str] = {
         "The feed {path} has no id_number (证件号码) column; nothing was changed. "
         "Check that it is the health-data export."
     ),
+    "feed.zip": (
+        "The feed {path} is an .xlsx workbook (a zip file), not {format} text; nothing was"
+        " changed. Rename it to end in .xlsx and run again."
+    ),
     "feed.first_sheet_only": (
         "The feed {path} has no id_number (证件号码) column on its first sheet, {sheet!r}, "
         "the only sheet of a workbook that is read; nothing was changed. Move the sheet with "
@@ -147,6 +151,7 @@ EN: dict[str, str] = {
 ZH: dict[str, str] = {
     "feed.empty": "健康数据文件 {path} 没有数据行；未做任何改动。为避免供应方导出失败把所有成员变为未知，请检查文件后重试。",
     "feed.no_id_column": "健康数据文件 {path} 没有 id_number（证件号码）列；未做任何改动。请确认这是健康数据导出文件。",
+    "feed.zip": "健康数据文件 {path} 是 .xlsx 工作簿（zip 文件），不是 {format} 文本；未做任何改动。请把文件名改为以 .xlsx 结尾后重试。",
     "feed.first_sheet_only": "健康数据文件 {path} 的第一个工作表 {sheet!r} 没有 id_number（证件号码）列，而工作簿只读取第一个工作表；未做任何改动。请把含结果的工作表移到最前（或另存为 CSV UTF-8）后重试。",
     "feed.id_on_other_sheet": "健康数据文件 {path} 的第一个工作表 {sheet!r} 没有 id_number（证件号码）列，工作表 {other!r} 才有，而工作簿只读取第一个工作表；未做任何改动。请把 {other!r} 移到最前（或将其另存为 CSV UTF-8）后重试。",
     "feed.bad_csv": "健康数据文件 {path} 在引号内结束（第 {line} 行）；未做任何改动。导出文件可能不完整。",
