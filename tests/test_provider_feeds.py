@@ -394,6 +394,39 @@ def test_sampling_times_and_dose_dates_in_chinese_forms_are_read(
     assert records[a]["last_dose_date"] == records[b]["last_dose_date"] == "2022-06-01"
 
 
+@pytest.mark.parametrize("layout", ["id on the upper row", "id on the lower row"])
+def test_a_feed_header_on_two_rows_with_merged_cells_keeps_every_column(
+    run: Run, roster_id: str, tmp_path: Path, layout: str
+) -> None:
+    members = people(2)
+    enroll(run, roster_id, tmp_path, members)
+    (a, a_id), (b, b_id) = members
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    if layout == "id on the upper row":  # 核酸信息 merged over 采样时间 | 检测结果
+        sheet.append(["姓名", "证件号码", "健康码状态", "核酸信息", None])
+        sheet.append([None, None, None, "采样时间", "检测结果"])
+        merged = ("A1:A2", "B1:B2", "C1:C2", "D1:E1")
+    else:  # a title row, 健康码状态 merged down, the ID under 人员信息
+        sheet.append(["核酸检测结果"])
+        sheet.append(["人员信息", None, "健康码状态", "采样时间", "检测结果"])
+        sheet.append(["姓名", "证件号码", None, None, None])
+        merged = ("A1:E1", "A2:B2", "C2:C3", "D2:D3", "E2:E3")
+    sheet.append([a, a_id, "红码", "2022-12-05 07:12", "阳性"])
+    sheet.append([b, b_id, "绿码", "2022-12-05 07:30", "阴性"])
+    for cells in merged:
+        sheet.merge_cells(cells)
+    path = tmp_path / "two-rows.xlsx"
+    book.save(path)
+    report = refresh_json(run, path)
+    assert (report["feed_rows"], report["matched"]) == (2, 2), report
+    records = by_name(show(run, roster_id))
+    assert (records[a]["health_code"], records[a]["nat_result"]) == ("red", "positive")
+    assert records[a]["nat_sampled_at"] == "2022-12-05T07:12:00+08:00"
+    assert (records[b]["health_code"], records[b]["nat_result"]) == ("green", "negative")
+
+
 def test_a_date_serial_is_read_in_the_workbooks_own_date_system(
     run: Run, roster_id: str, tmp_path: Path
 ) -> None:

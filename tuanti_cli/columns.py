@@ -359,7 +359,8 @@ class Recognizer:
             if split is None:
                 raise
             return split
-        return Header(at + 1, tuple(head[at]), found)
+        last, found, cells = self.continued(head, at, found, overrides, source)
+        return Header(last + 1, tuple(cells), found)
 
     @staticmethod
     def _bare_first_line(head: list[list[Any]], bare: BareList) -> bool:
@@ -367,6 +368,54 @@ class Recognizer:
         if first is None or any(map(_filled, first[1:])):
             return False
         return bare.reads_as(first[0])
+
+    def continued(
+        self,
+        head: Sequence[Sequence[Any]],
+        at: int,
+        found: dict[str, int],
+        overrides: Mapping[str, str] | None = None,
+        source: str = "",
+    ) -> tuple[int, dict[str, int], list[Any]]:
+        """The header found on row ``at`` (``found``) with the row above or below it, when
+        the two read as one (:func:`stacked`) name more fields, the ones found among them: a
+        sheet's header on two rows, with merged cells. A feed's sheet with ``核酸信息`` merged
+        over ``采样时间 | 检测结果`` has its ID column on the upper row, so the upper row alone
+        is a header; with ``健康码状态`` merged down and the ID on the lower row, the lower
+        one is. A row below is a header's only while its first required field's cell is
+        empty: no record's is. Returns the header's last row, its columns and its cells."""
+        if at > 0:
+            both = self._stacked_fields(head[at - 1], head[at], found, overrides, source)
+            if both is not None:
+                return at, both, stacked(head[at - 1], head[at])
+        key = found.get(self.required[0]) if self.required else None
+        if key is not None and at + 1 < len(head):
+            lower = head[at + 1]
+            if key >= len(lower) or not _filled(lower[key]):
+                both = self._stacked_fields(head[at], lower, found, overrides, source)
+                if both is not None:
+                    return at + 1, both, stacked(head[at], lower)
+        return at, found, list(head[at])
+
+    def _stacked_fields(
+        self,
+        upper: Sequence[Any],
+        lower: Sequence[Any],
+        found: dict[str, int],
+        overrides: Mapping[str, str] | None,
+        source: str,
+    ) -> dict[str, int] | None:
+        """The fields of two rows read as one, if they name more than ``found``, unambiguously
+        and those among them."""
+        try:
+            both, ambiguity = self._choose(
+                stacked(upper, lower), overrides, source, header_groups(upper, lower)
+            )
+        except InputError:
+            return None
+        if ambiguity is None and len(both) > len(found) and set(found) <= set(both):
+            return both
+        return None
 
     def _two_row_header(
         self, head: list[list[Any]], overrides: Mapping[str, str] | None, source: str

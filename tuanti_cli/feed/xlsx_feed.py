@@ -42,6 +42,8 @@ def scan_xlsx(
             if exc.key in ("input.columns", "input.empty"):
                 raise _first_sheet_error(path, overrides, "feed.no_id_column") from None
             raise
+        # A header on two rows (merged cells): the NAT columns may sit on the lower one.
+        header, columns, _ = FEED.continued(head, header, columns, overrides, str(path))
         result.carried = carried_fields(columns)
         result.saw_id = True
         id_column = columns["id_number"]
