@@ -449,6 +449,21 @@ def test_health_and_travel_questions_are_never_a_field(
     assert "绿码" not in all_rows(db_path, key_path)
 
 
+def test_a_consent_question_naming_the_health_data_it_authorises_is_the_consent_column(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    [number] = make_ids(1)
+    question = "5、是否同意授权本单位收集您的健康码、核酸检测及疫苗接种信息用于疫情防控？"
+    path = tmp_path / "wjx.csv"
+    path.write_text(
+        f"序号,1、您的姓名：,2、身份证号码：,3、手机号码：,4、您是否已接种疫苗？,{question}\n"
+        f"1,赵一,{number},{make_phone(1)},是,A.同意\n",
+        "utf-8-sig",
+    )
+    report = import_report(run, roster_id, path)
+    assert report["added"] == 1 and report["columns"]["consent"] == question, report
+
+
 def test_two_equally_good_columns_are_an_error_naming_both(
     run: Run, roster_id: str, tmp_path: Path
 ) -> None:

@@ -81,6 +81,9 @@ class FieldRule:
     pairs: tuple[tuple[tuple[str, ...], tuple[str, ...], int], ...] = ()
     """Words that name the field only together: a word of the first group and one of the
     second anywhere in the header, with the weight (``采样`` with ``日期``: ``核酸采样日期``)."""
+    despite: tuple[str, ...] = ()
+    """Words that keep a header in for this field although it holds a ``never`` word: a
+    consent question names the data it authorises (``是否同意授权收集您的健康码、核酸…``)."""
 
     def score(self, title: str, whole: str = "") -> int:
         """How well a normalised header names this field (0: not at all).
@@ -100,7 +103,9 @@ class FieldRule:
         return any(word in text for word in self.never)
 
     def _words(self, text: str) -> int:
-        if not text or any(word in text for word in self.never):
+        if not text:
+            return 0
+        if any(word in text for word in self.never) and not any(w in text for w in self.despite):
             return 0
         best = max((weight for word, weight in self.words if word in text), default=0)
         for firsts, seconds, weight in self.pairs:

@@ -55,7 +55,10 @@ RULES: dict[str, FieldRule] = {
             ("同意", 50),
             ("consent", 50),
         ),
+        # A question about the health data is no consent (是否接种疫苗), unless it asks for
+        # authorisation to collect it: that is this roster's consent question.
         never=("健康码", "风险", "到过", "接触", "症状", "疫苗", "核酸", "体温"),
+        despite=("授权", "个人信息", "隐私", "告知书", "知情同意"),
     ),
     "code": FieldRule(aliases("code", "登记码"), words=(("登记码", 60),)),
     # 部门 in an office, 班级 in a school, 所在企业 in an industry roster (行业簿).
