@@ -464,6 +464,34 @@ def test_a_consent_question_naming_the_health_data_it_authorises_is_the_consent_
     assert report["added"] == 1 and report["columns"]["consent"] == question, report
 
 
+def test_column_takes_a_questions_number_and_never_a_records_cell(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    ids = make_ids(6)
+    question = "5、您是否愿意把信息交给本单位？"  # a consent question no rule recognises
+    names = "赵一 钱二 孙三 李四 周五 吴六".split()
+    rows = [f"{n + 1},{names[n]},{ids[n]},{make_phone(n + 1)},愿意" for n in range(6)]
+    path = tmp_path / "wjx.csv"
+    path.write_text(
+        f"序号,1、您的姓名：,2、身份证号码：,3、手机号码：,{question}\n" + "\n".join(rows) + "\n",
+        "utf-8-sig",
+    )
+    for number in ("5", "Q5", "第5题"):
+        report = import_report(
+            run, roster_id, path, "--dry-run", "--column", f"consent={number}",
+            "--consent-answer", "愿意",
+        )  # fmt: skip
+        assert report["columns"]["consent"] == question and report["rejected"] == 0, report
+    # No question 7: the record whose 序号 is 7 is not taken for the header.
+    rows.append(f"7,孙七,{make_ids(7)[6]},{make_phone(7)},愿意")
+    path.write_text(
+        f"序号,1、您的姓名：,2、身份证号码：,3、手机号码：,{question}\n" + "\n".join(rows) + "\n",
+        "utf-8-sig",
+    )
+    wrong = run("enroll", "import", roster_id, str(path), "--column", "consent=7")
+    assert wrong.exit_code == 1 and "has no column '7' for consent" in wrong.stderr, wrong.stderr
+
+
 def test_two_equally_good_columns_are_an_error_naming_both(
     run: Run, roster_id: str, tmp_path: Path
 ) -> None:

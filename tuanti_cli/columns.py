@@ -330,7 +330,10 @@ class Recognizer:
                 continue
             if not self.missing(found):
                 return number, found
-            first = first or (headers, None)
+            # A row where only the --column headers are found is no header: a record whose
+            # cell happens to read so (序号 5 for --column consent=5).
+            if not overrides or len(found) > len(overrides):
+                first = first or (headers, None)
         if first is None:
             raise unnamed or InputError("input.empty", path=source)
         headers, error = first
@@ -489,7 +492,30 @@ def find_header(headers: Sequence[Any], wanted: str) -> int | None:
     for index, text in enumerate(texts):
         if text is not None and normalised and normalise_header(text) == normalised:
             return index
-    return None
+    # A question's number alone (`--column consent=5`, `Q5`, `第5题`) names the one question
+    # a form tool numbered so (``5、是否同意授权…？``): forty characters are hard to copy.
+    asked = _ASKED_NUMBER.fullmatch(unicodedata.normalize("NFKC", target))
+    if asked is None:
+        return None
+    numbered = [
+        index
+        for index, text in enumerate(texts)
+        if text is not None and _number_of(text) == asked.group(1)
+    ]
+    return numbered[0] if len(numbered) == 1 else None
+
+
+_ASKED_NUMBER = re.compile(r"(?i)\s*(?:q|第)?\s*(\d{1,3})\s*题?\s*")
+_LEADING_NUMBER = re.compile(
+    r"(?i)\s*(?:q\s*|第\s*)?(\d{1,3})\s*(?:题|[、.:)]|\s)|\s*\(\s*(\d{1,3})\s*\)"
+)
+
+
+def _number_of(header: str) -> str | None:
+    """The question number a form tool wrote before a header (``5、``, ``Q5.``, ``(5)``,
+    ``第5题``), if any."""
+    match = _LEADING_NUMBER.match(unicodedata.normalize("NFKC", header))
+    return None if match is None else (match.group(1) or match.group(2))
 
 
 def parse_overrides(values: Sequence[str], fields: Sequence[str]) -> dict[str, str]:
