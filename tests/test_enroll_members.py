@@ -70,9 +70,12 @@ def test_withdraw_erases_everything(
     with mock.patch("tuanti_cli.cli.member.stdin_is_terminal", return_value=True):
         refused = run("member", "withdraw", roster_id, "M0001", input="n\n")
     assert refused.exit_code == 1 and "[y/N]" in refused.stderr, refused.output
+    # The question names the person and the roster: a member number alone is easily wrong.
+    assert "Withdraw 孙八 (M0001) from 示例科技 (" in refused.stderr, refused.stderr
     assert all_rows(db_path, key_path) == before
     result = run("member", "withdraw", roster_id, "m0001", "--yes")
     assert result.exit_code == 0, result.output
+    assert "delete it there too" in result.stderr, result.stderr
     after = all_rows(db_path, key_path)
     for secret in ("孙八", ID, "13912340000"):
         assert secret not in after

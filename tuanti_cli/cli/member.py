@@ -14,6 +14,7 @@ from tuanti_cli.cli.prompts import confirm_or_stop
 from tuanti_cli.cli.state import stdin_is_terminal
 from tuanti_cli.errors import InputError
 from tuanti_cli.i18n import field_label, t, t_masked
+from tuanti_cli.printable import shown
 
 if TYPE_CHECKING:
     from tuanti_cli import rights
@@ -57,15 +58,24 @@ def withdraw(
 
     with state.open_store() as store:
         roster = rosters.get_roster(store, roster_ref)
-        enrollment.member_id(store, roster, member_no)  # an unknown number fails before asking
+        internal = enrollment.member_id(store, roster, member_no)  # unknown: fails before asking
         if not yes:
             if not stdin_is_terminal():
                 raise InputError("member.need_yes", member_no=member_no.upper())
+            # Named in full, as everywhere: a member number alone is easily the wrong one.
+            (name,) = store.query("SELECT name FROM member WHERE id = ?", (internal,))[0]
             confirm_or_stop(
-                t("member.confirm", member_no=member_no.upper(), roster_id=roster.roster_id)
+                t_masked(
+                    "member.confirm",
+                    name=shown(name),
+                    member_no=member_no.upper(),
+                    roster=shown(roster.name),
+                    roster_id=roster.roster_id,
+                )
             )
         enrollment.withdraw(store, roster, member_no, clock.now())
     info(t("member.withdrawn", member_no=member_no.upper()))
+    info(t("member.withdrawn_form"))
 
 
 def _withdraw_list(

@@ -120,11 +120,15 @@ EN: dict[str, str] = {
     "enroll.added": "Enrolled {name} as {member_no}.",
     "enroll.updated": "Updated {name} ({member_no}).",
     "enroll.unchanged": "{name} is already enrolled as {member_no}; nothing changed.",
-    "member.confirm": "Withdraw {member_no} from {roster_id} and erase their data?",
+    "member.confirm": "Withdraw {name} ({member_no}) from {roster} ({roster_id}) and erase their data?",
     "member.need_yes": (
         "Withdrawing {member_no} erases their data; without a terminal to confirm at, pass --yes."
     ),
     "member.withdrawn": "Withdrew {member_no}; their personal data and health history are erased.",
+    "member.withdrawn_form": (
+        "If their answer is still in the form tool's export, delete it there too: importing"
+        " that export again would enroll them again."
+    ),
     "help.enroll": "Enroll members: import files or add one person at the terminal.",
     "help.enroll_import": "Import enrollments from CSV, JSON, JSONL or .xlsx (- reads stdin).",
     "help.enroll_add": "Enroll one person after showing the consent notice.",
@@ -212,9 +216,10 @@ ZH: dict[str, str] = {
     "enroll.added": "已登记 {name}，成员编号 {member_no}。",
     "enroll.updated": "已更新 {name}（{member_no}）。",
     "enroll.unchanged": "{name} 已登记为 {member_no}；无变化。",
-    "member.confirm": "将 {member_no} 从 {roster_id} 中退出并删除其数据？",
+    "member.confirm": "将 {name}（{member_no}）从 {roster}（{roster_id}）中退出并删除其数据？",
     "member.need_yes": "让 {member_no} 退出会删除其数据；没有终端可供确认时，请加 --yes。",
     "member.withdrawn": "{member_no} 已退出；其个人数据和健康记录已删除。",
+    "member.withdrawn_form": "如果表单工具的导出中仍有其答卷，请一并删除：再次导入该导出会重新登记此人。",
     "help.enroll": "登记成员：导入文件，或在终端逐个登记。",
     "help.enroll_import": "从 CSV、JSON、JSONL 或 .xlsx 批量导入登记（- 表示标准输入）。",
     "help.enroll_add": "展示授权告知后登记一人。",
