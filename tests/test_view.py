@@ -98,6 +98,10 @@ def test_every_state_and_the_order(run: Run, full_roster: str) -> None:
         (["--health-code", "red", "--health-code", "popup"], {"红三", "弹四"}),
         (["--nat-days-over", "3"], {"旧五", "名七", "坏八", "缺九", "空十"}),
         (["--vaccination", "exempt"], {"弹四"}),
+        # The words the Chinese table shows, and a feed's words, in either language.
+        (["--health-code", "红码，黄码"], {"黄二", "红三"}),
+        (["--health-code", "弹窗", "--health-code", "RED"], {"红三", "弹四"}),
+        (["--vaccination", "不适宜接种"], {"弹四"}),
         (["--abnormal", "--health-code", "green"], {"旧五", "阳六"}),
         (["--health-code", "green", "--nat-days-over", "1"], {"旧五"}),
         # longer ago than the calendar goes: only those never sampled
@@ -112,6 +116,8 @@ def test_filters_combine(run: Run, full_roster: str, args: list[str], names: set
 def test_bad_filter_values(run: Run, full_roster: str) -> None:
     assert run("show", full_roster, "--health-code", "blue").exit_code == 2
     assert run("show", full_roster, "--vaccination", "lots").exit_code == 2
+    blue = run("show", full_roster, "--health-code", "蓝码")
+    assert blue.exit_code == 2 and "green, yellow, red, popup, unknown" in blue.stderr
     bad_date = run("show", full_roster, "--as-of", "yesterday")
     assert bad_date.exit_code == 1 and "--as-of" in bad_date.stderr
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -47,14 +48,37 @@ def parse_as_of(value: str | None) -> dt.datetime:
         raise InputError("guards.as_of_range", value=value, first=first, last=last) from None
 
 
-def _split(values: list[str], allowed: tuple[str, ...], option: str) -> list[str]:
-    chosen = [v.strip().lower() for value in values for v in value.split(",") if v.strip()]
+def _split(values: list[str], allowed: tuple[str, ...], option: str, label: str = "") -> list[str]:
+    """The values of a repeatable, comma-separated filter, each one of ``allowed`` — or, in
+    either language, the word the table shows for one (``label`` names its messages:
+    ``code`` gives ``红码``, ``未知``; a feed's words count too: ``绿色``, ``未见异常``)."""
+    pieces = re.split(r"[,，]", ",".join(values))
+    chosen = [v.strip().lower() for v in pieces if v.strip()]
+    words: dict[str, str] = {}
+    picked = []
     for value in chosen:
+        if value not in allowed and label:  # the words are gathered only when needed
+            words = words or _words_for(allowed, label)
+            value = words.get(value, value)
         if value not in allowed:
             raise typer.BadParameter(
                 t("opt.not_one_of", value=value, allowed=", ".join(allowed)), param_hint=option
             )
-    return chosen
+        picked.append(value)
+    return picked
+
+
+def _words_for(allowed: tuple[str, ...], label: str) -> dict[str, str]:
+    """The words, in both languages and as feeds write them, that name each of ``allowed``."""
+    from tuanti_cli.health import HEALTH_CODE_WORDS, VACCINATION_WORDS
+    from tuanti_cli.messages import CATALOGUE
+
+    fed = {"code": HEALTH_CODE_WORDS, "vaccine": VACCINATION_WORDS}.get(label, {})
+    words = {word.lower(): value for word, value in fed.items() if value in allowed}
+    for messages in CATALOGUE.values():
+        for value in allowed:
+            words[messages.get(f"{label}.{value}", value).lower()] = value
+    return words
 
 
 def _departments(values: list[str]) -> tuple[str | None, ...]:
@@ -89,9 +113,9 @@ def show(
 ) -> None:
     filters = view.Filters(
         abnormal=abnormal,
-        health_codes=tuple(_split(health_code, view.HEALTH_CODES, "--health-code")),
+        health_codes=tuple(_split(health_code, view.HEALTH_CODES, "--health-code", "code")),
         nat_days_over=nat_days_over,
-        vaccinations=tuple(_split(vaccination, view.VACCINATIONS, "--vaccination")),
+        vaccinations=tuple(_split(vaccination, view.VACCINATIONS, "--vaccination", "vaccine")),
         departments=_departments(department),
     )
     moment = parse_as_of(as_of)
