@@ -21,7 +21,8 @@ def readme_commands() -> list[list[str]]:
     )
     commands = []
     for snippet in snippets:
-        for line in snippet.splitlines():
+        # A command continued on the next line (`\` at the end) is one command.
+        for line in snippet.replace("\\\n", " ").splitlines():
             for part in re.split(r"&&|\|", line):
                 part = part.split(" #")[0].split(" < ")[0].split(" > ")[0].strip()
                 if part.startswith("tuanti "):
