@@ -469,7 +469,7 @@ def test_column_takes_a_questions_number_and_never_a_records_cell(
 ) -> None:
     ids = make_ids(6)
     question = "5、您是否愿意把信息交给本单位？"  # a consent question no rule recognises
-    names = "赵一 钱二 孙三 李四 周五 吴六".split()
+    names = ["赵一", "钱二", "孙三", "李四", "周五", "吴六"]
     rows = [f"{n + 1},{names[n]},{ids[n]},{make_phone(n + 1)},愿意" for n in range(6)]
     path = tmp_path / "wjx.csv"
     path.write_text(
