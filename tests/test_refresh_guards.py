@@ -177,6 +177,24 @@ def test_impossible_dates_are_bad_rows_and_every_roster_is_still_compared(
 # --------------------------------------------------------------------------- 2. --as-of
 
 
+def test_an_as_of_earlier_than_the_last_comparison_is_applied_with_a_note(
+    run: Run, roster_id: str, tmp_path: Path
+) -> None:
+    number = new_id()
+    enroll(run, roster_id, tmp_path, [("张三", number)])
+    today = write_feed(tmp_path / "today.csv", [green_row("张三", number)])
+    assert refresh(run, today, "2022-12-05 09:00").stderr == ""
+    older = write_feed(
+        tmp_path / "older.csv", [{**green_row("张三", number), "health_code": "red"}]
+    )
+    result = run("refresh", "--feed", str(older), "--as-of", "2022-12-04 09:00", "--format", "json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["changed"] == 1  # applied: back-filling is allowed
+    assert "earlier than the last comparison (2022-12-05 09:00)" in result.stderr, result.stderr
+    later = write_feed(tmp_path / "later.csv", [green_row("张三", number, "2022-12-06 07:00")])
+    assert refresh(run, later, "2022-12-06 09:00").stderr == ""
+
+
 @pytest.mark.parametrize("as_of", ["1999-12-31 23:00", "2101-01-01 00:00", "0001-01-01T00:00Z"])
 def test_an_as_of_outside_2000_to_2100_is_refused(
     run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path, as_of: str

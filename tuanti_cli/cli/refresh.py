@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import shutil
 import signal
 import sys
@@ -10,12 +11,12 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import typer
 
 from tuanti_cli import clock, rosters
-from tuanti_cli.cli.output import echo, info, to_json
+from tuanti_cli.cli.output import echo, info, minute, to_json
 from tuanti_cli.cli.state import AppState
 from tuanti_cli.errors import InputError, TuantiError
 from tuanti_cli.i18n import field_label, t
@@ -103,12 +104,22 @@ def refresh_command(
     try:
         with _signals_stop_the_run(), ctx.obj.open_store() as store:
             roster = rosters.get_roster(store, roster_ref) if roster_ref else None
+            latest = _latest_comparison(store, roster) if as_of is not None else None
             result = refresh(store, feed, moment, roster, overrides=overrides)
     except KeyboardInterrupt as stopped:
         # The run's transaction rolled back on the way out; the scanner's helper is gone.
         number = stopped.signum if isinstance(stopped, Stopped) else signal.SIGINT
         typer.echo(t("guards.interrupted", signal=signal.Signals(number).name), err=True)
         raise typer.Exit(128 + number) from None
+    if latest is not None and not result.skipped and moment < latest:
+        # Back-filling is allowed; replaying an old feed by mistake should not pass unseen.
+        info(
+            t(
+                "refresh.older_as_of",
+                moment=minute(clock.iso(moment)),
+                latest=minute(clock.iso(latest)),
+            )
+        )
     if output_format == "json" and not quiet:
         echo(to_json(result.as_json()))
         return
@@ -135,6 +146,17 @@ def refresh_command(
         listed = len(result.newly_abnormal)
         if result.newly_abnormal_count > listed:
             echo(t("refresh.more_abnormal", count=result.newly_abnormal_count - listed))
+
+
+def _latest_comparison(store: Any, roster: Any) -> dt.datetime | None:
+    """When the latest run that covered ``roster`` (or any run, for a store-wide refresh)
+    compared, if one did."""
+    rows = store.query(
+        "SELECT compared_at FROM run WHERE compared_at IS NOT NULL"
+        " AND (?1 IS NULL OR roster_id IS NULL OR roster_id = ?1) ORDER BY run_id DESC LIMIT 1",
+        (roster.roster_id if roster is not None else None,),
+    )
+    return dt.datetime.fromisoformat(rows[0][0]) if rows else None
 
 
 class Stopped(KeyboardInterrupt):
