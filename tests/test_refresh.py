@@ -541,8 +541,8 @@ def test_bad_rows_are_reported_by_row_number_and_masked_id(
     again = run(
         "--lang", "zh", "refresh", "--feed", str(tmp_path / "feed.csv"), "--roster", roster_id
     )
-    assert f"第 4 行（{masked(people['赵六'])}）：无法读取 健康码" in again.stdout, again.stdout
-    assert f"第 5 行（{masked(people['周九'])}）：无法读取 接种剂次" in again.stdout
+    assert f"第 4 行（{masked(people['赵六'])}）：无法读取健康码" in again.stdout, again.stdout
+    assert f"第 5 行（{masked(people['周九'])}）：无法读取接种剂次" in again.stdout
     assert "health_code" not in again.stdout and "vaccine_doses" not in again.stdout
 
 

@@ -346,7 +346,7 @@ def test_changes_name_a_nat_result_or_vaccination_that_changed(
     assert found["绿一"]["after"] == {"vaccination": "booster"}
     assert "红三" not in found  # only sampled again
     table = run("--lang", "zh", "changes", full_roster).stdout
-    assert "核酸结果: 阴性 → 阳性" in table and "疫苗接种: 完成基础免疫 → 完成加强免疫" in table, (
+    assert "核酸结果：阴性 → 阳性" in table and "疫苗接种：完成基础免疫 → 完成加强免疫" in table, (
         table
     )
 

@@ -96,7 +96,7 @@ def _value(field: str, value: Any) -> str:
         return t(f"vaccine.{value}")
     if field == "abnormal":
         return t("changes.yes") if value else t("changes.no")
-    return ", ".join(t(f"flag.{f}") for f in value) or "—"
+    return t("punct.list").join(t(f"flag.{f}") for f in value) or "—"
 
 
 def changes_command(
@@ -133,21 +133,23 @@ def _changes_table(found: Callable[[], Iterator[dict[str, Any]]], tally: Tally) 
     """The changes as a table (read twice: once to measure the columns, once to print)."""
     from tuanti_cli.cli import table
 
+    parts, colon = t("punct.parts"), t("punct.colon")
+
     def rows() -> Iterator[list[str]]:
         for c in found():
             yield [
                 shown(c["member_no"]),
                 shown(c["name"]),
                 shown(c["department"] or ""),
-                "; ".join(
-                    f"{t(f'changes.field.{f}')}: {_value(f, c['before'][f])} → "
+                parts.join(
+                    f"{t(f'changes.field.{f}')}{colon}{_value(f, c['before'][f])} → "
                     f"{_value(f, c['after'][f])}"
                     for f in c["after"]
                 ),
             ]
 
     headers = [t("mcol.member_no"), t("mcol.name"), t("changes.department"), t("changes.col")]
-    count, produce = table.plain_table(headers, rows, width=table.terminal_width())
+    count, produce = table.plain_table(headers, rows, width=table.terminal_width(), separator=parts)
     tally.seen = count
     if not count:
         info(t("changes.none"))

@@ -78,7 +78,9 @@ def cells(record: dict[str, Any]) -> dict[str, str]:
         + (
             ""
             if not record["flags"]
-            else " (" + ", ".join(t(f"flag.{f}") for f in record["flags"]) + ")"
+            else t(
+                "punct.flags", flags=t("punct.list").join(t(f"flag.{f}") for f in record["flags"])
+            )
         ),
         "nat_days": "—" if days is None else str(days),
         "nat_result": t(f"nat.{record['nat_result']}") if record["nat_result"] else "—",
@@ -325,8 +327,9 @@ def _command_exists(command: str) -> bool:
 
 def summary_line(summary: dict[str, Any], max_nat_days: int) -> str:
     """One line: counts per health code, NAT within policy, vaccination, abnormal."""
-    codes = ", ".join(f"{t(f'code.{c}')} {n}" for c, n in summary["health_code"].items())
-    vaccines = ", ".join(f"{t(f'vaccine.{v}')} {n}" for v, n in summary["vaccination"].items())
+    comma = t("punct.list")
+    codes = comma.join(f"{t(f'code.{c}')} {n}" for c, n in summary["health_code"].items())
+    vaccines = comma.join(f"{t(f'vaccine.{v}')} {n}" for v, n in summary["vaccination"].items())
     return t(
         "show.summary",
         members=summary["members"],

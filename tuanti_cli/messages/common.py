@@ -138,6 +138,10 @@ EN: dict[str, str] = {
     "opt.global.lang": "Language of human text: zh or en.",
     "opt.global.version": "Show the version.",
     "opt.global.bad_lang": "use zh or en (or a locale name such as zh_CN.UTF-8)",
+    "punct.list": ", ",
+    "punct.parts": "; ",
+    "punct.colon": ": ",
+    "punct.flags": " ({flags})",
     "opt.global.key_dash": (
         "'-' names no file here: a key is read only from a file; name it (./- for a file"
         " named '-')."
@@ -271,6 +275,10 @@ ZH: dict[str, str] = {
     "opt.global.lang": "界面文字的语言：zh 或 en。",
     "opt.global.version": "显示版本号。",
     "opt.global.bad_lang": "请使用 zh 或 en（或 zh_CN.UTF-8 这样的区域设置名）",
+    "punct.list": "，",
+    "punct.parts": "；",
+    "punct.colon": "：",
+    "punct.flags": "（{flags}）",
     "opt.global.key_dash": "这里的 '-' 不代表任何文件：密钥只从文件读取；请指定文件名（名为 '-' 的文件请写 ./-）。",
     "lang.env_unusable": "TUANTI_LANG={value} 既不是 zh 也不是 en（也不是 zh_CN.UTF-8 这样的区域设置名）；现按系统区域设置的语言显示。",
     "opt.init.admin_name": "管理员姓名。",

@@ -176,7 +176,7 @@ ZH: dict[str, str] = {
     "refresh.members_changing": "读取健康数据期间成员连续变化了三次（是否正在导入？）；未做任何改动。请在导入完成后重新比对。",
     "refresh.summary": "健康数据 {rows:,} 行。比对 {members} 人：匹配 {matched}，未查询到 {not_found}，姓名不符 {name_mismatch}，数据有误 {bad_rows}；变化 {changed}。",
     "refresh.skipped": "健康数据文件与上次应用的完全相同，成员也未变化；无需比对。",
-    "refresh.bad_line": "  第 {row} 行（{id_number}）：无法读取 {field}",
+    "refresh.bad_line": "  第 {row} 行（{id_number}）：无法读取{field}",
     "refresh.bad_line_later": "  第 {row} 行（{id_number}）：{field}晚于比对时间（--as-of，未指定则为当前时间）一小时以上",
     "refresh.bad_line_early": "  第 {row} 行（{id_number}）：{field}早于 1900 年（1899-12-30 是电子表格的第 0 天，常用来代表空日期）",
     "refresh.bad_line_no_date": "  第 {row} 行（{id_number}）：{field}只有时刻、没有日期（值为 0 的日期单元格就会这样读出）",
