@@ -446,6 +446,37 @@ def test_a_signal_mid_refresh_rolls_back_and_ends_the_helper(
     assert run_count(db_path, key_path) == 1
 
 
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_at_the_commit_waits_until_the_saved_run_is_reported(
+    run: Run,
+    roster_id: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    signum: int,
+    code: int,
+) -> None:
+    """A signal that came as the run committed said "nothing was changed" of a saved run,
+    and with --quiet its alert was lost: the next run of the same feed is skipped."""
+    from tuanti_cli import signals
+
+    number = new_id()
+    enroll(run, roster_id, tmp_path, [("张三", number)])
+    hold = signals.hold
+
+    def hold_and_signal() -> object:  # the signal comes right at the commit
+        held = hold()
+        os.kill(os.getpid(), signum)
+        return held
+
+    monkeypatch.setattr(signals, "hold", hold_and_signal)
+    red = write_feed(tmp_path / "red.csv", [{**green_row("张三", number), "health_code": "red"}])
+    result = run("refresh", "--feed", str(red), "--as-of", AS_OF, "--quiet")
+    assert result.exit_code == code, result.output
+    assert "Newly abnormal: 1" in result.stdout  # the alert cron mails is out
+    assert "after it was saved" in result.stderr and "nothing was changed" not in result.stderr
+    assert by_name(show(run, roster_id))["张三"]["health_code"] == "red"
+
+
 # --------------------------------------------------------------------------- 6. cron
 
 

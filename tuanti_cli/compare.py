@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -107,11 +107,13 @@ def refresh(
     roster: Roster | None = None,
     lock_timeout: float = LOCK_WAIT_SECONDS,
     overrides: Mapping[str, str] | None = None,
+    before_commit: Callable[[], None] | None = None,
 ) -> RunResult:
     """Compare every member in scope (one roster, or all) with the feed, as one transaction.
 
     Only the health fields the feed has a column for are compared; the others keep their
-    values (a NAT-only sheet leaves health codes alone). ``overrides`` are ``--column``'s.
+    values (a NAT-only sheet leaves health codes alone). ``overrides`` are ``--column``'s;
+    ``before_commit`` runs just before the run's commit.
 
     The feed is read before the write transaction starts, so ``show`` and imports are not
     held up while a city-wide file streams by. If the members change meanwhile (an import
@@ -120,6 +122,12 @@ def refresh(
     feed's rows of members, memory does not grow with the roster.
     """
     scope = roster.roster_id if roster else None
+    recorded: list[RunResult] = []
+
+    def commit_hook() -> None:  # only a transaction that recorded the run commits one
+        if recorded and before_commit is not None:
+            before_commit()
+
     with refresh_lock(store.path, lock_timeout):
         for _attempt in range(SCAN_ATTEMPTS):
             version = store.data_version()
@@ -127,11 +135,13 @@ def refresh(
             digest = _members(store.conn, scope, keys)
             scan = feed.scan(feed_path, keys, prepare=read_row, overrides=overrides)
             del keys  # the scan keeps only members' rows; their IDs are not needed again
-            with store.transaction() as conn:
+            with store.transaction(commit_hook) as conn:
                 # Only if another connection committed meanwhile can the members differ.
                 if store.data_version() != version and _members(conn, scope) != digest:
                     continue
-                return _record_run(conn, scope, digest, scan, now, _feed_hash(scan, overrides))
+                run = _record_run(conn, scope, digest, scan, now, _feed_hash(scan, overrides))
+                recorded.append(run)
+            return run
     raise StoreError("refresh.members_changing")
 
 

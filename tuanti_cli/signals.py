@@ -27,3 +27,27 @@ def held_until_done() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def hold() -> object:
+    """Hold SIGINT and SIGTERM back from now until :func:`release`; returns what
+    :func:`release` needs. For a change that is saved before it is reported: a refresh holds
+    them from its commit until it has said what it saved."""
+    if not hasattr(signal, "pthread_sigmask"):
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+
+
+def release(previous: object) -> int | None:
+    """End a :func:`hold`: the signal that came meanwhile, if one did, is returned (and
+    consumed) instead of taking effect, for the caller to end as it came."""
+    if previous is None or not hasattr(signal, "sigpending"):
+        return None
+    pending = sorted(set(signal.sigpending()) & set(_HELD))
+    handlers = {number: signal.signal(number, signal.SIG_IGN) for number in pending}
+    try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # type: ignore[arg-type]
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+    return int(pending[0]) if pending else None

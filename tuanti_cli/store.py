@@ -248,14 +248,20 @@ class Store:
         self.close()
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[sqlcipher3.Connection]:
-        """One write transaction: all of it lands, or none of it (also under kill -9)."""
+    def transaction(
+        self, before_commit: Callable[[], None] | None = None
+    ) -> Iterator[sqlcipher3.Connection]:
+        """One write transaction: all of it lands, or none of it (also under kill -9).
+        ``before_commit`` runs once the block is done, just before the commit (a refresh
+        holds Ctrl-C and SIGTERM from there until it has said what it saved)."""
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlcipher3.OperationalError:
             raise StoreError("store.busy") from None
         try:
             yield self.conn
+            if before_commit is not None:
+                before_commit()
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise

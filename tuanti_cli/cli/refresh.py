@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import typer
 
-from tuanti_cli import clock, rosters
+from tuanti_cli import clock, rosters, signals
 from tuanti_cli.cli.output import echo, info, minute, to_json
 from tuanti_cli.cli.state import AppState
 from tuanti_cli.errors import InputError, TuantiError
@@ -101,16 +101,43 @@ def refresh_command(
 
     moment = parse_as_of(as_of)
     overrides = _overrides(column)
+    held: list[object] = []  # Ctrl-C and SIGTERM, held from the commit until it is reported
     try:
         with _signals_stop_the_run(), ctx.obj.open_store() as store:
             roster = rosters.get_roster(store, roster_ref) if roster_ref else None
             latest = _latest_comparison(store, roster) if as_of is not None else None
-            result = refresh(store, feed, moment, roster, overrides=overrides)
+            result = refresh(
+                store,
+                feed,
+                moment,
+                roster,
+                overrides=overrides,
+                before_commit=lambda: held.append(signals.hold()),
+            )
     except KeyboardInterrupt as stopped:
-        # The run's transaction rolled back on the way out; the scanner's helper is gone.
+        # Before the commit (signals are held from there): the run's transaction rolled
+        # back on the way out; the scanner's helper is gone.
         number = stopped.signum if isinstance(stopped, Stopped) else signal.SIGINT
         typer.echo(t("guards.interrupted", signal=signal.Signals(number).name), err=True)
         raise typer.Exit(128 + number) from None
+    except BaseException:
+        if held:
+            signals.release(held[0])
+        raise
+    try:
+        _report(result, moment, latest, output_format, quiet)
+    finally:
+        pending = signals.release(held[0]) if held else None
+        if pending is not None:  # the run was saved and said: it ends as the signal asked
+            name = signal.Signals(pending).name
+            typer.echo(t("refresh.interrupted_saved", signal=name), err=True)
+            raise typer.Exit(128 + pending)
+
+
+def _report(
+    result: Any, moment: dt.datetime, latest: dt.datetime | None, output_format: str, quiet: bool
+) -> None:
+    """What a run says: its summary (text or JSON), bad rows and newly abnormal members."""
     if latest is not None and not result.skipped and moment < latest:
         # Back-filling is allowed; replaying an old feed by mistake should not pass unseen.
         info(

@@ -116,6 +116,9 @@ EN: dict[str, str] = {
         "  feed row {row} ({id_number}): {field} cannot be read as a date "
         "(write it like 2022-06-01)"
     ),
+    "refresh.interrupted_saved": (
+        "The refresh was interrupted ({signal}) after it was saved; what it found is above."
+    ),
     "refresh.older_as_of": (
         "Note: this run compared as of {moment}, earlier than the last comparison ({latest});"
         " the members' state is now that of the older feed."
@@ -182,6 +185,7 @@ ZH: dict[str, str] = {
     "refresh.bad_line_no_date": "  第 {row} 行（{id_number}）：{field}只有时刻、没有日期（值为 0 的日期单元格就会这样读出）",
     "refresh.bad_line_time_form": "  第 {row} 行（{id_number}）：无法将 {field} 读作日期和时间（请写成 2022-12-05 07:12 这样）",
     "refresh.bad_line_date_form": "  第 {row} 行（{id_number}）：无法将 {field} 读作日期（请写成 2022-06-01 这样）",
+    "refresh.interrupted_saved": "比对在保存之后被中断（{signal}）；其结果见上文。",
     "refresh.older_as_of": "注意：本次比对的时间为 {moment}，早于上次比对（{latest}）；成员状态现为较早数据的状态。",
     "refresh.newly_abnormal": "新增异常：{count}",
     "refresh.more_abnormal": "  ……另有 {count} 人：`tuanti show 登记簿 --abnormal` 可查看全部。",
