@@ -12,7 +12,7 @@ import pytest
 import sqlcipher3
 
 from tests.conftest import ADMIN, ADMIN_ID, ADMIN_PHONE, Run
-from tests.helpers import bad_check
+from tests.helpers import bad_check, make_id
 from tuanti_cli.keys import create_key_file
 from tuanti_cli.store import BackgroundWriter
 
@@ -47,6 +47,28 @@ def test_wal_files_are_private_while_open(run: Run, db_path: Path, key_path: Pat
         wal = Path(f"{db_path}-wal")
         assert wal.exists()
         assert stat.S_IMODE(wal.stat().st_mode) == 0o600
+
+
+def test_a_wrong_key_names_the_secret_tried_and_a_missing_slot_file(
+    run: Run, isolated: Path, db_path: Path, key_path: Path
+) -> None:
+    assert run("init", *ADMIN).exit_code == 0
+    other = isolated / "other.key"
+    create_key_file(other)
+    both = run("--key-file", str(other), "roster", "list", env={"TUANTI_PASSPHRASE": "x"})
+    assert both.exit_code == 1 and "with the key file " in both.stderr, both.stderr
+    assert "other.key" in both.stderr and "a key file comes first" in both.stderr
+    # A store with admins, restored without its key-slot file: the message points at it.
+    admin = ["--name", "李老师", "--phone", "13912345679", "--id", make_id(seq=77)]
+    second = isolated / "second.key"
+    assert run("admin", "add", *admin, "--key-file", str(second)).exit_code == 0
+    keys = db_path.with_name(db_path.name + ".keys")
+    keys.rename(isolated / "keys.bak")
+    lost = run("roster", "list")
+    assert lost.exit_code == 1 and "tuanti.db.keys is missing" in lost.stderr, lost.stderr
+    assert lost.stderr.count("\n") == 1
+    (isolated / "keys.bak").rename(keys)
+    assert run("roster", "list").exit_code == 0
 
 
 def test_wrong_key_file_is_one_sentence(run: Run, isolated: Path) -> None:

@@ -60,7 +60,29 @@ class AppState:
 
         path = self.db_path()
         check_store_file(path)  # before the key: no passphrase asked for an empty file
-        return keyslots.open_store(path, key or self.key())
+        try:
+            return keyslots.open_store(path, key or self.key())
+        except StoreKeyError as exc:
+            if exc.key != "key.wrong" or key is not None:
+                raise
+            raise self._wrong_key(path) from None
+
+    def _wrong_key(self, path: Path) -> StoreKeyError:
+        """The wrong-key sentence, naming the secret that was tried (a key file comes before
+        ``TUANTI_PASSPHRASE``) and, when the store has no key-slot file beside it, that a
+        store with admins needs it (a restore that copied only the ``.db`` loses it)."""
+        if self.key_file is not None:
+            tried = t_masked("key.tried_file", path=self.key_file.expanduser())
+            if os.environ.get("TUANTI_PASSPHRASE"):
+                tried += t("key.tried_file_first")
+        else:
+            tried = t("key.tried_passphrase")
+        slots = (
+            ""
+            if paths.keys_path(path).exists()
+            else t_masked("key.no_slot_file", keys=paths.keys_path(path))
+        )
+        return StoreKeyError("key.wrong_tried", path=path, tried=tried, slots=slots)
 
     @contextlib.contextmanager
     def locked_store(self, key: Key | None = None) -> Iterator[Store]:

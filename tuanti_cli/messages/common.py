@@ -30,6 +30,17 @@ EN: dict[str, str] = {
         "tuanti store. "
         "Check --key-file or the passphrase."
     ),
+    "key.wrong_tried": (
+        "Cannot open the store at {path} with {tried}: the key is wrong, the file is damaged"
+        " or not a tuanti store{slots}. Check --key-file or the passphrase."
+    ),
+    "key.tried_file": "the key file {path}",
+    "key.tried_file_first": " (TUANTI_PASSPHRASE is set too, but a key file comes first)",
+    "key.tried_passphrase": "the passphrase",
+    "key.no_slot_file": (
+        ", or its key-slot file {keys} is missing (a store with admins needs it: restore it"
+        " from the store's backup)"
+    ),
     "store.missing": (
         "There is no store at {path}. Create one with `tuanti init`, or point --db or "
         "TUANTI_DB at an existing store."
@@ -214,6 +225,11 @@ ZH: dict[str, str] = {
     "key.passphrase_not_text": "口令不是本终端编码（UTF-8）下的文本。请将 TUANTI_PASSPHRASE 设为 UTF-8 口令。",
     "key.passphrase_mismatch": "两次输入的口令不一致。请重新运行命令。",
     "key.wrong": "无法打开 {path} 处的数据库：密钥错误，或该文件已损坏或不是 tuanti 数据库。请检查 --key-file 或口令。",
+    "key.wrong_tried": "无法用{tried}打开 {path} 处的数据库：密钥错误，该文件已损坏或不是 tuanti 数据库{slots}。请检查 --key-file 或口令。",
+    "key.tried_file": "密钥文件 {path} ",
+    "key.tried_file_first": "（同时设置了 TUANTI_PASSPHRASE，但密钥文件优先）",
+    "key.tried_passphrase": "口令",
+    "key.no_slot_file": "，或其密钥槽文件 {keys} 已丢失（添加过管理员的数据库需要它：请从数据库的备份中恢复）",
     "store.missing": "{path} 处没有数据库。请先运行 `tuanti init`，或用 --db / TUANTI_DB 指向已有数据库。",
     "store.unreadable": "无法打开 {path} 处的数据库。请检查路径和权限。",
     "store.exists": "{path} 处已有数据库或其他文件，未做任何改动。如需新建数据库，请用 --db 指定其他位置。",
