@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlcipher3
@@ -69,6 +71,54 @@ def test_a_wrong_key_names_the_secret_tried_and_a_missing_slot_file(
     assert lost.stderr.count("\n") == 1
     (isolated / "keys.bak").rename(keys)
     assert run("roster", "list").exit_code == 0
+
+
+def test_an_error_after_sqlite_rolled_back_by_itself_is_the_one_raised(
+    run: Run, db_path: Path, key_path: Path
+) -> None:
+    from tuanti_cli.keys import read_key_file
+    from tuanti_cli.store import Store
+
+    assert run("init", *ADMIN).exit_code == 0
+    with Store.open(db_path, read_key_file(key_path)) as store:
+        with (
+            pytest.raises(sqlcipher3.OperationalError, match="disk is full"),
+            store.transaction() as conn,
+        ):
+            conn.execute("INSERT INTO meta (key, value) VALUES ('x', 'y')")
+            conn.execute("ROLLBACK")  # as SQLite does itself on SQLITE_FULL
+            raise sqlcipher3.OperationalError("database or disk is full")
+        assert store.query("SELECT count(*) FROM meta WHERE key = 'x'") == [(0,)]
+
+
+def test_a_full_disk_is_named_and_nothing_is_written(
+    run: Run, roster_id: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite rolls back by itself on SQLITE_FULL; the ROLLBACK after it said "cannot rollback
+    - no transaction is active" and hid the full disk."""
+    from tuanti_cli import store as store_module
+
+    connect = store_module._connect
+
+    def nearly_full(path: Path, key: Any) -> Any:  # as if the disk had no page left to give
+        conn = connect(path, key)
+        (pages,) = conn.execute("PRAGMA page_count").fetchone()
+        conn.execute(f"PRAGMA max_page_count = {pages + 1}")
+        return conn
+
+    monkeypatch.setattr(store_module, "_connect", nearly_full)
+    people = tmp_path / "people.csv"
+    rows = [f"人员{chr(0x4E00 + i)},{make_id(seq=i)},139{i:08d},是" for i in range(400)]
+    people.write_text("姓名,身份证号,手机号,同意授权\n" + "\n".join(rows) + "\n", "utf-8")
+    result = run("enroll", "import", roster_id, str(people))
+    assert result.exit_code == 1, result.output
+    assert "The disk holding the store" in result.stderr and "Free some space" in result.stderr, (
+        result.stderr
+    )
+    assert "rollback" not in result.stderr
+    monkeypatch.setattr(store_module, "_connect", connect)
+    listed = json.loads(run("roster", "list", "--format", "json").stdout)
+    assert listed[0]["members"] == 0
 
 
 def test_wrong_key_file_is_one_sentence(run: Run, isolated: Path) -> None:

@@ -263,13 +263,22 @@ class Store:
             if before_commit is not None:
                 before_commit()
         except BaseException:
-            self.conn.execute("ROLLBACK")
+            self._roll_back()
             raise
         try:
             self.conn.execute("COMMIT")
-        except sqlcipher3.OperationalError:
-            self.conn.execute("ROLLBACK")
+        except sqlcipher3.OperationalError as exc:
+            self._roll_back()
+            if _disk_full(exc):
+                raise StoreError("store.full", folder=self.path.parent) from None
             raise StoreError("store.busy") from None
+
+    def _roll_back(self) -> None:
+        """Roll back the open transaction, if SQLite has not already: on a full disk it
+        rolls back itself, and a ROLLBACK then fails with "no transaction is active", which
+        would hide the error that mattered."""
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
 
     def query(self, sql: str, params: Any = ()) -> list[Any]:
         """Run a read query and return every row."""
@@ -386,3 +395,8 @@ def _refuse_newer(done: set[str], path: Path) -> None:
     unknown = sorted(done - {name for name, _ in MIGRATIONS})
     if unknown:
         raise StoreError("store.newer", path=path, migration=unknown[-1])
+
+
+def _disk_full(error: Exception) -> bool:
+    """Whether SQLite reports a full disk (SQLITE_FULL)."""
+    return "disk is full" in str(error)

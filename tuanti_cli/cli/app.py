@@ -79,7 +79,11 @@ class TuantiGroup(TyperGroup):
         except DatabaseError as exc:
             # The disk is full, the file was damaged, … — every write is one transaction, so
             # the store is as it was before this command.
-            typer.echo(t("store.failed", reason=exc), err=True)
+            if "disk is full" in str(exc):
+                folder = ctx.obj.db_path().parent if isinstance(ctx.obj, AppState) else ""
+                typer.echo(t_masked("store.full", folder=folder), err=True)
+            else:
+                typer.echo(t("store.failed", reason=exc), err=True)
             raise typer.Exit(1) from None
         except (ClickException, typer.Exit, typer.Abort):  # Click's own ways out, handled by Click
             raise

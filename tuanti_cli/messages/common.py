@@ -58,6 +58,10 @@ EN: dict[str, str] = {
         "The store reported an error ({reason}); this command changed nothing. Check the free "
         "disk space, or restore the store from a backup if the error persists."
     ),
+    "store.full": (
+        "The disk holding the store ({folder}) is full; this command changed nothing. Free"
+        " some space there and run it again."
+    ),
     "store.no_admin": "The store has no admin. Create the store with `tuanti init`.",
     "id.empty": "The ID number is empty.",
     "id.fifteen": (
@@ -235,6 +239,7 @@ ZH: dict[str, str] = {
     "store.exists": "{path} 处已有数据库或其他文件，未做任何改动。如需新建数据库，请用 --db 指定其他位置。",
     "store.busy": "数据库正忙：另一个 tuanti 命令已写入 15 秒。请稍后再试。",
     "store.failed": "数据库报告错误（{reason}）；本命令未做任何改动。请检查磁盘剩余空间；若问题持续，请从备份恢复数据库。",
+    "store.full": "数据库所在的磁盘（{folder}）已满；本命令未做任何改动。请腾出空间后重试。",
     "store.no_admin": "数据库中没有管理员。请用 `tuanti init` 创建数据库。",
     "id.empty": "身份证号为空。",
     "id.fifteen": "这是旧的 15 位身份证号；需要 18 位居民身份证号码。",
