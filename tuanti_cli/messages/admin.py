@@ -24,7 +24,7 @@ EN: dict[str, str] = {
         "The new admin uses a passphrase, from TUANTI_NEW_PASSPHRASE or a prompt."
     ),
     "opt.admin.admin_no": "Admin number (A1, A2, …).",
-    "opt.key.data_key": "Also re-encrypt the store under a fresh data key for every admin.",
+    "opt.key.data_key": "Re-encrypt the store under a fresh data key for every admin (alone, or with a new key of your own).",
     "admin.add_none": "Give --key-file NEW (the new admin's key file) or --passphrase.",
     "admin.add_both": "Give --key-file NEW or --passphrase, not both.",
     "admin.key_file_is_own": (
@@ -109,7 +109,7 @@ ZH: dict[str, str] = {
     "opt.admin.key_file": "为新管理员创建该新密钥文件（权限 0600）。您自己的密钥是写在 `admin` 之前的全局 --key-file。",
     "opt.admin.passphrase": "新管理员使用口令；口令取自 TUANTI_NEW_PASSPHRASE，或在提示时输入。",
     "opt.admin.admin_no": "管理员编号（A1、A2……）。",
-    "opt.key.data_key": "同时为所有管理员改用新的数据密钥重新加密数据库。",
+    "opt.key.data_key": "为所有管理员改用新的数据密钥重新加密数据库（可单独使用，也可与新的个人密钥同用）。",
     "admin.add_none": "请给出 --key-file NEW（新管理员的密钥文件）或 --passphrase 中的一个。",
     "admin.add_both": "--key-file NEW 和 --passphrase 只能给出其中一个。",
     "admin.key_file_is_own": "`admin add` 之后的 --key-file {path} 是新管理员的密钥文件，必须是新文件；您自己的密钥文件请写在 `admin` 之前（tuanti --key-file 您的密钥 admin add ……）。",

@@ -140,8 +140,9 @@ EN: dict[str, str] = {
     "opt.enroll.strict": "Any rejected row aborts the import.",
     "opt.enroll.rejects": "Write rejected rows (masked).",
     "opt.enroll.column": (
-        "FIELD=HEADER: take FIELD (name, id_number, phone, consent, code) from the column "
-        "with this header, whatever recognition would choose. Repeatable."
+        "FIELD=HEADER: take FIELD (name, id_number, phone, consent, code, department) from "
+        "the column with this header (or a question's number: consent=5), whatever "
+        "recognition would choose. Repeatable."
     ),
     "opt.enroll.consent_answer": (
         "An answer that means yes in the consent column, exactly as the file writes it "
@@ -230,7 +231,7 @@ ZH: dict[str, str] = {
     "opt.enroll.dry_run": "只校验并报告结果，不写入任何数据。",
     "opt.enroll.strict": "任一行被拒绝即中止整个导入。",
     "opt.enroll.rejects": "将被拒绝的行写入该文件（已脱敏）。",
-    "opt.enroll.column": "字段=列名：从该列名的列读取字段（name、id_number、phone、consent、code），不论自动识别结果。可重复。",
+    "opt.enroll.column": "字段=列名：从该列名（或题号，如 consent=5）的列读取字段（name、id_number、phone、consent、code、department），不论自动识别结果。可重复。",
     "opt.enroll.consent_answer": "同意列中表示同意的答案，与文件中的写法完全一致（如 'A.我已阅读并同意'）。可重复；给出后，其他答案一律不算同意。",
     "opt.enroll.name": "姓名。",
     "opt.enroll.id_number": "身份证号。",
