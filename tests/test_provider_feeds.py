@@ -1059,7 +1059,7 @@ def test_a_csv_feed_with_a_title_row_numbers_rows_as_the_file_does(
     result = refresh(run, path)
     assert result.exit_code == 0, result.output
     assert "Feed: 2 rows" in result.stdout
-    assert "feed row 4" in result.stdout and "nat_result cannot be read" in result.stdout
+    assert "feed row 4" in result.stdout and "nat_result is no result" in result.stdout
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])

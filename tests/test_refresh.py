@@ -535,14 +535,19 @@ def test_bad_rows_are_reported_by_row_number_and_masked_id(
     # row numbers as a spreadsheet shows them, as enrollment reports them (the header is 1)
     assert f"feed row 4 ({masked(people['赵六'])}): health_code" in text, text
     assert f"feed row 5 ({masked(people['周九'])}): vaccine_doses" in text, text
+    # what is wrong, and what would be read: the words tuanti knows, a number of doses
+    assert "health_code is no code tuanti knows (write 绿码, 黄码, 红码 or 弹窗" in text, text
+    assert "vaccine_doses is no number of doses from 0 to 10" in text, text
     for number in people.values():
         assert number not in result.stdout + result.stderr
     # under zh the field is named as a person reads it, not by its key
     again = run(
         "--lang", "zh", "refresh", "--feed", str(tmp_path / "feed.csv"), "--roster", roster_id
     )
-    assert f"第 4 行（{masked(people['赵六'])}）：无法读取健康码" in again.stdout, again.stdout
-    assert f"第 5 行（{masked(people['周九'])}）：无法读取接种剂次" in again.stdout
+    assert f"第 4 行（{masked(people['赵六'])}）：健康码不是可识别的值" in again.stdout, (
+        again.stdout
+    )
+    assert f"第 5 行（{masked(people['周九'])}）：接种剂次不是 0 到 10 的剂次" in again.stdout
     assert "health_code" not in again.stdout and "vaccine_doses" not in again.stdout
 
 
@@ -558,7 +563,7 @@ def test_bad_rows_are_listed_in_the_feeds_order(run: Run, roster_id: str, tmp_pa
     listed = [int(n) for n in re.findall(r"feed row (\d+) \(", result.stdout)]
     assert listed == list(range(2, 52)), listed
     first = people[-1][1]
-    assert f"feed row 2 ({masked(first)}): health_code cannot be read" in result.stdout
+    assert f"feed row 2 ({masked(first)}): health_code is no code" in result.stdout
     assert "… and 5 more bad rows." in result.stdout
 
 

@@ -97,6 +97,11 @@ zero of spreadsheets, often stands in for an empty date)."""
 NO_DATE = "no_date"
 """The reason of a workbook's time-of-day cell in a date field: a date cell holding 0
 reads so, with no date at all."""
+UNKNOWN_WORD = "word"
+"""The reason of a health code, NAT result or vaccination status that is none of the words
+tuanti knows (``蓝码``): the message lists those it does."""
+NOT_A_DOSE = "doses"
+"""The reason of a dose count that is no number from 0 to 10."""
 NOT_A_TIME = "time_form"
 """The reason of a sampling time in no form that reads as a date and time: the message
 shows one that does."""
@@ -141,7 +146,7 @@ def _word(fields: dict[str, Any], name: str, words: dict[str, str]) -> str | Non
         return None
     found = words.get(value.lower()) or words.get(_folded(value))
     if found is None:
-        raise BadValue(name)
+        raise BadValue(name, UNKNOWN_WORD)
     return found
 
 
@@ -231,7 +236,10 @@ def _cell_value(name: str, text: str) -> Any:
         if name == "nat_sampled_at":
             return _sampled_iso(text)
         if name == "vaccine_doses":
-            return _doses(text)
+            try:
+                return _doses(text)
+            except ValueError:
+                raise BadValue(name, NOT_A_DOSE) from None
         if name == "last_dose_date":
             return _date_only(text)
         return _word({name: text}, name, _WORDS[name])

@@ -157,7 +157,7 @@ def _report(
         for bad in result.bad:  # the first compare.LISTED; the rest are counted
             echo(
                 t(
-                    f"refresh.bad_line_{bad.reason}" if bad.reason else "refresh.bad_line",
+                    _bad_line_key(bad),
                     row=bad.row,
                     id_number=shown(bad.id_number),
                     field=shown(field_label(bad.field)),
@@ -173,6 +173,13 @@ def _report(
         listed = len(result.newly_abnormal)
         if result.newly_abnormal_count > listed:
             echo(t("refresh.more_abnormal", count=result.newly_abnormal_count - listed))
+
+
+def _bad_line_key(bad: Any) -> str:
+    """The message of a bad row: what is wrong with the field, when that is known."""
+    if bad.reason == "word":  # each field's own words are listed
+        return f"refresh.bad_line_word_{bad.field}"
+    return f"refresh.bad_line_{bad.reason}" if bad.reason else "refresh.bad_line"
 
 
 def _latest_comparison(store: Any, roster: Any) -> dt.datetime | None:

@@ -108,6 +108,22 @@ EN: dict[str, str] = {
         "  feed row {row} ({id_number}): {field} is a time of day without a date (a date "
         "cell holding 0 reads so)"
     ),
+    "refresh.bad_line_word_health_code": (
+        "  feed row {row} ({id_number}): {field} is no code tuanti knows (write 绿码, 黄码, 红码"
+        " or 弹窗; green, yellow, red or popup)"
+    ),
+    "refresh.bad_line_word_nat_result": (
+        "  feed row {row} ({id_number}): {field} is no result tuanti knows (write 阴性, 阳性 or"
+        " 待出结果; negative, positive or pending)"
+    ),
+    "refresh.bad_line_word_vaccination": (
+        "  feed row {row} ({id_number}): {field} is no status tuanti knows (write 完成加强免疫,"
+        " 完成基础免疫, 未完成基础免疫 or 不适宜接种; booster, primary, partial or exempt)"
+    ),
+    "refresh.bad_line_doses": (
+        "  feed row {row} ({id_number}): {field} is no number of doses from 0 to 10 (write 3,"
+        " 3剂 or 三剂)"
+    ),
     "refresh.bad_line_time_form": (
         "  feed row {row} ({id_number}): {field} cannot be read as a date and time "
         "(write it like 2022-12-05 07:12)"
@@ -183,6 +199,10 @@ ZH: dict[str, str] = {
     "refresh.bad_line_later": "  第 {row} 行（{id_number}）：{field}晚于比对时间（--as-of，未指定则为当前时间）一小时以上",
     "refresh.bad_line_early": "  第 {row} 行（{id_number}）：{field}早于 1900 年（1899-12-30 是电子表格的第 0 天，常用来代表空日期）",
     "refresh.bad_line_no_date": "  第 {row} 行（{id_number}）：{field}只有时刻、没有日期（值为 0 的日期单元格就会这样读出）",
+    "refresh.bad_line_word_health_code": "  第 {row} 行（{id_number}）：{field}不是可识别的值（请写 绿码、黄码、红码 或 弹窗）",
+    "refresh.bad_line_word_nat_result": "  第 {row} 行（{id_number}）：{field}不是可识别的值（请写 阴性、阳性 或 待出结果）",
+    "refresh.bad_line_word_vaccination": "  第 {row} 行（{id_number}）：{field}不是可识别的值（请写 完成加强免疫、完成基础免疫、未完成基础免疫 或 不适宜接种）",
+    "refresh.bad_line_doses": "  第 {row} 行（{id_number}）：{field}不是 0 到 10 的剂次（请写 3、3剂 或 三剂）",
     "refresh.bad_line_time_form": "  第 {row} 行（{id_number}）：无法将 {field} 读作日期和时间（请写成 2022-12-05 07:12 这样）",
     "refresh.bad_line_date_form": "  第 {row} 行（{id_number}）：无法将 {field} 读作日期（请写成 2022-06-01 这样）",
     "refresh.interrupted_saved": "比对在保存之后被中断（{signal}）；其结果见上文。",
