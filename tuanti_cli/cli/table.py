@@ -82,11 +82,27 @@ def cells(record: dict[str, Any]) -> dict[str, str]:
                 "punct.flags", flags=t("punct.list").join(t(f"flag.{f}") for f in record["flags"])
             )
         ),
-        "nat_days": "—" if days is None else str(days),
+        "nat_days": "—"
+        if days is None
+        else t("table.days_over", days=days)
+        if _late(record)
+        else str(days),
         "nat_result": t(f"nat.{record['nat_result']}") if record["nat_result"] else "—",
         "vaccination": t(f"vaccine.{record['vaccination']}"),
         "compared_at": compared[:16].replace("T", " ") if compared else "—",
     }
+
+
+def _late(record: dict[str, Any]) -> bool:
+    """Whether the NAT days are what makes the member abnormal: nothing else shown does (a
+    green code, no positive result, no flag), so the days are past the roster's policy."""
+    return bool(
+        record["abnormal"]
+        and record["nat_days"] is not None
+        and record["health_code"] == "green"
+        and record["nat_result"] != "positive"
+        and not record["flags"]
+    )
 
 
 def measure(records: Iterable[dict[str, Any]]) -> dict[str, int]:
