@@ -90,6 +90,10 @@ def test_print_cron(run: Run, store_ready: None, tmp_path: Path) -> None:
         "--lang", "zh", "schedule", "--feed", str(tmp_path / "feed.csv"), "--print-cron",
     )  # fmt: skip
     assert chinese.stdout.startswith("# tuanti refresh，时间 06:00, 09:00, 12:00, 16:00（Asia/")
+    # The lines carry the language: cron's environment has no locale, its mail is read here.
+    assert " --lang en --db " in lines[0], lines[0]
+    cron_zh = [line for line in chinese.stdout.splitlines() if not line.startswith("#")]
+    assert all(" --lang zh --db " in line for line in cron_zh), cron_zh
 
 
 def test_print_cron_refuses_seconds_and_warns_without_a_key_file(

@@ -276,8 +276,12 @@ def schedule_command(
 
 
 def _cron_command(state: AppState, feed: Path, columns: list[str]) -> list[str]:
+    from tuanti_cli.i18n import language
+
     executable = shutil.which("tuanti") or sys.argv[0]
-    command = [str(Path(executable).resolve()), "--db", str(state.db_path().resolve())]
+    # The language in use now: cron's environment has no locale, and its mail is read here.
+    command = [str(Path(executable).resolve()), "--lang", language()]
+    command += ["--db", str(state.db_path().resolve())]
     if state.key_file is not None:
         command += ["--key-file", str(state.key_file.expanduser().resolve())]
     command += ["refresh", "--feed", str(feed.expanduser().resolve()), "--quiet"]
