@@ -40,13 +40,18 @@ def test_add_without_terminal_needs_every_option(run: Run, roster_id: str) -> No
 
 def test_add_interactive_needs_explicit_yes(run: Run, roster_id: str) -> None:
     with mock.patch("tuanti_cli.cli.enroll.stdin_is_terminal", return_value=True):
-        refused = run("enroll", "add", roster_id, input=f"钱七\n{ID}\n13912340000\nok\n")
+        refused = run("enroll", "add", roster_id, input=f"钱七\n{ID}\n13912340000\n\nok\n")
         assert refused.exit_code == 1 and "No consent" in refused.stderr
         assert "Consent notice" in refused.stderr
-        agreed = run("enroll", "add", roster_id, input=f"钱七\n{ID}\n13912340000\n是\n")
+        # A typo is said at once and asked again (masked), not after the consent question;
+        # the department is asked too (optional).
+        typed = f"钱七\n{ID[:-1]}\n{ID}\n139123\n13912340000\n财务部\n是\n"
+        agreed = run("enroll", "add", roster_id, input=typed)
         assert agreed.exit_code == 0, agreed.output
+        assert agreed.stderr.count("Type it again") == 2, agreed.stderr
+        assert ID[:-1] not in agreed.stderr
     shown = json.loads(run("show", roster_id, "--format", "json").stdout)
-    assert [m["name"] for m in shown] == ["钱七"]
+    assert [(m["name"], m["department"]) for m in shown] == [("钱七", "财务部")]
 
 
 def test_add_bad_value_names_the_option(run: Run, roster_id: str) -> None:

@@ -124,7 +124,13 @@ NAME, TYPED_ID, PHONE = "钱七\r".encode(), f"{ID}\r".encode(), b"13912340000\r
         ),
         (
             ["enroll", "add", "{roster}"],
-            [("\n姓名", NAME), ("\n身份证号", TYPED_ID), ("\n手机号", PHONE), ("表示同意", CTRL_D)],
+            [
+                ("\n姓名", NAME),
+                ("\n身份证号", TYPED_ID),
+                ("\n手机号", PHONE),
+                ("\n部门", b"\r"),
+                ("表示同意", CTRL_D),
+            ],
             None,
         ),
         (["roster", "list"], [("口令", CTRL_C)], "passphrase"),

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import typer
 
@@ -169,6 +169,22 @@ def print_report(report: enrollment.ImportReport, dry_run: bool) -> None:
         echo(t("import.dry_run"))
 
 
+def _ask_until_valid(label: str, check: Callable[[str], Any], required: bool = True) -> str:
+    """A field typed at the terminal, asked again until ``check`` takes it: a typo in the
+    phone no longer means typing every field again after the consent question. The reason
+    is said in one line, its value masked."""
+    while True:
+        answer = ask(t(label), required=required)
+        if not answer and not required:
+            return answer
+        try:
+            check(answer)
+        except FieldError as exc:
+            info(t_masked("enroll.ask_again", reason=str(exc)))
+            continue
+        return answer
+
+
 _ADD_OPTIONS = {
     "name": "--name",
     "id_number": "--id-number",
@@ -196,9 +212,17 @@ def add_command(
             raise InputError("enroll.need_options")
         if not yes:
             info(t("enroll.notice", institution=roster.name))
-        name = name or ask(t("enroll.ask_name"))
-        id_number = id_number or ask(t("enroll.ask_id"))
-        phone = phone or ask(t("enroll.ask_phone"))
+        from tuanti_cli import validate
+
+        today = clock.local_date(clock.now())
+        name = name or _ask_until_valid("enroll.ask_name", validate.validate_name)
+        id_number = id_number or _ask_until_valid(
+            "enroll.ask_id", lambda text: validate.validate_id(text, today)
+        )
+        phone = phone or _ask_until_valid("enroll.ask_phone", validate.validate_phone)
+        if department is None and interactive and not yes:
+            typed = _ask_until_valid("enroll.ask_department", validate.validate_department, False)
+            department = typed or None
         if not yes:
             from tuanti_cli.validate import is_consent
 

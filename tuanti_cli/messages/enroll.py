@@ -112,6 +112,8 @@ EN: dict[str, str] = {
     "enroll.ask_name": "Name",
     "enroll.ask_id": "ID number",
     "enroll.ask_phone": "Mobile number",
+    "enroll.ask_department": "Department (optional; Enter to leave empty)",
+    "enroll.ask_again": "{reason} Type it again.",
     "enroll.ask_consent": "Do you consent? Type yes to agree",
     "enroll.no_consent": "No consent was given; nothing was stored.",
     "enroll.need_options": (
@@ -211,6 +213,8 @@ ZH: dict[str, str] = {
     "enroll.ask_name": "姓名",
     "enroll.ask_id": "身份证号",
     "enroll.ask_phone": "手机号",
+    "enroll.ask_department": "部门（可不填，直接回车跳过）",
+    "enroll.ask_again": "{reason}请重新输入。",
     "enroll.ask_consent": "是否同意？输入“是”或 yes 表示同意",
     "enroll.no_consent": "未获得同意；未保存任何数据。",
     "enroll.need_options": "当前不在终端中：请提供 --name、--id-number 和 --phone，并用 --yes 表示已获同意。",
