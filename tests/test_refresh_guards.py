@@ -447,6 +447,28 @@ def test_a_signal_mid_refresh_rolls_back_and_ends_the_helper(
 
 
 @pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_mid_import_says_so_and_leaves_the_roster_as_it_was(
+    run: Run, roster_id: str, tmp_path: Path, db_path: Path, key_path: Path, signum: int, code: int
+) -> None:
+    """An unattended import stopped by SIGTERM (or Ctrl-C) ended silently."""
+    people = tmp_path / "many.csv"
+    with people.open("w", encoding="utf-8") as out:
+        out.write("姓名,身份证号,手机号,同意授权\n")
+        for i in range(300_000):
+            out.write(f"人员,{new_id()},139{i:08d},是\n")
+    before = all_rows(db_path, key_path)
+    proc = cli("enroll", "import", roster_id, str(people))
+    time.sleep(1.5)
+    assert proc.poll() is None, proc.communicate()
+    os.kill(proc.pid, signum)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == code, (out, err)
+    assert f"interrupted ({signal.Signals(signum).name}); nothing was changed" in err, err
+    assert one_sentence(err) and "Traceback" not in err, err
+    assert all_rows(db_path, key_path) == before
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_a_signal_at_the_commit_waits_until_the_saved_run_is_reported(
     run: Run,
     roster_id: str,

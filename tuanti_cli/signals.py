@@ -9,6 +9,18 @@ from contextlib import contextmanager
 _HELD = (signal.SIGINT, signal.SIGTERM)
 
 
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM, raised where it came as Ctrl-C's KeyboardInterrupt is: the command's
+    transaction rolls back on the way out, and it ends with one sentence (exit 143)."""
+
+    signum = signal.SIGTERM
+
+
+def raise_interrupted(signum: int, frame: object) -> None:
+    """The SIGTERM handler of every command (set once the commands are loaded)."""
+    raise Interrupted(signum)
+
+
 @contextmanager
 def held_until_done() -> Iterator[None]:
     """Run the block with SIGINT and SIGTERM held back; one that came meanwhile takes effect

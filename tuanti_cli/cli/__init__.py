@@ -77,6 +77,11 @@ def main() -> None:
 
         if interruptible:
             signal.signal(signal.SIGINT, signal.default_int_handler)
+        if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+            from tuanti_cli.signals import raise_interrupted
+
+            # SIGTERM unwinds as Ctrl-C does: the transaction rolls back, one sentence says so.
+            signal.signal(signal.SIGTERM, raise_interrupted)
         app(prog_name="tuanti")  # Typer turns Ctrl-C into INTERRUPTED_EXIT from here on
     except KeyboardInterrupt:
         sys.exit(INTERRUPTED_EXIT)

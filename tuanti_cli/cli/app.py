@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from contextlib import AbstractContextManager, nullcontext, suppress
 from pathlib import Path
@@ -73,6 +74,15 @@ class TuantiGroup(TyperGroup):
             raise usage.localised(exc) from exc.__cause__
         except BrokenPipeError:
             _reader_went_away()
+        except KeyboardInterrupt as exc:
+            # Ctrl-C or SIGTERM (tuanti_cli.signals.Interrupted) mid-command: every write is
+            # one transaction, rolled back on the way here, and outputs are named only once
+            # complete.
+            number = getattr(exc, "signum", signal.SIGINT)
+            typer.echo(
+                t("guards.command_interrupted", signal=signal.Signals(number).name), err=True
+            )
+            raise typer.Exit(128 + number) from None
         except TuantiError as exc:
             typer.echo(str(exc), err=True)
             raise typer.Exit(exc.exit_code) from None

@@ -9,6 +9,7 @@ EN: dict[str, str] = {
         "The first line of the feed {path} is longer than 1 MiB, so it is not a header; "
         "nothing was changed. Check that it is the health-data export."
     ),
+    "guards.command_interrupted": "The command was interrupted ({signal}); nothing was changed.",
     "guards.interrupted": (
         "The refresh was interrupted ({signal}); nothing was changed. Run it again to compare."
     ),
@@ -25,6 +26,7 @@ ZH: dict[str, str] = {
     "guards.header_too_long": (
         "健康数据文件 {path} 的第一行超过 1 MiB，不是表头；未做任何改动。请确认这是健康数据导出文件。"
     ),
+    "guards.command_interrupted": "命令被中断（{signal}）；未做任何改动。",
     "guards.interrupted": "比对被中断（{signal}）；未做任何改动。请重新运行比对。",
     "guards.cron_line_break": (
         "cron 命令中的路径含有换行，crontab 无法容纳：请重命名或移动 {path} 后重新打印。"
