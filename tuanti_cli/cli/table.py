@@ -357,6 +357,15 @@ def summary_line(summary: dict[str, Any], max_nat_days: int) -> str:
     )
 
 
+def _fitted(line: str, width: int | None) -> list[str]:
+    """The summary line, or, wider than the terminal, its parts (split at ``·``) each on a
+    line of its own: the terminal would otherwise break it anywhere, mid-word."""
+    if width is None or _cell_len(line) <= width:
+        return [line]
+    first, *rest = line.split(" · ")
+    return [first, *(f"  · {part}" for part in rest)]
+
+
 def streamed_view(
     records: Callable[[], Iterable[dict[str, Any]]],
     unordered: Iterable[dict[str, Any]],
@@ -374,6 +383,6 @@ def streamed_view(
 
     def produce() -> Iterator[str]:
         yield from lines_of(records(), widths, width, colour)
-        yield tail
+        yield from _fitted(tail, width)
 
     return produce
