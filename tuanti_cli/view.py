@@ -289,12 +289,13 @@ def _params(roster: Roster, as_of: dt.datetime) -> dict[str, Any]:
     }
 
 
-def last_compared(conn: Any, roster_id: str) -> str | None:
+def last_compared(conn: Any, roster_id: str | None) -> str | None:
     """When the latest run that compared the roster (its own or a store-wide one) compared:
     every member of the roster with a health record was compared then. ``None`` when no run
-    did, or when that run is older than migration 0006 (its records carry the time)."""
+    did, or when that run is older than migration 0006 (its records carry the time).
+    ``roster_id`` ``None``: the latest run of the store, whichever it covered."""
     row = conn.execute(
-        "SELECT compared_at FROM run WHERE roster_id = ? OR roster_id IS NULL"
+        "SELECT compared_at FROM run WHERE ?1 IS NULL OR roster_id = ?1 OR roster_id IS NULL"
         " ORDER BY run_id DESC LIMIT 1",
         (roster_id,),
     ).fetchone()

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import typer
 
-from tuanti_cli import clock, rosters, signals
+from tuanti_cli import clock, rosters, signals, view
 from tuanti_cli.cli.output import echo, info, minute, to_json
 from tuanti_cli.cli.state import AppState
 from tuanti_cli.errors import InputError, TuantiError
@@ -105,7 +105,12 @@ def refresh_command(
     try:
         with _signals_stop_the_run(), ctx.obj.open_store() as store:
             roster = rosters.get_roster(store, roster_ref) if roster_ref else None
-            latest = _latest_comparison(store, roster) if as_of is not None else None
+            compared = (
+                view.last_compared(store.conn, roster.roster_id if roster else None)
+                if as_of is not None
+                else None
+            )
+            latest = dt.datetime.fromisoformat(compared) if compared else None
             result = refresh(
                 store,
                 feed,
@@ -180,17 +185,6 @@ def _bad_line_key(bad: Any) -> str:
     if bad.reason == "word":  # each field's own words are listed
         return f"refresh.bad_line_word_{bad.field}"
     return f"refresh.bad_line_{bad.reason}" if bad.reason else "refresh.bad_line"
-
-
-def _latest_comparison(store: Any, roster: Any) -> dt.datetime | None:
-    """When the latest run that covered ``roster`` (or any run, for a store-wide refresh)
-    compared, if one did."""
-    rows = store.query(
-        "SELECT compared_at FROM run WHERE compared_at IS NOT NULL"
-        " AND (?1 IS NULL OR roster_id IS NULL OR roster_id = ?1) ORDER BY run_id DESC LIMIT 1",
-        (roster.roster_id if roster is not None else None,),
-    )
-    return dt.datetime.fromisoformat(rows[0][0]) if rows else None
 
 
 class Stopped(KeyboardInterrupt):
