@@ -269,7 +269,7 @@ class Store:
             self.conn.execute("COMMIT")
         except sqlcipher3.OperationalError as exc:
             self._roll_back()
-            if _disk_full(exc):
+            if disk_full(exc):
                 raise StoreError("store.full", folder=self.path.parent) from None
             raise StoreError("store.busy") from None
 
@@ -397,6 +397,6 @@ def _refuse_newer(done: set[str], path: Path) -> None:
         raise StoreError("store.newer", path=path, migration=unknown[-1])
 
 
-def _disk_full(error: Exception) -> bool:
+def disk_full(error: Exception) -> bool:
     """Whether SQLite reports a full disk (SQLITE_FULL)."""
     return "disk is full" in str(error)

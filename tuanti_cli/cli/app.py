@@ -35,7 +35,7 @@ from tuanti_cli.i18n import t, t_masked
 from tuanti_cli.keys import Key, new_key_file
 from tuanti_cli.masking import scrub
 from tuanti_cli.paths import keys_path
-from tuanti_cli.store import DatabaseError, check_store_path
+from tuanti_cli.store import DatabaseError, check_store_path, disk_full
 
 # Python's documented recipe for SIGPIPE exits 1, and so do Click (help text) and Rich
 # (tables) when their reader goes away; one status for every kind of output.
@@ -89,7 +89,7 @@ class TuantiGroup(TyperGroup):
         except DatabaseError as exc:
             # The disk is full, the file was damaged, … — every write is one transaction, so
             # the store is as it was before this command.
-            if "disk is full" in str(exc):
+            if disk_full(exc):
                 folder = ctx.obj.db_path().parent if isinstance(ctx.obj, AppState) else ""
                 typer.echo(t_masked("store.full", folder=folder), err=True)
             else:
