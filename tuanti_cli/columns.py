@@ -393,50 +393,61 @@ class Recognizer:
         one is. A row below is a header's only while its first required field's cell is
         empty: no record's is. Returns the header's last row, its columns and its cells."""
         if at > 0:
-            both = self._stacked_fields(head[at - 1], head[at], found, overrides, source)
-            if both is not None:
-                return at, both, stacked(head[at - 1], head[at])
+            more = self._more_fields(head[at - 1], head[at], found, overrides, source)
+            if more is not None:
+                return at, *more
         key = found.get(self.required[0]) if self.required else None
         if key is not None and at + 1 < len(head):
             lower = head[at + 1]
             if key >= len(lower) or not _filled(lower[key]):
-                both = self._stacked_fields(head[at], lower, found, overrides, source)
-                if both is not None:
-                    return at + 1, both, stacked(head[at], lower)
+                more = self._more_fields(head[at], lower, found, overrides, source)
+                if more is not None:
+                    return at + 1, *more
         return at, found, list(head[at])
 
-    def _stacked_fields(
+    def _more_fields(
         self,
         upper: Sequence[Any],
         lower: Sequence[Any],
         found: dict[str, int],
         overrides: Mapping[str, str] | None,
         source: str,
-    ) -> dict[str, int] | None:
-        """The fields of two rows read as one, if they name more than ``found``, unambiguously
-        and those among them."""
+    ) -> tuple[dict[str, int], list[Any]] | None:
+        """The fields and cells of two rows read as one, if they name more than ``found``,
+        unambiguously and those among them."""
+        read = self._read_stacked(upper, lower, overrides, source)
+        if read is None:
+            return None
+        cells, both, ambiguity = read
+        if ambiguity is None and len(both) > len(found) and set(found) <= set(both):
+            return both, cells
+        return None
+
+    def _read_stacked(
+        self,
+        upper: Sequence[Any],
+        lower: Sequence[Any],
+        overrides: Mapping[str, str] | None,
+        source: str,
+    ) -> tuple[list[Any], dict[str, int], InputError | None] | None:
+        """Two header rows read as one (:func:`stacked`, under their groups' labels): the
+        cells, the fields found and an ambiguity; ``None`` when a ``--column`` header is on
+        neither row."""
+        cells = stacked(upper, lower)
         try:
-            both, ambiguity = self._choose(
-                stacked(upper, lower), overrides, source, header_groups(upper, lower)
-            )
+            found, ambiguity = self._choose(cells, overrides, source, header_groups(upper, lower))
         except InputError:
             return None
-        if ambiguity is None and len(both) > len(found) and set(found) <= set(both):
-            return both
-        return None
+        return cells, found, ambiguity
 
     def _two_row_header(
         self, head: list[list[Any]], overrides: Mapping[str, str] | None, source: str
     ) -> Header | None:
         for lower in range(1, len(head)):
-            cells = stacked(head[lower - 1], head[lower])
-            groups = header_groups(head[lower - 1], head[lower])
-            try:
-                found, ambiguity = self._choose(cells, overrides, source, groups)
-            except InputError:  # a --column header neither row holds
+            read = self._read_stacked(head[lower - 1], head[lower], overrides, source)
+            if read is None or self.missing(read[1]):
                 continue
-            if self.missing(found):
-                continue
+            cells, found, ambiguity = read
             if ambiguity is not None:
                 raise ambiguity
             return Header(lower + 1, tuple(cells), found)
