@@ -377,6 +377,23 @@ class Recognizer:
             return False
         return bare.reads_as(first[0])
 
+    def sheet_with_header(
+        self,
+        sheets: Iterable[tuple[str, Sequence[Sequence[Any]]]],
+        overrides: Mapping[str, str] | None = None,
+        source: str = "",
+    ) -> str | None:
+        """The name of the first of ``sheets`` (name, first rows) whose rows hold a header
+        naming every required field: where a workbook's answers are, when its first sheet,
+        the one read, has none."""
+        for name, head in sheets:
+            try:
+                self.header(head, overrides, source)
+            except InputError:
+                continue
+            return name
+        return None
+
     def continued(
         self,
         head: Sequence[Sequence[Any]],

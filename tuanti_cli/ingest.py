@@ -492,12 +492,9 @@ def _first_sheet_error(
     if len(sheets) < 2:
         return error
     (first, _), others = sheets[0], sheets[1:]
-    for name, head in others:
-        try:
-            recognizer.header(head, overrides, source)
-        except InputError:
-            continue
-        return InputError("input.columns_other_sheet", path=source, sheet=first, other=name)
+    found = recognizer.sheet_with_header(others, overrides, source)
+    if found is not None:
+        return InputError("input.columns_other_sheet", path=source, sheet=first, other=found)
     return InputError("input.first_sheet_only", path=source, sheet=first, reason=str(error))
 
 

@@ -96,23 +96,12 @@ def _first_sheet_error(path: Path, overrides: Mapping[str, str] | None, key: str
     the results after it) the error names the sheet read, and a sheet with an ID column."""
     sheets = sheet_heads(path, str(path), HEADER_SEARCH_ROWS)
     (first, _), others = sheets[0], sheets[1:]
-    found = next((name for name, head in others if _names_ids(head, overrides, path)), None)
+    found = FEED.sheet_with_header(others, overrides, str(path))
     if found is not None:
         return InputError("feed.id_on_other_sheet", path=path, sheet=first, other=found)
     if others and key == "feed.no_id_column":
         return InputError("feed.first_sheet_only", path=path, sheet=first)
     return InputError(key, path=path)
-
-
-def _names_ids(
-    head: list[tuple[Any, ...]], overrides: Mapping[str, str] | None, path: Path
-) -> bool:
-    """Whether a sheet's first rows hold a header with an ID column."""
-    try:
-        FEED.locate(head, overrides, str(path))
-    except InputError:
-        return False
-    return True
 
 
 def _filled(row: tuple[Any, ...]) -> bool:
