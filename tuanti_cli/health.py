@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any, NamedTuple
 
 from tuanti_cli import clock
-from tuanti_cli.feed import UNREADABLE_ROW
+from tuanti_cli.feed.common import DATED_FIELDS, UNREADABLE_ROW
 from tuanti_cli.timeparse import EARLIEST_YEAR, in_shanghai, parse_date, parse_datetime
 
 HEALTH_CODE_WORDS = {
@@ -225,7 +225,6 @@ _CHECKED = (
 )
 """The health fields in the order a row is checked: the first bad one is the row's bad
 field."""
-_DATED = frozenset({"nat_sampled_at", "last_dose_date"})
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -321,7 +320,7 @@ class RowReader:
             cell = fields.get(field)
             if type(cell) is str:
                 value = _raw_cell_value(field, cell)
-            elif type(cell) is dt.time and field in _DATED:
+            elif type(cell) is dt.time and field in DATED_FIELDS:
                 value = BadValue(field, NO_DATE)
             else:
                 text = _text(cell)

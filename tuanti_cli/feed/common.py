@@ -64,6 +64,8 @@ FEED = Recognizer(FEED_RULES, required=("id_number",))
 FEED_FIELDS = tuple(FEED_RULES)
 HEALTH_FIELDS = FEED_FIELDS[2:]
 """The fields a feed may carry for a member's health record."""
+DATED_FIELDS = ("nat_sampled_at", "last_dose_date")
+"""The health fields that hold dates (a workbook's number cell there is a date serial)."""
 UNREADABLE_ROW = "_unreadable_row"
 """Marks a member's feed record that could not be parsed at all."""
 

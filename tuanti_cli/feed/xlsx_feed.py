@@ -15,6 +15,7 @@ from tuanti_cli.columns import HEADER_SEARCH_ROWS
 from tuanti_cli.errors import InputError
 from tuanti_cli.feed.common import (
     CHUNK_BYTES,
+    DATED_FIELDS,
     FEED,
     FeedScan,
     carried_fields,
@@ -37,20 +38,20 @@ def scan_xlsx(
         if not any(_filled(row) for row in head):
             raise _first_sheet_error(path, overrides, "feed.empty")
         try:
-            header, columns = FEED.locate(head, overrides, str(path))
+            # As enrollment reads one: a title row, a header on two rows (merged cells).
+            header = FEED.header(head, overrides, str(path))
         except InputError as exc:
             if exc.key in ("input.columns", "input.empty"):
                 raise _first_sheet_error(path, overrides, "feed.no_id_column") from None
             raise
-        # A header on two rows (merged cells): the NAT columns may sit on the lower one.
-        header, columns, _ = FEED.continued(head, header, columns, overrides, str(path))
+        columns, first = header.columns, header.records_from
         result.carried = carried_fields(columns)
         result.saw_id = True
         id_column = columns["id_number"]
         wanted = tuple(columns.items())
-        dated = tuple(f for f in DATED if f in columns)
+        dated = tuple(f for f in DATED_FIELDS if f in columns)
         result.latest = {}
-        for number, row in enumerate(itertools.chain(head[header + 1 :], rows), header + 2):
+        for number, row in enumerate(itertools.chain(head[first:], rows), first + 1):
             value = row[id_column] if id_column < len(row) else None
             if value is None and not _filled(row):
                 continue  # an empty row (sheets often end with some)
@@ -64,10 +65,6 @@ def scan_xlsx(
                 fields[name] = _date_cell(fields[name], epoch)
             result.keep_latest(key, number, fields)
     return result
-
-
-DATED = ("nat_sampled_at", "last_dose_date")
-"""The fields whose number cells are Excel date serials."""
 
 
 def _date_cell(value: Any, epoch: dt.datetime) -> Any:
