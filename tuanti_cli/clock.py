@@ -16,10 +16,14 @@ def in_zone(moment: dt.datetime) -> dt.datetime:
     """``moment`` in Asia/Shanghai, or in :data:`BEIJING_TIME` where the zone's offset is
     not whole minutes (before 1901)."""
     local = moment.astimezone(SHANGHAI)
+    return moment.astimezone(BEIJING_TIME) if local_mean_time(local) else local
+
+
+def local_mean_time(local: dt.datetime) -> bool:
+    """Whether an Asia/Shanghai time falls where the zone's offset is not whole minutes
+    (its local mean time, before 1901)."""
     offset = local.utcoffset()
-    if offset is not None and offset.seconds % 60:
-        return moment.astimezone(BEIJING_TIME)
-    return local
+    return offset is not None and offset.seconds % 60 != 0
 
 
 def now() -> dt.datetime:

@@ -31,14 +31,12 @@ def held_until_done() -> Iterator[None]:
     key, or left a new key file that opens nothing. Held, it ends either before anything
     changed or after it has said so. Nothing that waits for a person may run inside.
     """
-    if not hasattr(signal, "pthread_sigmask"):  # not POSIX: nothing to hold with
-        yield
-        return
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD)
+    previous = hold()
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        if previous is not None:  # POSIX: what was held takes effect now
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous)  # type: ignore[arg-type]
 
 
 def hold() -> object:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import IO
 
+from tuanti_cli.columns import ZIP_MAGIC
 from tuanti_cli.errors import InputError
 
 STDIN = "-"
@@ -45,7 +46,6 @@ MAX_STREAMED_BYTES = 1 << 30
 """Standard input or a pipe is held in memory: past this it is refused (``/dev/zero`` or an
 endless ``yes`` must not fill the memory; a file on disk has no such limit)."""
 _STREAM_BLOCK = 1 << 20
-_ZIP_MAGIC = b"PK\x03\x04"
 
 
 def open_seekable(source: str) -> IO[bytes]:
@@ -83,7 +83,7 @@ def _read_bounded(stream: IO[bytes], source: str) -> bytes:
     blocks: list[bytes] = []
     size = 0
     while block := stream.read(_STREAM_BLOCK):
-        if not blocks and b"\x00" in block and not block.startswith(_ZIP_MAGIC):
+        if not blocks and b"\x00" in block and not block.startswith(ZIP_MAGIC):
             raise InputError("input.binary", path=source)
         size += len(block)
         if size > MAX_STREAMED_BYTES:

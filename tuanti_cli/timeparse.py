@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from tuanti_cli.clock import BEIJING_TIME, SHANGHAI, in_zone
+from tuanti_cli.clock import BEIJING_TIME, SHANGHAI, in_zone, local_mean_time
 
 _LOCAL = re.compile(
     r"([0-9]{4})[-/]([0-9]{1,2})[-/]([0-9]{1,2})"
@@ -60,10 +60,7 @@ def _beijing(wall: dt.datetime) -> dt.datetime:
     """A wall-clock time without an offset, in Asia/Shanghai; before 1901, where the zone has
     no whole-minute offset, in UTC+8, so that the wall time stays as written."""
     local = wall.replace(tzinfo=SHANGHAI)
-    offset = local.utcoffset()
-    return (
-        wall.replace(tzinfo=BEIJING_TIME) if offset is not None and offset.seconds % 60 else local
-    )
+    return wall.replace(tzinfo=BEIJING_TIME) if local_mean_time(local) else local
 
 
 def parse_date(text: str) -> dt.date:

@@ -96,9 +96,9 @@ def csv_line(cells: Sequence[Any]) -> str:
 # (=HYPERLINK(…) leaks data, =cmd|… runs programs on old Excel); a leading ' makes it text.
 # Also after leading spaces (a spreadsheet that trims cells on import then sees the formula),
 # and in the full-width forms a Chinese keyboard types (＝＋－＠), which some fold.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_SIGNS = frozenset("=+-@＝＋－＠")
-FORMULA_FIRST = frozenset((*FORMULA_STARTS, *"＝＋－＠", " "))
+_FORMULA_CONTROLS = ("\t", "\r")
+FORMULA_FIRST = _FORMULA_SIGNS | {*_FORMULA_CONTROLS, " "}
 """First characters that call for a closer look (other spaces are not printable: they do)."""
 
 
@@ -137,7 +137,7 @@ def csv_cell(value: Any) -> Any:
 
 def runs_as_formula(text: str) -> bool:
     """Whether a spreadsheet could run ``text`` as a formula (then it gets a leading ``'``)."""
-    return text.startswith(("\t", "\r")) or text.lstrip()[:1] in _FORMULA_SIGNS
+    return text.startswith(_FORMULA_CONTROLS) or text.lstrip()[:1] in _FORMULA_SIGNS
 
 
 def echo(text: str) -> None:
