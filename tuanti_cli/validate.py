@@ -46,16 +46,16 @@ _MOBILE = re.compile(r"1[3-9][0-9]{9}")
 _CHECK_CHARS = "10X98765432"
 
 CONSENT_YES = frozenset(["yes", "y", "true", "1", "是", "是的", "同意", "agree", "i agree"])
-# A refusal wherever it stands in an answer: `B.不同意`, `我不同意`, `拒绝授权`, `no`, `not now`.
-# 非 but not 非常 ("very"); and the words that take consent back (撤回, 撤销, 取消, 反对).
-_NEGATION = re.compile(
-    r"[不否拒未没]|非(?!常)|撤回|撤销|取消|反对"
-    r"|\b(?:no|not|don't|disagree|decline|withdrawn?|revoked?)\b",
-    re.IGNORECASE,
-)
 # Words that take consent back: a refusal wherever they stand, even in another clause than
 # the agreement (同意（已撤回）), unlike a negation in a condition (同意（如信息不实…）).
-_TAKEN_BACK = re.compile(r"撤回|撤销|取消|反对|\b(?:withdrawn?|revoked?)\b", re.IGNORECASE)
+_TAKEN_BACK_WORDS = r"撤回|撤销|取消|反对|\b(?:withdrawn?|revoked?)\b"
+_TAKEN_BACK = re.compile(_TAKEN_BACK_WORDS, re.IGNORECASE)
+# A refusal wherever it stands in an answer: `B.不同意`, `我不同意`, `拒绝授权`, `no`, `not now`;
+# 非 but not 非常 ("very"); and the words that take consent back.
+_NEGATION = re.compile(
+    rf"[不否拒未没]|非(?!常)|\b(?:no|not|don't|disagree|decline)\b|{_TAKEN_BACK_WORDS}",
+    re.IGNORECASE,
+)
 _AGREEMENT = re.compile(r"同意|愿意|授权|\bagree\b|\bconsent\b|\byes\b", re.IGNORECASE)
 # A refusal negates an agreement within one clause (`B.不同意`, `暂不授权`, `I do not agree`);
 # a negation in another clause is a condition (`同意（如信息不实，本人承担责任）`).
