@@ -93,7 +93,7 @@ class TuantiGroup(TyperGroup):
                 folder = ctx.obj.db_path().parent if isinstance(ctx.obj, AppState) else ""
                 typer.echo(t_masked("store.full", folder=folder), err=True)
             else:
-                typer.echo(t("store.failed", reason=exc), err=True)
+                typer.echo(t("store.failed", reason=scrub(str(exc))), err=True)
             raise typer.Exit(1) from None
         except (ClickException, typer.Exit, typer.Abort):  # Click's own ways out, handled by Click
             raise
